@@ -1,0 +1,86 @@
+"""The run event stream (one stream for the CLI, SSE and the trace UI)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, Field
+
+NodeStatus = Literal["succeeded", "failed", "skipped"]
+RunStatus = Literal["succeeded", "failed", "stopped"]
+
+
+class BaseEvent(BaseModel):
+    """Fields every event carries."""
+
+    run_id: str
+    seq: int
+    ts: float  # seconds since the epoch
+
+
+class RunStartedEvent(BaseEvent):
+    """The run began."""
+
+    type: Literal["run_started"] = "run_started"
+    workflow: str
+    mode: str
+    inputs: dict[str, Any]
+    resumed_from: str | None = None
+
+
+class NodeStartedEvent(BaseEvent):
+    """A node began executing with these resolved inputs."""
+
+    type: Literal["node_started"] = "node_started"
+    node_id: str
+    node_type: str
+    title: str | None = None
+    inputs: dict[str, Any]
+
+
+class NodeFinishedEvent(BaseEvent):
+    """A node finished: succeeded, failed or skipped."""
+
+    type: Literal["node_finished"] = "node_finished"
+    node_id: str
+    node_type: str
+    title: str | None = None
+    status: NodeStatus
+    inputs: dict[str, Any] = Field(default_factory=dict)
+    outputs: dict[str, Any] = Field(default_factory=dict)
+    branch: str | None = None
+    elapsed_ms: float = 0.0
+    usage: dict[str, int] | None = None
+    error: str | None = None
+    error_handled: bool = False  # failed, then its on_error strategy (default or branch) took over
+    attempts: int = 0
+    logs: list[str] | None = None
+    reused: bool = False  # outputs taken from an earlier run (resume)
+
+
+class TextChunkEvent(BaseEvent):
+    """A piece of streamed text from a node (LLM output)."""
+
+    type: Literal["text_chunk"] = "text_chunk"
+    node_id: str
+    delta: str
+
+
+class RunFinishedEvent(BaseEvent):
+    """The run ended."""
+
+    type: Literal["run_finished"] = "run_finished"
+    status: RunStatus
+    outputs: dict[str, Any] = Field(default_factory=dict)
+    error: str | None = None
+    failed_node: str | None = None
+    elapsed_ms: float = 0.0
+    usage: dict[str, int] = Field(default_factory=dict)
+    node_executions: int = 0
+
+
+Event = Annotated[
+    RunStartedEvent | NodeStartedEvent | NodeFinishedEvent | TextChunkEvent | RunFinishedEvent,
+    Field(discriminator="type"),
+]
+EVENT_TYPES = ("run_started", "node_started", "node_finished", "text_chunk", "run_finished")

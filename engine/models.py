@@ -1,0 +1,123 @@
+"""Pydantic models of the workflow format, version "1" (docs/workflow-format.md)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+NodeId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
+REF_PATTERN = r"^[A-Za-z0-9_-]{1,64}\.[^.\s]+(\.[^.\s]+)*$"
+
+
+class Strict(BaseModel):
+    """Base for every format model: unknown keys are errors."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class Ref(Strict):
+    """Reads an upstream value: ``node_id.output[.key-or-index...]``, or ``sys.<name>``."""
+
+    ref: Annotated[str, StringConstraints(pattern=REF_PATTERN)]
+
+    @property
+    def node_id(self) -> str:
+        return self.ref.split(".", 1)[0]
+
+    @property
+    def output(self) -> str:
+        return self.ref.split(".")[1]
+
+    @property
+    def path(self) -> list[str]:
+        return self.ref.split(".")[2:]
+
+
+class Literal_(Strict):
+    """A literal value."""
+
+    value: Any
+
+
+ValueSource = Ref | Literal_
+
+
+class Position(Strict):
+    """Canvas position, for the UI."""
+
+    x: float
+    y: float
+
+
+class RetryPolicy(Strict):
+    """Retry a failed node before its error strategy applies."""
+
+    max_attempts: int = Field(2, ge=1, le=10)
+    backoff_ms: int = Field(500, ge=0, le=60_000)
+
+
+class ErrorPolicy(Strict):
+    """What a node failure does: fail the run, use default outputs, or take the ``error`` handle."""
+
+    strategy: Literal["fail", "default", "branch"] = "fail"
+    default_outputs: dict[str, Any] = Field(default_factory=dict)
+
+
+class NodeDef(Strict):
+    """A node of the workflow graph."""
+
+    id: NodeId
+    type: str
+    title: str | None = None
+    description: str | None = None
+    position: Position | None = None
+    inputs: dict[str, ValueSource] = Field(default_factory=dict)
+    config: dict[str, Any] = Field(default_factory=dict)
+    timeout_s: float | None = Field(None, gt=0, le=3600)
+    retry: RetryPolicy | None = None
+    on_error: ErrorPolicy | None = None
+
+    @property
+    def label(self) -> str:
+        return f"node '{self.id}' ({self.type})"
+
+
+class EdgeDef(Strict):
+    """A directed edge; ``source_handle`` picks the branch of the source it belongs to."""
+
+    id: str | None = None
+    source: str
+    target: str
+    source_handle: str = "out"
+
+
+class AppFeatures(Strict):
+    """Chat-app settings shown before the first message."""
+
+    opening_statement: str = ""
+    suggested_questions: list[str] = Field(default_factory=list)
+
+
+class WorkflowDef(Strict):
+    """A whole workflow definition."""
+
+    version: Literal["1"] = "1"
+    name: str = Field(min_length=1, max_length=200)
+    description: str = ""
+    mode: Literal["workflow", "chat"] = "workflow"
+    app: AppFeatures | None = None
+    nodes: list[NodeDef]
+    edges: list[EdgeDef] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _nonempty(self) -> "WorkflowDef":
+        if not self.nodes:
+            raise ValueError("a workflow needs at least a start and an end node")
+        return self
+
+    def node(self, node_id: str) -> NodeDef:
+        for node in self.nodes:
+            if node.id == node_id:
+                return node
+        raise KeyError(node_id)

@@ -1,0 +1,296 @@
+"""The async runner: ready-queue scheduling with skip propagation over a validated Graph.
+
+A node is ready once every incoming edge is resolved. An edge is *taken* when its source succeeded and
+chose that handle, *skipped* otherwise. A node with a taken incoming edge runs; one whose incoming edges
+are all skipped is skipped, and the skip propagates. Independent branches run concurrently.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from engine.errors import NodeError, NodeTimeoutError
+from engine.events import (
+    BaseEvent, NodeFinishedEvent, NodeStartedEvent, RunFinishedEvent, RunStartedEvent, TextChunkEvent,
+)
+from engine.graph import Graph
+from engine.spec import NodeContext, NodeResult, Services, Usage
+from engine.variables import VariablePool
+
+
+@dataclass(frozen=True)
+class RunLimits:
+    """Bounds on one run; exceeding one fails the run with a clear error."""
+
+    max_node_executions: int = 500
+    max_wall_time_s: float = 600.0
+    max_variable_bytes: int = 1_000_000
+
+
+@dataclass(frozen=True)
+class ReusedNode:
+    """A node outcome recorded by an earlier run, replayed instead of executing (resume)."""
+
+    outputs: dict[str, Any]
+    branch: str = "out"
+
+
+@dataclass
+class RunResult:
+    """The outcome of a whole run."""
+
+    run_id: str
+    status: str
+    outputs: dict[str, Any]
+    error: str | None
+    elapsed_ms: float
+    usage: dict[str, int]
+    failed_node: str | None = None
+    events: list[BaseEvent] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"run_id": self.run_id, "status": self.status, "outputs": self.outputs, "error": self.error,
+                "elapsed_ms": self.elapsed_ms, "usage": self.usage}
+
+
+@dataclass
+class _Outcome:
+    node_id: str
+    status: str  # succeeded | failed
+    outputs: dict[str, Any]
+    branch: str | None
+    error: str | None = None
+    handled: bool = False
+
+
+class _RunFailed(Exception):
+    def __init__(self, message: str, node_id: str | None = None):
+        super().__init__(message)
+        self.node_id = node_id
+
+
+class Run:
+    """One execution of a Graph. Iterate ``events()`` to drive it; ``cancel()`` stops it."""
+
+    def __init__(self, graph: Graph, inputs: dict[str, Any], services: Services | None = None, *,
+                 run_id: str | None = None, sys: dict[str, Any] | None = None,
+                 limits: RunLimits = RunLimits(), reuse: dict[str, ReusedNode] | None = None,
+                 resumed_from: str | None = None):
+        self.graph = graph
+        self.inputs = dict(inputs)
+        self.services = services or Services()
+        self.run_id = run_id or uuid.uuid4().hex
+        self.limits = limits
+        self.reuse = reuse or {}
+        self.resumed_from = resumed_from
+        self.pool = VariablePool({**(sys or {}), "run_id": self.run_id})
+        self.usage = Usage()
+        self.executions = 0
+        self._seq = 0
+        self._queue: asyncio.Queue[BaseEvent] = asyncio.Queue()
+        self._driver: asyncio.Task[None] | None = None
+        self._stop_requested = False
+
+    # -- public -------------------------------------------------------------------------------------
+    async def events(self) -> AsyncIterator[BaseEvent]:
+        """Run the workflow, yielding events in order until ``run_finished``."""
+        self._driver = asyncio.create_task(self._drive())
+        try:
+            while True:
+                event = await self._queue.get()
+                yield event
+                if isinstance(event, RunFinishedEvent):
+                    return
+        finally:
+            if not self._driver.done():
+                self._driver.cancel()
+                await asyncio.gather(self._driver, return_exceptions=True)
+
+    def cancel(self) -> None:
+        """Stop the run: running nodes are cancelled and the run finishes with status ``stopped``."""
+        self._stop_requested = True
+        if self._driver is not None and not self._driver.done():
+            self._driver.cancel()
+
+    # -- driving ------------------------------------------------------------------------------------
+    def _emit(self, cls: type[BaseEvent], **fields: Any) -> BaseEvent:
+        self._seq += 1
+        event = cls(run_id=self.run_id, seq=self._seq, ts=time.time(), **fields)
+        self._queue.put_nowait(event)
+        return event
+
+    async def _drive(self) -> None:
+        started = time.perf_counter()
+        self._emit(RunStartedEvent, workflow=self.graph.workflow.name, mode=self.graph.workflow.mode,
+                   inputs=self.inputs, resumed_from=self.resumed_from)
+        running: dict[asyncio.Task[_Outcome], str] = {}
+        status, error, failed_node = "succeeded", None, None
+        try:
+            async with asyncio.timeout(self.limits.max_wall_time_s):
+                await self._schedule_loop(running)
+        except TimeoutError:
+            status, error = "failed", (f"run exceeded the wall-time limit of "
+                                       f"{self.limits.max_wall_time_s:g} s")
+        except _RunFailed as exc:
+            status, error, failed_node = "failed", str(exc), exc.node_id
+        except asyncio.CancelledError:
+            status, error = "stopped", "run stopped"
+            if not self._stop_requested:
+                await self._cancel_all(running)
+                raise
+        finally:
+            await self._cancel_all(running)
+        outputs = self._run_outputs() if status == "succeeded" else {}
+        self._emit(RunFinishedEvent, status=status, outputs=outputs, error=error, failed_node=failed_node,
+                   elapsed_ms=round((time.perf_counter() - started) * 1000, 3),
+                   usage=self.usage.as_dict(), node_executions=self.executions)
+
+    async def _cancel_all(self, running: dict[asyncio.Task[_Outcome], str]) -> None:
+        for task in running:
+            task.cancel()
+        if running:
+            await asyncio.gather(*running, return_exceptions=True)
+        running.clear()
+
+    async def _schedule_loop(self, running: dict[asyncio.Task[_Outcome], str]) -> None:
+        graph = self.graph
+        pending_edges = {nid: len(edges) for nid, edges in graph.incoming.items()}
+        taken = dict.fromkeys(graph.nodes, False)
+        self._start(graph.start_id, running)
+        while running:
+            done, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+            for task in done:
+                running.pop(task)
+                outcome = task.result()
+                if outcome.status == "failed" and not outcome.handled:
+                    raise _RunFailed(outcome.error or "node failed", outcome.node_id)
+                # Resolve outgoing edges; skip whole subtrees whose edges are all skipped.
+                resolved = [(e.target, e.source_handle == outcome.branch)
+                            for e in graph.outgoing[outcome.node_id]]
+                while resolved:
+                    target, is_taken = resolved.pop()
+                    pending_edges[target] -= 1
+                    taken[target] = taken[target] or is_taken
+                    if pending_edges[target]:
+                        continue
+                    if taken[target]:
+                        self._start(target, running)
+                    else:
+                        self._skip(target)
+                        resolved.extend((e.target, False) for e in graph.outgoing[target])
+
+    def _start(self, node_id: str, running: dict[asyncio.Task[_Outcome], str]) -> None:
+        self.executions += 1
+        if self.executions > self.limits.max_node_executions:
+            raise _RunFailed(f"run exceeded the limit of {self.limits.max_node_executions} node executions")
+        running[asyncio.create_task(self._execute(node_id))] = node_id
+
+    def _skip(self, node_id: str) -> None:
+        node = self.graph.nodes[node_id]
+        self._emit(NodeFinishedEvent, node_id=node_id, node_type=node.type, title=node.title,
+                   status="skipped")
+
+    def _run_outputs(self) -> dict[str, Any]:
+        outputs: dict[str, Any] = {}
+        for end_id in self.graph.end_ids:
+            values = self.pool.outputs(end_id)
+            if values is not None:
+                outputs.update(values)
+        return outputs
+
+    # -- one node -----------------------------------------------------------------------------------
+    async def _execute(self, node_id: str) -> _Outcome:
+        node = self.graph.nodes[node_id]
+        inputs = {name: self.pool.resolve(source) for name, source in node.inputs.items()}
+        self._emit(NodeStartedEvent, node_id=node_id, node_type=node.type, title=node.title, inputs=inputs)
+        started = time.perf_counter()
+        reused = self.reuse.get(node_id)
+        if reused is not None:
+            result, error, attempts = NodeResult(outputs=reused.outputs, branch=reused.branch), None, 0
+        else:
+            result, error, attempts = await self._attempts(node_id, inputs)
+        if result is not None:
+            error = error or self._size_error(node_id, result.outputs)
+        handled = False
+        if error is None and result is not None:
+            status, outputs, branch = "succeeded", result.outputs, result.branch
+        else:
+            policy = node.on_error
+            status, outputs, branch = "failed", {}, None
+            if policy is not None and policy.strategy == "default":
+                status, outputs, handled = "succeeded", dict(policy.default_outputs), True
+                branch = str(outputs.get("case_id", "else")) if node.type == "if-else" else "out"
+            elif policy is not None and policy.strategy == "branch":
+                branch, handled = "error", True
+                outputs = {"error_message": error}
+        if status == "succeeded" or handled:
+            self.pool.set(node_id, outputs)
+        usage = result.usage if result is not None else None
+        self.usage.add(usage)
+        self._emit(NodeFinishedEvent, node_id=node_id, node_type=node.type, title=node.title,
+                   status=status, inputs=inputs, outputs=outputs, branch=branch,
+                   elapsed_ms=round((time.perf_counter() - started) * 1000, 3),
+                   usage=usage.as_dict() if usage else None, error=error, error_handled=handled,
+                   attempts=attempts, logs=result.logs if result is not None else None,
+                   reused=reused is not None)
+        failure = None if status == "succeeded" or handled else f"{node.label}: {error}"
+        return _Outcome(node_id, status, outputs, branch, failure, handled)
+
+    async def _attempts(self, node_id: str, inputs: dict[str, Any]) -> tuple[NodeResult | None, str | None, int]:
+        node = self.graph.nodes[node_id]
+        spec = self.graph.specs[node_id]
+        timeout = node.timeout_s or spec.default_timeout_s
+        retry = node.retry
+        max_attempts = retry.max_attempts if retry else 1
+        ctx = NodeContext(node=node, run_id=self.run_id, mode=self.graph.workflow.mode, inputs=inputs,
+                          services=self.services, sys=self.pool.outputs("sys") or {},
+                          run_inputs=self.inputs, resolve_source=self.pool.resolve,
+                          emit=self._chunk_emitter(node_id))
+        error = "node failed"
+        for attempt in range(1, max_attempts + 1):
+            try:
+                async with asyncio.timeout(timeout):
+                    return await spec.run(ctx, self.graph.configs[node_id]), None, attempt
+            except TimeoutError:
+                error = str(NodeTimeoutError(f"timed out after {timeout:g} s"))
+            except NodeError as exc:
+                error = str(exc)
+            except Exception as exc:  # a node bug must fail the node, not the runner
+                error = f"internal error: {type(exc).__name__}: {exc}"
+            if attempt < max_attempts and retry is not None:
+                await asyncio.sleep(retry.backoff_ms * (2 ** (attempt - 1)) / 1000)
+        return None, error, max_attempts
+
+    def _chunk_emitter(self, node_id: str) -> Callable[[str], None]:
+        def emit(delta: str) -> None:
+            self._emit(TextChunkEvent, node_id=node_id, delta=delta)
+        return emit
+
+    def _size_error(self, node_id: str, outputs: dict[str, Any]) -> str | None:
+        limit = self.limits.max_variable_bytes
+        for name, value in outputs.items():
+            size = len(value.encode()) if isinstance(value, str) else len(
+                json.dumps(value, ensure_ascii=False, default=str).encode())
+            if size > limit:
+                return f"output '{name}' is {size:,} bytes, over the run limit of {limit:,} bytes per variable"
+        return None
+
+
+async def execute(graph: Graph, inputs: dict[str, Any], services: Services | None = None,
+                  **options: Any) -> RunResult:
+    """Run a graph to completion and return its result with every event."""
+    run = Run(graph, inputs, services, **options)
+    events: list[BaseEvent] = []
+    async for event in run.events():
+        events.append(event)
+    final = events[-1]
+    assert isinstance(final, RunFinishedEvent)
+    return RunResult(run_id=run.run_id, status=final.status, outputs=final.outputs, error=final.error,
+                     elapsed_ms=final.elapsed_ms, usage=final.usage, failed_node=final.failed_node,
+                     events=events)

@@ -1,0 +1,44 @@
+"""The variable pool: every node's outputs keyed by node id, plus ``sys``. Only the runner writes it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from engine.models import Literal_, Ref, ValueSource
+
+
+def follow(value: Any, path: list[str]) -> Any:
+    """Walk ``path`` (keys or list indexes) into ``value``; anything missing reads as None."""
+    for step in path:
+        if isinstance(value, dict):
+            value = value.get(step)
+        elif isinstance(value, list) and step.lstrip("-").isdigit():
+            index = int(step)
+            value = value[index] if -len(value) <= index < len(value) else None
+        else:
+            return None
+    return value
+
+
+class VariablePool:
+    """Outputs of finished nodes. A skipped or not-yet-run node's outputs read as absent (None)."""
+
+    def __init__(self, sys: dict[str, Any]):
+        self._values: dict[str, dict[str, Any]] = {"sys": dict(sys)}
+
+    def set(self, node_id: str, outputs: dict[str, Any]) -> None:
+        self._values[node_id] = outputs
+
+    def get(self, ref: Ref) -> Any:
+        outputs = self._values.get(ref.node_id)
+        if outputs is None:
+            return None
+        return follow(outputs.get(ref.output), ref.path)
+
+    def resolve(self, source: ValueSource) -> Any:
+        if isinstance(source, Literal_):
+            return source.value
+        return self.get(source)
+
+    def outputs(self, node_id: str) -> dict[str, Any] | None:
+        return self._values.get(node_id)

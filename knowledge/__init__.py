@@ -1,0 +1,1 @@
+"""Knowledge bases: parsing, cleaning, chunking, embedding, FAISS + BM25 indexes, rerank, retrieval."""

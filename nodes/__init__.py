@@ -1,0 +1,1 @@
+"""Node types: one module per type, a hand-written registry, and the code sandbox."""

@@ -1,0 +1,23 @@
+"""The node catalogue: node type name → NodeSpec. Hand-written; no registration by import side effects."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+
+from engine.spec import NodeSpec
+from nodes import code, end, if_else, knowledge_retrieval, llm, plugin, start, variable_aggregator
+
+CATALOG: Mapping[str, NodeSpec] = MappingProxyType({
+    spec.type: spec
+    for spec in (
+        start.SPEC,
+        end.SPEC,
+        llm.SPEC,
+        if_else.SPEC,
+        knowledge_retrieval.SPEC,
+        plugin.SPEC,
+        variable_aggregator.SPEC,
+        code.SPEC,
+    )
+})
