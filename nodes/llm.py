@@ -14,12 +14,8 @@ from engine.errors import Issue, NodeError
 from engine.models import NodeDef, Strict
 from engine.spec import NodeContext, NodeResult, NodeSpec, Services
 
-# Seed best practice: temperature 0.3 (0 for identical answers), top_p 1, presence_penalty 0.
-SEED_DEFAULTS = {"temperature": 0.3, "top_p": 1.0, "presence_penalty": 0.0}
-
-
 class LLMParams(Strict):
-    """Inference parameters; unset ones fall back to the model's recommended params, then SEED_DEFAULTS."""
+    """Inference parameters; unset ones fall back to the model's recommended params, then the seed defaults."""
 
     temperature: float | None = Field(None, ge=0, le=2)
     top_p: float | None = Field(None, ge=0, le=1)

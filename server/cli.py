@@ -1,0 +1,104 @@
+"""The ``loom`` command line: rich output for people, ``--json`` for scripts."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+from rich.console import Console
+
+from engine.errors import DefinitionError
+from engine.graph import validate as validate_graph
+from engine.schema import json_schema
+from nodes.registry import CATALOG
+from server import cli_run
+from server.services import build_services, data_dir_from
+
+app = typer.Typer(help="Loom: visual agent/workflow builder with RAG.", no_args_is_help=True,
+                  pretty_exceptions_enable=False, add_completion=False)
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+DataDir = Annotated[Optional[Path], typer.Option("--data-dir", help="Data directory (env LOOM_DATA_DIR, default ./.loom)")]
+
+
+def read_workflow(path: Path) -> Any:
+    """Load a workflow JSON file, exiting with a clear message when it cannot be read."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        err.print(f"[red]error:[/] {path}: no such file")
+    except json.JSONDecodeError as exc:
+        err.print(f"[red]error:[/] {path}: invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}")
+    except (OSError, UnicodeDecodeError) as exc:
+        err.print(f"[red]error:[/] {path}: {exc}")
+    raise typer.Exit(2)
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of the workflow format."""
+    out.print_json(json.dumps(json_schema(CATALOG)))
+
+
+@app.command()
+def validate(file: Path, data_dir: DataDir = None,
+             as_json: Annotated[bool, typer.Option("--json", help="Print issues as JSON")] = False) -> None:
+    """Validate a workflow file: one line per problem, `<node_id>.<field>: <message>`; exit 1 on errors."""
+    data = read_workflow(file)
+    services = build_services(data_dir_from(data_dir)) if data_dir else None
+    try:
+        graph = validate_graph(data, CATALOG, services)
+    except DefinitionError as exc:
+        if as_json:
+            print(json.dumps({"valid": False, "issues": [i.as_dict() for i in exc.issues + exc.warnings]},
+                             ensure_ascii=False))
+        else:
+            for issue in exc.issues:
+                print(str(issue))
+            for warning in exc.warnings:
+                err.print(f"warning: {warning}")
+        raise typer.Exit(1) from None
+    if as_json:
+        print(json.dumps({"valid": True, "issues": [i.as_dict() for i in graph.warnings]}, ensure_ascii=False))
+    else:
+        for warning in graph.warnings:
+            err.print(f"warning: {warning}")
+        out.print(f"[green]valid[/]: {file} ({len(graph.nodes)} nodes, {len(graph.workflow.edges)} edges)")
+
+
+app.command(name="run")(cli_run.run)
+
+
+@app.command()
+def serve(host: Annotated[str, typer.Option(help="Interface to bind")] = "127.0.0.1",
+          port: Annotated[int, typer.Option(help="Port")] = 8000, data_dir: DataDir = None) -> None:
+    """Start the Loom server (UI, console API, public API)."""
+    from server.cli_serve import serve as start
+
+    start(host, port, data_dir_from(data_dir))
+
+
+def _mount(module: str, name: str, help_text: str) -> None:
+    # Sub-command groups owned by their own modules.
+    try:
+        sub = importlib.import_module(module).app
+    except (ImportError, AttributeError):
+        return
+    app.add_typer(sub, name=name, help=help_text)
+
+
+_mount("server.cli_kb", "kb", "Knowledge bases: create, add documents, search (hit test), list.")
+_mount("server.cli_plugin", "plugin", "Plugins: list tools, call a tool.")
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)

@@ -1,0 +1,1 @@
+"""Models LLM nodes call: the gateway to OpenAI-compatible servers, model configuration, deployments."""

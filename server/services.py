@@ -1,0 +1,47 @@
+"""Builds the Services nodes use (gateway, knowledge, tools, sandbox, files) for one data directory."""
+
+from __future__ import annotations
+
+import importlib
+import os
+from pathlib import Path
+from typing import Any
+
+from engine.spec import Services
+from server.models import config as model_config
+from server.models.gateway import Gateway
+
+
+def data_dir_from(value: str | Path | None) -> Path:
+    """``--data-dir``, else ``LOOM_DATA_DIR``, else ``./.loom``."""
+    return Path(value or os.environ.get("LOOM_DATA_DIR") or ".loom").expanduser().resolve()
+
+
+def _build(module: str, name: str, *args: Any, **kwargs: Any) -> Any:
+    # Parts still landing in this checkout are wired as soon as their module exists.
+    try:
+        cls = getattr(importlib.import_module(module), name)
+    except (ImportError, AttributeError):
+        return None
+    return cls(*args, **kwargs)
+
+
+def build_services(data_dir: Path, *, sandbox_size: int | None = None) -> Services:
+    """One set of services per process and data directory."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    size = sandbox_size or int(os.environ.get("LOOM_SANDBOX_WORKERS", "2"))
+    return Services(
+        llm=Gateway(model_config.load(data_dir)),
+        knowledge=_build("knowledge.service", "KnowledgeService", data_dir),
+        tools=_build("nodes.plugins", "ToolRegistry", data_dir),
+        sandbox=_build("nodes.sandbox", "SandboxPool", size=size),
+        files=_build("server.files", "FileStore", data_dir),
+    )
+
+
+async def close_services(services: Services) -> None:
+    """Release what the services hold (HTTP clients, sandbox workers)."""
+    if services.llm is not None:
+        await services.llm.aclose()
+    if services.sandbox is not None:
+        await services.sandbox.close()

@@ -1,0 +1,233 @@
+"""Test double: a scripted OpenAI-compatible chat-completions server on 127.0.0.1.
+
+It speaks the real protocol over real HTTP (JSON and SSE streaming, usage, errors), and answers from a
+script: a queue of replies, a responder function, or rules matching the last user message.
+
+    with ScriptedOpenAI(["hello"]) as server:   # server.url == "http://127.0.0.1:PORT/v1"
+        ...
+    python -m tests.doubles.openai_server --port 8001 --rules rules.json   # standalone, for e2e tests
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+
+@dataclass
+class Reply:
+    """One scripted answer."""
+
+    content: str = ""
+    status: int = 200
+    delay_s: float = 0.0  # before the first byte
+    chunk_delay_s: float = 0.0  # between stream chunks
+    chunk_size: int = 3  # characters per stream chunk
+    error: str | None = None  # error message sent with a non-200 status
+    tool_calls: list[dict[str, Any]] | None = None
+    usage: dict[str, int] | None = None
+    retry_after: int | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+Responder = Callable[[dict[str, Any]], "Reply | str"]
+
+
+def last_user_message(body: dict[str, Any]) -> str:
+    for message in reversed(body.get("messages") or []):
+        if message.get("role") == "user":
+            content = message.get("content")
+            return content if isinstance(content, str) else json.dumps(content, ensure_ascii=False)
+    return ""
+
+
+def rules_responder(rules: list[dict[str, str]], default: str | None = None) -> Responder:
+    """Answer with the first rule whose ``match`` regex is found in the last user message (or whole prompt)."""
+    compiled = [(re.compile(r["match"], re.S), r["reply"], r.get("scope", "user")) for r in rules]
+
+    def respond(body: dict[str, Any]) -> Reply | str:
+        user = last_user_message(body)
+        whole = "\n".join(str(m.get("content", "")) for m in body.get("messages") or [])
+        for pattern, reply, scope in compiled:
+            if pattern.search(whole if scope == "all" else user):
+                return reply
+        return default if default is not None else f"echo: {user}"
+    return respond
+
+
+class ScriptedOpenAI:
+    """A live OpenAI-compatible server; ``requests`` records every request body it got."""
+
+    def __init__(self, script: list[Reply | str] | Responder | None = None, *, port: int = 0,
+                 model: str = "scripted-model"):
+        self._queue: list[Reply | str] = list(script) if isinstance(script, list) else []
+        self._responder: Responder | None = script if callable(script) else None
+        self.model = model
+        self.requests: list[dict[str, Any]] = []
+        self._lock = threading.Lock()
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), self._handler())
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def port(self) -> int:
+        return self._server.server_address[1]
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/v1"
+
+    def start(self) -> "ScriptedOpenAI":
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def __enter__(self) -> "ScriptedOpenAI":
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def push(self, *replies: Reply | str) -> None:
+        with self._lock:
+            self._queue.extend(replies)
+
+    def respond_with(self, responder: Responder) -> None:
+        self._responder = responder
+
+    def _next(self, body: dict[str, Any]) -> Reply:
+        with self._lock:
+            self.requests.append(body)
+            item = self._queue.pop(0) if self._queue else None
+        if item is None:
+            item = self._responder(body) if self._responder else f"echo: {last_user_message(body)}"
+        return Reply(content=item) if isinstance(item, str) else item
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        double = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def _send_json(self, status: int, payload: dict[str, Any], headers: dict[str, str] | None = None) -> None:
+                data = json.dumps(payload).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                for k, v in (headers or {}).items():
+                    self.send_header(k, v)
+                self.end_headers()
+                self.wfile.write(data)
+
+            def do_GET(self) -> None:
+                if self.path.rstrip("/").endswith("/models"):
+                    self._send_json(200, {"object": "list", "data": [{"id": double.model, "object": "model"}]})
+                elif self.path.rstrip("/").endswith("/health"):
+                    self._send_json(200, {"status": "ok"})
+                else:
+                    self._send_json(404, {"error": {"message": f"no route {self.path}"}})
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                try:
+                    body = json.loads(self.rfile.read(length) or b"{}")
+                except json.JSONDecodeError:
+                    self._send_json(400, {"error": {"message": "invalid JSON body"}})
+                    return
+                if not self.path.rstrip("/").endswith("/chat/completions"):
+                    self._send_json(404, {"error": {"message": f"no route {self.path}"}})
+                    return
+                reply = double._next(body)
+                if reply.delay_s:
+                    time.sleep(reply.delay_s)
+                if reply.status != 200:
+                    headers = dict(reply.headers)
+                    if reply.retry_after is not None:
+                        headers["Retry-After"] = str(reply.retry_after)
+                    self._send_json(reply.status, {"error": {"message": reply.error or "scripted error",
+                                                             "type": "scripted"}}, headers)
+                    return
+                usage = reply.usage or _usage(body, reply.content)
+                if body.get("stream"):
+                    self._stream(body, reply, usage)
+                else:
+                    message: dict[str, Any] = {"role": "assistant", "content": reply.content}
+                    if reply.tool_calls:
+                        message["tool_calls"] = reply.tool_calls
+                    self._send_json(200, {
+                        "id": "chatcmpl-scripted", "object": "chat.completion", "created": int(time.time()),
+                        "model": body.get("model", double.model),
+                        "choices": [{"index": 0, "message": message,
+                                     "finish_reason": "tool_calls" if reply.tool_calls else "stop"}],
+                        "usage": usage})
+
+            def _stream(self, body: dict[str, Any], reply: Reply, usage: dict[str, int]) -> None:
+                self.send_response(200)
+                self.send_header("Content-Type", "text/event-stream")
+                self.send_header("Cache-Control", "no-cache")
+                self.send_header("Connection", "close")
+                self.end_headers()
+                model = body.get("model", double.model)
+
+                def send(payload: dict[str, Any] | str) -> None:
+                    data = payload if isinstance(payload, str) else json.dumps(payload)
+                    self.wfile.write(f"data: {data}\n\n".encode())
+                    self.wfile.flush()
+
+                def chunk(delta: dict[str, Any], finish: str | None = None) -> dict[str, Any]:
+                    return {"id": "chatcmpl-scripted", "object": "chat.completion.chunk", "model": model,
+                            "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
+
+                send(chunk({"role": "assistant", "content": ""}))
+                text, size = reply.content, max(1, reply.chunk_size)
+                for i in range(0, len(text), size):
+                    if reply.chunk_delay_s:
+                        time.sleep(reply.chunk_delay_s)
+                    send(chunk({"content": text[i:i + size]}))
+                if reply.tool_calls:
+                    send(chunk({"tool_calls": [{"index": i, **call} for i, call in enumerate(reply.tool_calls)]}))
+                send(chunk({}, "tool_calls" if reply.tool_calls else "stop"))
+                if (body.get("stream_options") or {}).get("include_usage"):
+                    send({"id": "chatcmpl-scripted", "object": "chat.completion.chunk", "model": model,
+                          "choices": [], "usage": usage})
+                send("[DONE]")
+                self.close_connection = True
+
+        return Handler
+
+
+def _usage(body: dict[str, Any], content: str) -> dict[str, int]:
+    prompt = sum(len(str(m.get("content", ""))) for m in body.get("messages") or []) // 4 + 1
+    completion = len(content) // 4 + 1
+    return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Scripted OpenAI-compatible server (test double)")
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--rules", help="JSON file: [{match, reply, scope?}], first match wins; default echo")
+    args = parser.parse_args()
+    rules = json.loads(open(args.rules, encoding="utf-8").read()) if args.rules else []
+    server = ScriptedOpenAI(rules_responder(rules), port=args.port).start()
+    print(f"scripted OpenAI-compatible server at {server.url}", flush=True)
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        server.stop()
+
+
+if __name__ == "__main__":
+    main()
