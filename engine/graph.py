@@ -183,6 +183,8 @@ def validate(data: Any, catalog: Mapping[str, NodeSpec], services: Services | No
     for nid, config in configs.items():
         try:
             outputs[nid] = dict(specs[nid].outputs(nodes[nid], config, services))
+            if nodes[nid].on_error and nodes[nid].on_error.strategy == "branch":
+                outputs[nid]["error_message"] = "string"  # set when the error handle is taken
         except Exception as exc:  # a spec's outputs must never break validation of the rest
             issues.append(Issue(nid, "config", f"cannot determine outputs: {exc}"))
     acyclic = not cycles

@@ -1,0 +1,46 @@
+# Loom — `make run` starts the server at http://127.0.0.1:8000, `make test` runs every test.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+UI_SRC := $(shell find ui/src ui/index.html ui/package.json ui/package-lock.json ui/vite.config.ts -type f 2>/dev/null)
+UI_OUT := server/static/index.html
+PYTEST_ARGS ?=
+
+.PHONY: run test setup ui browser bench clean
+
+run: setup ui
+	$(BIN)/loom serve --host 127.0.0.1 --port 8000
+
+test: setup ui browser
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	@if [ -f ui/package.json ]; then cd ui && npm test --silent; fi
+
+setup: $(STAMP)
+
+# torch is pinned to the CPU wheel (torch==2.13.0) in the same pip command as sentence-transformers:
+# an unpinned torch pulls a multi-GB CUDA build.
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet "torch==2.13.0" -e ".[test]"
+	touch $(STAMP)
+
+ui: $(UI_OUT)
+
+$(UI_OUT): $(UI_SRC)
+	@if [ -f ui/package.json ]; then \
+		cd ui && npm ci --no-audit --no-fund --loglevel=error && npm run build; \
+	else mkdir -p server/static; fi
+
+# Browser tests drive Debian's chromium (never a downloaded browser build).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
+		else echo "browser tests need Debian chromium: sudo apt-get install -y chromium"; exit 1; fi; }
+
+bench: setup
+	$(BIN)/python benchmarks/engine.py
+
+clean:
+	rm -rf $(VENV) server/static ui/node_modules .pytest_cache
