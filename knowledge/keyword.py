@@ -1,0 +1,104 @@
+"""Keyword index: BM25 over jieba search-mode tokens (Chinese) and lower-cased words (English).
+
+Written on scipy sparse matrices rather than ``rank_bm25`` because that library scores every document in a
+Python loop per query term (far too slow at 100k chunks) and cannot add or delete documents.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+import threading
+
+import jieba
+import numpy as np
+from scipy import sparse
+
+jieba.setLogLevel(logging.WARNING)
+_JIEBA_LOCK = threading.Lock()
+_WORD = re.compile(r"\w", re.UNICODE)
+# Function words that carry no topic; Chinese particles are left to BM25's idf, which handles them well.
+STOPWORDS = frozenset(
+    "a an and are as at be but by for from has have in is it its of on or that the this to was were will with "
+    "what which who whom whose when where why how do does did".split())
+
+
+def tokenize(text: str) -> list[str]:
+    """Search-mode jieba tokens (words plus their sub-words), lower-cased, without punctuation or stopwords."""
+    with _JIEBA_LOCK:  # jieba lazily builds its dictionary on first use; avoid two threads doing it at once
+        tokens = jieba.lcut_for_search(text.lower())
+    return [t for t in tokens if _WORD.search(t) and t not in STOPWORDS and not t.isspace()]
+
+
+class KeywordIndex:
+    """BM25 (Lucene idf, k1=1.2, b=0.75) with scores normalised to [0, 1] per query (see docs/knowledge.md)."""
+
+    def __init__(self, k1: float = 1.2, b: float = 0.75):
+        self.k1, self.b = k1, b
+        self.vocabulary: dict[str, int] = {}
+        self._docs: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # chunk id → (term ids, term frequencies)
+        self._matrix: sparse.csr_matrix | None = None  # terms × chunks, BM25 weights without idf
+        self._ids = np.zeros(0, dtype=np.int64)
+        self._df = np.zeros(0)
+
+    def __len__(self) -> int:
+        return len(self._docs)
+
+    def add(self, chunk_id: int, tokens: list[str]) -> None:
+        term_ids = np.fromiter((self.vocabulary.setdefault(t, len(self.vocabulary)) for t in tokens), dtype=np.int64)
+        terms, counts = np.unique(term_ids, return_counts=True)
+        self._docs[int(chunk_id)] = (terms, counts.astype(np.float32))
+        self._matrix = None
+
+    def remove(self, chunk_ids: list[int]) -> None:
+        for chunk_id in chunk_ids:
+            self._docs.pop(int(chunk_id), None)
+        self._matrix = None
+
+    def _build(self) -> None:
+        # Rebuilt lazily on the first search after a change: idf and average length depend on every chunk.
+        self._ids = np.fromiter(self._docs.keys(), dtype=np.int64, count=len(self._docs))
+        n_terms = max(len(self.vocabulary), 1)
+        if not self._docs:
+            self._matrix, self._df = sparse.csr_matrix((n_terms, 0), dtype=np.float32), np.zeros(n_terms)
+            return
+        terms = [t for t, _ in self._docs.values()]
+        counts = [c for _, c in self._docs.values()]
+        lengths = np.array([c.sum() for c in counts], dtype=np.float32)
+        cols = np.repeat(np.arange(len(terms)), [len(t) for t in terms])
+        tf = np.concatenate(counts)
+        norm = self.k1 * (1 - self.b + self.b * lengths / max(float(lengths.mean()), 1e-9))
+        weights = tf * (self.k1 + 1) / (tf + norm[cols])
+        self._matrix = sparse.csr_matrix((weights, (np.concatenate(terms), cols)), shape=(n_terms, len(terms)))
+        self._df = np.bincount(np.concatenate(terms), minlength=n_terms).astype(np.float64)
+
+    def scores(self, tokens: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """(chunk ids, normalised BM25) for every chunk: the raw score over that of a full, average match."""
+        if self._matrix is None:
+            self._build()
+        n = len(self._ids)
+        query = set(tokens)
+        if n == 0 or not query:
+            return self._ids, np.zeros(n, dtype=np.float32)
+        known = [self.vocabulary[t] for t in query if t in self.vocabulary and self.vocabulary[t] < len(self._df)]
+        df = self._df[known] if known else np.zeros(0)
+        idf = np.log1p((n - df + 0.5) / (df + 0.5))
+        # The reference is a chunk of average length holding every query term once (BM25 weight 1 per term);
+        # a query term no chunk contains still counts in it, with the highest idf.
+        ideal = idf.sum() + (len(query) - len(known)) * math.log1p((n + 0.5) / 0.5)
+        raw = sparse.csr_matrix(idf[None, :]) @ self._matrix[known] if known else None
+        dense = np.asarray(raw.todense()).ravel() if raw is not None else np.zeros(n)
+        return self._ids, np.minimum(dense / ideal, 1.0).astype(np.float32)
+
+    def search(self, tokens: list[str], k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Best ``k`` (ids, scores) with a score above zero, optionally only among ``allowed`` ids."""
+        ids, scores = self.scores(tokens)
+        if allowed is not None:
+            mask = np.isin(ids, allowed)
+            ids, scores = ids[mask], scores[mask]
+        positive = np.flatnonzero(scores > 0)
+        if len(positive) > k:
+            positive = positive[np.argpartition(-scores[positive], k - 1)[:k]]
+        order = positive[np.argsort(-scores[positive], kind="stable")]
+        return ids[order], scores[order]

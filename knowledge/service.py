@@ -1,0 +1,232 @@
+"""The knowledge service: knowledge bases under ``data_dir/knowledge/<kb>/``, ingestion, search and retrieval.
+
+Thread-safe: one lock per KB. Parsing, chunking and embedding run outside the lock, so searches continue
+while a document is being embedded; only the final commit to the store takes it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import shutil
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+from knowledge.chunking import chunk
+from knowledge.cleaning import clean
+from knowledge.embedding import Embedder, get_embedder
+from knowledge.errors import InvalidSettings, KnowledgeBaseExists, KnowledgeBaseNotFound, KnowledgeError
+from knowledge.keyword import tokenize
+from knowledge.parsing import parse
+from knowledge.records import Chunk, DocumentInfo, Hit, KBInfo
+from knowledge.retrieval import Query, search
+from knowledge.settings import KBSettings, Mode
+from knowledge.store import KBStore
+
+Progress = Callable[[float], None]
+_NAME = re.compile(r"^[\w-]{1,64}$", re.UNICODE)
+
+
+class KnowledgeService:
+    """All knowledge bases of one data directory."""
+
+    def __init__(self, data_dir: Path):
+        self.root = Path(data_dir) / "knowledge"
+        self.root.mkdir(parents=True, exist_ok=True)
+        self._stores: dict[str, KBStore] = {}
+        self._locks: dict[str, threading.RLock] = {}
+        self._guard = threading.Lock()
+
+    # --- knowledge bases ---------------------------------------------------------------------------------
+
+    def create(self, name: str, settings: KBSettings | None = None) -> KBInfo:
+        if not _NAME.match(name):
+            raise InvalidSettings(f"invalid knowledge base name '{name}': use 1-64 letters, digits, '_' or '-'")
+        with self._guard:
+            if self.exists(name):
+                raise KnowledgeBaseExists(name)
+            self._stores[name] = KBStore.create(name, self.root / name, settings or KBSettings())
+        return self.get(name)
+
+    def exists(self, name: str) -> bool:
+        return bool(_NAME.match(name)) and (self.root / name / "settings.json").is_file()
+
+    def list(self) -> list[KBInfo]:
+        return [self.get(p.name) for p in sorted(self.root.iterdir()) if self.exists(p.name)]
+
+    def get(self, name: str) -> KBInfo:
+        store = self._store(name)
+        with self._lock(name):
+            documents, chunks = store.counts()
+        return KBInfo(name=name, settings=store.settings, documents=documents, chunks=chunks,
+                      created_at=store.created_at)
+
+    def delete(self, name: str) -> None:
+        store = self._store(name)
+        with self._lock(name):
+            store.db.close()
+            with self._guard:
+                self._stores.pop(name, None)
+            shutil.rmtree(self.root / name)
+
+    def close(self) -> None:
+        """Persist the indexes and close every open KB."""
+        with self._guard:
+            stores, self._stores = dict(self._stores), {}
+        for name, store in stores.items():
+            with self._lock(name):
+                store.close()
+
+    # --- documents ---------------------------------------------------------------------------------------
+
+    def add_document(self, kb: str, filename: str, data: bytes, *, progress: Progress | None = None) -> DocumentInfo:
+        """Register and ingest one file now; a file that fails is recorded as failed (not raised)."""
+        document = self.register_document(kb, filename, data)
+        return self.ingest(kb, document.document_id, progress)
+
+    def register_document(self, kb: str, filename: str, data: bytes) -> DocumentInfo:
+        """Store the file and queue it; ``ingest`` indexes it later (e.g. in a background job)."""
+        store = self._store(kb)
+        with self._lock(kb):
+            return store.add_document(filename, data)
+
+    def ingest(self, kb: str, document_id: str, progress: Progress | None = None) -> DocumentInfo:
+        """Parse → clean → chunk → embed → index one registered document; failures mark it failed."""
+        store = self._store(kb)
+        with self._lock(kb):
+            document = store.document(document_id)
+            data = store.document_bytes(document_id)
+            store.set_status(document_id, "indexing", progress=0.0)
+
+        def report(fraction: float) -> None:
+            with self._lock(kb):
+                store.set_progress(document_id, fraction)
+            if progress is not None:
+                progress(fraction)
+
+        try:
+            chunks = self._chunks(store.settings, document.filename, data)
+            embedder = get_embedder(store.settings.embedding.model)
+            vectors = _embed(embedder, [c.search_text for c in chunks], store.settings.embedding.batch_size, report)
+            tokens = [tokenize(c.search_text) for c in chunks]
+            with self._lock(kb):
+                store.load_indexes(embedder.dimension)
+                store.commit_chunks(document_id, chunks, vectors, tokens)
+                if len(store.vectors or ()) <= store.settings.index.exact_threshold:
+                    store.save_indexes()  # cheap while exact; big HNSW indexes are saved on close
+        except KnowledgeError as exc:
+            self._fail(kb, store, document_id, str(exc))
+        except Exception as exc:  # a bug or resource error must not leave the document "indexing"
+            self._fail(kb, store, document_id, f"{document.filename}: {type(exc).__name__}: {exc}")
+        if progress is not None:
+            progress(1.0)
+        with self._lock(kb):
+            return store.document(document_id)
+
+    def _fail(self, kb: str, store: KBStore, document_id: str, reason: str) -> None:
+        with self._lock(kb):
+            store.set_status(document_id, "failed", error=reason)
+
+    def _chunks(self, settings: KBSettings, filename: str, data: bytes) -> list[Chunk]:
+        parsed = parse(filename, data)
+        text = clean(parsed.text, settings.cleaning)
+        length = len
+        if settings.chunking.unit == "tokens":
+            length = get_embedder(settings.embedding.model).count_tokens
+        chunks = chunk(text, settings.chunking, filename=filename, length=length)
+        if not chunks:
+            raise InvalidSettings(f"{filename}: no text left after cleaning")
+        return chunks
+
+    def documents(self, kb: str) -> list[DocumentInfo]:
+        store = self._store(kb)
+        with self._lock(kb):
+            return store.documents()
+
+    def document(self, kb: str, document_id: str) -> DocumentInfo:
+        store = self._store(kb)
+        with self._lock(kb):
+            return store.document(document_id)
+
+    def remove_document(self, kb: str, document_id: str) -> None:
+        store = self._store(kb)
+        with self._lock(kb):
+            if store.vectors is None:
+                store.load_indexes(get_embedder(store.settings.embedding.model).dimension)
+            store.remove_document(document_id)
+            store.save_indexes()
+
+    def preview(self, settings_or_kb: KBSettings | str, filename: str, data: bytes) -> list[Chunk]:
+        """The chunks a file would give, without indexing it (raises ``ParseError`` for a bad file)."""
+        settings = self._store(settings_or_kb).settings if isinstance(settings_or_kb, str) else settings_or_kb
+        return self._chunks(settings, filename, data)
+
+    # --- search ------------------------------------------------------------------------------------------
+
+    def search(self, kb: str, query: str, *, mode: Mode | None = None, top_k: int | None = None,
+               score_threshold: float | None = None, document_ids: list[str] | None = None,
+               weights: dict[str, float] | None = None, rerank: str | None = None, fusion: str | None = None,
+               query_vector=None) -> list[Hit]:
+        """Hit testing: ranked chunks with scores, document and position, using the KB's retrieval settings."""
+        store = self._store(kb)
+        overrides: dict = {"mode": mode, "top_k": top_k, "score_threshold": score_threshold,
+                           "rerank_model": rerank, "fusion": fusion}
+        if weights:
+            overrides["vector_weight"] = weights.get("vector", store.settings.retrieval.vector_weight)
+            overrides["keyword_weight"] = weights.get("keyword", store.settings.retrieval.keyword_weight)
+        data = store.settings.retrieval.model_dump() | {k: v for k, v in overrides.items() if v is not None}
+        try:
+            settings = type(store.settings.retrieval).model_validate(data)
+        except ValueError as exc:
+            raise InvalidSettings(f"invalid search settings for knowledge base '{kb}': {exc}") from None
+        embedder = get_embedder(store.settings.embedding.model)
+        with self._lock(kb):
+            return search(store, embedder, Query(query, settings, document_ids, query_vector))
+
+    async def retrieve(self, knowledge_bases: list[str], query: str, *, mode: Mode | None = None,
+                       top_k: int | None = None, score_threshold: float | None = None,
+                       weights: dict[str, float] | None = None, rerank: str | None = None,
+                       document_ids: list[str] | None = None) -> list[dict]:
+        """Search several KBs and merge: items ``{content, score, document, chunk_id, metadata}``, best first."""
+        for name in knowledge_bases:
+            if not self.exists(name):
+                raise KnowledgeBaseNotFound(name)
+
+        def run() -> list[Hit]:
+            hits: list[Hit] = []
+            for name in knowledge_bases:
+                hits.extend(self.search(name, query, mode=mode, top_k=top_k, score_threshold=score_threshold,
+                                        document_ids=document_ids, weights=weights, rerank=rerank))
+            hits.sort(key=lambda h: -h.score)
+            limit = top_k or max((self._store(n).settings.retrieval.top_k for n in knowledge_bases), default=5)
+            return hits[:limit]
+
+        return [h.as_item() for h in await asyncio.to_thread(run)]
+
+    # --- internals ---------------------------------------------------------------------------------------
+
+    def _store(self, name: str) -> KBStore:
+        with self._guard:
+            store = self._stores.get(name)
+            if store is None:
+                if not self.exists(name):
+                    raise KnowledgeBaseNotFound(name)
+                store = self._stores[name] = KBStore.open(name, self.root / name)
+            return store
+
+    def _lock(self, name: str) -> threading.RLock:
+        with self._guard:
+            return self._locks.setdefault(name, threading.RLock())
+
+
+def _embed(embedder: Embedder, texts: list[str], batch_size: int, report: Progress) -> "object":
+    """Embed in slices so progress can be reported between them."""
+    import numpy as np
+
+    step = max(batch_size * 4, 256)
+    parts = []
+    for start in range(0, len(texts), step):
+        parts.append(embedder.encode(texts[start:start + step], batch_size))
+        report(min(start + step, len(texts)) / max(len(texts), 1) * 0.95)
+    return np.concatenate(parts) if parts else embedder.encode([])

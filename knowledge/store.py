@@ -1,0 +1,230 @@
+"""One knowledge base on disk: ``settings.json``, ``kb.sqlite`` (documents, chunks, vectors, tokens — the source
+of truth) and the derived FAISS files. Not thread-safe by itself; the service holds a lock per KB.
+
+Crash safety: a document's chunks and its ``ready`` status are written in one SQLite transaction, and the
+FAISS file records the store generation it reflects, so after a crash a document is either fully indexed or
+(if it was ``indexing``) marked failed, and a stale index is rebuilt from the database.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from knowledge.errors import DocumentNotFound
+from knowledge.index import VectorIndex
+from knowledge.keyword import KeywordIndex
+from knowledge.records import Chunk, DocumentInfo
+from knowledge.settings import KBSettings
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS documents (
+    id TEXT PRIMARY KEY, filename TEXT NOT NULL, status TEXT NOT NULL, error TEXT, size INTEGER NOT NULL,
+    chunks INTEGER NOT NULL DEFAULT 0, progress REAL NOT NULL DEFAULT 0, created_at REAL NOT NULL,
+    updated_at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS chunks (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, document_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    position INTEGER NOT NULL, content TEXT NOT NULL, search_text TEXT NOT NULL, metadata TEXT NOT NULL,
+    tokens TEXT NOT NULL, vector BLOB NOT NULL);
+CREATE INDEX IF NOT EXISTS chunks_document ON chunks(document_id);
+"""
+_DOC_COLUMNS = "id, filename, status, error, size, chunks, progress, created_at, updated_at"
+INTERRUPTED = "interrupted: the process stopped while this document was being indexed; add it again"
+
+
+class KBStore:
+    """Documents, chunks and both indexes of one knowledge base."""
+
+    def __init__(self, name: str, directory: Path, settings: KBSettings):
+        self.name, self.directory, self.settings = name, directory, settings
+        (directory / "files").mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(directory / "kb.sqlite", check_same_thread=False, isolation_level=None)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA foreign_keys=ON")
+        self.db.executescript(_SCHEMA)
+        self.created_at = float(self._meta("created_at") or time.time())
+        self._set_meta("created_at", str(self.created_at))
+        self.db.execute("UPDATE documents SET status='failed', error=?, updated_at=? WHERE status='indexing'",
+                        (INTERRUPTED, time.time()))
+        self.vectors: VectorIndex | None = None
+        self.keywords: KeywordIndex | None = None
+        self._unsaved = False
+
+    # --- settings and meta -------------------------------------------------------------------------------
+
+    @classmethod
+    def create(cls, name: str, directory: Path, settings: KBSettings) -> "KBStore":
+        directory.mkdir(parents=True, exist_ok=True)
+        tmp = directory / "settings.json.tmp"
+        tmp.write_text(settings.model_dump_json(indent=2), encoding="utf-8")
+        os.replace(tmp, directory / "settings.json")
+        return cls(name, directory, settings)
+
+    @classmethod
+    def open(cls, name: str, directory: Path) -> "KBStore":
+        settings = KBSettings.model_validate_json((directory / "settings.json").read_text(encoding="utf-8"))
+        return cls(name, directory, settings)
+
+    def _meta(self, key: str) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def _set_meta(self, key: str, value: str) -> None:
+        self.db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
+
+    @property
+    def generation(self) -> int:
+        return int(self._meta("generation") or 0)
+
+    def close(self) -> None:
+        self.save_indexes()
+        self.db.close()
+
+    # --- documents ---------------------------------------------------------------------------------------
+
+    def add_document(self, filename: str, data: bytes) -> DocumentInfo:
+        document_id, now = uuid.uuid4().hex[:16], time.time()
+        (self.directory / "files" / document_id).write_bytes(data)
+        self.db.execute(f"INSERT INTO documents({_DOC_COLUMNS}) VALUES (?, ?, 'queued', NULL, ?, 0, 0, ?, ?)",
+                        (document_id, filename, len(data), now, now))
+        return self.document(document_id)
+
+    def document_bytes(self, document_id: str) -> bytes:
+        self.document(document_id)
+        return (self.directory / "files" / document_id).read_bytes()
+
+    def document(self, document_id: str) -> DocumentInfo:
+        row = self.db.execute(f"SELECT {_DOC_COLUMNS} FROM documents WHERE id=?", (document_id,)).fetchone()
+        if row is None:
+            raise DocumentNotFound(self.name, document_id)
+        return self._doc(row)
+
+    def documents(self) -> list[DocumentInfo]:
+        rows = self.db.execute(f"SELECT {_DOC_COLUMNS} FROM documents ORDER BY created_at, id").fetchall()
+        return [self._doc(r) for r in rows]
+
+    def _doc(self, row: tuple) -> DocumentInfo:
+        return DocumentInfo(document_id=row[0], kb=self.name, filename=row[1], status=row[2], error=row[3],
+                            size=row[4], chunks=row[5], progress=row[6], created_at=row[7], updated_at=row[8])
+
+    def set_status(self, document_id: str, status: str, *, error: str | None = None, progress: float | None = None) -> None:
+        self.db.execute("UPDATE documents SET status=?, error=?, progress=COALESCE(?, progress), updated_at=? "
+                        "WHERE id=?", (status, error, progress, time.time(), document_id))
+
+    def set_progress(self, document_id: str, progress: float) -> None:
+        self.db.execute("UPDATE documents SET progress=?, updated_at=? WHERE id=?", (progress, time.time(), document_id))
+
+    def counts(self) -> tuple[int, int]:
+        docs = self.db.execute("SELECT COUNT(*), COALESCE(SUM(chunks), 0) FROM documents").fetchone()
+        return int(docs[0]), int(docs[1])
+
+    # --- chunks ------------------------------------------------------------------------------------------
+
+    def commit_chunks(self, document_id: str, chunks: list[Chunk], vectors: np.ndarray, tokens: list[list[str]]) -> None:
+        """Store a document's chunks and mark it ready, atomically; then update the loaded indexes."""
+        rows = [(document_id, c.position, c.content, c.search_text, json.dumps(c.metadata, ensure_ascii=False),
+                 " ".join(t), v.astype(np.float32).tobytes()) for c, v, t in zip(chunks, vectors, tokens)]
+        with self._transaction():
+            self.db.execute("DELETE FROM chunks WHERE document_id=?", (document_id,))
+            first = None
+            for row in rows:
+                cursor = self.db.execute("INSERT INTO chunks(document_id, position, content, search_text, metadata, "
+                                         "tokens, vector) VALUES (?, ?, ?, ?, ?, ?, ?)", row)
+                first = cursor.lastrowid if first is None else first
+            self.db.execute("UPDATE documents SET status='ready', error=NULL, chunks=?, progress=1, updated_at=? "
+                            "WHERE id=?", (len(rows), time.time(), document_id))
+            self._set_meta("generation", str(self.generation + 1))
+        ids = np.array([r[0] for r in self.db.execute(
+            "SELECT id FROM chunks WHERE document_id=? ORDER BY id", (document_id,))], dtype=np.int64)
+        for chunk, chunk_id in zip(chunks, ids):
+            chunk.chunk_id, chunk.document_id = str(chunk_id), document_id
+        if self.vectors is not None:
+            self.vectors.add(ids, vectors)
+        if self.keywords is not None:
+            for chunk_id, toks in zip(ids, tokens):
+                self.keywords.add(int(chunk_id), toks)
+        self._unsaved = True
+
+    def remove_document(self, document_id: str) -> None:
+        self.document(document_id)
+        ids = [r[0] for r in self.db.execute("SELECT id FROM chunks WHERE document_id=?", (document_id,))]
+        with self._transaction():
+            self.db.execute("DELETE FROM chunks WHERE document_id=?", (document_id,))
+            self.db.execute("DELETE FROM documents WHERE id=?", (document_id,))
+            self._set_meta("generation", str(self.generation + 1))
+        (self.directory / "files" / document_id).unlink(missing_ok=True)
+        if self.vectors is not None:
+            self.vectors.remove(ids)
+        if self.keywords is not None:
+            self.keywords.remove(ids)
+        self._unsaved = True
+
+    def chunk_rows(self, ids: list[int]) -> dict[int, dict[str, Any]]:
+        """Chunk id → {document_id, document, position, content, search_text, metadata}."""
+        out: dict[int, dict[str, Any]] = {}
+        for start in range(0, len(ids), 500):
+            part = [int(i) for i in ids[start:start + 500]]
+            marks = ",".join("?" * len(part))
+            for row in self.db.execute(
+                    "SELECT c.id, c.document_id, d.filename, c.position, c.content, c.search_text, c.metadata "
+                    f"FROM chunks c JOIN documents d ON d.id = c.document_id WHERE c.id IN ({marks})", part):
+                out[row[0]] = {"document_id": row[1], "document": row[2], "position": row[3], "content": row[4],
+                               "search_text": row[5], "metadata": json.loads(row[6])}
+        return out
+
+    def chunk_ids(self, document_ids: list[str]) -> np.ndarray:
+        marks = ",".join("?" * len(document_ids))
+        rows = self.db.execute(f"SELECT id FROM chunks WHERE document_id IN ({marks})", list(document_ids))
+        return np.array([r[0] for r in rows], dtype=np.int64)
+
+    def _transaction(self) -> Any:
+        return _Transaction(self.db)
+
+    # --- indexes -----------------------------------------------------------------------------------------
+
+    def load_indexes(self, dimension: int) -> tuple[VectorIndex, KeywordIndex]:
+        """Both indexes, loading the saved FAISS file when current, else rebuilding from the database."""
+        if self.vectors is None:
+            generation = self.generation
+            loaded = VectorIndex.load(self.directory, dimension, self.settings.index, generation)
+            if loaded is None:
+                loaded = VectorIndex(dimension, self.settings.index)
+                ids, blobs = [], []
+                for chunk_id, blob in self.db.execute("SELECT id, vector FROM chunks ORDER BY id"):
+                    ids.append(chunk_id)
+                    blobs.append(blob)
+                if ids:
+                    vectors = np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(len(ids), -1)
+                    loaded.add(np.array(ids, dtype=np.int64), vectors)
+                self._unsaved = True
+            self.vectors = loaded
+        if self.keywords is None:
+            keywords = KeywordIndex()
+            for chunk_id, tokens in self.db.execute("SELECT id, tokens FROM chunks ORDER BY id"):
+                keywords.add(chunk_id, tokens.split(" ") if tokens else [])
+            self.keywords = keywords
+        return self.vectors, self.keywords
+
+    def save_indexes(self) -> None:
+        if self.vectors is not None and self._unsaved:
+            self.vectors.save(self.directory, self.generation)
+            self._unsaved = False
+
+
+class _Transaction:
+    def __init__(self, db: sqlite3.Connection):
+        self.db = db
+
+    def __enter__(self) -> None:
+        self.db.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, exc_type: Any, *_: Any) -> None:
+        self.db.execute("ROLLBACK" if exc_type else "COMMIT")
