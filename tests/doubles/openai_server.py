@@ -62,6 +62,14 @@ def rules_responder(rules: list[dict[str, str]], default: str | None = None) -> 
     return respond
 
 
+class _QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that gave up (timeout tests) leaves a broken pipe behind; that is expected here.
+        pass
+
+
 class ScriptedOpenAI:
     """A live OpenAI-compatible server; ``requests`` records every request body it got."""
 
@@ -72,9 +80,9 @@ class ScriptedOpenAI:
         self.model = model
         self.requests: list[dict[str, Any]] = []
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", port), self._handler())
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._server = _QuietServer(("127.0.0.1", port), self._handler())
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+                                        daemon=True)
 
     @property
     def port(self) -> int:
