@@ -72,7 +72,8 @@ async def _load(value: Any, ctx: CallContext) -> tuple[str, bytes]:
         return name or value.get("name") or "file", data
     if value.get("url"):
         name, data = await _fetch(str(value["url"]), ctx)
-        return value.get("name") or name, data
+        given = str(value.get("name") or "")
+        return (given if PurePosixPath(given).suffix else name), data  # the parser picks by extension
     if value.get("path"):
         name, data = _read_path(str(value["path"]), ctx)
         return value.get("name") or name, data
