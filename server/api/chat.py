@@ -1,0 +1,234 @@
+"""Chat apps: chat-mode workflows answered turn by turn in conversations whose history feeds ``sys.history``.
+
+Public (``/v1/apps/...``, published version, API key) and console preview (``/api/workflows/{id}/chat``,
+the draft) share one implementation.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse, Response, StreamingResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from server.api import sse
+from server.api.launch import compile_graph, file_values
+from server.api.schemas import ResponseMode
+from server.deps import AppKey, State, check_app
+from server.errors import InvalidRequestError
+from server.runs import RunRequest
+from server.state import AppState
+
+public = APIRouter(prefix="/v1", tags=["chat"])
+console = APIRouter(prefix="/api", tags=["chat"])
+HISTORY_TURNS = 50
+
+
+class ChatCreate(BaseModel):
+    """One user message."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    query: str = Field(min_length=1, max_length=100_000)
+    conversation_id: str | None = None
+    inputs: dict[str, Any] = Field(default_factory=dict)
+    response_mode: ResponseMode = "blocking"
+    user: str | None = Field(None, max_length=200)
+    files: list[dict[str, Any]] = Field(default_factory=list)
+
+
+class ChatReply(BaseModel):
+    """The app's answer to one message."""
+
+    conversation_id: str
+    answer: str
+    run_id: str
+    message_id: str | None = None
+    status: str
+    error: str | None = None
+
+
+class AppPublic(BaseModel):
+    """What a chat client shows before the first message."""
+
+    workflow_id: str
+    name: str
+    description: str
+    mode: str
+    opening_statement: str
+    suggested_questions: list[str]
+    inputs: list[dict[str, Any]]
+
+
+class ConversationPublic(BaseModel):
+    """A conversation as listed."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    workflow_id: str
+    user: str | None
+    name: str
+    created_at: float
+    updated_at: float
+
+
+class MessagePublic(BaseModel):
+    """One turn: the user's query and the app's answer."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    conversation_id: str
+    run_id: str | None
+    query: str
+    answer: str
+    status: str
+    created_at: float
+
+
+class ConversationList(BaseModel):
+    """An app's conversations, most recent first."""
+
+    items: list[ConversationPublic]
+
+
+class MessageList(BaseModel):
+    """A conversation's messages, oldest first."""
+
+    items: list[MessagePublic]
+
+
+def answer_of(outputs: dict[str, Any]) -> str:
+    """The reply: the end node's ``answer``, else its only text output."""
+    if "answer" in outputs:
+        return "" if outputs["answer"] is None else str(outputs["answer"])
+    texts = [v for v in outputs.values() if isinstance(v, str)]
+    return texts[0] if len(texts) == 1 else ""
+
+
+def app_info(workflow_id: str, definition: dict[str, Any]) -> AppPublic:
+    features = definition.get("app") or {}
+    start = next((n for n in definition.get("nodes", []) if n.get("type") == "start"), {})
+    return AppPublic(workflow_id=workflow_id, name=definition.get("name", ""),
+                     description=definition.get("description", ""), mode=definition.get("mode", "workflow"),
+                     opening_statement=features.get("opening_statement", ""),
+                     suggested_questions=features.get("suggested_questions", []),
+                     inputs=(start.get("config") or {}).get("variables", []))
+
+
+async def chat(state: AppState, workflow_id: str, definition: dict[str, Any], version: int | None,
+               body: ChatCreate, source: str, max_in_flight: int | None) -> Response:
+    if definition.get("mode") != "chat":
+        raise InvalidRequestError(f"workflow '{workflow_id}' is not a chat app (its mode is "
+                                  f"'{definition.get('mode', 'workflow')}'); run it with .../run instead")
+    graph = compile_graph(state, definition)
+    store = state.store
+    conversation = await asyncio.to_thread(store.open_conversation, workflow_id, body.conversation_id,
+                                           body.user, body.query[:60])
+    history: list[dict[str, str]] = []
+    for message in await asyncio.to_thread(store.messages, conversation.id, HISTORY_TURNS):
+        if message.status == "succeeded":
+            history += [{"role": "user", "content": message.query},
+                        {"role": "assistant", "content": message.answer}]
+    recorded: dict[str, Any] = {}
+
+    async def on_finish(final: dict[str, Any]) -> None:
+        answer = answer_of(final.get("outputs") or {})
+        row = await asyncio.to_thread(store.add_message, conversation.id, final["run_id"], body.query, answer,
+                                      final["status"])
+        recorded.update(message_id=row.id, answer=answer)
+
+    request = RunRequest(
+        workflow_id=workflow_id, graph=graph, definition=definition, inputs=body.inputs, version=version,
+        source=source, on_finish=on_finish, max_in_flight=max_in_flight,
+        sys={"query": body.query, "history": history, "conversation_id": conversation.id, "user": body.user,
+             "files": file_values(state, body.files)})
+    live = await state.runs.start(request)
+
+    def reply(final: dict[str, Any]) -> dict[str, Any]:
+        return ChatReply(conversation_id=conversation.id, answer=recorded.get("answer", ""), run_id=live.run_id,
+                         message_id=recorded.get("message_id"), status=final["status"],
+                         error=final.get("error")).model_dump()
+
+    if body.response_mode == "async":
+        return JSONResponse({"run_id": live.run_id, "conversation_id": conversation.id}, status_code=202)
+    if body.response_mode == "blocking":
+        return JSONResponse(reply(await state.runs.wait(live)))
+
+    async def events() -> AsyncIterator[bytes]:
+        yield sse.frame({"conversation_id": conversation.id, "run_id": live.run_id}, "conversation")
+        async for event in live.follow(0):
+            yield sse.frame(event)
+        await live.done.wait()
+        if live.final is not None:
+            yield sse.frame(reply(live.final), "message")
+
+    return StreamingResponse(events(), media_type="text/event-stream",
+                             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+
+
+# -- public -----------------------------------------------------------------------------------------
+@public.get("/apps/{workflow_id}", response_model=AppPublic)
+async def get_app(state: State, key: AppKey, workflow_id: str) -> AppPublic:
+    check_app(key, workflow_id)
+    version = await asyncio.to_thread(state.store.get_version, workflow_id)
+    return app_info(workflow_id, version.definition)
+
+
+@public.post("/apps/{workflow_id}/chat", response_model=ChatReply,
+             responses={200: {"description": "blocking: the reply; streaming: SSE of the run's events, "
+                                             "then a 'message' event with the reply"}})
+async def send_message(state: State, key: AppKey, workflow_id: str, body: ChatCreate) -> Response:
+    check_app(key, workflow_id)
+    version = await asyncio.to_thread(state.store.get_version, workflow_id)
+    return await chat(state, workflow_id, version.definition, version.version, body, "api",
+                      state.settings.max_concurrent_runs_per_app)
+
+
+@public.get("/apps/{workflow_id}/conversations", response_model=ConversationList)
+def list_conversations(state: State, key: AppKey, workflow_id: str, user: str | None = None) -> ConversationList:
+    check_app(key, workflow_id)
+    rows = state.store.list_conversations(workflow_id, user)
+    return ConversationList(items=[ConversationPublic.model_validate(r) for r in rows])
+
+
+@public.get("/conversations/{conversation_id}/messages", response_model=MessageList)
+def list_messages(state: State, key: AppKey, conversation_id: str) -> MessageList:
+    conversation = state.store.get_conversation(conversation_id)
+    check_app(key, conversation.workflow_id)
+    return MessageList(items=[MessagePublic.model_validate(m) for m in state.store.messages(conversation_id)])
+
+
+# -- console (draft preview) ------------------------------------------------------------------------
+@console.get("/workflows/{workflow_id}/app", response_model=AppPublic)
+def get_draft_app(state: State, workflow_id: str) -> AppPublic:
+    return app_info(workflow_id, state.store.get_workflow(workflow_id).definition)
+
+
+@console.post("/workflows/{workflow_id}/chat", response_model=ChatReply)
+async def preview_message(state: State, workflow_id: str, body: ChatCreate) -> Response:
+    row = await asyncio.to_thread(state.store.get_workflow, workflow_id)
+    return await chat(state, workflow_id, row.definition, None, body, "console", None)
+
+
+@console.get("/workflows/{workflow_id}/conversations", response_model=ConversationList)
+def list_draft_conversations(state: State, workflow_id: str, user: str | None = None) -> ConversationList:
+    state.store.get_workflow(workflow_id)
+    rows = state.store.list_conversations(workflow_id, user)
+    return ConversationList(items=[ConversationPublic.model_validate(r) for r in rows])
+
+
+@console.get("/conversations/{conversation_id}/messages", response_model=MessageList)
+def list_draft_messages(state: State, conversation_id: str) -> MessageList:
+    state.store.get_conversation(conversation_id)
+    return MessageList(items=[MessagePublic.model_validate(m) for m in state.store.messages(conversation_id)])
+
+
+@console.delete("/conversations/{conversation_id}", status_code=204)
+def delete_conversation(state: State, conversation_id: str) -> None:
+    state.store.get_conversation(conversation_id)
+    state.store.delete_conversation(conversation_id)

@@ -1,0 +1,60 @@
+"""Public API ``/v1``: run a published workflow, get a run and its events, stop a run (per-app API keys)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from fastapi.responses import Response
+
+from server.api import sse
+from server.api.launch import compile_graph, file_values, respond, run_detail
+from server.api.runs import RUN_RESPONSES
+from server.api.schemas import RunAccepted, RunCreate, RunDetail
+from server.deps import AppKey, State, check_app
+from server.runs import RunRequest
+
+router = APIRouter(prefix="/v1", tags=["public"])
+
+
+@router.post("/workflows/{workflow_id}/run", responses=RUN_RESPONSES)
+async def run_workflow(state: State, key: AppKey, workflow_id: str, body: RunCreate) -> Response:
+    """Run the newest published version of the app."""
+    check_app(key, workflow_id)
+    version = await asyncio.to_thread(state.store.get_version, workflow_id)
+    graph = compile_graph(state, version.definition)
+    request = RunRequest(workflow_id=workflow_id, graph=graph, definition=version.definition,
+                         inputs=body.inputs, version=version.version, source="api",
+                         sys={"user": body.user, "files": file_values(state, body.files)},
+                         max_in_flight=state.settings.max_concurrent_runs_per_app)
+    return await respond(state.runs, request, body.response_mode)
+
+
+async def _own_run(state: State, key: AppKey, run_id: str):
+    row = await asyncio.to_thread(state.store.get_run, run_id)
+    check_app(key, row.workflow_id)
+    return row
+
+
+@router.get("/runs/{run_id}", response_model=RunDetail)
+async def get_run(state: State, key: AppKey, run_id: str) -> RunDetail:
+    row = await _own_run(state, key, run_id)
+    live = state.runs.live.get(run_id)
+    events = list(live.events) if live is not None else await asyncio.to_thread(state.store.run_events, run_id)
+    return run_detail(row, events)
+
+
+@router.get("/runs/{run_id}/events", response_class=Response,
+            responses={200: {"content": {"text/event-stream": {}}, "description": "SSE of the run's events"}})
+async def run_events(state: State, key: AppKey, run_id: str,
+                     after: Annotated[int, Query(ge=0)] = 0) -> Response:
+    await _own_run(state, key, run_id)
+    return sse.stream(state.runs.events(run_id, after))
+
+
+@router.post("/runs/{run_id}/stop", status_code=202, response_model=RunAccepted)
+async def stop_run(state: State, key: AppKey, run_id: str) -> RunAccepted:
+    await _own_run(state, key, run_id)
+    state.runs.stop(run_id)
+    return RunAccepted(run_id=run_id)

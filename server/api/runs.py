@@ -1,0 +1,93 @@
+"""Console runs: start (draft or published version), list, get with trace, follow events, stop, resume."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query
+from fastapi.responses import Response
+from pydantic import BaseModel, ConfigDict
+
+from server.api import sse
+from server.api.launch import compile_graph, file_values, respond, run_detail
+from server.api.schemas import (
+    ConsoleRunCreate, ResponseMode, RunAccepted, RunDetail, RunList, RunPublic, RunResultPublic,
+)
+from server.deps import State
+from server.errors import ConflictError
+from server.runs import RunRequest, reuse_plan
+
+router = APIRouter(tags=["runs"])
+RUN_RESPONSES = {200: {"model": RunResultPublic, "description": "blocking: the result; streaming: SSE"},
+                 202: {"model": RunAccepted, "description": "async: the run id to poll"}}
+Status = Literal["running", "succeeded", "failed", "stopped", "interrupted"]
+RESUMABLE = ("failed", "stopped", "interrupted")
+
+
+class ResumeCreate(BaseModel):
+    """Resume a run on the current draft."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    response_mode: ResponseMode = "blocking"
+
+
+@router.post("/api/workflows/{workflow_id}/runs", responses=RUN_RESPONSES)
+async def start_run(state: State, workflow_id: str, body: ConsoleRunCreate) -> Response:
+    row = await asyncio.to_thread(state.store.get_workflow, workflow_id)
+    definition = row.definition
+    if body.version is not None:
+        definition = (await asyncio.to_thread(state.store.get_version, workflow_id, body.version)).definition
+    graph = compile_graph(state, definition)
+    request = RunRequest(workflow_id=workflow_id, graph=graph, definition=definition, inputs=body.inputs,
+                         version=body.version, source="console",
+                         sys={"user": body.user, "files": file_values(state, body.files)})
+    return await respond(state.runs, request, body.response_mode)
+
+
+@router.get("/api/runs", response_model=RunList)
+def list_runs(state: State, workflow_id: str | None = None, status: Status | None = None,
+              limit: Annotated[int, Query(ge=1, le=500)] = 50,
+              offset: Annotated[int, Query(ge=0)] = 0) -> RunList:
+    rows, total = state.store.list_runs(workflow_id, status, limit, offset)
+    return RunList(items=[RunPublic.model_validate(r) for r in rows], total=total)
+
+
+@router.get("/api/runs/{run_id}", response_model=RunDetail)
+def get_run(state: State, run_id: str) -> RunDetail:
+    row = state.store.get_run(run_id)
+    live = state.runs.live.get(run_id)
+    events = list(live.events) if live is not None else state.store.run_events(run_id)
+    return run_detail(row, events)
+
+
+@router.get("/api/runs/{run_id}/events", response_class=Response,
+            responses={200: {"content": {"text/event-stream": {}}, "description": "SSE of the run's events"}})
+async def run_events(state: State, run_id: str, after: Annotated[int, Query(ge=0)] = 0) -> Response:
+    """The run's events with ``seq > after``: replayed, then live until the run finishes."""
+    if run_id not in state.runs.live:
+        await asyncio.to_thread(state.store.get_run, run_id)
+    return sse.stream(state.runs.events(run_id, after))
+
+
+@router.post("/api/runs/{run_id}/stop", status_code=202, response_model=RunAccepted)
+def stop_run(state: State, run_id: str) -> RunAccepted:
+    state.runs.stop(run_id)
+    return RunAccepted(run_id=run_id)
+
+
+@router.post("/api/runs/{run_id}/resume", responses=RUN_RESPONSES)
+async def resume_run(state: State, run_id: str, body: ResumeCreate | None = None) -> Response:
+    """Re-run a failed or stopped run on the current draft, replaying the nodes that succeeded and are
+    unchanged; the new run links to the old one (``resumed_from``)."""
+    old = await asyncio.to_thread(state.store.get_run, run_id)
+    if old.status not in RESUMABLE:
+        raise ConflictError(f"run '{run_id}' is {old.status}; only failed, stopped or interrupted runs resume")
+    workflow = await asyncio.to_thread(state.store.get_workflow, old.workflow_id)
+    graph = compile_graph(state, workflow.definition)
+    events = await asyncio.to_thread(state.store.run_events, run_id)
+    request = RunRequest(workflow_id=old.workflow_id, graph=graph, definition=workflow.definition,
+                         inputs=old.inputs, source=old.source, sys=old.sys,
+                         reuse=reuse_plan(graph, old.definition, events), resumed_from=run_id)
+    return await respond(state.runs, request, body.response_mode if body else "blocking")

@@ -1,0 +1,97 @@
+"""Request and response bodies shared by several routers (runs, public API, chat)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+ResponseMode = Literal["blocking", "streaming", "async"]
+
+
+class RunCreate(BaseModel):
+    """Start a run: inputs for the start node and how to answer."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    inputs: dict[str, Any] = Field(default_factory=dict)
+    response_mode: ResponseMode = "blocking"
+    user: str | None = Field(None, max_length=200)
+    files: list[dict[str, Any]] = Field(default_factory=list, description="file values, given to sys.files")
+
+
+class ConsoleRunCreate(RunCreate):
+    """A console run: of the draft, or of a published version."""
+
+    version: int | None = Field(None, ge=1, description="a published version; the draft when absent")
+
+
+class RunResultPublic(BaseModel):
+    """A finished run, as a blocking request returns it."""
+
+    run_id: str
+    status: str
+    outputs: dict[str, Any]
+    error: str | None = None
+    elapsed_ms: float
+    usage: dict[str, Any]
+
+
+class RunAccepted(BaseModel):
+    """An accepted async run; poll ``GET .../runs/{run_id}``."""
+
+    run_id: str
+
+
+class NodeTrace(BaseModel):
+    """One node's part in a run."""
+
+    node_id: str
+    node_type: str
+    title: str | None = None
+    status: str
+    inputs: dict[str, Any] = Field(default_factory=dict)
+    outputs: dict[str, Any] = Field(default_factory=dict)
+    branch: str | None = None
+    elapsed_ms: float = 0.0
+    usage: dict[str, int] | None = None
+    error: str | None = None
+    attempts: int = 0
+    reused: bool = False
+
+
+class RunPublic(BaseModel):
+    """A run as listed."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    run_id: str = Field(validation_alias="id")
+    workflow_id: str
+    version: int | None
+    source: str
+    status: str
+    inputs: dict[str, Any]
+    outputs: dict[str, Any]
+    error: str | None
+    failed_node: str | None
+    elapsed_ms: float
+    total_tokens: int
+    usage: dict[str, Any]
+    resumed_from: str | None
+    conversation_id: str | None
+    user: str | None
+    created_at: float
+    finished_at: float | None
+
+
+class RunDetail(RunPublic):
+    """A run with its trace: every node's inputs, outputs, timing and error."""
+
+    nodes: list[NodeTrace] = Field(default_factory=list)
+
+
+class RunList(BaseModel):
+    """A page of runs."""
+
+    items: list[RunPublic]
+    total: int

@@ -1,0 +1,172 @@
+"""Workflows: drafts (validated on save), duplicate, publish numbered immutable versions, restore,
+import and export."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, File, UploadFile
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from engine.graph import validate
+from server.db.models import VersionRow, WorkflowRow
+from server.deps import State
+from server.errors import InvalidRequestError
+from server.state import AppState
+
+router = APIRouter(prefix="/api/workflows", tags=["workflows"])
+Definition = Annotated[dict[str, Any], Body(description="a workflow definition (docs/workflow-format.md)")]
+
+
+class WorkflowSummary(BaseModel):
+    """A workflow as listed."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    name: str
+    description: str
+    mode: str
+    created_at: float
+    updated_at: float
+    latest_version: int | None = None
+
+
+class WorkflowPublic(WorkflowSummary):
+    """A workflow with its draft definition and the validator's warnings."""
+
+    definition: dict[str, Any]
+    warnings: list[dict[str, str]] = Field(default_factory=list)
+
+
+class WorkflowList(BaseModel):
+    """All workflows, most recently edited first."""
+
+    items: list[WorkflowSummary]
+
+
+class PublishCreate(BaseModel):
+    """Publish the current draft as a new version."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    note: str = Field("", max_length=2000)
+
+
+class VersionPublic(BaseModel):
+    """A published version."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    workflow_id: str
+    version: int
+    note: str
+    created_at: float
+    definition: dict[str, Any]
+
+
+class VersionList(BaseModel):
+    """Published versions, newest first."""
+
+    items: list[VersionPublic]
+
+
+def checked(state: AppState, definition: dict[str, Any]) -> list[dict[str, str]]:
+    """Validate before saving; DefinitionError (→ 422 with every issue) keeps it from being saved."""
+    graph = validate(definition, state.catalog, state.services)
+    return [w.as_dict() for w in graph.warnings]
+
+
+def public(row: WorkflowRow, state: AppState, warnings: list[dict[str, str]] | None = None) -> WorkflowPublic:
+    latest = state.store.latest_versions().get(row.id)
+    return WorkflowPublic.model_validate(row).model_copy(update={"latest_version": latest,
+                                                                 "warnings": warnings or []})
+
+
+@router.post("", status_code=201, response_model=WorkflowPublic)
+def create_workflow(state: State, definition: Definition) -> WorkflowPublic:
+    warnings = checked(state, definition)
+    return public(state.store.create_workflow(definition), state, warnings)
+
+
+@router.get("", response_model=WorkflowList)
+def list_workflows(state: State) -> WorkflowList:
+    latest = state.store.latest_versions()
+    items = [WorkflowSummary.model_validate(row).model_copy(update={"latest_version": latest.get(row.id)})
+             for row in state.store.list_workflows()]
+    return WorkflowList(items=items)
+
+
+@router.post("/import", status_code=201, response_model=WorkflowPublic)
+async def import_workflow(state: State, file: Annotated[UploadFile, File(description="a workflow JSON file")]
+                          ) -> WorkflowPublic:
+    raw = await file.read(state.settings.max_body_bytes + 1)
+    if len(raw) > state.settings.max_body_bytes:
+        raise InvalidRequestError(f"'{file.filename}' is larger than {state.settings.max_body_bytes:,} bytes")
+    try:
+        definition = json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InvalidRequestError(f"'{file.filename}' is not valid JSON: {exc}") from None
+    if not isinstance(definition, dict):
+        raise InvalidRequestError(f"'{file.filename}' must hold a JSON object (a workflow definition)")
+    warnings = checked(state, definition)
+    return public(state.store.create_workflow(definition), state, warnings)
+
+
+@router.get("/{workflow_id}", response_model=WorkflowPublic)
+def get_workflow(state: State, workflow_id: str) -> WorkflowPublic:
+    return public(state.store.get_workflow(workflow_id), state)
+
+
+@router.put("/{workflow_id}", response_model=WorkflowPublic)
+def update_workflow(state: State, workflow_id: str, definition: Definition) -> WorkflowPublic:
+    state.store.get_workflow(workflow_id)
+    warnings = checked(state, definition)
+    return public(state.store.update_workflow(workflow_id, definition), state, warnings)
+
+
+@router.delete("/{workflow_id}", status_code=204)
+def delete_workflow(state: State, workflow_id: str) -> None:
+    state.store.delete_workflow(workflow_id)
+
+
+@router.post("/{workflow_id}/duplicate", status_code=201, response_model=WorkflowPublic)
+def duplicate_workflow(state: State, workflow_id: str) -> WorkflowPublic:
+    source = state.store.get_workflow(workflow_id)
+    definition = {**source.definition, "name": f"{source.name} (copy)"[:200]}
+    return public(state.store.create_workflow(definition), state)
+
+
+@router.get("/{workflow_id}/export")
+def export_workflow(state: State, workflow_id: str) -> JSONResponse:
+    row = state.store.get_workflow(workflow_id)
+    filename = "".join(c if c.isalnum() or c in "-_" else "_" for c in row.name)[:60] or "workflow"
+    return JSONResponse(row.definition,
+                        headers={"Content-Disposition": f'attachment; filename="{filename}.json"'})
+
+
+@router.post("/{workflow_id}/publish", status_code=201, response_model=VersionPublic)
+def publish_workflow(state: State, workflow_id: str,
+                     body: Annotated[PublishCreate | None, Body()] = None) -> VersionRow:
+    row = state.store.get_workflow(workflow_id)
+    checked(state, row.definition)  # a draft saved under an older catalog may no longer be valid
+    return state.store.publish(workflow_id, body.note if body else "")
+
+
+@router.get("/{workflow_id}/versions", response_model=VersionList)
+def list_versions(state: State, workflow_id: str) -> VersionList:
+    return VersionList(items=[VersionPublic.model_validate(v) for v in state.store.list_versions(workflow_id)])
+
+
+@router.get("/{workflow_id}/versions/{version}", response_model=VersionPublic)
+def get_version(state: State, workflow_id: str, version: int) -> VersionRow:
+    return state.store.get_version(workflow_id, version)
+
+
+@router.post("/{workflow_id}/versions/{version}/restore", response_model=WorkflowPublic)
+def restore_version(state: State, workflow_id: str, version: int) -> WorkflowPublic:
+    """Copy a published version into the draft (the version itself stays as it is)."""
+    published = state.store.get_version(workflow_id, version)
+    return public(state.store.update_workflow(workflow_id, published.definition), state)

@@ -1,0 +1,19 @@
+"""``loom serve``: start the server with uvicorn."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import uvicorn
+
+from server.app import create_app
+from server.settings import Settings
+
+
+def serve(host: str, port: int, data_dir: Path | None) -> None:
+    """Serve the UI, console API and public API on ``host:port`` with data in ``data_dir``."""
+    overrides = {"host": host, "port": port}
+    if data_dir is not None:
+        overrides["data_dir"] = Path(data_dir)
+    settings = Settings(**overrides)
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")

@@ -1,0 +1,283 @@
+"""The one module that touches the database. Routers and the run manager call a ``Store``; nothing else does."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import time
+import uuid
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import create_engine, delete, event, func, select, update
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from server.db import migrate
+from server.db.models import (
+    ApiKeyRow, ConversationRow, EventRow, MessageRow, RunRow, VersionRow, WorkflowRow,
+)
+from server.errors import ConflictError, NotFoundError
+
+KEY_PREFIX = "loom-"
+LIVE_STATUSES = ("running",)
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex
+
+
+def hash_key(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def open_engine(url: str) -> Engine:
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+
+    @event.listens_for(engine, "connect")
+    def _pragmas(dbapi_conn, _record) -> None:
+        # WAL + synchronous=NORMAL: readers never block the writer, and commits don't fsync each time.
+        cursor = dbapi_conn.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    return engine
+
+
+class Store:
+    """Workflows, versions, runs and their events, API keys, conversations and messages."""
+
+    def __init__(self, url: str):
+        self.engine = open_engine(url)
+        self._session = sessionmaker(self.engine, expire_on_commit=False)
+
+    def migrate(self) -> None:
+        migrate.upgrade(self.engine)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # -- workflows ----------------------------------------------------------------------------------
+    def create_workflow(self, definition: dict[str, Any]) -> WorkflowRow:
+        now = time.time()
+        row = WorkflowRow(id=new_id(), created_at=now, updated_at=now, **_summary(definition))
+        with self._session.begin() as s:
+            s.add(row)
+        return row
+
+    def list_workflows(self) -> list[WorkflowRow]:
+        with self._session() as s:
+            return list(s.scalars(select(WorkflowRow).order_by(WorkflowRow.updated_at.desc())))
+
+    def get_workflow(self, workflow_id: str) -> WorkflowRow:
+        with self._session() as s:
+            row = s.get(WorkflowRow, workflow_id)
+        if row is None:
+            raise NotFoundError("workflow", workflow_id)
+        return row
+
+    def update_workflow(self, workflow_id: str, definition: dict[str, Any]) -> WorkflowRow:
+        with self._session.begin() as s:
+            row = s.get(WorkflowRow, workflow_id)
+            if row is None:
+                raise NotFoundError("workflow", workflow_id)
+            for name, value in _summary(definition).items():
+                setattr(row, name, value)
+            row.updated_at = time.time()
+        return row
+
+    def delete_workflow(self, workflow_id: str) -> None:
+        with self._session.begin() as s:
+            row = s.get(WorkflowRow, workflow_id)
+            if row is None:
+                raise NotFoundError("workflow", workflow_id)
+            s.delete(row)
+
+    def latest_versions(self) -> dict[str, int]:
+        with self._session() as s:
+            rows = s.execute(select(VersionRow.workflow_id, func.max(VersionRow.version))
+                             .group_by(VersionRow.workflow_id))
+            return {wid: version for wid, version in rows}
+
+    # -- versions -----------------------------------------------------------------------------------
+    def publish(self, workflow_id: str, note: str = "") -> VersionRow:
+        with self._session.begin() as s:
+            row = s.get(WorkflowRow, workflow_id)
+            if row is None:
+                raise NotFoundError("workflow", workflow_id)
+            latest = s.scalar(select(func.max(VersionRow.version))
+                              .where(VersionRow.workflow_id == workflow_id)) or 0
+            version = VersionRow(workflow_id=workflow_id, version=latest + 1, definition=row.definition,
+                                 note=note, created_at=time.time())
+            s.add(version)
+        return version
+
+    def list_versions(self, workflow_id: str) -> list[VersionRow]:
+        self.get_workflow(workflow_id)
+        with self._session() as s:
+            return list(s.scalars(select(VersionRow).where(VersionRow.workflow_id == workflow_id)
+                                  .order_by(VersionRow.version.desc())))
+
+    def get_version(self, workflow_id: str, version: int | None = None) -> VersionRow:
+        """A published version, or the newest one when ``version`` is None."""
+        with self._session() as s:
+            query = select(VersionRow).where(VersionRow.workflow_id == workflow_id)
+            if version is not None:
+                query = query.where(VersionRow.version == version)
+            row = s.scalars(query.order_by(VersionRow.version.desc()).limit(1)).first()
+        if row is None:
+            self.get_workflow(workflow_id)
+            if version is None:
+                raise ConflictError(f"workflow '{workflow_id}' has no published version; publish it first")
+            raise NotFoundError(f"version of workflow '{workflow_id}'", version)
+        return row
+
+    # -- runs ---------------------------------------------------------------------------------------
+    def create_run(self, **fields: Any) -> RunRow:
+        row = RunRow(status="running", created_at=time.time(), outputs={}, usage={}, elapsed_ms=0.0,
+                     total_tokens=0, **fields)
+        with self._session.begin() as s:
+            s.add(row)
+        return row
+
+    def finish_run(self, run_id: str, final: dict[str, Any], events: Iterable[dict[str, Any]]) -> None:
+        """Record a finished run: its final state and the events not recorded yet, in one transaction."""
+        usage = final.get("usage") or {}
+        with self._session.begin() as s:
+            self._add_events(s, run_id, events)
+            s.execute(update(RunRow).where(RunRow.id == run_id).values(
+                status=final["status"], outputs=final.get("outputs") or {}, error=final.get("error"),
+                failed_node=final.get("failed_node"), elapsed_ms=final.get("elapsed_ms") or 0.0,
+                usage=usage, total_tokens=int(usage.get("total_tokens") or 0), finished_at=time.time()))
+
+    def add_events(self, run_id: str, events: Iterable[dict[str, Any]]) -> None:
+        with self._session.begin() as s:
+            self._add_events(s, run_id, events)
+
+    @staticmethod
+    def _add_events(s: Session, run_id: str, events: Iterable[dict[str, Any]]) -> None:
+        s.add_all(EventRow(run_id=run_id, seq=e["seq"], type=e["type"], data=e) for e in events)
+
+    def get_run(self, run_id: str) -> RunRow:
+        with self._session() as s:
+            row = s.get(RunRow, run_id)
+        if row is None:
+            raise NotFoundError("run", run_id)
+        return row
+
+    def list_runs(self, workflow_id: str | None = None, status: str | None = None,
+                  limit: int = 50, offset: int = 0) -> tuple[list[RunRow], int]:
+        query = select(RunRow)
+        if workflow_id is not None:
+            query = query.where(RunRow.workflow_id == workflow_id)
+        if status is not None:
+            query = query.where(RunRow.status == status)
+        with self._session() as s:
+            total = s.scalar(select(func.count()).select_from(query.subquery())) or 0
+            rows = s.scalars(query.order_by(RunRow.created_at.desc()).limit(limit).offset(offset))
+            return list(rows), total
+
+    def run_events(self, run_id: str, after: int = 0) -> list[dict[str, Any]]:
+        with self._session() as s:
+            rows = s.scalars(select(EventRow.data).where(EventRow.run_id == run_id, EventRow.seq > after)
+                             .order_by(EventRow.seq))
+            return list(rows)
+
+    def mark_interrupted(self) -> int:
+        """Runs left ``running`` by a previous process did not finish; say so instead of leaving them running."""
+        with self._session.begin() as s:
+            result = s.execute(update(RunRow).where(RunRow.status.in_(LIVE_STATUSES)).values(
+                status="interrupted", error="the server stopped while this run was in flight",
+                finished_at=time.time()))
+            return result.rowcount or 0
+
+    # -- API keys -----------------------------------------------------------------------------------
+    def create_key(self, workflow_id: str, name: str = "") -> tuple[ApiKeyRow, str]:
+        """A new key for the app; the plain key is returned once and only its hash is kept."""
+        self.get_workflow(workflow_id)
+        key = KEY_PREFIX + secrets.token_urlsafe(32)
+        row = ApiKeyRow(id=new_id(), workflow_id=workflow_id, name=name, prefix=key[:12],
+                        key_hash=hash_key(key), created_at=time.time())
+        with self._session.begin() as s:
+            s.add(row)
+        return row, key
+
+    def list_keys(self, workflow_id: str) -> list[ApiKeyRow]:
+        self.get_workflow(workflow_id)
+        with self._session() as s:
+            return list(s.scalars(select(ApiKeyRow).where(ApiKeyRow.workflow_id == workflow_id)
+                                  .order_by(ApiKeyRow.created_at)))
+
+    def revoke_key(self, workflow_id: str, key_id: str) -> ApiKeyRow:
+        with self._session.begin() as s:
+            row = s.get(ApiKeyRow, key_id)
+            if row is None or row.workflow_id != workflow_id:
+                raise NotFoundError("API key", key_id)
+            row.revoked_at = row.revoked_at or time.time()
+        return row
+
+    def find_key(self, key: str) -> ApiKeyRow | None:
+        """The live (unrevoked) key row for a presented key, or None."""
+        with self._session() as s:
+            row = s.scalars(select(ApiKeyRow).where(ApiKeyRow.key_hash == hash_key(key))).first()
+        return row if row is not None and row.revoked_at is None else None
+
+    # -- conversations ------------------------------------------------------------------------------
+    def open_conversation(self, workflow_id: str, conversation_id: str | None, user: str | None,
+                          name: str) -> ConversationRow:
+        """The given conversation of this app, or a new one when ``conversation_id`` is None."""
+        with self._session.begin() as s:
+            if conversation_id is not None:
+                row = s.get(ConversationRow, conversation_id)
+                if row is None or row.workflow_id != workflow_id:
+                    raise NotFoundError("conversation", conversation_id)
+                return row
+            now = time.time()
+            row = ConversationRow(id=new_id(), workflow_id=workflow_id, user=user, name=name[:200],
+                                  created_at=now, updated_at=now)
+            s.add(row)
+        return row
+
+    def list_conversations(self, workflow_id: str, user: str | None = None,
+                           limit: int = 50) -> list[ConversationRow]:
+        query = select(ConversationRow).where(ConversationRow.workflow_id == workflow_id)
+        if user is not None:
+            query = query.where(ConversationRow.user == user)
+        with self._session() as s:
+            return list(s.scalars(query.order_by(ConversationRow.updated_at.desc()).limit(limit)))
+
+    def get_conversation(self, conversation_id: str) -> ConversationRow:
+        with self._session() as s:
+            row = s.get(ConversationRow, conversation_id)
+        if row is None:
+            raise NotFoundError("conversation", conversation_id)
+        return row
+
+    def messages(self, conversation_id: str, limit: int = 100) -> list[MessageRow]:
+        with self._session() as s:
+            rows = s.scalars(select(MessageRow).where(MessageRow.conversation_id == conversation_id)
+                             .order_by(MessageRow.created_at.desc()).limit(limit))
+            return list(reversed(list(rows)))
+
+    def add_message(self, conversation_id: str, run_id: str | None, query: str, answer: str,
+                    status: str) -> MessageRow:
+        now = time.time()
+        row = MessageRow(id=new_id(), conversation_id=conversation_id, run_id=run_id, query=query,
+                         answer=answer, status=status, created_at=now)
+        with self._session.begin() as s:
+            s.add(row)
+            s.execute(update(ConversationRow).where(ConversationRow.id == conversation_id)
+                      .values(updated_at=now))
+        return row
+
+    def delete_conversation(self, conversation_id: str) -> None:
+        with self._session.begin() as s:
+            s.execute(delete(ConversationRow).where(ConversationRow.id == conversation_id))
+
+
+def _summary(definition: dict[str, Any]) -> dict[str, Any]:
+    return {"name": str(definition.get("name") or "untitled")[:200],
+            "description": str(definition.get("description") or ""),
+            "mode": str(definition.get("mode") or "workflow"), "definition": definition}

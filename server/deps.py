@@ -1,0 +1,85 @@
+"""FastAPI dependencies, as ``Annotated`` aliases the routers put in their signatures."""
+
+from __future__ import annotations
+
+import hmac
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from engine.spec import Services
+from server.db.models import ApiKeyRow
+from server.db.store import Store
+from server.errors import AuthError, ForbiddenError
+from server.files import FileStore
+from server.runs import RunManager
+from server.settings import Settings
+from server.state import AppState
+
+_bearer = HTTPBearer(auto_error=False, description="An app's API key (public API) or the admin token (console)")
+
+
+def get_state(request: Request) -> AppState:
+    return request.app.state.loom
+
+
+State = Annotated[AppState, Depends(get_state)]
+
+
+def get_store(state: State) -> Store:
+    return state.store
+
+
+def get_settings(state: State) -> Settings:
+    return state.settings
+
+
+def get_services(state: State) -> Services:
+    return state.services
+
+
+def get_runs(state: State) -> RunManager:
+    return state.runs
+
+
+def get_files(state: State) -> FileStore:
+    return state.services.files
+
+
+StoreDep = Annotated[Store, Depends(get_store)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+ServicesDep = Annotated[Services, Depends(get_services)]
+RunsDep = Annotated[RunManager, Depends(get_runs)]
+FilesDep = Annotated[FileStore, Depends(get_files)]
+Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+
+
+def require_admin(settings: SettingsDep, credentials: Credentials) -> None:
+    """The console API is open on a local install, and token-protected when ``LOOM_ADMIN_TOKEN`` is set."""
+    token = settings.admin_token
+    if not token:
+        return
+    if credentials is None:
+        raise AuthError("the console API needs 'Authorization: Bearer <LOOM_ADMIN_TOKEN>'")
+    if not hmac.compare_digest(credentials.credentials.encode(), token.encode()):
+        raise AuthError("wrong admin token")
+
+
+def app_key(store: StoreDep, credentials: Credentials) -> ApiKeyRow:
+    """The API key presented to the public API (any app's)."""
+    if credentials is None:
+        raise AuthError("missing API key: send 'Authorization: Bearer <key>'")
+    row = store.find_key(credentials.credentials)
+    if row is None:
+        raise AuthError("unknown or revoked API key")
+    return row
+
+
+AppKey = Annotated[ApiKeyRow, Depends(app_key)]
+
+
+def check_app(key: ApiKeyRow, workflow_id: str) -> None:
+    """A key opens only its own app."""
+    if key.workflow_id != workflow_id:
+        raise ForbiddenError(f"this API key belongs to another app, not to workflow '{workflow_id}'")

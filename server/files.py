@@ -1,0 +1,93 @@
+"""Uploaded files (``file`` inputs, ``sys.files``): stored under ``<data_dir>/files/<file_id>/`` with a small JSON
+record beside the bytes, so nodes can read them through ``services.files`` without the database."""
+
+from __future__ import annotations
+
+import json
+import mimetypes
+import re
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+from server.errors import InvalidRequestError, NotFoundError, PayloadTooLargeError, UnsupportedTypeError
+
+# Documents the knowledge and LLM nodes can read, images, and plain data formats.
+ALLOWED_TYPES = frozenset({
+    "application/pdf", "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "text/plain", "text/markdown", "text/html", "text/csv", "application/json", "application/x-ndjson",
+    "application/jsonl", "image/png", "image/jpeg", "image/gif", "image/webp",
+    "audio/mpeg", "audio/wav", "audio/x-wav",
+})
+EXTRA_TYPES = {".md": "text/markdown", ".markdown": "text/markdown", ".jsonl": "application/jsonl",
+               ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
+_FILE_ID = re.compile(r"^[0-9a-f]{32}$")
+_UNSAFE = re.compile(r"[^\w.\- ]+", re.UNICODE)
+
+
+def guess_type(filename: str, declared: str | None = None) -> str:
+    """The MIME type of a file: from its extension, else the declared one (browsers often send octet-stream)."""
+    suffix = Path(filename).suffix.lower()
+    guessed = EXTRA_TYPES.get(suffix) or mimetypes.guess_type(filename)[0]
+    declared = (declared or "").split(";")[0].strip().lower()
+    return guessed or declared or "application/octet-stream"
+
+
+def safe_name(filename: str) -> str:
+    name = _UNSAFE.sub("_", Path(filename or "").name).strip(" .")
+    return name[:200] or "file"
+
+
+class FileStore:
+    """Saves and reads uploaded files; values are ``{"name", "file_id", "mime_type", "size"}``."""
+
+    def __init__(self, data_dir: Path, max_bytes: int = 20_000_000,
+                 allowed_types: frozenset[str] = ALLOWED_TYPES):
+        self.root = Path(data_dir) / "files"
+        self.max_bytes = max_bytes
+        self.allowed_types = allowed_types
+
+    def save(self, filename: str, data: bytes, content_type: str | None = None) -> dict[str, Any]:
+        name = safe_name(filename)
+        if len(data) > self.max_bytes:
+            raise PayloadTooLargeError(f"file '{name}' is {len(data):,} bytes, over the limit of "
+                                       f"{self.max_bytes:,} bytes")
+        if not data:
+            raise InvalidRequestError(f"file '{name}' is empty")
+        mime = guess_type(name, content_type)
+        if mime not in self.allowed_types:
+            raise UnsupportedTypeError(f"file '{name}' has type '{mime}', which is not accepted "
+                                       f"(accepted: pdf, docx, txt, md, html, csv, json, jsonl, images, audio)")
+        file_id = uuid.uuid4().hex
+        folder = self.root / file_id
+        folder.mkdir(parents=True)
+        (folder / "data").write_bytes(data)
+        value = {"name": name, "file_id": file_id, "mime_type": mime, "size": len(data)}
+        (folder / "meta.json").write_text(json.dumps({**value, "created_at": time.time()}, ensure_ascii=False))
+        return value
+
+    def info(self, file_id: str) -> dict[str, Any]:
+        meta = self._folder(file_id) / "meta.json"
+        record = json.loads(meta.read_text())
+        return {k: record[k] for k in ("name", "file_id", "mime_type", "size")}
+
+    def read(self, file_value: dict[str, Any]) -> tuple[str, bytes]:
+        """The file's name and bytes for a file value (or anything carrying its ``file_id``)."""
+        file_id = file_value.get("file_id") if isinstance(file_value, dict) else None
+        if not isinstance(file_id, str):
+            raise InvalidRequestError("a file value needs a 'file_id'")
+        folder = self._folder(file_id)
+        return self.info(file_id)["name"], (folder / "data").read_bytes()
+
+    def delete(self, file_id: str) -> None:
+        folder = self._folder(file_id)
+        for child in folder.iterdir():
+            child.unlink()
+        folder.rmdir()
+
+    def _folder(self, file_id: str) -> Path:
+        folder = self.root / file_id
+        if not _FILE_ID.match(file_id) or not (folder / "meta.json").is_file():
+            raise NotFoundError("file", file_id)
+        return folder

@@ -1,0 +1,226 @@
+"""Run orchestration: start runs as background jobs, record their events, fan them out live to any number of
+subscribers (SSE), replay from a ``seq``, stop, and plan a resume from an earlier run.
+
+Events are kept in memory while a run is live and written to the store when it finishes (and every
+``FLUSH_S`` seconds for long runs), so a short run costs two small transactions.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from engine.graph import Graph
+from engine.models import NodeDef
+from engine.runner import ReusedNode, Run, RunLimits
+from engine.spec import Services
+from server.db.store import Store, new_id
+from server.errors import ConflictError, TooManyRunsError
+from server.metrics import Metrics
+from server.jobs import Jobs
+
+log = logging.getLogger(__name__)
+FLUSH_S = 1.0
+FINISHED = ("succeeded", "failed", "stopped", "interrupted")
+OnFinish = Callable[[dict[str, Any]], Awaitable[None]]
+
+
+@dataclass
+class RunRequest:
+    """What to run and where it came from."""
+
+    workflow_id: str
+    graph: Graph
+    definition: dict[str, Any]
+    inputs: dict[str, Any]
+    source: str = "console"  # console | api | chat
+    version: int | None = None
+    sys: dict[str, Any] = field(default_factory=dict)
+    reuse: dict[str, ReusedNode] = field(default_factory=dict)
+    resumed_from: str | None = None
+    on_finish: OnFinish | None = None  # called with the run_finished event once it is recorded
+    max_in_flight: int | None = None  # per-app limit (public API); None: unlimited
+
+
+class LiveRun:
+    """A run in flight: its events so far, and a signal for followers."""
+
+    def __init__(self, run_id: str, workflow_id: str, engine_run: Run):
+        self.run_id = run_id
+        self.workflow_id = workflow_id
+        self.engine_run = engine_run
+        self.events: list[dict[str, Any]] = []
+        self.done = asyncio.Event()
+        self.stop_requested = False
+        self._changed = asyncio.Event()
+
+    def append(self, event: dict[str, Any]) -> None:
+        self.events.append(event)
+        self._changed.set()
+        self._changed = asyncio.Event()
+
+    def finish(self) -> None:
+        self.done.set()
+        self._changed.set()
+
+    @property
+    def final(self) -> dict[str, Any] | None:
+        last = self.events[-1] if self.events else None
+        return last if last is not None and last["type"] == "run_finished" else None
+
+    async def follow(self, after: int = 0) -> AsyncIterator[dict[str, Any]]:
+        """Every event with ``seq > after``, now and as they come, until the run finishes."""
+        index = 0
+        while True:
+            changed = self._changed
+            while index < len(self.events):
+                event = self.events[index]
+                index += 1
+                if event["seq"] > after:
+                    yield event
+            if self.done.is_set():
+                return
+            await changed.wait()
+
+
+class RunManager:
+    """Starts runs in the background and answers for runs in flight."""
+
+    def __init__(self, store: Store, services: Services, metrics: Metrics, jobs: Jobs, limits: RunLimits):
+        self.store = store
+        self.services = services
+        self.metrics = metrics
+        self.jobs = jobs
+        self.limits = limits
+        self.live: dict[str, LiveRun] = {}
+
+    def in_flight(self, workflow_id: str) -> int:
+        return sum(1 for live in self.live.values() if live.workflow_id == workflow_id)
+
+    async def start(self, request: RunRequest) -> LiveRun:
+        if request.max_in_flight is not None and self.in_flight(request.workflow_id) >= request.max_in_flight:
+            raise TooManyRunsError(f"this app already has {request.max_in_flight} runs in flight; "
+                                   "retry when one has finished")
+        run_id = new_id()
+        sys_values = {k: v for k, v in request.sys.items() if v is not None}
+        engine_run = Run(request.graph, request.inputs, self.services, run_id=run_id, sys=sys_values,
+                         limits=self.limits, reuse=request.reuse, resumed_from=request.resumed_from)
+        live = LiveRun(run_id, request.workflow_id, engine_run)
+        self.live[run_id] = live  # before any await, so the concurrency limit holds
+        try:
+            await asyncio.to_thread(
+                self.store.create_run, id=run_id, workflow_id=request.workflow_id, version=request.version,
+                source=request.source, definition=request.definition, inputs=request.inputs,
+                sys=sys_values, resumed_from=request.resumed_from,
+                conversation_id=sys_values.get("conversation_id"), user=sys_values.get("user"))
+        except BaseException:
+            self.live.pop(run_id, None)
+            raise
+        self.metrics.runs_in_flight.inc()
+        self.jobs.submit(self._drive(live, request), name=f"run-{run_id}")
+        return live
+
+    async def _drive(self, live: LiveRun, request: RunRequest) -> None:
+        flushed, last_flush = 0, time.monotonic()
+        try:
+            async for event in live.engine_run.events():
+                data = event.model_dump(mode="json")
+                live.append(data)
+                self.metrics.observe_event(data, request.source)
+                if live.stop_requested:
+                    live.engine_run.cancel()  # a stop that arrived before the engine had started
+                if data["type"] == "node_finished" and time.monotonic() - last_flush > FLUSH_S:
+                    batch, flushed = live.events[flushed:], len(live.events)
+                    await asyncio.to_thread(self.store.add_events, live.run_id, batch)
+                    last_flush = time.monotonic()
+        except asyncio.CancelledError:
+            # The server is shutting down: record the run as interrupted, synchronously (we are cancelled).
+            live.append(self._synthetic_end(live, "interrupted", "the server stopped while this run was in flight"))
+            try:
+                self._record(live, flushed)
+            finally:
+                live.finish()
+            raise
+        except Exception as exc:  # a crash in the engine must fail this run, not the server
+            log.exception("run %s crashed", live.run_id)
+            live.append(self._synthetic_end(live, "failed", f"internal error: {type(exc).__name__}: {exc}"))
+        try:
+            await asyncio.to_thread(self._record, live, flushed)
+            if request.on_finish is not None and live.final is not None:
+                try:
+                    await request.on_finish(live.final)
+                except Exception:
+                    log.exception("after-run hook of run %s failed", live.run_id)
+        finally:
+            live.finish()
+
+    def _record(self, live: LiveRun, flushed: int) -> None:
+        try:
+            self.store.finish_run(live.run_id, live.final or {"status": "failed"}, live.events[flushed:])
+        finally:
+            self.live.pop(live.run_id, None)
+            self.metrics.runs_in_flight.dec()
+
+    @staticmethod
+    def _synthetic_end(live: LiveRun, status: str, error: str) -> dict[str, Any]:
+        seq = live.events[-1]["seq"] + 1 if live.events else 1
+        return {"type": "run_finished", "run_id": live.run_id, "seq": seq, "ts": time.time(), "status": status,
+                "outputs": {}, "error": error, "failed_node": None, "elapsed_ms": 0.0, "usage": {},
+                "node_executions": live.engine_run.executions}
+
+    def stop(self, run_id: str) -> None:
+        live = self.live.get(run_id)
+        if live is None:
+            run = self.store.get_run(run_id)
+            raise ConflictError(f"run '{run_id}' is not running (status: {run.status})")
+        live.stop_requested = True
+        live.engine_run.cancel()
+
+    async def events(self, run_id: str, after: int = 0) -> AsyncIterator[dict[str, Any]]:
+        """A run's events after ``seq``: live ones as they come, recorded ones from the store."""
+        live = self.live.get(run_id)
+        if live is not None:
+            async for event in live.follow(after):
+                yield event
+            return
+        await asyncio.to_thread(self.store.get_run, run_id)  # 404 for unknown runs
+        for event in await asyncio.to_thread(self.store.run_events, run_id, after):
+            yield event
+
+    async def wait(self, live: LiveRun) -> dict[str, Any]:
+        """The run_finished event, once the run is recorded."""
+        await live.done.wait()
+        assert live.final is not None
+        return live.final
+
+
+def reuse_plan(graph: Graph, old_definition: dict[str, Any], old_events: list[dict[str, Any]]) -> dict[str, ReusedNode]:
+    """Which nodes a resume may replay: those that succeeded before, are unchanged in the current draft, and
+    whose upstream nodes are all settled the same way (succeeded or skipped before, unchanged)."""
+    old_nodes = {n.get("id"): n for n in old_definition.get("nodes", []) if isinstance(n, dict)}
+    finished = {e["node_id"]: e for e in old_events if e.get("type") == "node_finished"}
+    settled: dict[str, bool] = {}
+    for node_id in graph.order:
+        event = finished.get(node_id)
+        node = graph.nodes[node_id]
+        unchanged = _canonical(old_nodes.get(node_id)) == node.model_dump(mode="json")
+        ok_before = event is not None and (event["status"] == "skipped" or
+                                           (event["status"] == "succeeded" and not event.get("error_handled")))
+        upstream = all(settled.get(e.source, False) for e in graph.incoming[node_id])
+        settled[node_id] = bool(unchanged and ok_before and upstream)
+    return {nid: ReusedNode(outputs=finished[nid]["outputs"], branch=finished[nid].get("branch") or "out")
+            for nid, ok in settled.items() if ok and finished[nid]["status"] == "succeeded"}
+
+
+def _canonical(node: Any) -> Any:
+    """A node definition with defaults filled in, to compare an old snapshot with the current draft."""
+    if not isinstance(node, dict):
+        return None
+    try:
+        return NodeDef.model_validate(node).model_dump(mode="json")
+    except ValueError:
+        return None

@@ -1,0 +1,40 @@
+"""What one running app holds: settings, store, services, runs, jobs and metrics."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from engine.runner import RunLimits
+from engine.spec import NodeSpec, Services
+from server.db.store import Store
+from server.jobs import Jobs
+from server.metrics import Metrics
+from server.runs import RunManager
+from server.settings import Settings
+
+
+@dataclass
+class AppState:
+    """The app's long-lived parts, built on start-up and closed on shutdown."""
+
+    settings: Settings
+    store: Store
+    services: Services
+    catalog: Mapping[str, NodeSpec]
+    jobs: Jobs
+    metrics: Metrics
+    runs: RunManager
+
+    @classmethod
+    def open(cls, settings: Settings, services: Services, catalog: Mapping[str, NodeSpec]) -> "AppState":
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        store = Store(settings.database_url)
+        store.migrate()
+        store.mark_interrupted()
+        jobs, metrics = Jobs(), Metrics()
+        limits = RunLimits(max_node_executions=settings.run_max_node_executions,
+                           max_wall_time_s=settings.run_max_wall_time_s,
+                           max_variable_bytes=settings.run_max_variable_bytes)
+        runs = RunManager(store, services, metrics, jobs, limits)
+        return cls(settings, store, services, catalog, jobs, metrics, runs)

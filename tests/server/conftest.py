@@ -1,0 +1,100 @@
+"""Server fixtures: an app per test on its own data directory, reached over real HTTP (ASGI or live uvicorn)."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+
+from engine.spec import Services
+from server.app import create_app
+from server.settings import Settings
+from tests.helpers import catalog_with_test_nodes
+
+AppFactory = Callable[..., Any]
+
+
+@asynccontextmanager
+async def running_app(data_dir: Path, services: Services | None = None, **settings: Any):
+    """An app with its lifespan entered; ``services=None`` gives empty services (no model, no sandbox)."""
+    app = create_app(Settings(data_dir=data_dir, **settings), services=services or Services(),
+                     catalog=catalog_with_test_nodes())
+    async with app.router.lifespan_context(app):
+        yield app
+
+
+@asynccontextmanager
+async def asgi_client(app: Any, token: str | None = None) -> AsyncIterator[httpx.AsyncClient]:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://loom.test", headers=headers,
+                                 timeout=30) as client:
+        yield client
+
+
+@pytest.fixture
+async def app(data_dir: Path) -> AsyncIterator[Any]:
+    async with running_app(data_dir) as app:
+        yield app
+
+
+@pytest.fixture
+async def client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
+    async with asgi_client(app) as client:
+        yield client
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class LiveServer:
+    """uvicorn serving an app on 127.0.0.1 in a thread with its own event loop."""
+
+    def __init__(self, app: Any):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> "LiveServer":
+        self.thread.start()
+        for _ in range(500):
+            if self.server.started:
+                return self
+            threading.Event().wait(0.01)
+        raise RuntimeError("uvicorn did not start")
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+@pytest.fixture
+def live_server(data_dir: Path) -> Iterator[LiveServer]:
+    app = create_app(Settings(data_dir=data_dir), services=Services(), catalog=catalog_with_test_nodes())
+    with LiveServer(app) as server:
+        yield server
+
+
+async def wait_for(predicate: Callable[[], Any], timeout: float = 10.0) -> Any:
+    """Poll an async predicate until it returns something truthy."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        value = await predicate()
+        if value:
+            return value
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(0.02)
