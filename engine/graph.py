@@ -188,9 +188,10 @@ def validate(data: Any, catalog: Mapping[str, NodeSpec], services: Services | No
         except Exception as exc:  # a spec's outputs must never break validation of the rest
             issues.append(Issue(nid, "config", f"cannot determine outputs: {exc}"))
     acyclic = not cycles
+    ancestry = _ancestry(graph) if acyclic else {}
     for nid, config in configs.items():
         node = nodes[nid]
-        ancestors = nx.ancestors(graph, nid) if acyclic else set()
+        ancestors = ancestry.get(nid, set())
         for use in specs[nid].refs(node, config, services):
             if isinstance(use.source, Ref):
                 issues.extend(_check_ref(node, use, ancestors, nodes, outputs, workflow.mode, acyclic))
@@ -218,6 +219,18 @@ def _handles(node: NodeDef, spec: NodeSpec, config: BaseModel) -> list[str]:
     if node.on_error and node.on_error.strategy == "branch":
         handles.append("error")
     return handles
+
+
+def _ancestry(graph: nx.DiGraph) -> dict[str, set[str]]:
+    """Every node's ancestors, in one pass over a topological order."""
+    ancestry: dict[str, set[str]] = {}
+    for nid in nx.topological_sort(graph):
+        found: set[str] = set()
+        for parent in graph.predecessors(nid):
+            found |= ancestry[parent]
+            found.add(parent)
+        ancestry[nid] = found
+    return ancestry
 
 
 def _cycles(graph: nx.DiGraph) -> list[list[str]]:
