@@ -94,6 +94,10 @@ def _var_type(schema: Any, deref: _Resolver, where: str) -> str:
     schema = deref(schema, where)
     if not isinstance(schema, dict):
         return "any"
+    options = [o for o in (schema.get("anyOf") or schema.get("oneOf") or [])
+               if not (isinstance(o, dict) and o.get("type") == "null")]
+    if len(options) == 1 and "type" not in schema:  # Optional[X] written as anyOf [X, null]
+        return _var_type(options[0], deref, where)
     kind = schema.get("type")
     if isinstance(kind, list):  # OpenAPI 3.1: ["string", "null"]
         kind = next((k for k in kind if k != "null"), None)
@@ -107,8 +111,9 @@ def _var_type(schema: Any, deref: _Resolver, where: str) -> str:
 
 
 def _tool_name(op: dict[str, Any], method: str, path: str) -> str:
-    raw = op.get("operationId") or f"{method}_{path}"
-    return re.sub(r"[^A-Za-z0-9_]+", "_", str(raw)).strip("_") or method
+    if op.get("operationId"):
+        return re.sub(r"[^A-Za-z0-9_]+", "_", str(op["operationId"])).strip("_") or method
+    return re.sub(r"[^A-Za-z0-9]+", "_", f"{method}_{path}").strip("_")  # GET /pets/{id} → get_pets_id
 
 
 def _schemes(doc: dict[str, Any], deref: _Resolver) -> dict[str, SecurityScheme]:

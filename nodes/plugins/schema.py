@@ -74,6 +74,7 @@ class Output(_Model):
 class ToolSchema(_Model):
     """A tool: its parameters and outputs."""
 
+    model_config = ConfigDict(extra="ignore")  # a dump carries the computed schemas; reading it back drops them
     name: str
     description: str = ""
     parameters: list[Param] = Field(default_factory=list)

@@ -17,6 +17,7 @@ from fastapi.security import APIKeyHeader
 from pydantic import BaseModel
 
 API_KEY = "toy-secret-key"
+api_key = APIKeyHeader(name="X-API-Key", auto_error=False)
 
 
 class PetIn(BaseModel):
@@ -38,7 +39,6 @@ class PetList(BaseModel):
 def make_app() -> FastAPI:
     app = FastAPI(title="Toy pet store", description="A pet store for plugin tests.")
     pets: dict[int, Pet] = {1: Pet(id=1, name="Mimi", tag="cat"), 2: Pet(id=2, name="Rex", tag="dog")}
-    api_key = APIKeyHeader(name="X-API-Key", auto_error=False)
     app.state.hits = []
 
     @app.middleware("http")
