@@ -1,22 +1,21 @@
-"""Import an OpenAPI 3.x document as a plugin (one tool per operation) and call its operations."""
+"""Import an OpenAPI 3.x document as a plugin: one tool per operation, typed from its schemas."""
 
 from __future__ import annotations
 
 import json
 import re
 from typing import Any, Literal
-from urllib.parse import quote, urljoin
+from urllib.parse import urljoin
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
-from nodes.plugins.errors import OutboundError, SpecError
-from nodes.plugins.http import SafeHttp
+from nodes.plugins.errors import SpecError
 from nodes.plugins.schema import Output, Param, PluginInfo, ToolSchema
 
 METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
 _SCALARS = {"string": "string", "number": "number", "integer": "integer", "boolean": "boolean", "object": "object"}
-_RESERVED_OUTPUTS = ("status", "body")
+RESERVED_OUTPUTS = ("status", "body")
 
 
 class SecurityScheme(BaseModel):
@@ -205,7 +204,7 @@ def _outputs(op: dict[str, Any], deref: _Resolver, where: str) -> list[Output]:
     media = ((response or {}).get("content") or {}).get("application/json") or {}
     schema = deref(media.get("schema") or {}, f"{where}.responses.{code}.schema")
     for prop, raw in ((schema or {}).get("properties") or {}).items():
-        if prop not in _RESERVED_OUTPUTS:
+        if prop not in RESERVED_OUTPUTS:
             declared.append(Output(name=prop, type=_var_type(raw, deref, where),  # type: ignore[arg-type]
                                    description=str((deref(raw, where) or {}).get("description") or "")))
     return declared
@@ -278,59 +277,3 @@ def build_plugin(name: str, doc: dict[str, Any], *, allow_hosts: list[str] | Non
                       description=str(info_doc.get("description") or info_doc.get("title") or ""),
                       allow_hosts=list(allow_hosts or []), security_schemes=sorted(schemes))
     return OpenAPIPlugin(info=info, operations=operations, schemes=schemes, spec=doc, source_url=source_url)
-
-
-def _apply_credentials(plugin: OpenAPIPlugin, op: Operation, credentials: dict[str, str],
-                       headers: dict[str, str], query: dict[str, Any]) -> None:
-    for name in op.security if op.security is not None else sorted(plugin.schemes):
-        secret, scheme = credentials.get(name), plugin.schemes.get(name)
-        if not secret or scheme is None:
-            continue
-        if scheme.type == "bearer":
-            headers["Authorization"] = f"Bearer {secret}"
-        elif scheme.type == "basic":
-            import base64
-            headers["Authorization"] = "Basic " + base64.b64encode(secret.encode()).decode()
-        elif scheme.location == "query":
-            query[scheme.key] = secret
-        elif scheme.location == "cookie":
-            headers["Cookie"] = f"{scheme.key}={secret}"
-        else:
-            headers[scheme.key] = secret
-
-
-async def call_operation(plugin: OpenAPIPlugin, tool: ToolSchema, params: dict[str, Any], http: SafeHttp,
-                         credentials: dict[str, str]) -> dict[str, Any]:
-    """Send the tool's request; a non-2xx status fails the call with the status and a body excerpt."""
-    op = plugin.operations[tool.name]
-    path, query, headers, body = op.path, {}, {}, {}
-    for param in tool.parameters:
-        value = params.get(param.name)
-        if value is None:
-            continue
-        if param.location == "path":
-            path = path.replace("{" + param.name + "}", quote(str(value), safe=""))
-        elif param.location == "query":
-            query[param.name] = json.dumps(value) if isinstance(value, dict) else value
-        elif param.location == "header":
-            headers[param.name] = value if isinstance(value, str) else json.dumps(value)
-        elif param.location == "body":
-            body[op.body_names.get(param.name, param.name)] = value
-    _apply_credentials(plugin, op, credentials, headers, query)
-    send: dict[str, Any] = {}
-    if op.body == "fields" and body:
-        send["json"] = body
-    elif op.body == "form" and body:
-        send["data"] = {k: v if isinstance(v, str) else json.dumps(v) for k, v in body.items()}
-    elif op.body == "value" and "body" in params:
-        send["json"] = params["body"]
-    response = await http.request(op.method, f"{plugin.info.base_url}{path}", allow_hosts=plugin.info.allow_hosts,
-                                  headers=headers, params=query or None, **send)
-    parsed = response.json()
-    if response.status >= 400:
-        raise OutboundError(f"{op.method} {op.path} returned HTTP {response.status}: {response.text[:300]}")
-    result: dict[str, Any] = {"status": response.status, "body": parsed if parsed is not None else response.text}
-    for output in tool.outputs:
-        if output.name not in _RESERVED_OUTPUTS:
-            result[output.name] = parsed.get(output.name) if isinstance(parsed, dict) else None
-    return result

@@ -14,7 +14,8 @@ from nodes.plugins.errors import (
     ParameterError, PluginError, PluginNotFound, SpecError, ToolNotFound,
 )
 from nodes.plugins.http import HttpLimits, SafeHttp
-from nodes.plugins.openapi import OpenAPIPlugin, build_plugin, call_operation, load_document
+from nodes.plugins.openapi import OpenAPIPlugin, build_plugin, load_document
+from nodes.plugins.openapi_call import call_operation
 from nodes.plugins.schema import PluginInfo, ToolSchema
 from nodes.plugins.store import MemoryStore, PluginStore, check_name
 
