@@ -1,0 +1,33 @@
+import { lazy, Suspense } from 'react';
+import { BrowserRouter, NavLink, Route, Routes } from 'react-router-dom';
+import WorkflowsPage from './pages/WorkflowsPage';
+import KnowledgePage from './pages/KnowledgePage';
+import ModelsPage from './pages/ModelsPage';
+
+const EditorPage = lazy(() => import('./editor/EditorPage'));
+
+export function App() {
+  return (
+    <BrowserRouter>
+      <div className="app">
+        <nav className="nav">
+          <span className="brand">Loom</span>
+          <NavLink to="/" end>Workflows</NavLink>
+          <NavLink to="/knowledge">Knowledge</NavLink>
+          <NavLink to="/models">Models</NavLink>
+        </nav>
+        <main className="main">
+          <Suspense fallback={<div className="page muted">Loading…</div>}>
+            <Routes>
+              <Route path="/" element={<WorkflowsPage />} />
+              <Route path="/workflows/:id" element={<EditorPage />} />
+              <Route path="/knowledge" element={<KnowledgePage />} />
+              <Route path="/models" element={<ModelsPage />} />
+              <Route path="*" element={<div className="page">Not found.</div>} />
+            </Routes>
+          </Suspense>
+        </main>
+      </div>
+    </BrowserRouter>
+  );
+}

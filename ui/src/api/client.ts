@@ -1,0 +1,85 @@
+// Console API client (DESIGN §8). Every call throws ApiError with the server's message and any issues.
+import type { Issue, WorkflowJson } from '../workflow/types';
+import { parseIssues } from '../workflow/issues';
+import { readSse } from './sse';
+
+export class ApiError extends Error {
+  constructor(message: string, readonly status: number, readonly issues: Issue[] = []) { super(message); }
+}
+
+const TOKEN_KEY = 'loom.adminToken';
+
+function headers(extra: Record<string, string> = {}): Record<string, string> {
+  const token = localStorage.getItem(TOKEN_KEY);
+  return { ...(token ? { Authorization: `Bearer ${token}` } : {}), ...extra };
+}
+
+async function failure(res: Response): Promise<ApiError> {
+  let body: unknown = null;
+  try { body = await res.json(); } catch { /* not JSON */ }
+  const issues = parseIssues(body);
+  const detail = body && typeof body === 'object' ? (body as Record<string, unknown>).detail ?? (body as Record<string, unknown>).message : null;
+  const message = typeof detail === 'string' ? detail
+    : issues.length ? issues.map((i) => `${i.node_id}${i.field ? `.${i.field}` : ''}: ${i.message}`).join('\n')
+      : `${res.status} ${res.statusText}`;
+  return new ApiError(message, res.status, issues);
+}
+
+export async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const init: RequestInit = { method, headers: headers(body === undefined ? {} : { 'Content-Type': 'application/json' }) };
+  if (body !== undefined) init.body = JSON.stringify(body);
+  const res = await fetch(path, init);
+  if (!res.ok) throw await failure(res);
+  if (res.status === 204) return undefined as T;
+  const text = await res.text();
+  return (text ? JSON.parse(text) : undefined) as T;
+}
+
+/** POST that answers with SSE; resolves when the stream ends. */
+export async function stream(path: string, body: unknown, onEvent: (e: Record<string, unknown>, name: string) => void, signal?: AbortSignal): Promise<void> {
+  const res = await fetch(path, { method: 'POST', headers: headers({ 'Content-Type': 'application/json', Accept: 'text/event-stream' }), body: JSON.stringify(body), signal });
+  if (!res.ok) throw await failure(res);
+  await readSse(res, onEvent);
+}
+
+/** Lists come back as an array or wrapped ({items|data|workflows: [...]}). */
+export function unwrapList<T>(body: unknown, key?: string): T[] {
+  if (Array.isArray(body)) return body as T[];
+  if (body && typeof body === 'object') {
+    const obj = body as Record<string, unknown>;
+    for (const k of [key, 'items', 'data', 'results'].filter(Boolean) as string[]) if (Array.isArray(obj[k])) return obj[k] as T[];
+  }
+  return [];
+}
+
+export interface WorkflowSummary {
+  id: string; name: string; description?: string; mode?: string; updated_at?: string | number; published_version?: number | null;
+}
+
+export interface WorkflowRecord extends WorkflowSummary { definition: WorkflowJson }
+
+/** A workflow record: the definition may be inline or under `definition`/`draft`. */
+export function toRecord(body: Record<string, unknown>): WorkflowRecord {
+  const def = (body.definition ?? body.draft ?? body) as WorkflowJson;
+  return { ...(body as unknown as WorkflowSummary), id: String(body.id), name: def.name ?? String(body.name), definition: def };
+}
+
+export const api = {
+  listWorkflows: async () => unwrapList<WorkflowSummary>(await request('GET', '/api/workflows'), 'workflows'),
+  getWorkflow: async (id: string) => toRecord(await request<Record<string, unknown>>('GET', `/api/workflows/${id}`)),
+  createWorkflow: async (def: WorkflowJson) => toRecord({ ...def, ...(await request<Record<string, unknown>>('POST', '/api/workflows', def)) }),
+  saveWorkflow: (id: string, def: WorkflowJson) => request<Record<string, unknown>>('PUT', `/api/workflows/${id}`, def),
+  deleteWorkflow: (id: string) => request<void>('DELETE', `/api/workflows/${id}`),
+  validateWorkflow: (id: string) => request<unknown>('POST', `/api/workflows/${id}/validate`),
+  publish: (id: string) => request<Record<string, unknown>>('POST', `/api/workflows/${id}/publish`),
+  versions: async (id: string) => unwrapList<Record<string, unknown>>(await request('GET', `/api/workflows/${id}/versions`), 'versions'),
+  createKey: (id: string) => request<{ key: string }>('POST', `/api/workflows/${id}/keys`),
+  runDraft: (id: string, inputs: Record<string, unknown>, onEvent: (e: Record<string, unknown>) => void, signal?: AbortSignal) =>
+    stream(`/api/workflows/${id}/runs`, { inputs, response_mode: 'streaming' }, onEvent, signal),
+  runNode: (id: string, nodeId: string, inputs: Record<string, unknown>) =>
+    request<Record<string, unknown>>('POST', `/api/workflows/${id}/nodes/${nodeId}/run`, { inputs }),
+  chat: (id: string, body: Record<string, unknown>, onEvent: (e: Record<string, unknown>) => void) =>
+    stream(`/api/workflows/${id}/chat`, { ...body, response_mode: 'streaming' }, onEvent),
+  listKnowledgeBases: async () => unwrapList<Record<string, unknown>>(await request('GET', '/api/knowledge-bases'), 'knowledge_bases'),
+  listModels: async () => unwrapList<Record<string, unknown>>(await request('GET', '/api/models'), 'models'),
+};

@@ -1,0 +1,65 @@
+import { useContext, useState } from 'react';
+import { api } from '../api/client';
+import type { WorkflowMeta } from '../workflow/serialize';
+import { EditorContext } from './context';
+import { applyEvent, idleRun } from './runState';
+import { TracePanel } from './TracePanel';
+
+interface Turn { role: 'user' | 'assistant'; content: string; runId?: string }
+
+/** Chat preview of a chat-mode draft: opening statement, suggested questions, streaming, history. */
+export function ChatPreview({ workflowId, meta, beforeRun }: { workflowId: string; meta: WorkflowMeta; beforeRun: () => Promise<boolean> }) {
+  const stores = useContext(EditorContext);
+  const [turns, setTurns] = useState<Turn[]>([]);
+  const [conversationId, setConversationId] = useState<string | null>(null);
+  const [draft, setDraft] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [showTrace, setShowTrace] = useState(false);
+  const app = meta.app ?? { opening_statement: '', suggested_questions: [] };
+
+  const send = async (query: string) => {
+    if (!query.trim() || busy) return;
+    setError(null); setBusy(true); setDraft('');
+    if (!(await beforeRun())) { setError('Fix the validation errors first.'); setBusy(false); return; }
+    setTurns((t) => [...t, { role: 'user', content: query }, { role: 'assistant', content: '' }]);
+    stores.run.set({ ...idleRun, status: 'running' });
+    const setAnswer = (f: (s: string) => string, runId?: string) => setTurns((t) => {
+      const last = t[t.length - 1];
+      return [...t.slice(0, -1), { ...last, content: f(last.content), runId: runId ?? last.runId }];
+    });
+    try {
+      await api.chat(workflowId, { query, conversation_id: conversationId ?? undefined }, (e) => {
+        stores.run.set((s) => applyEvent(s, e));
+        if (typeof e.conversation_id === 'string') setConversationId(e.conversation_id);
+        if (e.type === 'text_chunk') setAnswer((s) => s + String(e.delta ?? ''));
+        if (e.type === 'run_finished') {
+          const answer = (e.outputs as Record<string, unknown> | undefined)?.answer;
+          if (typeof answer === 'string') setAnswer(() => answer, String(e.run_id));
+          if (e.status !== 'succeeded') setError(String(e.error ?? e.status));
+        }
+        if (e.type === 'message_end' && typeof e.answer === 'string') setAnswer(() => String(e.answer));
+      });
+    } catch (err) { setError(err instanceof Error ? err.message : String(err)); }
+    setBusy(false);
+  };
+
+  return (
+    <div className="chat" data-testid="chat-preview">
+      <div className="row"><strong>Preview</strong><span className="spacer" />
+        <button type="button" onClick={() => { setTurns([]); setConversationId(null); stores.run.set(idleRun); }} data-testid="chat-restart">Restart</button></div>
+      {app.opening_statement && <div className="bubble assistant" data-testid="opening-statement">{app.opening_statement}</div>}
+      {turns.length === 0 && app.suggested_questions.filter(Boolean).map((q) => (
+        <button type="button" key={q} className="suggested" onClick={() => send(q)} data-testid="suggested-question">{q}</button>
+      ))}
+      {turns.map((t, i) => <div key={i} className={`bubble ${t.role}`} data-testid={`chat-${t.role}`}>{t.content || (busy && i === turns.length - 1 ? '…' : '')}</div>)}
+      {error && <div className="field-error">{error}</div>}
+      <form className="row" onSubmit={(e) => { e.preventDefault(); void send(draft); }}>
+        <input value={draft} onChange={(e) => setDraft(e.target.value)} placeholder="Ask something…" data-testid="chat-input" />
+        <button type="submit" disabled={busy} data-testid="chat-send">Send</button>
+      </form>
+      <button type="button" onClick={() => setShowTrace(!showTrace)}>{showTrace ? 'Hide trace' : 'Show trace of the last answer'}</button>
+      {showTrace && <TracePanel />}
+    </div>
+  );
+}

@@ -1,0 +1,230 @@
+import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent } from 'react';
+import { useParams, Link } from 'react-router-dom';
+import { Background, Controls, MiniMap, ReactFlow, ReactFlowProvider, useReactFlow } from '@xyflow/react';
+import '@xyflow/react/dist/style.css';
+import { api, ApiError } from '../api/client';
+import { fromWorkflowJson, toWorkflowJson, type WorkflowMeta } from '../workflow/serialize';
+import { upstreamOutputs } from '../workflow/upstream';
+import { outputsOf } from '../nodes/outputs';
+import { nodeTypes, moduleFor } from '../nodes/registry';
+import type { LoomData, LoomNode } from '../nodes/configs';
+import { NODE_LOOKS } from '../nodes/shared/looks';
+import { freshId } from '../workflow/ids';
+import { hasErrors, issuesByNode } from '../workflow/issues';
+import type { Issue, NodeType, WorkflowJson } from '../workflow/types';
+import type { StartVariable } from '../nodes/start/defaults';
+import { createEditorStores, EditorContext } from './context';
+import { useCanvas } from './useCanvas';
+import { Palette, DRAG_MIME } from './Palette';
+import { NodePanel } from './NodePanel';
+import { RunPanel } from './RunPanel';
+import { PublishPanel } from './PublishPanel';
+import { ChatPreview } from './ChatPreview';
+import { downloadJson } from './download';
+
+const AUTOSAVE_MS = 800;
+
+export default function EditorPage() {
+  const { id } = useParams();
+  const [loaded, setLoaded] = useState<{ json: WorkflowJson } | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    api.getWorkflow(String(id)).then((r) => setLoaded({ json: r.definition })).catch((e) => setError(String(e.message ?? e)));
+  }, [id]);
+  if (error) return <div className="page"><p className="field-error">{error}</p><Link to="/">Back</Link></div>;
+  if (!loaded) return <div className="page muted">Loading…</div>;
+  return <ReactFlowProvider><Editor workflowId={String(id)} initial={loaded.json} /></ReactFlowProvider>;
+}
+
+type Tab = 'run' | 'publish' | 'chat' | 'settings';
+
+function Editor({ workflowId, initial }: { workflowId: string; initial: WorkflowJson }) {
+  const start = useMemo(() => fromWorkflowJson(initial), [initial]);
+  const [meta, setMeta] = useState<WorkflowMeta>(start.meta);
+  const { graph, commit, onNodesChange, onEdgesChange, onConnect, undo, redo } = useCanvas({ nodes: start.nodes, edges: start.edges });
+  const stores = useMemo(createEditorStores, []);
+  const [issues, setIssues] = useState<Issue[]>([]);
+  const [saveState, setSaveState] = useState<'saved' | 'saving' | 'error'>('saved');
+  const [tab, setTab] = useState<Tab | null>(null);
+  const [models, setModels] = useState<string[]>(['default']);
+  const [kbs, setKbs] = useState<string[]>([]);
+  const flow = useReactFlow();
+  const lastSaved = useRef(JSON.stringify(toWorkflowJson({ meta: start.meta, nodes: start.nodes, edges: start.edges })));
+
+  useEffect(() => {
+    api.listModels().then((ms) => setModels([...new Set(['default', ...ms.map((m) => String(m.name ?? m.id))])])).catch(() => undefined);
+    api.listKnowledgeBases().then((ks) => setKbs(ks.map((k) => String(k.name ?? k.id)))).catch(() => undefined);
+  }, []);
+
+  const json = useMemo(() => toWorkflowJson({ meta, nodes: graph.nodes, edges: graph.edges }), [meta, graph]);
+
+  const applyIssues = useCallback((list: Issue[]) => {
+    setIssues(list);
+    stores.issues.set(issuesByNode(list));
+  }, [stores]);
+
+  /** Save the draft now; returns whether it is free of errors. */
+  const save = useCallback(async (def: WorkflowJson): Promise<boolean> => {
+    const text = JSON.stringify(def);
+    setSaveState('saving');
+    try {
+      const res = await api.saveWorkflow(workflowId, def);
+      lastSaved.current = text;
+      const reported = [...((res?.issues as Issue[]) ?? []), ...((res?.warnings as Issue[]) ?? [])];
+      applyIssues(reported);
+      setSaveState('saved');
+      return !hasErrors(reported);
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 422) {
+        applyIssues(err.issues);
+        setSaveState('saved');
+        lastSaved.current = text;
+        return !hasErrors(err.issues);
+      }
+      setSaveState('error');
+      return false;
+    }
+  }, [workflowId, applyIssues]);
+
+  // Autosave: a quiet period after the last change, skipped when nothing in the definition moved.
+  useEffect(() => {
+    const text = JSON.stringify(json);
+    if (text === lastSaved.current) return;
+    const timer = setTimeout(() => { void save(json); }, AUTOSAVE_MS);
+    return () => clearTimeout(timer);
+  }, [json, save]);
+
+  const saveNow = useCallback(() => save(json), [save, json]);
+
+  const addNode = useCallback((type: NodeType, position?: { x: number; y: number }) => {
+    const mod = moduleFor(type);
+    const defaults = mod.defaults();
+    commit((g) => {
+      const nodeId = freshId(type === 'knowledge-retrieval' ? 'kb' : type.replace('variable-', ''), g.nodes.map((n) => n.id));
+      const pos = position ?? { x: 100 + g.nodes.length * 30, y: 300 };
+      const node = { id: nodeId, type, position: pos, deletable: mod.deletable, selected: true,
+        data: { title: NODE_LOOKS[type].title, inputs: defaults.inputs, config: defaults.config } } as LoomNode;
+      return { ...g, nodes: [...g.nodes.map((n) => ({ ...n, selected: false })), node] };
+    });
+  }, [commit]);
+
+  const onDrop = useCallback((e: DragEvent) => {
+    e.preventDefault();
+    const type = e.dataTransfer.getData(DRAG_MIME) as NodeType;
+    if (!type) return;
+    addNode(type, flow.screenToFlowPosition({ x: e.clientX, y: e.clientY }));
+  }, [addNode, flow]);
+
+  const selected = graph.nodes.filter((n) => n.selected);
+  const current = selected.length === 1 ? selected[0] : null;
+
+  const updateNode = useCallback((nodeId: string, change: (d: LoomData<unknown>) => LoomData<unknown>) => {
+    commit((g) => ({ ...g, nodes: g.nodes.map((n) => (n.id === nodeId ? { ...n, data: change(n.data as LoomData<unknown>) } : n) as LoomNode) }), `data:${nodeId}`);
+  }, [commit]);
+
+  const deleteNode = useCallback((nodeId: string) => {
+    commit((g) => ({ nodes: g.nodes.filter((n) => n.id !== nodeId), edges: g.edges.filter((e) => e.source !== nodeId && e.target !== nodeId) }));
+  }, [commit]);
+
+  const copyNode = useCallback((node: LoomNode) => {
+    commit((g) => {
+      const nodeId = freshId(`${node.id}_copy`, g.nodes.map((n) => n.id));
+      const copy = { ...node, id: nodeId, selected: true, deletable: true, position: { x: node.position.x + 40, y: node.position.y + 60 },
+        data: { ...structuredClone(node.data), title: `${node.data.title || node.id} copy` } } as LoomNode;
+      return { ...g, nodes: [...g.nodes.map((n) => ({ ...n, selected: false })), copy] };
+    });
+  }, [commit]);
+
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      const target = e.target as HTMLElement;
+      if (target.closest('input, textarea, select, .cm-editor')) return;
+      const mod = e.ctrlKey || e.metaKey;
+      if (mod && e.key.toLowerCase() === 'z') { e.preventDefault(); if (e.shiftKey) redo(); else undo(); }
+      if (mod && e.key.toLowerCase() === 'y') { e.preventDefault(); redo(); }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [undo, redo]);
+
+  const panelCtx = useMemo(() => current ? {
+    upstream: upstreamOutputs(current.id, graph.nodes, graph.edges, outputsOf, meta.mode),
+    mode: meta.mode, issues: issues.filter((i) => i.node_id === current.id), knowledgeBases: kbs, models,
+  } : null, [current, graph, meta.mode, issues, kbs, models]);
+
+  const startNode = graph.nodes.find((n) => n.type === 'start');
+  const variables = (startNode?.data.config as { variables?: StartVariable[] } | undefined)?.variables ?? [];
+  const errorCount = issues.filter((i) => i.severity !== 'warning').length;
+  const workflowIssues = issues.filter((i) => !graph.nodes.some((n) => n.id === i.node_id));
+
+  return (
+    <EditorContext.Provider value={stores}>
+      <div className="editor">
+        <header className="toolbar">
+          <Link to="/">← Workflows</Link>
+          <strong data-testid="workflow-name">{meta.name}</strong>
+          <span className="badge">{meta.mode}</span>
+          <span className={`save-state ${saveState}`} data-testid="save-state">{saveState === 'saving' ? 'Saving…' : saveState === 'error' ? 'Save failed' : 'Saved'}</span>
+          <span className={errorCount ? 'field-error' : 'muted'} data-testid="issue-count">{errorCount ? `${errorCount} error(s)` : 'valid'}</span>
+          <span className="spacer" />
+          <button type="button" onClick={undo} data-testid="undo" title="Undo (Ctrl+Z)">↶</button>
+          <button type="button" onClick={redo} data-testid="redo" title="Redo (Ctrl+Shift+Z)">↷</button>
+          <button type="button" onClick={() => downloadJson(`${meta.name}.json`, json)} data-testid="export">Export</button>
+          <button type="button" onClick={() => setTab(tab === 'settings' ? null : 'settings')}>Settings</button>
+          {meta.mode === 'chat' && <button type="button" onClick={() => setTab(tab === 'chat' ? null : 'chat')} data-testid="tab-chat">Preview</button>}
+          <button type="button" onClick={() => setTab(tab === 'run' ? null : 'run')} data-testid="tab-run">Run</button>
+          <button type="button" className="primary" onClick={() => setTab(tab === 'publish' ? null : 'publish')} data-testid="tab-publish" disabled={errorCount > 0} title={errorCount ? 'Fix validation errors to publish' : ''}>Publish</button>
+        </header>
+        {workflowIssues.length > 0 && (
+          <div className="issue-bar" data-testid="workflow-issues">{workflowIssues.map((i, k) => <div key={k}>{i.node_id ? `${i.node_id}: ` : ''}{i.message}</div>)}</div>
+        )}
+        <div className="editor-body">
+          <Palette onAdd={(t) => addNode(t)} />
+          <div className="canvas" onDragOver={(e) => { e.preventDefault(); e.dataTransfer.dropEffect = 'move'; }} onDrop={onDrop} data-testid="canvas">
+            <ReactFlow
+              nodes={graph.nodes} edges={graph.edges} nodeTypes={nodeTypes}
+              onNodesChange={onNodesChange} onEdgesChange={onEdgesChange} onConnect={onConnect}
+              fitView minZoom={0.1} deleteKeyCode={['Delete', 'Backspace']} proOptions={{ hideAttribution: true }}
+            >
+              <Background />
+              <Controls />
+              <MiniMap pannable zoomable data-testid="minimap" />
+            </ReactFlow>
+          </div>
+          {current && panelCtx && (
+            <NodePanel key={current.id} workflowId={workflowId} node={current} ctx={panelCtx}
+              update={(c) => updateNode(current.id, c)} onDelete={() => deleteNode(current.id)} onCopy={() => copyNode(current)}
+              beforeDebug={async () => { await saveNow(); }} />
+          )}
+          {tab && (
+            <aside className="side-panel" data-testid={`panel-${tab}`}>
+              {tab === 'run' && <RunPanel workflowId={workflowId} variables={variables} beforeRun={saveNow} />}
+              {tab === 'publish' && <PublishPanel workflowId={workflowId} canPublish={errorCount === 0} beforePublish={saveNow}
+                exampleInputs={Object.fromEntries(variables.map((v) => [v.name, v.type === 'string' ? '...' : null]))} />}
+              {tab === 'chat' && <ChatPreview workflowId={workflowId} meta={meta} beforeRun={saveNow} />}
+              {tab === 'settings' && <SettingsPanel meta={meta} onChange={setMeta} />}
+            </aside>
+          )}
+        </div>
+      </div>
+    </EditorContext.Provider>
+  );
+}
+
+function SettingsPanel({ meta, onChange }: { meta: WorkflowMeta; onChange: (m: WorkflowMeta) => void }) {
+  const app = meta.app ?? { opening_statement: '', suggested_questions: [] };
+  return (
+    <div>
+      <label className="field"><span className="field-label">Name</span><input value={meta.name} onChange={(e) => onChange({ ...meta, name: e.target.value })} data-testid="settings-name" /></label>
+      <label className="field"><span className="field-label">Description</span><textarea value={meta.description} onChange={(e) => onChange({ ...meta, description: e.target.value })} /></label>
+      {meta.mode === 'chat' && (
+        <>
+          <label className="field"><span className="field-label">Opening statement</span>
+            <textarea value={app.opening_statement} onChange={(e) => onChange({ ...meta, app: { ...app, opening_statement: e.target.value } })} data-testid="settings-opening" /></label>
+          <label className="field"><span className="field-label">Suggested questions (one per line)</span>
+            <textarea value={app.suggested_questions.join('\n')} onChange={(e) => onChange({ ...meta, app: { ...app, suggested_questions: e.target.value.split('\n') } })} data-testid="settings-questions" /></label>
+        </>
+      )}
+    </div>
+  );
+}

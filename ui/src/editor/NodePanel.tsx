@@ -1,0 +1,91 @@
+import { useState } from 'react';
+import type { ComponentType } from 'react';
+import type { LoomData, LoomNode } from '../nodes/configs';
+import { moduleFor } from '../nodes/registry';
+import type { PanelContext, PanelProps } from '../nodes/shared/panel';
+import { Field, NumberInput } from '../nodes/shared/controls';
+import { NODE_LOOKS } from '../nodes/shared/looks';
+import { api } from '../api/client';
+import { useNodeRun } from './context';
+import type { ErrorPolicy, NodeType } from '../workflow/types';
+
+interface Props {
+  workflowId: string;
+  node: LoomNode;
+  ctx: PanelContext;
+  update: (change: (d: LoomData<unknown>) => LoomData<unknown>) => void;
+  onDelete: () => void;
+  onCopy: () => void;
+  beforeDebug: () => Promise<void>;
+}
+
+/** The right-hand panel: title, the type's own panel, error handling and single-node debug. */
+export function NodePanel({ workflowId, node, ctx, update, onDelete, onCopy, beforeDebug }: Props) {
+  const mod = moduleFor(node.type);
+  const Panel = mod.Panel as unknown as ComponentType<PanelProps<NodeType>>;
+  const data = node.data as LoomData<unknown>;
+  const policy = data.on_error ?? { strategy: 'fail' };
+  return (
+    <aside className="node-panel" data-testid="node-panel">
+      <div className="panel-header">
+        <span className="loom-node-icon" style={{ background: NODE_LOOKS[node.type].color }}>{NODE_LOOKS[node.type].icon}</span>
+        <input className="title-input" value={data.title} placeholder={node.id} onChange={(e) => update((d) => ({ ...d, title: e.target.value }))} data-testid="node-title" />
+        <span className="muted">{node.id}</span>
+      </div>
+      <div className="row">
+        <button type="button" onClick={onCopy} data-testid="copy-node">Copy</button>
+        <button type="button" onClick={onDelete} disabled={!mod.deletable} data-testid="delete-node" title={mod.deletable ? 'Delete node' : 'Start and end nodes cannot be deleted'}>Delete</button>
+      </div>
+      <Panel node={node as never} ctx={ctx} update={update as never} />
+      {node.type !== 'start' && node.type !== 'end' && (
+        <details className="advanced">
+          <summary>Error handling, retry, timeout</summary>
+          <Field label="On error" issues={ctx.issues} field="on_error">
+            <select value={policy.strategy} data-testid="on-error" onChange={(e) => update((d) => ({ ...d, on_error: e.target.value === 'fail' ? null : { ...policy, strategy: e.target.value as ErrorPolicy['strategy'] } }))}>
+              <option value="fail">fail the run</option>
+              <option value="default">use default outputs</option>
+              <option value="branch">take the error branch</option>
+            </select>
+          </Field>
+          <Field label="Retry attempts" issues={ctx.issues} field="retry">
+            <NumberInput value={data.retry?.max_attempts ?? null} min={1} max={10} onChange={(v) => update((d) => ({ ...d, retry: v === null ? null : { max_attempts: v, backoff_ms: d.retry?.backoff_ms ?? 500 } }))} />
+          </Field>
+          <Field label="Timeout (s)" issues={ctx.issues} field="timeout_s">
+            <NumberInput value={data.timeout_s ?? null} min={1} max={3600} onChange={(v) => update((d) => ({ ...d, timeout_s: v }))} />
+          </Field>
+        </details>
+      )}
+      {node.type !== 'start' && <DebugNode workflowId={workflowId} node={node} beforeDebug={beforeDebug} />}
+    </aside>
+  );
+}
+
+/** Run this node alone, with its inputs pre-filled from the last run. */
+function DebugNode({ workflowId, node, beforeDebug }: { workflowId: string; node: LoomNode; beforeDebug: () => Promise<void> }) {
+  const lastRun = useNodeRun(node.id);
+  const names = Object.keys(node.data.inputs ?? {});
+  const prefill = () => JSON.stringify(Object.fromEntries(names.map((n) => [n, lastRun?.inputs?.[n] ?? ''])), null, 2);
+  const [text, setText] = useState<string | null>(null);
+  const [result, setResult] = useState<string>('');
+  const [busy, setBusy] = useState(false);
+  const run = async () => {
+    setBusy(true);
+    try {
+      await beforeDebug();
+      const inputs = JSON.parse(text ?? prefill()) as Record<string, unknown>;
+      const res = await api.runNode(workflowId, node.id, inputs);
+      setResult(JSON.stringify(res, null, 2));
+    } catch (err) {
+      setResult(String(err instanceof Error ? err.message : err));
+    } finally { setBusy(false); }
+  };
+  return (
+    <details className="debug" data-testid="debug-node">
+      <summary>Debug this node</summary>
+      <textarea rows={4} value={text ?? prefill()} onChange={(e) => setText(e.target.value)} data-testid="debug-inputs" />
+      <button type="button" onClick={() => setText(null)}>Reset from last run</button>
+      <button type="button" onClick={run} disabled={busy} data-testid="debug-run">{busy ? 'Running…' : 'Run node'}</button>
+      {result && <pre className="json" data-testid="debug-result">{result}</pre>}
+    </details>
+  );
+}

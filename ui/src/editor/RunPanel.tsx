@@ -1,0 +1,81 @@
+import { useContext, useRef, useState } from 'react';
+import { api } from '../api/client';
+import { EditorContext } from './context';
+import { useStore } from './store';
+import { applyEvent, idleRun } from './runState';
+import { TracePanel } from './TracePanel';
+import type { StartVariable } from '../nodes/start/defaults';
+import { parseLiteral } from '../nodes/shared/controls';
+
+interface Props { workflowId: string; variables: StartVariable[]; beforeRun: () => Promise<boolean> }
+
+function fieldFor(v: StartVariable, value: unknown, set: (x: unknown) => void) {
+  const testId = `run-input-${v.name}`;
+  if (v.type === 'boolean') return <input type="checkbox" checked={!!value} onChange={(e) => set(e.target.checked)} data-testid={testId} />;
+  if (v.options?.length) {
+    return <select value={String(value ?? '')} onChange={(e) => set(e.target.value)} data-testid={testId}>{v.options.map((o) => <option key={String(o)}>{String(o)}</option>)}</select>;
+  }
+  if (v.type === 'number' || v.type === 'integer') return <input type="number" value={String(value ?? '')} onChange={(e) => set(e.target.value === '' ? '' : Number(e.target.value))} data-testid={testId} />;
+  if (v.type === 'file' || v.type === 'array[file]') {
+    return <input type="file" multiple={v.type === 'array[file]'} data-testid={testId} onChange={async (e) => {
+      const files = await Promise.all([...(e.target.files ?? [])].map(readFile));
+      set(v.type === 'file' ? files[0] : files);
+    }} />;
+  }
+  if (v.type === 'string') return <textarea rows={2} value={String(value ?? '')} onChange={(e) => set(e.target.value)} data-testid={testId} />;
+  return <textarea rows={2} placeholder="JSON" value={typeof value === 'string' ? value : JSON.stringify(value ?? '')} onChange={(e) => set(parseLiteral(e.target.value))} data-testid={testId} />;
+}
+
+/** A file as a data URL, in the file shape the engine reads ({name, url, mime_type, size}). */
+async function readFile(file: File): Promise<Record<string, unknown>> {
+  const url = await new Promise<string>((resolve, reject) => {
+    const reader = new FileReader();
+    reader.onload = () => resolve(String(reader.result));
+    reader.onerror = () => reject(reader.error);
+    reader.readAsDataURL(file);
+  });
+  return { name: file.name, url, mime_type: file.type || 'application/octet-stream', size: file.size };
+}
+
+/** Trial run: start inputs, live statuses (through the shared run store), streamed text, trace. */
+export function RunPanel({ workflowId, variables, beforeRun }: Props) {
+  const stores = useContext(EditorContext);
+  const run = useStore(stores.run, (s) => s);
+  const [values, setValues] = useState<Record<string, unknown>>({});
+  const [error, setError] = useState<string | null>(null);
+  const abort = useRef<AbortController | null>(null);
+  const start = async () => {
+    setError(null);
+    if (!(await beforeRun())) { setError('Fix the validation errors marked on the canvas first.'); return; }
+    stores.run.set({ ...idleRun, status: 'running' });
+    abort.current = new AbortController();
+    try {
+      await api.runDraft(workflowId, values, (e) => stores.run.set((s) => applyEvent(s, e)), abort.current.signal);
+    } catch (err) {
+      if (!(err instanceof DOMException && err.name === 'AbortError')) setError(err instanceof Error ? err.message : String(err));
+      stores.run.set((s) => (s.status === 'running' ? { ...s, status: 'failed' } : s));
+    }
+  };
+  const streamed = run.order.map((id) => run.text[id]).filter(Boolean).join('\n');
+  return (
+    <div className="run-panel" data-testid="run-panel">
+      <div className="section-title">Inputs</div>
+      {variables.map((v) => (
+        <label key={v.name} className="field">
+          <span className="field-label">{v.label || v.name}{v.required ? ' *' : ''} <span className="muted">{v.type}</span></span>
+          {fieldFor(v, values[v.name], (x) => setValues((s) => ({ ...s, [v.name]: x })))}
+        </label>
+      ))}
+      <div className="row">
+        <button type="button" className="primary" onClick={start} disabled={run.status === 'running'} data-testid="start-run">{run.status === 'running' ? 'Running…' : 'Run'}</button>
+        {run.status === 'running' && <button type="button" onClick={() => abort.current?.abort()}>Stop</button>}
+      </div>
+      {error && <div className="field-error" data-testid="run-panel-error">{error}</div>}
+      {streamed && <div className="streamed" data-testid="streamed-text">{streamed}</div>}
+      {run.outputs && Object.keys(run.outputs).length > 0 && (
+        <div><div className="section-title">Outputs</div><pre className="json" data-testid="run-outputs">{JSON.stringify(run.outputs, null, 2)}</pre></div>
+      )}
+      <TracePanel />
+    </div>
+  );
+}

@@ -1,0 +1,46 @@
+import { Field, InputsTable, NumberInput } from '../shared/controls';
+import { patchConfig, type PanelProps } from '../shared/panel';
+import type { RetrievalConfig } from './defaults';
+
+export default function RetrievalPanel(props: PanelProps<'knowledge-retrieval'>) {
+  const { data } = props.node;
+  const cfg = data.config;
+  const { issues } = props.ctx;
+  const kbs = [...new Set([...props.ctx.knowledgeBases, ...cfg.knowledge_bases])];
+  const toggle = (kb: string, on: boolean) => patchConfig(props, {
+    knowledge_bases: on ? [...cfg.knowledge_bases, kb] : cfg.knowledge_bases.filter((k) => k !== kb),
+  });
+  return (
+    <div>
+      <InputsTable inputs={data.inputs} options={props.ctx.upstream} issues={issues} onChange={(inputs) => props.update((d) => ({ ...d, inputs }))} />
+      <Field label="Knowledge bases" issues={issues} field="config.knowledge_bases">
+        {kbs.length === 0 && <span className="muted">No knowledge bases yet — create one on the Knowledge page.</span>}
+        {kbs.map((kb) => (
+          <label key={kb} className="inline"><input type="checkbox" checked={cfg.knowledge_bases.includes(kb)} onChange={(e) => toggle(kb, e.target.checked)} data-testid={`kb-${kb}`} />{kb}</label>
+        ))}
+      </Field>
+      <Field label="Retrieval mode" issues={issues} field="config.mode">
+        <select value={cfg.mode} onChange={(e) => patchConfig(props, { mode: e.target.value as RetrievalConfig['mode'] })} data-testid="retrieval-mode">
+          <option value="vector">vector</option><option value="keyword">keyword (BM25)</option><option value="hybrid">hybrid</option>
+        </select>
+      </Field>
+      <Field label="Top K" issues={issues} field="config.top_k">
+        <NumberInput value={cfg.top_k} min={1} max={50} onChange={(v) => patchConfig(props, { top_k: v ?? 3 })} testId="top-k" />
+      </Field>
+      <Field label="Score threshold" issues={issues} field="config.score_threshold">
+        <NumberInput value={cfg.score_threshold} min={0} max={1} step={0.05} onChange={(v) => patchConfig(props, { score_threshold: v })} testId="score-threshold" />
+      </Field>
+      {cfg.mode === 'hybrid' && (
+        <Field label="Weights (vector / keyword)" issues={issues} field="config.weights">
+          <div className="row">
+            <NumberInput value={cfg.weights?.vector ?? 0.7} min={0} max={1} step={0.1} onChange={(v) => patchConfig(props, { weights: { vector: v ?? 0.7, keyword: cfg.weights?.keyword ?? 0.3 } })} />
+            <NumberInput value={cfg.weights?.keyword ?? 0.3} min={0} max={1} step={0.1} onChange={(v) => patchConfig(props, { weights: { vector: cfg.weights?.vector ?? 0.7, keyword: v ?? 0.3 } })} />
+          </div>
+        </Field>
+      )}
+      <Field label="Rerank" issues={issues} field="config.rerank">
+        <label className="inline"><input type="checkbox" checked={!!cfg.rerank} onChange={(e) => patchConfig(props, { rerank: e.target.checked || null })} />rerank results (cross-encoder where configured, else fusion)</label>
+      </Field>
+    </div>
+  );
+}

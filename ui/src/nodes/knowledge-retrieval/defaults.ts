@@ -1,0 +1,15 @@
+/** Mirrors the knowledge-retrieval config of DESIGN §3. */
+export interface RetrievalConfig {
+  knowledge_bases: string[];
+  mode: 'vector' | 'keyword' | 'hybrid';
+  top_k: number;
+  score_threshold?: number | null;
+  weights?: { vector: number; keyword: number } | null;
+  rerank?: boolean | string | null;
+}
+
+export const retrievalDefaults = (): RetrievalConfig => ({
+  knowledge_bases: [], mode: 'hybrid', top_k: 3, score_threshold: 0.3,
+});
+
+export const retrievalOutputs = (): Record<string, string> => ({ output_list: 'array[object]' });

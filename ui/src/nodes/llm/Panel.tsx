@@ -1,0 +1,86 @@
+import { useState } from 'react';
+import { Field, InputsTable, NumberInput, PromptEditor } from '../shared/controls';
+import { patchConfig, type PanelProps } from '../shared/panel';
+import { PARAM_PRESETS, paramsWarning, type LLMParams, type Message } from './defaults';
+
+const PARAMS: { key: keyof LLMParams; label: string; min: number; max: number; step: number; hint: string }[] = [
+  { key: 'temperature', label: 'Temperature', min: 0, max: 2, step: 0.1, hint: '0.3 recommended; 0 for identical answers' },
+  { key: 'top_p', label: 'Top P', min: 0, max: 1, step: 0.05, hint: '1 recommended' },
+  { key: 'max_tokens', label: 'Max tokens', min: 1, max: 1_000_000, step: 1, hint: '' },
+  { key: 'presence_penalty', label: 'Presence penalty', min: -2, max: 2, step: 0.1, hint: '0 recommended' },
+  { key: 'frequency_penalty', label: 'Frequency penalty', min: -2, max: 2, step: 0.1, hint: '' },
+  { key: 'seed', label: 'Seed', min: 0, max: 2 ** 31, step: 1, hint: '' },
+];
+
+export default function LLMPanel(props: PanelProps<'llm'>) {
+  const { data } = props.node;
+  const cfg = data.config;
+  const issues = props.ctx.issues;
+  const inputNames = Object.keys(data.inputs);
+  const setMessages = (messages: Message[]) => patchConfig(props, { messages });
+  const setParam = (key: keyof LLMParams, v: number | null) => {
+    const params = { ...cfg.params, [key]: v };
+    if (v === null) delete params[key];
+    patchConfig(props, { params });
+  };
+  const warning = paramsWarning(cfg.params);
+  const [schemaText, setSchemaText] = useState(JSON.stringify(cfg.output?.schema ?? { type: 'object', properties: {} }, null, 2));
+  const [schemaError, setSchemaError] = useState<string | null>(null);
+  const models = props.ctx.models.includes(cfg.model) ? props.ctx.models : [cfg.model, ...props.ctx.models];
+  return (
+    <div>
+      <InputsTable inputs={data.inputs} options={props.ctx.upstream} issues={issues} onChange={(inputs) => props.update((d) => ({ ...d, inputs }))} />
+      <Field label="Model" issues={issues} field="config.model">
+        <select value={cfg.model} onChange={(e) => patchConfig(props, { model: e.target.value })} data-testid="model-picker">
+          {models.map((m) => <option key={m}>{m}</option>)}
+        </select>
+      </Field>
+      <div className="section-title">Parameters</div>
+      <div className="row">
+        {Object.entries(PARAM_PRESETS).map(([name, preset]) => (
+          <button type="button" key={name} onClick={() => patchConfig(props, { params: { ...preset } })}>{name}</button>
+        ))}
+      </div>
+      {PARAMS.map((p) => (
+        <Field key={p.key} label={p.label} issues={issues} field={`config.params.${p.key}`}>
+          <NumberInput value={cfg.params[p.key] as number | null | undefined} min={p.min} max={p.max} step={p.step} placeholder={p.hint} onChange={(v) => setParam(p.key, v)} testId={`param-${p.key}`} />
+        </Field>
+      ))}
+      {warning && <div className="field-warning">{warning}</div>}
+      <div className="section-title">Messages</div>
+      {cfg.messages.map((m, i) => (
+        <Field key={i} label={`Message ${i + 1}`} issues={issues} field={`config.messages[${i}]`}>
+          <div className="row">
+            <select value={m.role} onChange={(e) => setMessages(cfg.messages.map((x, k) => (k === i ? { ...x, role: e.target.value as Message['role'] } : x)))}>
+              <option>system</option><option>user</option><option>assistant</option>
+            </select>
+            <button type="button" className="icon" onClick={() => setMessages(cfg.messages.filter((_, k) => k !== i))}>✕</button>
+          </div>
+          <PromptEditor value={m.content} variables={inputNames} testId={`message-${i}`}
+            onChange={(v) => setMessages(cfg.messages.map((x, k) => (k === i ? { ...x, content: v } : x)))} />
+        </Field>
+      ))}
+      <button type="button" onClick={() => setMessages([...cfg.messages, { role: 'user', content: '' }])}>+ Add message</button>
+      {props.ctx.mode === 'chat' && (
+        <Field label="Memory (last N turns)" issues={issues} field="config.memory">
+          <NumberInput value={cfg.memory?.window ?? null} min={0} max={100} onChange={(v) => patchConfig(props, { memory: v === null ? null : { window: v } })} />
+        </Field>
+      )}
+      <Field label="Output format" issues={issues} field="config.output">
+        <select value={cfg.output?.format ?? 'text'} data-testid="output-format"
+          onChange={(e) => patchConfig(props, { output: e.target.value === 'json' ? { format: 'json', schema: JSON.parse(schemaText) } : { format: 'text' } })}>
+          <option value="text">text</option><option value="json">json</option>
+        </select>
+      </Field>
+      {cfg.output?.format === 'json' && (
+        <Field label="JSON schema (each property becomes an output)" issues={issues} field="config.output.schema">
+          <textarea rows={6} value={schemaText} data-testid="output-schema" onChange={(e) => {
+            setSchemaText(e.target.value);
+            try { patchConfig(props, { output: { format: 'json', schema: JSON.parse(e.target.value) } }); setSchemaError(null); } catch (err) { setSchemaError(String(err)); }
+          }} />
+          {schemaError && <span className="field-error">{schemaError}</span>}
+        </Field>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,31 @@
+// Declared outputs per node type (pure; mirrors each backend node's outputs()).
+import type { LoomData, LoomNode } from './configs';
+import type { NodeType } from '../workflow/types';
+import { startOutputs } from './start/defaults';
+import { llmOutputs } from './llm/defaults';
+import { retrievalOutputs } from './knowledge-retrieval/defaults';
+import { pluginOutputs } from './plugin/defaults';
+import { aggregatorOutputs } from './variable-aggregator/defaults';
+import { codeOutputs } from './code/defaults';
+import { endOutputs } from './end/defaults';
+import { ifElseHandles, type IfElseConfig } from './if-else/defaults';
+
+export function outputsOf(node: LoomNode): Record<string, string> {
+  switch (node.type) {
+    case 'start': return startOutputs(node.data.config);
+    case 'llm': return llmOutputs(node.data.config);
+    case 'if-else': return { case_id: 'string' };
+    case 'knowledge-retrieval': return retrievalOutputs();
+    case 'plugin': return pluginOutputs(node.data.config);
+    case 'variable-aggregator': return aggregatorOutputs(node.data.config);
+    case 'code': return codeOutputs(node.data.config);
+    case 'end': return endOutputs(node.data.config, Object.keys(node.data.inputs ?? {}));
+  }
+}
+
+/** Source handles: if-else has one per case + else; an error branch adds `error`; end has none. */
+export function sourceHandles(type: NodeType, data: LoomData<unknown>): string[] {
+  const base = type === 'if-else' ? ifElseHandles(data.config as IfElseConfig)
+    : type === 'end' ? [] : ['out'];
+  return data.on_error?.strategy === 'branch' ? [...base, 'error'] : base;
+}

@@ -1,0 +1,13 @@
+import { memo } from 'react';
+import type { NodeProps } from '@xyflow/react';
+import type { LoomNodeOf } from '../configs';
+import { BaseNode } from '../shared/BaseNode';
+import { sourceHandles } from '../outputs';
+
+export default memo(function PluginNode({ id, data, selected }: NodeProps<LoomNodeOf<'plugin'>>) {
+  return (
+    <BaseNode id={id} type="plugin" title={data.title} selected={selected} handles={sourceHandles('plugin', data)}>
+      <div className="chip">{data.config.plugin || '(no plugin)'}{data.config.tool ? ` / ${data.config.tool}` : ''}</div>
+    </BaseNode>
+  );
+});

@@ -1,0 +1,63 @@
+// The one node registry: per type its defaults, canvas component and config panel.
+import type { ComponentType } from 'react';
+import type { Node, NodeProps, NodeTypes } from '@xyflow/react';
+import type { NodeType, ValueSource } from '../workflow/types';
+import type { ConfigMap, LoomNodeOf } from './configs';
+import type { PanelProps } from './shared/panel';
+import { NODE_LOOKS } from './shared/looks';
+import StartNode from './start/Node';
+import StartPanel from './start/Panel';
+import { startDefaults } from './start/defaults';
+import LLMNode from './llm/Node';
+import LLMPanel from './llm/Panel';
+import { llmDefaults } from './llm/defaults';
+import IfElseNode from './if-else/Node';
+import IfElsePanel from './if-else/Panel';
+import { ifElseDefaults } from './if-else/defaults';
+import RetrievalNode from './knowledge-retrieval/Node';
+import RetrievalPanel from './knowledge-retrieval/Panel';
+import { retrievalDefaults } from './knowledge-retrieval/defaults';
+import PluginNode from './plugin/Node';
+import PluginPanel from './plugin/Panel';
+import { pluginDefaults } from './plugin/defaults';
+import AggregatorNode from './variable-aggregator/Node';
+import AggregatorPanel from './variable-aggregator/Panel';
+import { aggregatorDefaults } from './variable-aggregator/defaults';
+import CodeNode from './code/Node';
+import CodePanel from './code/Panel';
+import { codeDefaults } from './code/defaults';
+import EndNode from './end/Node';
+import EndPanel from './end/Panel';
+import { endDefaults } from './end/defaults';
+
+/** A canvas component for node type N (conditional so the generic is checked per concrete type). */
+type NodeComponent<N> = N extends Node ? ComponentType<NodeProps<N>> : never;
+
+export interface NodeModule<T extends NodeType> {
+  title: string;
+  /** start and end are structural: exactly one start, at least one end. */
+  deletable: boolean;
+  defaults: () => { config: ConfigMap[T]; inputs: Record<string, ValueSource> };
+  Node: NodeComponent<LoomNodeOf<T>>;
+  Panel: ComponentType<PanelProps<T>>;
+}
+
+export const registry = {
+  start: { title: NODE_LOOKS.start.title, deletable: false, defaults: () => ({ config: startDefaults(), inputs: {} }), Node: StartNode, Panel: StartPanel },
+  llm: { title: NODE_LOOKS.llm.title, deletable: true, defaults: () => ({ config: llmDefaults(), inputs: { query: { ref: '' } } }), Node: LLMNode, Panel: LLMPanel },
+  'if-else': { title: NODE_LOOKS['if-else'].title, deletable: true, defaults: () => ({ config: ifElseDefaults(), inputs: {} }), Node: IfElseNode, Panel: IfElsePanel },
+  'knowledge-retrieval': { title: NODE_LOOKS['knowledge-retrieval'].title, deletable: true, defaults: () => ({ config: retrievalDefaults(), inputs: { query: { ref: '' } } }), Node: RetrievalNode, Panel: RetrievalPanel },
+  plugin: { title: NODE_LOOKS.plugin.title, deletable: true, defaults: () => ({ config: pluginDefaults(), inputs: {} }), Node: PluginNode, Panel: PluginPanel },
+  'variable-aggregator': { title: NODE_LOOKS['variable-aggregator'].title, deletable: true, defaults: () => ({ config: aggregatorDefaults(), inputs: { input1: { ref: '' } } }), Node: AggregatorNode, Panel: AggregatorPanel },
+  code: { title: NODE_LOOKS.code.title, deletable: true, defaults: () => ({ config: codeDefaults(), inputs: { input: { ref: '' } } }), Node: CodeNode, Panel: CodePanel },
+  end: { title: NODE_LOOKS.end.title, deletable: false, defaults: () => ({ config: endDefaults(), inputs: { answer: { ref: '' } } }), Node: EndNode, Panel: EndPanel },
+} satisfies { [T in NodeType]: NodeModule<T> };
+
+/** React Flow's nodeTypes, defined once at module level so the canvas never re-registers them. */
+export const nodeTypes = Object.fromEntries(
+  Object.entries(registry).map(([type, mod]) => [type, mod.Node]),
+) as NodeTypes;
+
+export function moduleFor<T extends NodeType>(type: T): NodeModule<T> {
+  return registry[type] as unknown as NodeModule<T>;
+}

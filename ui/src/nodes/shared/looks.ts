@@ -1,0 +1,13 @@
+import type { NodeType } from '../../workflow/types';
+
+/** Palette and header looks per node type. */
+export const NODE_LOOKS: Record<NodeType, { title: string; icon: string; color: string; hint: string }> = {
+  start: { title: 'Start', icon: '▶', color: '#2563eb', hint: 'Workflow inputs' },
+  llm: { title: 'LLM', icon: '✦', color: '#7c3aed', hint: 'Call a model' },
+  'if-else': { title: 'If / else', icon: '⑂', color: '#0891b2', hint: 'Branch on conditions' },
+  'knowledge-retrieval': { title: 'Knowledge retrieval', icon: '📚', color: '#16a34a', hint: 'Search knowledge bases' },
+  plugin: { title: 'Plugin', icon: '🔌', color: '#ea580c', hint: 'Call a tool' },
+  'variable-aggregator': { title: 'Variable aggregator', icon: '⊕', color: '#64748b', hint: 'First non-empty value' },
+  code: { title: 'Code', icon: '{}', color: '#db2777', hint: 'Run Python' },
+  end: { title: 'End', icon: '■', color: '#dc2626', hint: 'Workflow outputs' },
+};

@@ -1,0 +1,22 @@
+import type { ConfigMap, LoomData, LoomNodeOf } from '../configs';
+import type { Issue, NodeType, WorkflowMode } from '../../workflow/types';
+import type { OutputOption } from '../../workflow/upstream';
+
+export interface PanelContext {
+  upstream: OutputOption[];
+  mode: WorkflowMode;
+  issues: Issue[];
+  knowledgeBases: string[];
+  models: string[];
+}
+
+export interface PanelProps<T extends NodeType> {
+  node: LoomNodeOf<T>;
+  update: (change: (data: LoomData<ConfigMap[T]>) => LoomData<ConfigMap[T]>) => void;
+  ctx: PanelContext;
+}
+
+/** Shallow config patch helper for panels. */
+export function patchConfig<T extends NodeType>(props: PanelProps<T>, patch: Partial<ConfigMap[T]>): void {
+  props.update((d) => ({ ...d, config: { ...d.config, ...patch } }));
+}
