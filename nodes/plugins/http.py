@@ -20,6 +20,8 @@ from nodes.plugins.errors import BlockedAddressError, OutboundError
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 _ALLOW_KEY = "loom_allow_hosts"
+_ORIGIN_KEY = "loom_origin"
+_SECRETS_KEY = "loom_secret_headers"
 _UNSET: Any = object()
 
 
@@ -118,6 +120,10 @@ async def check_url(url: httpx.URL, allow_hosts: Sequence[str]) -> IPAddress:
     return addresses[0]
 
 
+def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
+    return url.scheme, url.host, url.port
+
+
 class _GuardedTransport(httpx.AsyncBaseTransport):
     """Checks every request (each redirect hop included) and pins the connection to the checked address."""
 
@@ -127,10 +133,15 @@ class _GuardedTransport(httpx.AsyncBaseTransport):
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         extensions = dict(request.extensions)
         allow_hosts = extensions.pop(_ALLOW_KEY, ())
+        origin, secrets = extensions.pop(_ORIGIN_KEY, None), extensions.pop(_SECRETS_KEY, ())
         ip = await check_url(request.url, allow_hosts)
+        headers = request.headers.copy()
+        if origin is not None and _origin(request.url) != origin:
+            for name in secrets:  # httpx drops Authorization on a cross-origin redirect; API-key headers too
+                headers.pop(name, None)
         if request.url.scheme == "https":
             extensions["sni_hostname"] = request.url.host  # TLS still verifies the name, not the address
-        pinned = httpx.Request(request.method, request.url.copy_with(host=str(ip)), headers=request.headers,
+        pinned = httpx.Request(request.method, request.url.copy_with(host=str(ip)), headers=headers,
                                stream=request.stream, extensions=extensions)
         return await self._inner.handle_async_request(pinned)
 
@@ -164,8 +175,12 @@ class SafeHttp:
     async def request(self, method: str, url: str, *, allow_hosts: Sequence[str] = (),
                       headers: dict[str, str] | None = None, params: dict[str, Any] | None = None,
                       json: Any = _UNSET, data: dict[str, Any] | None = None, content: bytes | str | None = None,
-                      timeout_s: float | None = None, max_bytes: int | None = None) -> HttpResponse:
-        """Send one request through the guard; raise ``BlockedAddressError`` or ``OutboundError``."""
+                      timeout_s: float | None = None, max_bytes: int | None = None,
+                      secret_headers: Sequence[str] = ()) -> HttpResponse:
+        """Send one request through the guard; raise ``BlockedAddressError`` or ``OutboundError``.
+
+        ``secret_headers`` (credentials) are not forwarded when a redirect leaves the original origin.
+        """
         limits = self.limits
         timeout = min(timeout_s or limits.timeout_s, limits.timeout_s)
         cap = max_bytes or limits.max_response_bytes
@@ -180,7 +195,8 @@ class SafeHttp:
                 method.upper(), target, headers=headers, params=params,
                 json=None if json is _UNSET else json, data=data, content=content,
                 timeout=httpx.Timeout(timeout, connect=min(limits.connect_timeout_s, timeout)),
-                extensions={_ALLOW_KEY: tuple(allow_hosts)})
+                extensions={_ALLOW_KEY: tuple(allow_hosts), _ORIGIN_KEY: _origin(target),
+                            _SECRETS_KEY: tuple(secret_headers)})
             async with asyncio.timeout(timeout):  # a whole-exchange deadline: a slow drip cannot evade it
                 response = await client.send(request, stream=True)
                 try:

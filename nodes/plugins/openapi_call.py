@@ -48,6 +48,7 @@ async def call_operation(plugin: OpenAPIPlugin, tool: ToolSchema, params: dict[s
             headers[param.name] = value if isinstance(value, str) else json.dumps(value)
         elif param.location == "body":
             body[op.body_names.get(param.name, param.name)] = value
+    given = set(headers)
     _apply_credentials(plugin, op, credentials, headers, query)
     send: dict[str, Any] = {}
     if op.body == "fields" and body:
@@ -56,8 +57,9 @@ async def call_operation(plugin: OpenAPIPlugin, tool: ToolSchema, params: dict[s
         send["data"] = {k: v if isinstance(v, str) else json.dumps(v) for k, v in body.items()}
     elif op.body == "value" and "body" in params:
         send["json"] = params["body"]
+    secrets = [name for name in headers if name not in given]
     response = await http.request(op.method, f"{plugin.info.base_url}{path}", allow_hosts=plugin.info.allow_hosts,
-                                  headers=headers, params=query or None, **send)
+                                  headers=headers, params=query or None, secret_headers=secrets, **send)
     parsed = response.json()
     if response.status >= 400:
         raise OutboundError(f"{op.method} {op.path} returned HTTP {response.status}: {response.text[:300]}")

@@ -112,3 +112,14 @@ async def test_env_allow_list(monkeypatch: pytest.MonkeyPatch, data_dir, toy: To
         assert out["status"] == 200
     finally:
         await tools.aclose()
+
+
+async def test_credentials_do_not_follow_a_redirect_to_another_origin(registry: ToolRegistry, toy: ToyServer) -> None:
+    auth = {"auth_type": "api_key", "auth_token": "k-secret"}
+    with ToyServer() as other:
+        away = await registry.call("http_request", "http_request", {
+            "url": f"{toy.url}/redirect", "query": {"to": f"{other.url}/echo"}, **auth})
+        assert away["status"] == 200 and "x-api-key" not in away["json"]["headers"]
+    same = await registry.call("http_request", "http_request", {
+        "url": f"{toy.url}/redirect", "query": {"to": "/echo"}, **auth})
+    assert same["json"]["headers"]["x-api-key"] == "k-secret"

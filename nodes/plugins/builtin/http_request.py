@@ -47,12 +47,13 @@ async def run(params: dict[str, Any], ctx: CallContext) -> dict[str, Any]:
         raise ParameterError(f"parameter 'method': '{method}' is not one of {', '.join(METHODS)}")
     headers = _string_map(params, "headers")
     auth, token = params.get("auth_type") or "none", params.get("auth_token") or ""
+    key_header = params.get("api_key_header") or "X-API-Key"
     if auth != "none" and not token:
         raise ParameterError(f"parameter 'auth_token' is required when auth_type is '{auth}'")
     if auth == "bearer":
         headers["Authorization"] = f"Bearer {token}"
     elif auth == "api_key":
-        headers[params.get("api_key_header") or "X-API-Key"] = token
+        headers[key_header] = token
     body_type, body = params.get("body_type") or "none", params.get("body")
     send: dict[str, Any] = {}
     if body_type == "json":
@@ -67,7 +68,8 @@ async def run(params: dict[str, Any], ctx: CallContext) -> dict[str, Any]:
         raise ParameterError("parameter 'body' is set but body_type is 'none' (use json, form or raw)")
     response = await ctx.http.request(method, str(params["url"]), allow_hosts=ctx.allow_hosts,
                                       headers=headers, params=_string_map(params, "query") or None,
-                                      timeout_s=params.get("timeout_s"), **send)
+                                      timeout_s=params.get("timeout_s"),
+                                      secret_headers=[key_header] if auth == "api_key" else [], **send)
     return {"status": response.status, "headers": response.headers, "body": response.text,
             "json": response.json()}
 
