@@ -3,6 +3,7 @@
     PluginError                 root; the message names the plugin, tool and parameter involved
     ├── PluginNotFound          no plugin of that name
     ├── ToolNotFound            the plugin has no tool of that name
+    ├── PluginExists            an import would overwrite a plugin of the same name
     ├── ParameterError          a tool parameter is missing, unknown or of the wrong type
     ├── SpecError               an OpenAPI document cannot be imported
     ├── BlockedAddressError     the SSRF guard refused a URL before connecting
@@ -24,6 +25,10 @@ class PluginNotFound(PluginError):
 
 class ToolNotFound(PluginError):
     """The plugin has no tool of that name."""
+
+
+class PluginExists(PluginError):
+    """A plugin of that name already exists."""
 
 
 class ParameterError(PluginError):

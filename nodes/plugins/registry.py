@@ -11,7 +11,7 @@ from typing import Any
 from engine.types import CoercionError, check_value, coerce, describe
 from nodes.plugins.builtin import BUILTINS, CallContext
 from nodes.plugins.errors import (
-    ParameterError, PluginError, PluginNotFound, SpecError, ToolNotFound,
+    ParameterError, PluginError, PluginExists, PluginNotFound, SpecError, ToolNotFound,
 )
 from nodes.plugins.http import HttpLimits, SafeHttp
 from nodes.plugins.openapi import OpenAPIPlugin, build_plugin, load_document
@@ -114,7 +114,7 @@ class ToolRegistry:
         if name in BUILTINS:
             raise PluginError(f"'{name}' is a built-in plugin; choose another name")
         if not replace and self._store.load(name) is not None:
-            raise PluginError(f"plugin '{name}' already exists (delete it first, or pass replace)")
+            raise PluginExists(f"plugin '{name}' already exists (delete it first, or pass replace)")
         source_url = None
         if isinstance(source, str) and source.strip().lower().startswith(("http://", "https://")):
             source_url = source.strip()

@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from nodes.plugins import OutboundError, ParameterError, PluginError, PluginNotFound, SpecError, ToolRegistry
+from nodes.plugins import (
+    OutboundError, ParameterError, PluginError, PluginExists, PluginNotFound, SpecError, ToolRegistry,
+)
 from tests.plugins.conftest import LOOPBACK
 from tests.plugins.toy_api import API_KEY, ToyServer
 
@@ -260,7 +262,7 @@ def test_bad_import_arguments(registry: ToolRegistry, name: str, kwargs: dict, m
 
 def test_duplicate_import_needs_replace(registry: ToolRegistry) -> None:
     registry.import_openapi("dup", json.dumps(MINIMAL))
-    with pytest.raises(PluginError, match="plugin 'dup' already exists"):
+    with pytest.raises(PluginExists, match="plugin 'dup' already exists"):
         registry.import_openapi("dup", json.dumps(MINIMAL))
     assert registry.import_openapi("dup", json.dumps(MINIMAL), replace=True).name == "dup"
 
