@@ -33,16 +33,21 @@ ERROR_STATUS: dict[type[Exception], int] = {
     errors.AuthError: 401,
     errors.ForbiddenError: 403,
     errors.TooManyRunsError: 429,
+    errors.UnavailableError: 503,
 }
-try:  # knowledge errors, once that package has them
+try:  # knowledge and plugin errors, by name, so this table stays the one place for HTTP statuses
     from knowledge import errors as kb_errors
-except ImportError:  # pragma: no cover
-    kb_errors = None
+    from nodes.plugins import errors as plugin_errors
+except ImportError:  # pragma: no cover - parts still landing
+    pass
 else:
-    ERROR_STATUS.update({kb_errors.KnowledgeError: 400})
-    for _name, _status in (("KnowledgeBaseNotFound", 404), ("DocumentNotFound", 404), ("KnowledgeBaseExists", 409)):
-        if hasattr(kb_errors, _name):
-            ERROR_STATUS[getattr(kb_errors, _name)] = _status
+    for _module, _name, _status in (
+            (kb_errors, "KnowledgeError", 400), (kb_errors, "KnowledgeBaseNotFound", 404),
+            (kb_errors, "DocumentNotFound", 404), (kb_errors, "KnowledgeBaseExists", 409),
+            (plugin_errors, "PluginError", 400), (plugin_errors, "PluginNotFound", 404),
+            (plugin_errors, "ToolNotFound", 404)):
+        if hasattr(_module, _name):
+            ERROR_STATUS[getattr(_module, _name)] = _status
 
 
 def status_for(exc: Exception) -> int:

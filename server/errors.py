@@ -8,7 +8,8 @@
     ├── UnsupportedTypeError (415)
     ├── AuthError            no or unknown credentials (401)
     ├── ForbiddenError       valid credentials for something else (403)
-    └── TooManyRunsError     the app's concurrent-run limit is reached (429)
+    ├── TooManyRunsError     the app's concurrent-run limit is reached (429)
+    └── UnavailableError     a part this request needs is not set up (503)
 """
 
 from __future__ import annotations
@@ -51,3 +52,7 @@ class ForbiddenError(ServerError):
 
 class TooManyRunsError(ServerError):
     """Too many runs of this app are in flight."""
+
+
+class UnavailableError(ServerError):
+    """A part of the server this request needs is not set up (503)."""

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from engine.runner import RunLimits
 from engine.spec import NodeSpec, Services
@@ -25,6 +26,7 @@ class AppState:
     jobs: Jobs
     metrics: Metrics
     runs: RunManager
+    ingestion: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(1))  # one document at a time
 
     @classmethod
     def open(cls, settings: Settings, services: Services, catalog: Mapping[str, NodeSpec]) -> "AppState":

@@ -1,0 +1,181 @@
+"""Knowledge bases: create with settings, list, delete; upload documents (ingested in the background with
+per-document status and progress), list/delete documents, chunk preview, hit testing."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, UploadFile
+from pydantic import BaseModel, ConfigDict, Field
+
+from knowledge.records import DocumentInfo, KBInfo
+from knowledge.service import KnowledgeService
+from knowledge.settings import KBSettings, Mode
+from server.deps import State
+from server.errors import PayloadTooLargeError, UnavailableError, UnsupportedTypeError
+from server.state import AppState
+
+router = APIRouter(prefix="/api/knowledge-bases", tags=["knowledge"])
+DOCUMENT_TYPES = (".pdf", ".docx", ".txt", ".md", ".markdown", ".html", ".htm", ".csv", ".jsonl", ".json")
+Uploads = Annotated[list[UploadFile], File(description="documents: pdf, docx, txt, md, html, csv, jsonl")]
+
+
+class KnowledgeBaseCreate(BaseModel):
+    """A new knowledge base; its settings are fixed at creation."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=64, pattern=r"^[\w-]+$")
+    settings: KBSettings = Field(default_factory=KBSettings)
+
+
+class KnowledgeBasePublic(BaseModel):
+    """A knowledge base with its settings and counts."""
+
+    name: str
+    settings: dict[str, Any]
+    documents: int
+    chunks: int
+    created_at: float
+
+
+class DocumentPublic(BaseModel):
+    """A document and where its ingestion stands (queued → indexing → ready | failed)."""
+
+    document_id: str
+    kb: str
+    filename: str
+    status: str
+    size: int
+    chunks: int
+    error: str | None
+    progress: float
+    created_at: float
+    updated_at: float
+
+
+class SearchCreate(BaseModel):
+    """Hit testing: a query and optional overrides of the KB's retrieval settings."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    query: str = Field(min_length=1, max_length=10_000)
+    mode: Mode | None = None
+    top_k: int | None = Field(None, ge=1, le=200)
+    score_threshold: float | None = Field(None, ge=0, le=1)
+    weights: dict[str, float] | None = None
+    document_ids: list[str] | None = None
+
+
+class KnowledgeBaseList(BaseModel):
+    items: list[KnowledgeBasePublic]
+
+
+class DocumentList(BaseModel):
+    items: list[DocumentPublic]
+
+
+class HitList(BaseModel):
+    items: list[dict[str, Any]]
+
+
+class ChunkList(BaseModel):
+    items: list[dict[str, Any]]
+
+
+def service(state: AppState) -> KnowledgeService:
+    if state.services.knowledge is None:
+        raise UnavailableError("knowledge bases are not available on this server")
+    return state.services.knowledge
+
+
+def kb_public(info: KBInfo) -> KnowledgeBasePublic:
+    return KnowledgeBasePublic(**info.as_dict())
+
+
+def doc_public(info: DocumentInfo) -> DocumentPublic:
+    return DocumentPublic(**info.as_dict())
+
+
+async def read_upload(state: AppState, upload: UploadFile) -> tuple[str, bytes]:
+    name = Path(upload.filename or "").name or "document"
+    if Path(name).suffix.lower() not in DOCUMENT_TYPES:
+        raise UnsupportedTypeError(f"'{name}' is not a supported document type "
+                                   f"(supported: {', '.join(DOCUMENT_TYPES)})")
+    limit = state.settings.max_upload_bytes
+    data = await upload.read(limit + 1)
+    if len(data) > limit:
+        raise PayloadTooLargeError(f"'{name}' is over the upload limit of {limit:,} bytes")
+    return name, data
+
+
+async def ingest_all(state: AppState, kb: str, document_ids: list[str]) -> None:
+    """Index documents one after another; the lock keeps concurrent uploads from fighting over the CPU."""
+    knowledge = service(state)
+    for document_id in document_ids:
+        async with state.ingestion:
+            await asyncio.to_thread(knowledge.ingest, kb, document_id)
+
+
+@router.post("", status_code=201, response_model=KnowledgeBasePublic)
+def create_kb(state: State, body: KnowledgeBaseCreate) -> KnowledgeBasePublic:
+    return kb_public(service(state).create(body.name, body.settings))
+
+
+@router.get("", response_model=KnowledgeBaseList)
+def list_kbs(state: State) -> KnowledgeBaseList:
+    return KnowledgeBaseList(items=[kb_public(i) for i in service(state).list()])
+
+
+@router.get("/{kb}", response_model=KnowledgeBasePublic)
+def get_kb(state: State, kb: str) -> KnowledgeBasePublic:
+    return kb_public(service(state).get(kb))
+
+
+@router.delete("/{kb}", status_code=204)
+def delete_kb(state: State, kb: str) -> None:
+    service(state).delete(kb)
+
+
+@router.post("/{kb}/documents", status_code=202, response_model=DocumentList)
+async def upload_documents(state: State, kb: str, files: Uploads) -> DocumentList:
+    """Store the files and queue them; poll ``GET .../documents`` for status and progress."""
+    knowledge = service(state)
+    await asyncio.to_thread(knowledge.get, kb)
+    uploads = [await read_upload(state, f) for f in files]
+    documents = [await asyncio.to_thread(knowledge.register_document, kb, name, data) for name, data in uploads]
+    state.jobs.submit(ingest_all(state, kb, [d.document_id for d in documents]), name=f"ingest-{kb}")
+    return DocumentList(items=[doc_public(d) for d in documents])
+
+
+@router.get("/{kb}/documents", response_model=DocumentList)
+def list_documents(state: State, kb: str) -> DocumentList:
+    return DocumentList(items=[doc_public(d) for d in service(state).documents(kb)])
+
+
+@router.get("/{kb}/documents/{document_id}", response_model=DocumentPublic)
+def get_document(state: State, kb: str, document_id: str) -> DocumentPublic:
+    return doc_public(service(state).document(kb, document_id))
+
+
+@router.delete("/{kb}/documents/{document_id}", status_code=204)
+def delete_document(state: State, kb: str, document_id: str) -> None:
+    service(state).remove_document(kb, document_id)
+
+
+@router.post("/{kb}/preview", response_model=ChunkList)
+async def preview_chunks(state: State, kb: str, file: Annotated[UploadFile, File()]) -> ChunkList:
+    """The chunks a file would give with this KB's settings, without indexing it."""
+    name, data = await read_upload(state, file)
+    chunks = await asyncio.to_thread(service(state).preview, kb, name, data)
+    return ChunkList(items=[c.as_dict() for c in chunks])
+
+
+@router.post("/{kb}/search", response_model=HitList)
+async def search(state: State, kb: str, body: SearchCreate) -> HitList:
+    hits = await asyncio.to_thread(service(state).search, kb, body.query, mode=body.mode, top_k=body.top_k,
+                                   score_threshold=body.score_threshold, weights=body.weights,
+                                   document_ids=body.document_ids)
+    return HitList(items=[h.as_dict() for h in hits])
