@@ -45,6 +45,8 @@ class PluginStore:
     def __init__(self, root: Path):
         self.root = root
         self.secrets = root / "credentials"
+        # Parsed plugins by file stamp: other processes (the CLI, another server) may change the files.
+        self._cache: dict[str, tuple[tuple[int, int], OpenAPIPlugin]] = {}
 
     def _path(self, name: str) -> Path:
         check_name(name)
@@ -57,12 +59,21 @@ class PluginStore:
 
     def load(self, name: str) -> OpenAPIPlugin | None:
         path = self._path(name)
-        if not path.is_file():
-            return None
         try:
-            return OpenAPIPlugin.model_validate_json(path.read_text(encoding="utf-8"))
+            info = path.stat()
+        except FileNotFoundError:
+            self._cache.pop(name, None)
+            return None
+        stamp = (info.st_mtime_ns, info.st_size)
+        cached = self._cache.get(name)
+        if cached is not None and cached[0] == stamp:
+            return cached[1]
+        try:
+            plugin = OpenAPIPlugin.model_validate_json(path.read_text(encoding="utf-8"))
         except (ValidationError, OSError) as exc:
             raise PluginError(f"plugin '{name}': stored file {path} is unreadable: {exc}") from None
+        self._cache[name] = (stamp, plugin)
+        return plugin
 
     def save(self, plugin: OpenAPIPlugin, credentials: dict[str, str] | None) -> None:
         path = self._path(plugin.info.name)
