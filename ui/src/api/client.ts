@@ -35,6 +35,27 @@ export async function request<T>(method: string, path: string, body?: unknown): 
   return (text ? JSON.parse(text) : undefined) as T;
 }
 
+/** Multipart upload with progress (fetch cannot report upload progress; XMLHttpRequest can). */
+export function upload<T>(path: string, field: string, files: File[], onProgress?: (fraction: number) => void): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open('POST', path);
+    for (const [k, v] of Object.entries(headers())) xhr.setRequestHeader(k, v);
+    xhr.upload.onprogress = (e) => { if (e.lengthComputable) onProgress?.(e.loaded / e.total); };
+    xhr.onload = () => {
+      let body: unknown = null;
+      try { body = JSON.parse(xhr.responseText); } catch { /* not JSON */ }
+      if (xhr.status >= 200 && xhr.status < 300) { resolve(body as T); return; }
+      const detail = body && typeof body === 'object' ? (body as Record<string, unknown>).detail : null;
+      reject(new ApiError(typeof detail === 'string' ? detail : `${xhr.status} ${xhr.statusText}`, xhr.status, parseIssues(body)));
+    };
+    xhr.onerror = () => reject(new ApiError(`upload to ${path} failed`, 0));
+    const form = new FormData();
+    for (const f of files) form.append(field, f, f.name);
+    xhr.send(form);
+  });
+}
+
 /** POST that answers with SSE; resolves when the stream ends. */
 export async function stream(path: string, body: unknown, onEvent: (e: Record<string, unknown>, name: string) => void, signal?: AbortSignal): Promise<void> {
   const res = await fetch(path, { method: 'POST', headers: headers({ 'Content-Type': 'application/json', Accept: 'text/event-stream' }), body: JSON.stringify(body), signal });
@@ -76,9 +97,19 @@ export const api = {
   createKey: (id: string) => request<{ key: string }>('POST', `/api/workflows/${id}/keys`),
   runDraft: (id: string, inputs: Record<string, unknown>, onEvent: (e: Record<string, unknown>) => void, signal?: AbortSignal) =>
     stream(`/api/workflows/${id}/runs`, { inputs, response_mode: 'streaming' }, onEvent, signal),
-  runNode: (id: string, nodeId: string, inputs: Record<string, unknown>) =>
-    request<Record<string, unknown>>('POST', `/api/workflows/${id}/nodes/${nodeId}/run`, { inputs }),
-  chat: (id: string, body: Record<string, unknown>, onEvent: (e: Record<string, unknown>) => void) =>
+  runNode: (id: string, nodeId: string, inputs: Record<string, unknown>, definition?: WorkflowJson) =>
+    request<Record<string, unknown>>('POST', `/api/workflows/${id}/nodes/${nodeId}/run`, { inputs, definition }),
+  duplicateWorkflow: async (id: string) => toRecord(await request<Record<string, unknown>>('POST', `/api/workflows/${id}/duplicate`)),
+  uploadFile: (file: File) => upload<Record<string, unknown>>('/api/files', 'file', [file]),
+  createKnowledgeBase: (name: string, settings: Record<string, unknown>) => request<Record<string, unknown>>('POST', '/api/knowledge-bases', { name, settings }),
+  deleteKnowledgeBase: (kb: string) => request<void>('DELETE', `/api/knowledge-bases/${kb}`),
+  listDocuments: async (kb: string) => unwrapList<Record<string, unknown>>(await request('GET', `/api/knowledge-bases/${kb}/documents`)),
+  uploadDocuments: (kb: string, files: File[], onProgress?: (fraction: number) => void) => upload<Record<string, unknown>>(`/api/knowledge-bases/${kb}/documents`, 'files', files, onProgress),
+  previewChunks: async (kb: string, file: File) => unwrapList<Record<string, unknown>>(await upload(`/api/knowledge-bases/${kb}/preview`, 'file', [file])),
+  search: async (kb: string, body: { query: string; mode?: string; top_k?: number }) => unwrapList<Record<string, unknown>>(await request('POST', `/api/knowledge-bases/${kb}/search`, body)),
+  listDeployments: async () => unwrapList<Record<string, unknown>>(await request('GET', '/api/deployments')),
+  deploymentAction: (id: string, action: 'start' | 'stop') => request<Record<string, unknown>>('POST', `/api/deployments/${id}/${action}`),
+  chat: (id: string, body: Record<string, unknown>, onEvent: (e: Record<string, unknown>, name: string) => void) =>
     stream(`/api/workflows/${id}/chat`, { ...body, response_mode: 'streaming' }, onEvent),
   listKnowledgeBases: async () => unwrapList<Record<string, unknown>>(await request('GET', '/api/knowledge-bases'), 'knowledge_bases'),
   listModels: async () => unwrapList<Record<string, unknown>>(await request('GET', '/api/models'), 'models'),

@@ -29,8 +29,8 @@ export function ChatPreview({ workflowId, meta, beforeRun }: { workflowId: strin
       return [...t.slice(0, -1), { ...last, content: f(last.content), runId: runId ?? last.runId }];
     });
     try {
-      await api.chat(workflowId, { query, conversation_id: conversationId ?? undefined }, (e) => {
-        stores.run.set((s) => applyEvent(s, e));
+      await api.chat(workflowId, { query, conversation_id: conversationId ?? undefined }, (e, name) => {
+        if (name !== 'message') stores.run.set((s) => applyEvent(s, e));
         if (typeof e.conversation_id === 'string') setConversationId(e.conversation_id);
         if (e.type === 'text_chunk') setAnswer((s) => s + String(e.delta ?? ''));
         if (e.type === 'run_finished') {
@@ -38,7 +38,7 @@ export function ChatPreview({ workflowId, meta, beforeRun }: { workflowId: strin
           if (typeof answer === 'string') setAnswer(() => answer, String(e.run_id));
           if (e.status !== 'succeeded') setError(String(e.error ?? e.status));
         }
-        if (e.type === 'message_end' && typeof e.answer === 'string') setAnswer(() => String(e.answer));
+        if (name === 'message' && typeof e.answer === 'string') setAnswer(() => String(e.answer), String(e.run_id));
       });
     } catch (err) { setError(err instanceof Error ? err.message : String(err)); }
     setBusy(false);

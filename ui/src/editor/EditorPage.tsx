@@ -44,7 +44,7 @@ function Editor({ workflowId, initial }: { workflowId: string; initial: Workflow
   const { graph, commit, onNodesChange, onEdgesChange, onConnect, undo, redo } = useCanvas({ nodes: start.nodes, edges: start.edges });
   const stores = useMemo(createEditorStores, []);
   const [issues, setIssues] = useState<Issue[]>([]);
-  const [saveState, setSaveState] = useState<'saved' | 'saving' | 'error'>('saved');
+  const [saveState, setSaveState] = useState<'saved' | 'saving' | 'invalid' | 'error'>('saved');
   const [tab, setTab] = useState<Tab | null>(null);
   const [models, setModels] = useState<string[]>(['default']);
   const [kbs, setKbs] = useState<string[]>([]);
@@ -76,10 +76,10 @@ function Editor({ workflowId, initial }: { workflowId: string; initial: Workflow
       return !hasErrors(reported);
     } catch (err) {
       if (err instanceof ApiError && err.status === 422) {
+        // The server keeps only valid drafts: the edit stays here, marked, until it validates.
         applyIssues(err.issues);
-        setSaveState('saved');
-        lastSaved.current = text;
-        return !hasErrors(err.issues);
+        setSaveState('invalid');
+        return false;
       }
       setSaveState('error');
       return false;
@@ -164,7 +164,7 @@ function Editor({ workflowId, initial }: { workflowId: string; initial: Workflow
           <Link to="/">← Workflows</Link>
           <strong data-testid="workflow-name">{meta.name}</strong>
           <span className="badge">{meta.mode}</span>
-          <span className={`save-state ${saveState}`} data-testid="save-state">{saveState === 'saving' ? 'Saving…' : saveState === 'error' ? 'Save failed' : 'Saved'}</span>
+          <span className={`save-state ${saveState}`} data-testid="save-state">{{ saving: 'Saving…', error: 'Save failed', invalid: 'Not saved: fix the errors', saved: 'Saved' }[saveState]}</span>
           <span className={errorCount ? 'field-error' : 'muted'} data-testid="issue-count">{errorCount ? `${errorCount} error(s)` : 'valid'}</span>
           <span className="spacer" />
           <button type="button" onClick={undo} data-testid="undo" title="Undo (Ctrl+Z)">↶</button>
@@ -194,7 +194,7 @@ function Editor({ workflowId, initial }: { workflowId: string; initial: Workflow
           {current && panelCtx && (
             <NodePanel key={current.id} workflowId={workflowId} node={current} ctx={panelCtx}
               update={(c) => updateNode(current.id, c)} onDelete={() => deleteNode(current.id)} onCopy={() => copyNode(current)}
-              beforeDebug={async () => { await saveNow(); }} />
+              beforeDebug={async () => { await saveNow(); }} definition={() => json} />
           )}
           {tab && (
             <aside className="side-panel" data-testid={`panel-${tab}`}>

@@ -7,7 +7,7 @@ import { Field, NumberInput } from '../nodes/shared/controls';
 import { NODE_LOOKS } from '../nodes/shared/looks';
 import { api } from '../api/client';
 import { useNodeRun } from './context';
-import type { ErrorPolicy, NodeType } from '../workflow/types';
+import type { ErrorPolicy, NodeType, WorkflowJson } from '../workflow/types';
 
 interface Props {
   workflowId: string;
@@ -17,10 +17,11 @@ interface Props {
   onDelete: () => void;
   onCopy: () => void;
   beforeDebug: () => Promise<void>;
+  definition: () => WorkflowJson;
 }
 
 /** The right-hand panel: title, the type's own panel, error handling and single-node debug. */
-export function NodePanel({ workflowId, node, ctx, update, onDelete, onCopy, beforeDebug }: Props) {
+export function NodePanel({ workflowId, node, ctx, update, onDelete, onCopy, beforeDebug, definition }: Props) {
   const mod = moduleFor(node.type);
   const Panel = mod.Panel as unknown as ComponentType<PanelProps<NodeType>>;
   const data = node.data as LoomData<unknown>;
@@ -55,13 +56,13 @@ export function NodePanel({ workflowId, node, ctx, update, onDelete, onCopy, bef
           </Field>
         </details>
       )}
-      {node.type !== 'start' && <DebugNode workflowId={workflowId} node={node} beforeDebug={beforeDebug} />}
+      {node.type !== 'start' && <DebugNode workflowId={workflowId} node={node} beforeDebug={beforeDebug} definition={definition} />}
     </aside>
   );
 }
 
 /** Run this node alone, with its inputs pre-filled from the last run. */
-function DebugNode({ workflowId, node, beforeDebug }: { workflowId: string; node: LoomNode; beforeDebug: () => Promise<void> }) {
+function DebugNode({ workflowId, node, beforeDebug, definition }: { workflowId: string; node: LoomNode; beforeDebug: () => Promise<void>; definition: () => WorkflowJson }) {
   const lastRun = useNodeRun(node.id);
   const names = Object.keys(node.data.inputs ?? {});
   const prefill = () => JSON.stringify(Object.fromEntries(names.map((n) => [n, lastRun?.inputs?.[n] ?? ''])), null, 2);
@@ -73,7 +74,7 @@ function DebugNode({ workflowId, node, beforeDebug }: { workflowId: string; node
     try {
       await beforeDebug();
       const inputs = JSON.parse(text ?? prefill()) as Record<string, unknown>;
-      const res = await api.runNode(workflowId, node.id, inputs);
+      const res = await api.runNode(workflowId, node.id, inputs, definition());
       setResult(JSON.stringify(res, null, 2));
     } catch (err) {
       setResult(String(err instanceof Error ? err.message : err));

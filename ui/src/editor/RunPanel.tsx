@@ -26,15 +26,9 @@ function fieldFor(v: StartVariable, value: unknown, set: (x: unknown) => void) {
   return <textarea rows={2} placeholder="JSON" value={typeof value === 'string' ? value : JSON.stringify(value ?? '')} onChange={(e) => set(parseLiteral(e.target.value))} data-testid={testId} />;
 }
 
-/** A file as a data URL, in the file shape the engine reads ({name, url, mime_type, size}). */
+/** Upload a file; the server answers with the file value the engine reads ({name, file_id, mime_type, size}). */
 async function readFile(file: File): Promise<Record<string, unknown>> {
-  const url = await new Promise<string>((resolve, reject) => {
-    const reader = new FileReader();
-    reader.onload = () => resolve(String(reader.result));
-    reader.onerror = () => reject(reader.error);
-    reader.readAsDataURL(file);
-  });
-  return { name: file.name, url, mime_type: file.type || 'application/octet-stream', size: file.size };
+  return api.uploadFile(file);
 }
 
 /** Trial run: start inputs, live statuses (through the shared run store), streamed text, trace. */

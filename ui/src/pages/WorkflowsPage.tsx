@@ -23,8 +23,7 @@ export default function WorkflowsPage() {
     navigate(`/workflows/${rec.id}`);
   });
   const duplicate = (id: string) => guard(async () => {
-    const rec = await api.getWorkflow(id);
-    await api.createWorkflow({ ...rec.definition, name: `${rec.definition.name} copy` });
+    await api.duplicateWorkflow(id);
     await load();
   });
   const remove = (w: WorkflowSummary) => guard(async () => {

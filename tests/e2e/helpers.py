@@ -1,0 +1,45 @@
+"""Page helpers shared by the e2e tests: create and open workflows, drag nodes, connect handles."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def create_workflow(base_url: str, definition: dict) -> str:
+    res = httpx.post(f"{base_url}/api/workflows", json=definition, timeout=10)
+    res.raise_for_status()
+    return res.json()["id"]
+
+
+def load_example(name: str) -> dict:
+    return json.loads((ROOT / "workflows" / name).read_text(encoding="utf-8"))
+
+
+def drag_to_canvas(page, node_type: str, x: int, y: int) -> None:
+    """Drag a palette item onto the canvas at (x, y) relative to the canvas."""
+    page.get_by_test_id(f"palette-{node_type}").drag_to(page.get_by_test_id("canvas"), target_position={"x": x, "y": y})
+
+
+def connect(page, source: str, target: str, handle: str = "out") -> None:
+    """Draw an edge from a node's source handle to another node's target handle."""
+    src = page.locator(f'[data-id="{source}"] .react-flow__handle.source[data-handleid="{handle}"]')
+    dst = page.locator(f'[data-id="{target}"] .react-flow__handle.target')
+    a, b = src.bounding_box(), dst.bounding_box()
+    page.mouse.move(a["x"] + a["width"] / 2, a["y"] + a["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(b["x"] + b["width"] / 2, b["y"] + b["height"] / 2, steps=8)
+    page.mouse.up()
+
+
+def select_node(page, node_id: str) -> None:
+    page.locator(f'.react-flow__node[data-id="{node_id}"] .loom-node-header').click()
+    page.get_by_test_id("node-panel").wait_for()
+
+
+def edges(base_url: str, workflow_id: str) -> list[dict]:
+    return httpx.get(f"{base_url}/api/workflows/{workflow_id}", timeout=10).json()["definition"]["edges"]
