@@ -43,5 +43,7 @@ async def close_services(services: Services) -> None:
     """Release what the services hold (HTTP clients, sandbox workers)."""
     if services.llm is not None:
         await services.llm.aclose()
+    if services.tools is not None:
+        await services.tools.aclose()
     if services.sandbox is not None:
         await services.sandbox.close()
