@@ -13,7 +13,7 @@ import operator
 import re
 import sys
 import types
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -217,19 +217,23 @@ class PrintLog:
 class Importer:
     """``import`` for user code: the allow-listed modules, each as a read-only copy of its public names."""
 
-    # C code in the standard library imports these through the running frame's ``__import__`` (e.g.
-    # ``datetime.strptime``). User code cannot name them: RestrictedPython rejects ``_``-names at compile time.
-    INTERNAL = ("_strptime",)
+    # C code in the standard library imports these through the running frame's ``__import__``
+    # (``date.strftime`` needs ``time``, ``datetime.strptime`` needs ``_strptime``). Such calls pass a list
+    # as ``fromlist``; an ``import`` statement passes None or a tuple, and user code cannot call
+    # ``__import__`` itself (RestrictedPython rejects ``_``-names), so users still get the allow-list only.
+    INTERNAL = ("_strptime", "time")
 
     def __init__(self, modules: dict[str, types.ModuleType]):
         self.modules = modules
         self.internal = {name: sys.modules[name] for name in self.INTERNAL if name in sys.modules}
 
-    def __call__(self, name: str, globals: Any = None, locals: Any = None, fromlist: Iterable[str] = (),
+    def __call__(self, name: str, globals: Any = None, locals: Any = None, fromlist: Any = (),
                  level: int = 0) -> types.ModuleType:
+        if type(fromlist) is list and name in self.internal:
+            return self.internal[name]
         if level:
             raise ImportError("relative imports are not available in code nodes")
-        module = self.modules.get(name) or self.internal.get(name)
+        module = self.modules.get(name)
         if module is None:
             raise ImportError(f"module '{name}' is not allowed in code nodes; allowed: {', '.join(ALLOWED_MODULES)}")
         return module

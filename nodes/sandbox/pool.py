@@ -133,11 +133,16 @@ class SandboxPool:
                 if not self._closed:
                     slots.put_nowait(self._spawn_later())
 
+    def pids(self) -> list[int]:
+        """Process ids of the live workers (for monitoring and tests)."""
+        return sorted(worker.pid for worker in self._live)
+
     async def close(self) -> None:
         """Kill every worker; the pool cannot be used afterwards."""
         self._closed = True
+        same_loop = self._loop is asyncio.get_running_loop()
         for worker in list(self._live):
-            self._retire(worker)
+            self._retire(worker, reap=same_loop)
         if self._slots is not None:
             while not self._slots.empty():
                 slot = self._slots.get_nowait()
@@ -211,6 +216,11 @@ class SandboxPool:
             task = asyncio.ensure_future(worker.process.wait())
             self._reapers.add(task)
             task.add_done_callback(self._reapers.discard)
+        else:
+            # The worker belongs to an event loop that is gone (the child watcher still reaps it). Mark its
+            # transport closed now; otherwise its finaliser tries to use the dead loop.
+            with contextlib.suppress(RuntimeError):
+                worker.process._transport.close()  # type: ignore[attr-defined]
 
     async def _death(self, worker: _Worker) -> SandboxError:
         """Explain why a worker vanished mid-job."""

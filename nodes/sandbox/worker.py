@@ -24,7 +24,7 @@ MAX_MESSAGE_CHARS = 2_000
 MAX_TRACEBACK_LINES = 30
 _COMPILED_CACHE_SIZE = 64
 # Imported lazily by the standard library; loaded now, while imports are still possible.
-_WARM_IMPORTS = ("_strptime", "encodings.idna", "encodings.utf_16", "encodings.utf_32", "encodings.latin_1",
+_WARM_IMPORTS = ("_strptime", "time", "encodings.idna", "encodings.utf_16", "encodings.utf_32", "encodings.latin_1",
                  "encodings.cp1252", "encodings.gbk", "encodings.gb2312", "encodings.gb18030", "encodings.big5",
                  "encodings.utf_8_sig", "unicodedata")
 
