@@ -88,7 +88,12 @@ def read_inputs(config: StartConfig, given: dict[str, Any]) -> dict[str, Any]:
 
 
 async def run(ctx: NodeContext, config: StartConfig) -> NodeResult:
-    return NodeResult(outputs=read_inputs(config, ctx.run_inputs))
+    given = dict(ctx.run_inputs)
+    # In chat mode the user's message is sys.query; a declared `query` variable receives it (as in the seed).
+    if ctx.mode == "chat" and given.get("query") in (None, "") and ctx.sys.get("query"):
+        if any(v.name == "query" for v in config.variables):
+            given["query"] = ctx.sys["query"]
+    return NodeResult(outputs=read_inputs(config, given))
 
 
 SPEC = NodeSpec(type="start", title="Start", config_model=StartConfig, run=run, outputs=outputs,

@@ -213,3 +213,9 @@ async def test_start_inputs_are_checked_and_coerced() -> None:
     bad = await run(data, {"n": "many", "extra": 1})
     assert bad.status == "failed"
     assert "input 'n': expected integer" in bad.error and "unknown input 'extra'" in bad.error
+
+
+async def test_chat_mode_start_query_receives_sys_query() -> None:
+    data = workflow([start("query"), end(q="start.query", s="sys.query")], chain("start", "end"), mode="chat")
+    result = await run(data, {}, sys={"query": "你好", "history": []})
+    assert result.outputs == {"q": "你好", "s": "你好"}
