@@ -48,7 +48,7 @@ async def get_run(state: State, key: AppKey, run_id: str) -> RunDetail:
 @router.get("/runs/{run_id}/events", response_class=Response,
             responses={200: {"content": {"text/event-stream": {}}, "description": "SSE of the run's events"}})
 async def run_events(state: State, key: AppKey, run_id: str,
-                     after: Annotated[int, Query(ge=0)] = 0) -> Response:
+                     after: Annotated[int, Query(ge=0, le=2_147_483_647)] = 0) -> Response:
     await _own_run(state, key, run_id)
     return sse.stream(state.runs.events(run_id, after))
 

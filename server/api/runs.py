@@ -49,7 +49,7 @@ async def start_run(state: State, workflow_id: str, body: ConsoleRunCreate) -> R
 @router.get("/api/runs", response_model=RunList)
 def list_runs(state: State, workflow_id: str | None = None, status: Status | None = None,
               limit: Annotated[int, Query(ge=1, le=500)] = 50,
-              offset: Annotated[int, Query(ge=0)] = 0) -> RunList:
+              offset: Annotated[int, Query(ge=0, le=2_147_483_647)] = 0) -> RunList:
     rows, total = state.store.list_runs(workflow_id, status, limit, offset)
     return RunList(items=[RunPublic.model_validate(r) for r in rows], total=total)
 
@@ -64,7 +64,7 @@ def get_run(state: State, run_id: str) -> RunDetail:
 
 @router.get("/api/runs/{run_id}/events", response_class=Response,
             responses={200: {"content": {"text/event-stream": {}}, "description": "SSE of the run's events"}})
-async def run_events(state: State, run_id: str, after: Annotated[int, Query(ge=0)] = 0) -> Response:
+async def run_events(state: State, run_id: str, after: Annotated[int, Query(ge=0, le=2_147_483_647)] = 0) -> Response:
     """The run's events with ``seq > after``: replayed, then live until the run finishes."""
     if run_id not in state.runs.live:
         await asyncio.to_thread(state.store.get_run, run_id)

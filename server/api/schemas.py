@@ -23,7 +23,7 @@ class RunCreate(BaseModel):
 class ConsoleRunCreate(RunCreate):
     """A console run: of the draft, or of a published version."""
 
-    version: int | None = Field(None, ge=1, description="a published version; the draft when absent")
+    version: int | None = Field(None, ge=1, le=2_147_483_647, description="a published version; the draft when absent")
 
 
 class RunResultPublic(BaseModel):

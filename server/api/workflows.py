@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, File, UploadFile
+from fastapi import APIRouter, Body, File, Path, UploadFile
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -17,6 +17,7 @@ from server.errors import InvalidRequestError
 from server.state import AppState
 
 router = APIRouter(prefix="/api/workflows", tags=["workflows"])
+VersionNumber = Annotated[int, Path(ge=1, le=2_147_483_647, description="a published version number")]
 Definition = Annotated[dict[str, Any], Body(description="a workflow definition (docs/workflow-format.md)")]
 
 
@@ -161,12 +162,12 @@ def list_versions(state: State, workflow_id: str) -> VersionList:
 
 
 @router.get("/{workflow_id}/versions/{version}", response_model=VersionPublic)
-def get_version(state: State, workflow_id: str, version: int) -> VersionRow:
+def get_version(state: State, workflow_id: str, version: VersionNumber) -> VersionRow:
     return state.store.get_version(workflow_id, version)
 
 
 @router.post("/{workflow_id}/versions/{version}/restore", response_model=WorkflowPublic)
-def restore_version(state: State, workflow_id: str, version: int) -> WorkflowPublic:
+def restore_version(state: State, workflow_id: str, version: VersionNumber) -> WorkflowPublic:
     """Copy a published version into the draft (the version itself stays as it is)."""
     published = state.store.get_version(workflow_id, version)
     return public(state.store.update_workflow(workflow_id, published.definition), state)
