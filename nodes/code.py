@@ -32,7 +32,7 @@ def outputs(node: NodeDef, config: CodeConfig, services: Services | None) -> dic
 def check(node: NodeDef, config: CodeConfig, services: Services | None) -> list[Issue]:
     """Compile at save time (nothing runs) and check the ``main`` contract and the output names."""
     _, found = policy.problems(config.code)
-    found = found or policy.main_problems(config.code)
+    found = found or policy.contract_problems(config.code)
     issues = [Issue(node.id, "config.code", str(problem)) for problem in found]
     for name in config.outputs:
         if not _OUTPUT_NAME.match(name):

@@ -81,7 +81,8 @@ def problems(code: str) -> tuple[types.CodeType | None, list[CompileProblem]]:
         return None, [CompileProblem(f"cannot compile the code: {exc}")]
     found = []
     for error in result.errors:
-        error = error.replace(", that is forbidden to access in RestrictedPython.", " and cannot be used in code nodes.")
+        error = error.replace(", that is forbidden to access in RestrictedPython.",
+                              " and cannot be used in code nodes.")
         match = _RP_LINE.match(error)
         found.append(CompileProblem(*(match.group(2), int(match.group(1))) if match else (error,)))
     return (result.code if not found else None), found
@@ -96,23 +97,34 @@ def compile_code(code: str) -> types.CodeType:
     return compiled
 
 
-def main_problems(code: str) -> list[CompileProblem]:
-    """The contract: a top-level ``def main(args)`` taking exactly one positional argument."""
+def contract_problems(code: str) -> list[CompileProblem]:
+    """Save-time checks beyond compiling: allowed imports, and a top-level ``def main(args)``."""
     try:
         tree = ast.parse(code, filename=FILENAME)
     except (SyntaxError, ValueError, MemoryError, RecursionError):
         return []  # reported by ``problems``
+    found = [CompileProblem(f"module '{name}' is not allowed in code nodes; allowed: {', '.join(ALLOWED_MODULES)}",
+                            node.lineno)
+             for node in ast.walk(tree) for name in _imported(node) if name not in ALLOWED_MODULES]
     mains = [n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == "main"]
     if not mains:
-        return [CompileProblem("the code must define a function `def main(args: dict) -> dict`")]
-    node = mains[-1]
-    if isinstance(node, ast.AsyncFunctionDef):
-        return [CompileProblem("main must be a plain function (`def`, not `async def`)", node.lineno)]
-    params = node.args.posonlyargs + node.args.args
-    required = len(params) - len(node.args.defaults)
-    if node.args.vararg is None and not params or required > 1:
-        return [CompileProblem("main must take one argument, the inputs dict: `def main(args: dict)`",
-                               node.lineno)]
+        return found + [CompileProblem("the code must define a function `def main(args: dict) -> dict`")]
+    main = mains[-1]
+    if isinstance(main, ast.AsyncFunctionDef):
+        return found + [CompileProblem("main must be a plain function (`def`, not `async def`)", main.lineno)]
+    params = main.args.posonlyargs + main.args.args
+    required = len(params) - len(main.args.defaults)
+    if main.args.vararg is None and not params or required > 1:
+        found.append(CompileProblem("main must take one argument, the inputs dict: `def main(args: dict)`",
+                                    main.lineno))
+    return found
+
+
+def _imported(node: ast.AST) -> list[str]:
+    if isinstance(node, ast.Import):
+        return [alias.name for alias in node.names]
+    if isinstance(node, ast.ImportFrom) and not node.level and node.module:
+        return [node.module]
     return []
 
 

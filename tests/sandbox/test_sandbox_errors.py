@@ -35,7 +35,8 @@ async def test_user_classes_work(pool: SandboxPool) -> None:
 
 
 async def test_print_output_is_captured_per_line(pool: SandboxPool) -> None:
-    code = "def helper():\n    print('in helper')\ndef main(args):\n    print('a', 1, sep='=')\n    helper()\n    return {}"
+    code = ("def helper():\n    print('in helper')\n"
+            "def main(args):\n    print('a', 1, sep='=')\n    helper()\n    return {}")
     assert (await pool.run(code, {})).logs == ["a=1", "in helper"]
 
 

@@ -10,7 +10,8 @@ import time
 import pytest
 
 from nodes.sandbox import (
-    SandboxCompileError, SandboxLimitError, SandboxPool, SandboxRuntimeError, SandboxTimeoutError, SandboxUnavailableError,
+    SandboxCompileError, SandboxLimitError, SandboxPool, SandboxRuntimeError, SandboxTimeoutError,
+    SandboxUnavailableError,
 )
 
 TRIVIAL = "def main(args):\n    return {'n': args['n'] * 2}"
