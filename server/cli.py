@@ -15,6 +15,8 @@ from rich.console import Console
 from engine.errors import DefinitionError
 from engine.graph import validate as validate_graph
 from engine.schema import json_schema
+from engine.spec import Services
+from nodes.plugins import ToolRegistry
 from nodes.registry import CATALOG
 from server import cli_run
 from server.services import build_services, data_dir_from
@@ -49,9 +51,13 @@ def schema() -> None:
 @app.command()
 def validate(file: Path, data_dir: DataDir = None,
              as_json: Annotated[bool, typer.Option("--json", help="Print issues as JSON")] = False) -> None:
-    """Validate a workflow file: one line per problem, `<node_id>.<field>: <message>`; exit 1 on errors."""
+    """Validate a workflow file: one line per problem, `<node_id>.<field>: <message>`; exit 1 on errors.
+
+    With --data-dir, knowledge bases and imported plugins of that data directory are checked too.
+    """
     data = read_workflow(file)
-    services = build_services(data_dir_from(data_dir)) if data_dir else None
+    # Without a data directory, check against the built-in plugins only (knowledge bases are not checked).
+    services = build_services(data_dir_from(data_dir)) if data_dir else Services(tools=ToolRegistry())
     try:
         graph = validate_graph(data, CATALOG, services)
     except DefinitionError as exc:

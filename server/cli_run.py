@@ -19,6 +19,7 @@ from engine.runner import Run
 from engine.spec import Services
 from nodes.registry import CATALOG
 from server.services import build_services, close_services, data_dir_from
+from server.templates import ensure_knowledge
 
 STATUS_MARK = {"succeeded": "[green]✓[/]", "failed": "[red]✗[/]", "skipped": "[dim]–[/]"}
 
@@ -91,6 +92,9 @@ async def _run(data: Any, values: dict[str, Any], node: str | None, stream: bool
     services = build_services(data_dir)
     try:
         values = _store_files(values, services)
+        if services.knowledge is not None and isinstance(data, dict):
+            for name in await asyncio.to_thread(ensure_knowledge, data, services.knowledge):
+                console.print(f"[dim]created knowledge base '{name}' from the bundled documents[/]")
         if node is not None:
             return await _run_node(data, node, values, services, stream, console)
         try:

@@ -45,5 +45,7 @@ async def close_services(services: Services) -> None:
         await services.llm.aclose()
     if services.tools is not None:
         await services.tools.aclose()
+    if services.knowledge is not None:
+        services.knowledge.close()
     if services.sandbox is not None:
         await services.sandbox.close()
