@@ -11,7 +11,7 @@ from engine.errors import Issue, NodeError
 from engine.models import NodeDef, Strict
 from engine.spec import NodeContext, NodeResult, NodeSpec, Services
 from engine.types import VarType, check_value, describe
-from nodes.sandbox import policy
+from nodes.sandbox import compiler
 
 _OUTPUT_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 
@@ -20,7 +20,7 @@ class CodeConfig(Strict):
     """Code node settings: the source, the outputs it promises, and its wall-clock limit."""
 
     language: Literal["python"] = "python"
-    code: str = Field(min_length=1, max_length=policy.MAX_CODE_CHARS)
+    code: str = Field(min_length=1, max_length=compiler.MAX_CODE_CHARS)
     outputs: dict[str, VarType] = Field(default_factory=dict)
     timeout_s: float = Field(10, gt=0, le=300)
 
@@ -31,8 +31,8 @@ def outputs(node: NodeDef, config: CodeConfig, services: Services | None) -> dic
 
 def check(node: NodeDef, config: CodeConfig, services: Services | None) -> list[Issue]:
     """Compile at save time (nothing runs) and check the ``main`` contract and the output names."""
-    _, found = policy.problems(config.code)
-    found = found or policy.contract_problems(config.code)
+    _, found = compiler.problems(config.code)
+    found = found or compiler.contract_problems(config.code)
     issues = [Issue(node.id, "config.code", str(problem)) for problem in found]
     for name in config.outputs:
         if not _OUTPUT_NAME.match(name):

@@ -1,32 +1,22 @@
-"""What user code may do: RestrictedPython compilation, the builtins it sees, guards, and safe modules.
-
-This is the language layer of the sandbox. It runs inside the worker process (``worker.py``), which adds
-the operating-system layer (rlimits, no network, no files, audit hooks). ``compile_code`` is also used by
-the host at save time: compiling never executes user code.
+"""What running user code may touch: the builtins it sees, the guards RestrictedPython's output calls, and
+the allow-listed modules. With ``compiler.py`` this is the language layer of the sandbox; it runs inside the
+worker process (``worker.py``), which adds the operating-system layer (``confine.py``).
 """
 
 from __future__ import annotations
 
-import ast
 import builtins
 import operator
-import re
 import sys
 import types
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
-from RestrictedPython import compile_restricted_exec, safe_builtins
+from RestrictedPython import safe_builtins
 from RestrictedPython.Guards import (
     guarded_iter_unpack_sequence, guarded_unpack_sequence, safer_getattr, safer_getattr_raise,
 )
 from RestrictedPython.transformer import INSPECT_ATTRIBUTES
-
-from nodes.sandbox.errors import SandboxCompileError
-
-FILENAME = "<code>"
-MAX_CODE_CHARS = 100_000
 
 ALLOWED_MODULES = ("json", "re", "math", "datetime", "random", "collections", "itertools", "functools",
                    "string", "statistics", "decimal", "hashlib", "base64", "uuid")
@@ -45,89 +35,6 @@ UNAVAILABLE = {"open", "eval", "exec", "compile", "globals", "locals", "vars", "
                "type", "object", "memoryview", "exit", "quit", "help", "super", "delattr"}
 
 
-@dataclass(frozen=True)
-class CompileProblem:
-    """A syntax or policy error in user code (1-based line, column when known)."""
-
-    message: str
-    line: int | None = None
-    column: int | None = None
-
-    def __str__(self) -> str:
-        where = f"line {self.line}" if self.line else ""
-        if self.line and self.column:
-            where += f", column {self.column}"
-        return f"{where}: {self.message}" if where else self.message
-
-
-_RP_LINE = re.compile(r"^Line (\d+): (.*)$", re.S)
-
-
-def problems(code: str) -> tuple[types.CodeType | None, list[CompileProblem]]:
-    """Compile ``code`` under the policy; return the code object or every problem found."""
-    if len(code) > MAX_CODE_CHARS:
-        return None, [CompileProblem(f"code is {len(code):,} characters, over the limit of {MAX_CODE_CHARS:,}")]
-    try:
-        tree = ast.parse(code, filename=FILENAME)
-    except SyntaxError as exc:
-        kind = type(exc).__name__
-        label = "syntax error" if kind == "SyntaxError" else kind
-        return None, [CompileProblem(f"{label}: {exc.msg}", exc.lineno, exc.offset)]
-    except (ValueError, MemoryError, RecursionError) as exc:  # null bytes, absurd nesting
-        return None, [CompileProblem(f"cannot parse the code: {exc}")]
-    try:
-        result = compile_restricted_exec(tree, filename=FILENAME)
-    except (SyntaxError, RecursionError, MemoryError) as exc:
-        return None, [CompileProblem(f"cannot compile the code: {exc}")]
-    found = []
-    for error in result.errors:
-        error = error.replace(", that is forbidden to access in RestrictedPython.",
-                              " and cannot be used in code nodes.")
-        match = _RP_LINE.match(error)
-        found.append(CompileProblem(*(match.group(2), int(match.group(1))) if match else (error,)))
-    return (result.code if not found else None), found
-
-
-def compile_code(code: str) -> types.CodeType:
-    """Compile ``code`` or raise ``SandboxCompileError`` for its first problem."""
-    compiled, found = problems(code)
-    if compiled is None:
-        first = found[0] if found else CompileProblem("the code did not compile")
-        raise SandboxCompileError(str(first), line=first.line, column=first.column)
-    return compiled
-
-
-def contract_problems(code: str) -> list[CompileProblem]:
-    """Save-time checks beyond compiling: allowed imports, and a top-level ``def main(args)``."""
-    try:
-        tree = ast.parse(code, filename=FILENAME)
-    except (SyntaxError, ValueError, MemoryError, RecursionError):
-        return []  # reported by ``problems``
-    found = [CompileProblem(f"module '{name}' is not allowed in code nodes; allowed: {', '.join(ALLOWED_MODULES)}",
-                            node.lineno)
-             for node in ast.walk(tree) for name in _imported(node) if name not in ALLOWED_MODULES]
-    mains = [n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == "main"]
-    if not mains:
-        return found + [CompileProblem("the code must define a function `def main(args: dict) -> dict`")]
-    main = mains[-1]
-    if isinstance(main, ast.AsyncFunctionDef):
-        return found + [CompileProblem("main must be a plain function (`def`, not `async def`)", main.lineno)]
-    params = main.args.posonlyargs + main.args.args
-    required = len(params) - len(main.args.defaults)
-    if main.args.vararg is None and not params or required > 1:
-        found.append(CompileProblem("main must take one argument, the inputs dict: `def main(args: dict)`",
-                                    main.lineno))
-    return found
-
-
-def _imported(node: ast.AST) -> list[str]:
-    if isinstance(node, ast.Import):
-        return [alias.name for alias in node.names]
-    if isinstance(node, ast.ImportFrom) and not node.level and node.module:
-        return [node.module]
-    return []
-
-
 # -- runtime guards (used inside the worker) -------------------------------------------------------------
 
 def _check_attribute(name: Any) -> None:
@@ -137,10 +44,18 @@ def _check_attribute(name: Any) -> None:
         raise AttributeError(f'"{name}" is a restricted name and cannot be used in code nodes')
 
 
+def _no_module(name: str, value: Any) -> Any:
+    # A real module object is a way out (``json.codecs.open``, ``uuid.os.environ``), however it was reached,
+    # e.g. through an exception's ``obj``. Users get modules only from ``import``, as public copies.
+    if isinstance(value, types.ModuleType):
+        raise AttributeError(f"'{name}' is a module; modules are only available through import")
+    return value
+
+
 def guarded_getattr(obj: Any, name: str) -> Any:
-    """``obj.name`` for user code: no ``_``-names, no frame/code internals, no ``str.format``."""
+    """``obj.name`` for user code: no ``_``-names, no frame/code internals, no ``str.format``, no modules."""
     _check_attribute(name)
-    return safer_getattr_raise(obj, name)
+    return _no_module(name, safer_getattr_raise(obj, name))
 
 
 def _user_getattr(obj: Any, name: str, *default: Any) -> Any:
@@ -148,8 +63,8 @@ def _user_getattr(obj: Any, name: str, *default: Any) -> Any:
     if len(default) > 1:
         raise TypeError(f"getattr expected at most 3 arguments, got {2 + len(default)}")
     if default:
-        return safer_getattr(obj, name, default[0])
-    return safer_getattr_raise(obj, name)
+        return _no_module(name, safer_getattr(obj, name, default[0]))
+    return _no_module(name, safer_getattr_raise(obj, name))
 
 
 _NO_ATTR = object()

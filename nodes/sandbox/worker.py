@@ -17,7 +17,7 @@ import types
 from collections import OrderedDict
 from typing import Any
 
-from nodes.sandbox import confine, output, policy, protocol
+from nodes.sandbox import compiler, confine, output, policy, protocol
 from nodes.sandbox.errors import SandboxCompileError
 
 MAX_MESSAGE_CHARS = 2_000
@@ -90,7 +90,7 @@ class Worker:
     def compile(self, code: str) -> types.CodeType:
         compiled = self.compiled.get(code)
         if compiled is None:
-            compiled = policy.compile_code(code)
+            compiled = compiler.compile_code(code)
             self.compiled[code] = compiled
             if len(self.compiled) > _COMPILED_CACHE_SIZE:
                 self.compiled.popitem(last=False)
@@ -149,7 +149,7 @@ def user_traceback(exc: BaseException, code: str) -> list[str]:
     frames = []
     tb = exc.__traceback__
     while tb is not None:
-        if tb.tb_frame.f_code.co_filename == policy.FILENAME:
+        if tb.tb_frame.f_code.co_filename == compiler.FILENAME:
             frames.append((tb.tb_lineno, tb.tb_frame.f_code.co_name))
         tb = tb.tb_next
     lines: list[str] = []

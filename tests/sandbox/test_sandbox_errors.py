@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from nodes.sandbox import SandboxCompileError, SandboxPool, SandboxRuntimeError
-from nodes.sandbox.policy import problems
+from nodes.sandbox.compiler import problems
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -111,3 +111,28 @@ async def test_every_problem_is_listed_at_compile_time() -> None:
         'line 2: "__dict__" is an invalid attribute name because it starts with "_".',
         'line 3: "_y" is an invalid variable name because it starts with "_"',
     ]
+
+
+async def test_augmented_assignment_to_items_and_attributes(pool: SandboxPool) -> None:
+    code = ("class Tally:\n"
+            "    def __init__(self):\n"
+            "        self.total = 0\n"
+            "def key(word, calls):\n"
+            "    calls.append(word)\n"
+            "    return word\n"
+            "def main(args):\n"
+            "    counts, calls, tally = {}, [], Tally()\n"
+            "    for word in args['words']:\n"
+            "        counts.setdefault(word, 0)\n"
+            "        counts[key(word, calls)] += 1\n"
+            "        tally.total += len(word)\n"
+            "    return {'counts': counts, 'total': tally.total, 'calls': len(calls)}\n")
+    result = await pool.run(code, {"words": ["a", "bb", "a"]})
+    assert result.value == {"counts": {"a": 2, "bb": 1}, "total": 4, "calls": 3}  # each key evaluated once
+
+
+async def test_augmented_assignment_keeps_the_guards(pool: SandboxPool) -> None:
+    with pytest.raises(SandboxCompileError, match=r'"_hidden" is an invalid attribute name'):
+        await pool.run("def main(args):\n    args._hidden += 1\n    return {}", {})
+    with pytest.raises(SandboxRuntimeError, match=r"cannot modify attributes or items of module objects"):
+        await pool.run("import math\ndef main(args):\n    math.pi += 1\n    return {}", {})
