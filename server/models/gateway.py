@@ -11,12 +11,13 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 
 from engine.errors import NodeError
 from engine.spec import Usage
+from server.models import presets
 from server.models.config import EndpointModel
 
 # Seed best practice (docs/models.md): temperature 0.3 (0 for identical answers), top_p 1, presence_penalty 0.
@@ -47,21 +48,33 @@ class _Retryable(Exception):
         self.retry_after = retry_after
 
 
+class Resolver(Protocol):
+    """Where names beyond the configured ones come from (``server.models.hub.ModelHub``)."""
+
+    def lookup(self, name: str) -> EndpointModel | None: ...  # raises ModelError when known but not servable
+
+    def knows(self, name: str) -> bool: ...
+
+
 class Gateway:
-    """Calls configured models by name. One httpx client per event loop, created lazily."""
+    """Calls models by name: configured endpoints first, then the registry (endpoints, deployments,
+    fine-tuned models). One httpx client per event loop, created lazily."""
 
     def __init__(self, models: dict[str, EndpointModel] | None = None, *, backoff_s: float = 0.5,
-                 transport: httpx.AsyncBaseTransport | None = None):
+                 transport: httpx.AsyncBaseTransport | None = None, registry: Resolver | None = None):
         self.models = dict(models or {})
         self.backoff_s = backoff_s
+        self.registry = registry
         self._transport = transport
         self._clients: dict[int, httpx.AsyncClient] = {}
 
     def has_model(self, name: str) -> bool:
-        return name in self.models
+        return name in self.models or (self.registry is not None and self.registry.knows(name))
 
     def resolve(self, name: str) -> EndpointModel:
         model = self.models.get(name)
+        if model is None and self.registry is not None:
+            model = self.registry.lookup(name)
         if model is None:
             known = ", ".join(sorted(self.models)) or "none configured"
             hint = " (set LOOM_LLM_BASE_URL for 'default')" if name == "default" else ""
@@ -86,10 +99,11 @@ class Gateway:
                 pass
 
     def request_body(self, model: EndpointModel, messages: list[dict[str, Any]], params: dict[str, Any], *,
-                     json_mode: bool, stream: bool) -> dict[str, Any]:
-        """Seed defaults, then the model's recommended params, then the node's own."""
+                     json_mode: bool, stream: bool, preset: str | None = None) -> dict[str, Any]:
+        """Seed defaults, then the model's recommended params, then the node's preset, then the node's own."""
+        chosen = presets.get(preset).params if preset else {}
         body: dict[str, Any] = {"model": model.model, "messages": messages,
-                                **SEED_DEFAULTS, **model.params, **params, "stream": stream}
+                                **SEED_DEFAULTS, **model.params, **chosen, **params, "stream": stream}
         if stream:
             body["stream_options"] = {"include_usage": True}
         if json_mode:
@@ -97,10 +111,15 @@ class Gateway:
         return body
 
     async def chat(self, name: str, messages: list[dict[str, Any]], params: dict[str, Any] | None = None, *,
-                   json_mode: bool = False, on_delta: Callable[[str], None] | None = None) -> ChatResult:
-        """One chat completion; streams when ``on_delta`` is given."""
+                   json_mode: bool = False, on_delta: Callable[[str], None] | None = None,
+                   preset: str | None = None) -> ChatResult:
+        """One chat completion; streams when ``on_delta`` is given; ``preset`` names an inference preset."""
         model = self.resolve(name)
-        body = self.request_body(model, messages, params or {}, json_mode=json_mode, stream=on_delta is not None)
+        try:
+            body = self.request_body(model, messages, params or {}, json_mode=json_mode,
+                                     stream=on_delta is not None, preset=preset)
+        except KeyError as exc:
+            raise ModelError(str(exc.args[0])) from None
         headers = {"Content-Type": "application/json"}
         if key := model.key():
             headers["Authorization"] = f"Bearer {key}"
