@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from engine.graph import Graph
 from engine.runner import RunLimits
 from engine.spec import NodeSpec, Services
 from server.db.store import Store
@@ -26,6 +27,7 @@ class AppState:
     jobs: Jobs
     metrics: Metrics
     runs: RunManager
+    graphs: dict[tuple[str, int], Graph] = field(default_factory=dict)  # validated published versions
     ingestion: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(1))  # one document at a time
 
     @classmethod

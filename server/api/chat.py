@@ -125,7 +125,7 @@ async def chat(state: AppState, workflow_id: str, definition: dict[str, Any], ve
     if definition.get("mode") != "chat":
         raise InvalidRequestError(f"workflow '{workflow_id}' is not a chat app (its mode is "
                                   f"'{definition.get('mode', 'workflow')}'); run it with .../run instead")
-    graph = compile_graph(state, definition)
+    graph = compile_graph(state, definition, None if version is None else (workflow_id, version))
     store = state.store
     conversation = await asyncio.to_thread(store.open_conversation, workflow_id, body.conversation_id,
                                            body.user, body.query[:60])

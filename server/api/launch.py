@@ -15,9 +15,15 @@ from server.runs import RunManager, RunRequest
 from server.state import AppState
 
 
-def compile_graph(state: AppState, definition: dict[str, Any]) -> Graph:
-    """Validate a definition for running (raises engine DefinitionError → 422)."""
-    return validate(definition, state.catalog, state.services)
+def compile_graph(state: AppState, definition: dict[str, Any], version: tuple[str, int] | None = None) -> Graph:
+    """Validate a definition for running (raises engine DefinitionError → 422). Published versions are
+    immutable, so their graphs are validated once and kept (``version`` = (workflow_id, number))."""
+    if version is None:
+        return validate(definition, state.catalog, state.services)
+    graph = state.graphs.get(version)
+    if graph is None:
+        graph = state.graphs[version] = validate(definition, state.catalog, state.services)
+    return graph
 
 
 def file_values(state: AppState, files: list[dict[str, Any]]) -> list[dict[str, Any]]:

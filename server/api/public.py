@@ -23,7 +23,7 @@ async def run_workflow(state: State, key: AppKey, workflow_id: str, body: RunCre
     """Run the newest published version of the app."""
     check_app(key, workflow_id)
     version = await asyncio.to_thread(state.store.get_version, workflow_id)
-    graph = compile_graph(state, version.definition)
+    graph = compile_graph(state, version.definition, (workflow_id, version.version))
     request = RunRequest(workflow_id=workflow_id, graph=graph, definition=version.definition,
                          inputs=body.inputs, version=version.version, source="api",
                          sys={"user": body.user, "files": file_values(state, body.files)},
