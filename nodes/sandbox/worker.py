@@ -22,6 +22,7 @@ from nodes.sandbox.errors import SandboxCompileError
 
 MAX_MESSAGE_CHARS = 2_000
 MAX_TRACEBACK_LINES = 30
+MAX_SOURCE_CHARS = 200  # of each source line quoted in a traceback
 _COMPILED_CACHE_SIZE = 64
 # Imported lazily by the standard library; loaded now, while imports are still possible.
 _WARM_IMPORTS = ("_strptime", "time", "encodings.idna", "encodings.utf_16", "encodings.utf_32", "encodings.latin_1",
@@ -163,7 +164,7 @@ def user_traceback(exc: BaseException, code: str) -> list[str]:
         repeats, previous = 0, frame
         if frame is not None:
             line, function = frame
-            text = source[line - 1].strip() if 0 < line <= len(source) else ""
+            text = source[line - 1].strip()[:MAX_SOURCE_CHARS] if 0 < line <= len(source) else ""
             lines.append(f"line {line}, in {function}: {text}")
     return lines[-MAX_TRACEBACK_LINES:]
 

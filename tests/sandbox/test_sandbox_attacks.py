@@ -42,6 +42,9 @@ ATTACKS = [
      SandboxRuntimeError, r"module 'json' has no attribute 'codecs'"),
     ("module-reexport-uuid-os", main_returning("uuid.os.environ", prelude="import uuid"), SandboxRuntimeError,
      r"module 'uuid' has no attribute 'os'"),
+    ("module-via-exception-obj",
+     "import json\ndef main(args):\n    try:\n        json.nope\n    except AttributeError as e:\n"
+     "        return {'x': e.obj.codecs}", SandboxRuntimeError, r"'obj' is a module; modules are only available"),
     ("module-private-random-os", main_returning("random._os.system('id')", prelude="import random"),
      SandboxCompileError, UNDERSCORE.format("_os")),
     # builtins that are not there
