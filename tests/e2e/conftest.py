@@ -114,12 +114,15 @@ def page(browser, loom_server: str, request: pytest.FixtureRequest) -> Iterator[
     context = browser.new_context(base_url=loom_server, viewport={"width": 1500, "height": 900})
     page = context.new_page()
     page.set_default_timeout(15_000)
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
     yield page
     report = getattr(request.node, "rep_call", None)
     if report is not None and report.failed:
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
     context.close()
+    assert not errors, f"uncaught errors in the page: {errors}"
 
 
 @pytest.hookimpl(tryfirst=True, hookwrapper=True)

@@ -27,6 +27,8 @@ def drag_to_canvas(page, node_type: str, x: int, y: int) -> None:
 
 def connect(page, source: str, target: str, handle: str = "out") -> None:
     """Draw an edge from a node's source handle to another node's target handle."""
+    page.locator(".react-flow__controls-fitview").click()  # both handles must be on screen
+    page.wait_for_timeout(300)
     src = page.locator(f'[data-id="{source}"] .react-flow__handle.source[data-handleid="{handle}"]')
     dst = page.locator(f'[data-id="{target}"] .react-flow__handle.target')
     a, b = src.bounding_box(), dst.bounding_box()

@@ -21,6 +21,7 @@ import { RunPanel } from './RunPanel';
 import { PublishPanel } from './PublishPanel';
 import { ChatPreview } from './ChatPreview';
 import { downloadJson } from './download';
+import { ErrorBoundary } from './ErrorBoundary';
 
 const AUTOSAVE_MS = 800;
 
@@ -192,18 +193,18 @@ function Editor({ workflowId, initial }: { workflowId: string; initial: Workflow
             </ReactFlow>
           </div>
           {current && panelCtx && (
-            <NodePanel key={current.id} workflowId={workflowId} node={current} ctx={panelCtx}
+            <ErrorBoundary key={current.id} label="The node panel"><NodePanel key={current.id} workflowId={workflowId} node={current} ctx={panelCtx}
               update={(c) => updateNode(current.id, c)} onDelete={() => deleteNode(current.id)} onCopy={() => copyNode(current)}
-              beforeDebug={async () => { await saveNow(); }} definition={() => json} />
+              beforeDebug={async () => { await saveNow(); }} definition={() => json} /></ErrorBoundary>
           )}
           {tab && (
-            <aside className="side-panel" data-testid={`panel-${tab}`}>
+            <aside className="side-panel" data-testid={`panel-${tab}`}><ErrorBoundary key={tab} label="This panel">
               {tab === 'run' && <RunPanel workflowId={workflowId} variables={variables} beforeRun={saveNow} />}
               {tab === 'publish' && <PublishPanel workflowId={workflowId} canPublish={errorCount === 0} beforePublish={saveNow}
                 exampleInputs={Object.fromEntries(variables.map((v) => [v.name, v.type === 'string' ? '...' : null]))} />}
               {tab === 'chat' && <ChatPreview workflowId={workflowId} meta={meta} beforeRun={saveNow} />}
               {tab === 'settings' && <SettingsPanel meta={meta} onChange={setMeta} />}
-            </aside>
+            </ErrorBoundary></aside>
           )}
         </div>
       </div>

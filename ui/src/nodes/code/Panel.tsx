@@ -8,7 +8,7 @@ const extensions = [python()];
 
 export default function CodePanel(props: PanelProps<'code'>) {
   const { data } = props.node;
-  const cfg = data.config;
+  const cfg = { ...data.config, code: data.config.code ?? '' };
   const { issues } = props.ctx;
   const outputs = Object.entries(cfg.outputs ?? {});
   const setOutputs = (entries: [string, string][]) => patchConfig(props, { outputs: Object.fromEntries(entries) });

@@ -9,7 +9,7 @@ import { isRef } from '../../workflow/types';
 export default memo(function IfElseNode({ id, data, selected }: NodeProps<LoomNodeOf<'if-else'>>) {
   return (
     <BaseNode id={id} type="if-else" title={data.title} selected={selected} handles={sourceHandles('if-else', data)}>
-      {data.config.cases.map((c) => (
+      {(data.config.cases ?? []).map((c) => (
         <div key={c.id} className="chip">
           {c.id}: {c.conditions.map((cond) => `${isRef(cond.left) ? cond.left.ref || '?' : 'literal'} ${OPERATOR_LABELS[cond.op]}`).join(` ${c.logic} `)}
         </div>

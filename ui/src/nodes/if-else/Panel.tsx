@@ -7,7 +7,7 @@ import { OPERATOR_LABELS, UNARY, operatorsFor } from './operators';
 import type { Case, Condition } from './defaults';
 
 export default function IfElsePanel(props: PanelProps<'if-else'>) {
-  const cases = props.node.data.config.cases;
+  const cases = props.node.data.config.cases ?? [];
   const { upstream, issues } = props.ctx;
   const setCases = (next: Case[]) => patchConfig(props, { cases: next });
   const setCase = (i: number, patch: Partial<Case>) => setCases(cases.map((c, k) => (k === i ? { ...c, ...patch } : c)));
@@ -52,7 +52,7 @@ export default function IfElsePanel(props: PanelProps<'if-else'>) {
           <button type="button" onClick={() => setCase(i, { conditions: [...c.conditions, { left: { ref: '' }, op: 'is_not_empty' }] })}>+ Condition</button>
         </div>
       ))}
-      <button type="button" data-testid="add-case" onClick={() => setCases([...cases, { id: freshId('case1', cases.map((c) => c.id)), logic: 'and', conditions: [{ left: { ref: '' }, op: 'is_not_empty' }] }])}>+ ELIF case</button>
+      <button type="button" data-testid="add-case" onClick={() => setCases([...cases, { id: freshId(`case${cases.length + 1}`, cases.map((c) => c.id)), logic: 'and', conditions: [{ left: { ref: '' }, op: 'is_not_empty' }] }])}>+ ELIF case</button>
       <div className="muted">ELSE is implicit: it takes every input no case matches.</div>
     </div>
   );

@@ -4,7 +4,7 @@ import type { RetrievalConfig } from './defaults';
 
 export default function RetrievalPanel(props: PanelProps<'knowledge-retrieval'>) {
   const { data } = props.node;
-  const cfg = data.config;
+  const cfg = { ...data.config, knowledge_bases: data.config.knowledge_bases ?? [], mode: data.config.mode ?? 'hybrid', top_k: data.config.top_k ?? 3 };
   const { issues } = props.ctx;
   const kbs = [...new Set([...props.ctx.knowledgeBases, ...cfg.knowledge_bases])];
   const toggle = (kb: string, on: boolean) => patchConfig(props, {
@@ -33,13 +33,14 @@ export default function RetrievalPanel(props: PanelProps<'knowledge-retrieval'>)
       {cfg.mode === 'hybrid' && (
         <Field label="Weights (vector / keyword)" issues={issues} field="config.weights">
           <div className="row">
-            <NumberInput value={cfg.weights?.vector ?? 0.7} min={0} max={1} step={0.1} onChange={(v) => patchConfig(props, { weights: { vector: v ?? 0.7, keyword: cfg.weights?.keyword ?? 0.3 } })} />
-            <NumberInput value={cfg.weights?.keyword ?? 0.3} min={0} max={1} step={0.1} onChange={(v) => patchConfig(props, { weights: { vector: cfg.weights?.vector ?? 0.7, keyword: v ?? 0.3 } })} />
+            <NumberInput value={cfg.weights?.vector ?? 0.3} min={0} max={1} step={0.1} onChange={(v) => patchConfig(props, { weights: { vector: v ?? 0.3, keyword: cfg.weights?.keyword ?? 0.7 } })} />
+            <NumberInput value={cfg.weights?.keyword ?? 0.7} min={0} max={1} step={0.1} onChange={(v) => patchConfig(props, { weights: { vector: cfg.weights?.vector ?? 0.3, keyword: v ?? 0.7 } })} />
           </div>
         </Field>
       )}
       <Field label="Rerank" issues={issues} field="config.rerank">
-        <label className="inline"><input type="checkbox" checked={!!cfg.rerank} onChange={(e) => patchConfig(props, { rerank: e.target.checked || null })} />rerank results (cross-encoder where configured, else fusion)</label>
+        <input placeholder="cross-encoder model (empty: fusion of vector and keyword lists)" value={cfg.rerank?.model ?? ''}
+          onChange={(e) => patchConfig(props, { rerank: e.target.value ? { model: e.target.value } : null })} data-testid="rerank-model" />
       </Field>
     </div>
   );

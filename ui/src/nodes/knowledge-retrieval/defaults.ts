@@ -1,11 +1,12 @@
-/** Mirrors the knowledge-retrieval config of DESIGN §3. */
+/** Mirrors nodes/knowledge_retrieval.py KnowledgeRetrievalConfig. */
 export interface RetrievalConfig {
   knowledge_bases: string[];
   mode: 'vector' | 'keyword' | 'hybrid';
   top_k: number;
   score_threshold?: number | null;
   weights?: { vector: number; keyword: number } | null;
-  rerank?: boolean | string | null;
+  /** A sentence-transformers CrossEncoder (local path or name). */
+  rerank?: { model: string } | null;
 }
 
 export const retrievalDefaults = (): RetrievalConfig => ({

@@ -14,7 +14,7 @@ const PARAMS: { key: keyof LLMParams; label: string; min: number; max: number; s
 
 export default function LLMPanel(props: PanelProps<'llm'>) {
   const { data } = props.node;
-  const cfg = data.config;
+  const cfg = { ...data.config, params: data.config.params ?? {}, output: data.config.output ?? { format: 'text' as const }, messages: data.config.messages ?? [] };
   const issues = props.ctx.issues;
   const inputNames = Object.keys(data.inputs);
   const setMessages = (messages: Message[]) => patchConfig(props, { messages });

@@ -3,7 +3,7 @@ import { patchConfig, type PanelProps } from '../shared/panel';
 
 export default function PluginPanel(props: PanelProps<'plugin'>) {
   const { data } = props.node;
-  const cfg = data.config;
+  const cfg = { ...data.config, plugin: data.config.plugin ?? '', tool: data.config.tool ?? '' };
   const { issues } = props.ctx;
   const settings = (cfg.settings ?? {}) as Record<string, unknown>;
   return (

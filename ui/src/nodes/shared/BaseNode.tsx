@@ -1,5 +1,5 @@
-import { Handle, Position } from '@xyflow/react';
-import type { ReactNode } from 'react';
+import { Handle, Position, useUpdateNodeInternals } from '@xyflow/react';
+import { useEffect, type ReactNode } from 'react';
 import { useNodeIssues, useNodeRun } from '../../editor/context';
 import type { NodeType } from '../../workflow/types';
 import { NODE_LOOKS } from './looks';
@@ -21,6 +21,10 @@ export function BaseNode({ id, type, title, selected, handles, children }: Props
   const issues = useNodeIssues(id);
   const errors = issues?.filter((i) => i.severity !== 'warning') ?? [];
   const look = NODE_LOOKS[type];
+  const updateNodeInternals = useUpdateNodeInternals();
+  const handleKey = handles.join('|');
+  // Handles come and go with the config (if-else cases, error branch): re-measure them.
+  useEffect(() => { updateNodeInternals(id); }, [id, handleKey, updateNodeInternals]);
   const classes = ['loom-node', selected ? 'selected' : '', errors.length ? 'invalid' : '', run ? `run-${run.status}` : ''];
   return (
     <div className={classes.join(' ')} data-testid={`node-${id}`} data-status={run?.status ?? ''} data-invalid={errors.length ? 'true' : 'false'}>

@@ -4,7 +4,7 @@ import { patchConfig, type PanelProps } from '../shared/panel';
 import type { StartVariable } from './defaults';
 
 export default function StartPanel(props: PanelProps<'start'>) {
-  const vars = props.node.data.config.variables;
+  const vars = props.node.data.config.variables ?? [];
   const set = (i: number, patch: Partial<StartVariable>) =>
     patchConfig(props, { variables: vars.map((v, k) => (k === i ? { ...v, ...patch } : v)) });
   return (
