@@ -108,7 +108,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
 def _optional_routers() -> list:
     # Routers over parts that colleagues are still landing (knowledge, plugins) join once importable.
     found = []
-    for module in ("server.api.knowledge", "server.api.plugins"):
+    for module in ("server.api.knowledge", "server.api.plugins", "server.api.models"):
         try:
             found.append(__import__(module, fromlist=["router"]).router)
         except ImportError as exc:
