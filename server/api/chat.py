@@ -17,7 +17,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from server.api import sse
 from server.api.launch import compile_graph, file_values
 from server.api.schemas import ResponseMode
-from server.deps import AppKey, State, check_app
+from server.agents import chat as agent_chat
+from server.agents.store import is_agent_id
+from server.deps import AppKey, Credentials, State, app_key, check_app
 from server.errors import InvalidRequestError
 from server.runs import RunRequest
 from server.state import AppState
@@ -182,8 +184,10 @@ async def get_app(state: State, key: AppKey, workflow_id: str) -> AppPublic:
 @public.post("/apps/{workflow_id}/chat", response_model=ChatReply,
              responses={200: {"description": "blocking: the reply; streaming: SSE of the run's events, "
                                              "then a 'message' event with the reply"}})
-async def send_message(state: State, key: AppKey, workflow_id: str, body: ChatCreate) -> Response:
-    check_app(key, workflow_id)
+async def send_message(state: State, credentials: Credentials, workflow_id: str, body: ChatCreate) -> Response:
+    if is_agent_id(workflow_id):  # agent apps answer through their tool-calling loop, with their own keys
+        return await agent_chat.public_chat(state, credentials, workflow_id, body)
+    check_app(app_key(state.store, credentials), workflow_id)
     version = await asyncio.to_thread(state.store.get_version, workflow_id)
     return await chat(state, workflow_id, version.definition, version.version, body, "api",
                       state.settings.max_concurrent_runs_per_app)

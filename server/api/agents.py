@@ -1,0 +1,189 @@
+"""Agent apps: console CRUD, import/export, publish, keys, preview chat and traces (``/api/agents``), and
+the public app info, chat and conversations (``/v1/agents``; ``POST /v1/apps/{agent_id}/chat`` works too)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Depends
+from fastapi.responses import JSONResponse, Response
+
+from server.agents import chat
+from server.agents.resolve import problems, resolve
+from server.agents.schemas import (
+    AgentChatCreate, AgentInfo, AgentList, AgentPublic, AgentReply, AgentSummary, ConversationList,
+    ConversationPublic, KeyCreate, KeyCreated, KeyPublic, ToolPublic, TurnDetail, TurnList, TurnSummary,
+)
+from server.agents.spec import AgentConfig, export_json
+from server.agents.store import AgentStore, agent_store
+from server.db.models_agents import AgentRow
+from server.deps import Credentials, State, require_admin
+
+console = APIRouter(prefix="/api", tags=["agents"], dependencies=[Depends(require_admin)])
+public = APIRouter(prefix="/v1", tags=["agents"])
+router = APIRouter()  # both, mounted by server.app with one include
+
+
+def _store(state: State) -> AgentStore:
+    return agent_store(state.store)
+
+
+Agents = Annotated[AgentStore, Depends(_store)]
+SSE = {200: {"description": "blocking: the reply; streaming: SSE of the turn's events, then a 'message' event"}}
+
+
+def summary(row: AgentRow) -> AgentSummary:
+    config = row.config
+    return AgentSummary(id=row.id, name=row.name, icon=config.get("icon", ""),
+                        description=config.get("description", ""), version=row.version,
+                        created_at=row.created_at, updated_at=row.updated_at)
+
+
+async def detail(state: State, row: AgentRow) -> AgentPublic:
+    config = AgentConfig.model_validate(row.config)
+    issues = await asyncio.to_thread(problems, state, config)
+    return AgentPublic(**summary(row).model_dump(), config=config, issues=issues)
+
+
+# -- apps -------------------------------------------------------------------------------------------
+@console.get("/agents", response_model=AgentList)
+def list_agents(agents: Agents) -> AgentList:
+    return AgentList(items=[summary(r) for r in agents.list()])
+
+
+@console.post("/agents", response_model=AgentPublic, status_code=201)
+async def create_agent(state: State, agents: Agents, config: AgentConfig) -> AgentPublic:
+    return await detail(state, await asyncio.to_thread(agents.create, config.model_dump(mode="json")))
+
+
+@console.post("/agents/import", response_model=AgentPublic, status_code=201)
+async def import_agent(state: State, agents: Agents, config: AgentConfig) -> AgentPublic:
+    """Create an app from an exported JSON document (``GET /api/agents/{id}/export``)."""
+    return await create_agent(state, agents, config)
+
+
+@console.get("/agents/{agent_id}", response_model=AgentPublic)
+async def get_agent(state: State, agents: Agents, agent_id: str) -> AgentPublic:
+    return await detail(state, await asyncio.to_thread(agents.get, agent_id))
+
+
+@console.put("/agents/{agent_id}", response_model=AgentPublic)
+async def update_agent(state: State, agents: Agents, agent_id: str, config: AgentConfig) -> AgentPublic:
+    return await detail(state, await asyncio.to_thread(agents.update, agent_id, config.model_dump(mode="json")))
+
+
+@console.delete("/agents/{agent_id}", status_code=204)
+def delete_agent(agents: Agents, agent_id: str) -> None:
+    agents.delete(agent_id)
+
+
+@console.get("/agents/{agent_id}/export")
+def export_agent(agents: Agents, agent_id: str) -> JSONResponse:
+    row = agents.get(agent_id)
+    return JSONResponse(export_json(AgentConfig.model_validate(row.config)),
+                        headers={"Content-Disposition": f'attachment; filename="{agent_id}.agent.json"'})
+
+
+@console.post("/agents/{agent_id}/publish", response_model=AgentPublic)
+async def publish_agent(state: State, agents: Agents, agent_id: str) -> AgentPublic:
+    return await detail(state, await asyncio.to_thread(agents.publish, agent_id))
+
+
+@console.get("/agents/{agent_id}/tools", response_model=list[ToolPublic])
+async def agent_tools(state: State, agents: Agents, agent_id: str) -> list[ToolPublic]:
+    """The tools the draft offers the model right now (400 naming the skill that cannot be resolved)."""
+    config = AgentConfig.model_validate((await asyncio.to_thread(agents.get, agent_id)).config)
+    return [ToolPublic(name=t.name, kind=t.kind, source=t.source, description=t.description,
+                       parameters=t.parameters) for t in await resolve(state, config)]
+
+
+# -- keys -------------------------------------------------------------------------------------------
+@console.post("/agents/{agent_id}/keys", response_model=KeyCreated, status_code=201)
+def create_key(agents: Agents, agent_id: str, body: Annotated[KeyCreate | None, Body()] = None) -> KeyCreated:
+    row, key = agents.create_key(agent_id, body.name if body else "")
+    return KeyCreated(**KeyPublic.model_validate(row).model_dump(), key=key)
+
+
+@console.get("/agents/{agent_id}/keys", response_model=list[KeyPublic])
+def list_keys(agents: Agents, agent_id: str) -> list[KeyPublic]:
+    agents.get(agent_id)
+    return [KeyPublic.model_validate(r) for r in agents.list_keys(agent_id)]
+
+
+@console.delete("/agents/{agent_id}/keys/{key_id}", response_model=KeyPublic)
+def revoke_key(agents: Agents, agent_id: str, key_id: str) -> KeyPublic:
+    return KeyPublic.model_validate(agents.revoke_key(agent_id, key_id))
+
+
+# -- preview chat, conversations, traces --------------------------------------------------------------
+@console.post("/agents/{agent_id}/chat", response_model=AgentReply, responses=SSE)
+async def preview_chat(state: State, agents: Agents, agent_id: str, body: AgentChatCreate) -> Response:
+    """Chat with the draft (the editor's live preview)."""
+    row = await asyncio.to_thread(agents.get, agent_id)
+    return await chat.answer(state, agent_id, AgentConfig.model_validate(row.config), body, "console")
+
+
+@console.get("/agents/{agent_id}/conversations", response_model=ConversationList)
+def list_conversations(agents: Agents, agent_id: str, user: str | None = None) -> ConversationList:
+    agents.get(agent_id)
+    return ConversationList(items=[ConversationPublic.model_validate(r)
+                                   for r in agents.list_conversations(agent_id, user)])
+
+
+@console.get("/agent-conversations/{conversation_id}/messages", response_model=TurnList)
+def list_messages(agents: Agents, conversation_id: str) -> TurnList:
+    agents.get_conversation(conversation_id)
+    return TurnList(items=[TurnSummary.model_validate(t) for t in agents.turns(conversation_id)])
+
+
+@console.delete("/agent-conversations/{conversation_id}", status_code=204)
+def delete_conversation(agents: Agents, conversation_id: str) -> None:
+    agents.get_conversation(conversation_id)
+    agents.delete_conversation(conversation_id)
+
+
+@console.get("/agents/{agent_id}/turns", response_model=TurnList)
+def list_turns(agents: Agents, agent_id: str, limit: int = 50, offset: int = 0) -> TurnList:
+    agents.get(agent_id)
+    return TurnList(items=[TurnSummary.model_validate(t) for t in agents.list_turns(agent_id, limit, offset)])
+
+
+@console.get("/agent-turns/{turn_id}", response_model=TurnDetail)
+def get_turn(agents: Agents, turn_id: str) -> TurnDetail:
+    """One turn with its full trace (model calls with messages, tokens, latency; tool calls with results)."""
+    return TurnDetail.model_validate(agents.get_turn(turn_id), from_attributes=True)
+
+
+# -- public ----------------------------------------------------------------------------------------
+@public.get("/agents/{agent_id}", response_model=AgentInfo)
+def app_info(agents: Agents, credentials: Credentials, agent_id: str) -> AgentInfo:
+    chat.authorize(agents, credentials, agent_id)
+    config = AgentConfig.model_validate(agents.published(agent_id).published)
+    return AgentInfo(id=agent_id, name=config.name, icon=config.icon, description=config.description,
+                     opening_statement=config.opening_statement, suggested_questions=config.suggested_questions)
+
+
+@public.post("/agents/{agent_id}/chat", response_model=AgentReply, responses=SSE)
+async def public_chat(state: State, credentials: Credentials, agent_id: str, body: AgentChatCreate) -> Response:
+    """The same as ``POST /v1/apps/{agent_id}/chat``."""
+    return await chat.public_chat(state, credentials, agent_id, body)
+
+
+@public.get("/agents/{agent_id}/conversations", response_model=ConversationList)
+def public_conversations(agents: Agents, credentials: Credentials, agent_id: str,
+                         user: str | None = None) -> ConversationList:
+    chat.authorize(agents, credentials, agent_id)
+    return ConversationList(items=[ConversationPublic.model_validate(r)
+                                   for r in agents.list_conversations(agent_id, user)])
+
+
+@public.get("/agent-conversations/{conversation_id}/messages", response_model=TurnList)
+def public_messages(agents: Agents, credentials: Credentials, conversation_id: str) -> TurnList:
+    conversation = agents.get_conversation(conversation_id)
+    chat.authorize(agents, credentials, conversation.agent_id)
+    return TurnList(items=[TurnSummary.model_validate(t) for t in agents.turns(conversation_id)])
+
+
+router.include_router(console)
+router.include_router(public)
