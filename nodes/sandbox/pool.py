@@ -141,6 +141,10 @@ class SandboxPool:
         """Kill every worker; the pool cannot be used afterwards."""
         self._closed = True
         same_loop = self._loop is asyncio.get_running_loop()
+        if same_loop and self._starting:
+            # Let starting workers finish (a second at most) rather than cancel them half-way through
+            # process creation, which could strand the process or its directory.
+            await asyncio.gather(*self._starting, return_exceptions=True)
         for worker in list(self._live):
             self._retire(worker, reap=same_loop)
         if self._slots is not None:
@@ -184,9 +188,11 @@ class SandboxPool:
                 sys.executable, "-I", "-B", "-c", _BOOT, self._settings, stdin=asyncio.subprocess.PIPE,
                 stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL, cwd=workdir, env=_ENV,
                 start_new_session=True, close_fds=True)
-        except OSError as exc:
+        except BaseException as exc:
             shutil.rmtree(workdir, ignore_errors=True)
-            raise SandboxUnavailableError(f"cannot start a sandbox worker: {exc}") from None
+            if isinstance(exc, OSError):
+                raise SandboxUnavailableError(f"cannot start a sandbox worker: {exc}") from None
+            raise
         worker = _Worker(process, workdir, {})
         self._live.add(worker)
         try:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import os
 import random
+import tempfile
 import time
+from pathlib import Path
 
 import pytest
 
@@ -123,3 +125,17 @@ async def test_module_state_does_not_leak_between_runs() -> None:
         expected_next = random.Random(7)
         expected_next.random()
         assert (await pool.run(follow, {})).value["x"] != expected_next.random()
+
+
+async def test_closing_right_after_a_failure_leaves_no_process_or_directory(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    pool = SandboxPool(size=2)
+    await pool.start()
+    with pytest.raises(SandboxRuntimeError):
+        await pool.run(FAILING, {})  # its replacement is still starting when we close
+    pids = pool.pids()
+    await pool.close()
+    for pid in pids:
+        assert await wait_dead(pid)
+    assert list(tmp_path.iterdir()) == []
