@@ -34,6 +34,9 @@ def check(node: NodeDef, config: CodeConfig, services: Services | None) -> list[
     _, found = compiler.problems(config.code)
     found = found or compiler.contract_problems(config.code)
     issues = [Issue(node.id, "config.code", str(problem)) for problem in found]
+    for name in sorted(compiler.free_names(config.code) & set(node.inputs)):
+        issues.append(Issue(node.id, "config.code", f"'{name}' is an input, not a variable: "
+                            f"read it as args.get('{name}')", severity="warning"))
     for name in config.outputs:
         if not _OUTPUT_NAME.match(name):
             issues.append(Issue(node.id, f"config.outputs.{name}",

@@ -133,6 +133,25 @@ def contract_problems(code: str) -> list[CompileProblem]:
     return found
 
 
+def free_names(code: str) -> set[str]:
+    """Names the code reads but never binds (not builtins-aware): ``str1`` in ``return {'o': str1}``."""
+    try:
+        tree = ast.parse(code, filename=FILENAME)
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        return set()
+    loaded, bound = set(), set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            (loaded if isinstance(node.ctx, ast.Load) else bound).add(node.id)
+        elif isinstance(node, ast.arg):
+            bound.add(node.arg)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            bound.add(node.name)
+        elif isinstance(node, ast.alias):
+            bound.add((node.asname or node.name).split(".")[0])
+    return loaded - bound
+
+
 def _imported(node: ast.AST) -> list[str]:
     if isinstance(node, ast.Import):
         return [alias.name for alias in node.names]

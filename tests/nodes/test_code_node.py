@@ -133,6 +133,13 @@ async def test_saving_reports_code_problems_with_their_location(code: str, outpu
     assert [(i.node_id, i.field, i.message) for i in caught.value.issues] == [("merge", field, message)]
 
 
+async def test_saving_warns_when_an_input_is_used_as_a_variable() -> None:
+    graph = validate(workflow("def main(args):\n    str2 = 'x'\n    return {'output': str1 + str2}",
+                              {"output": "string"}), CATALOG)
+    assert [(i.node_id, i.field, i.message, i.severity) for i in graph.warnings] == [
+        ("merge", "config.code", "'str1' is an input, not a variable: read it as args.get('str1')", "warning")]
+
+
 async def test_unknown_config_keys_and_languages_are_rejected() -> None:
     with pytest.raises(DefinitionError) as caught:
         validate(workflow(SEED_MERGE, {"output": "string"}, language="javascript"), CATALOG)
