@@ -43,7 +43,7 @@ def build_adapter(base: Path, folder: Path, rank: int = 4, seed: int = 1) -> Pat
 
     torch.manual_seed(seed)
     model = AutoModelForCausalLM.from_pretrained(base)
-    peft_model = get_peft_model(model, LoraConfig(r=rank, lora_alpha=64 * rank, target_modules=["c_attn"],
+    peft_model = get_peft_model(model, LoraConfig(r=rank, lora_alpha=64 * rank, target_modules=["c_attn"], fan_in_fan_out=True,
                                                   init_lora_weights=False))
     peft_model.save_pretrained(folder)
     return folder
