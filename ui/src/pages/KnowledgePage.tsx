@@ -1,3 +1,145 @@
+import { useCallback, useEffect, useState } from 'react';
+import { api } from '../api/client';
+import { sortHits } from './hits';
+
+type Row = Record<string, unknown>;
+
+/** Knowledge bases: create with settings, upload with progress and per-document status, chunk preview, hit test. */
 export default function KnowledgePage() {
-  return <div className="page"><h1>Knowledge</h1><p className="muted">Knowledge bases arrive with the knowledge API.</p></div>;
+  const [kbs, setKbs] = useState<Row[]>([]);
+  const [current, setCurrent] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const load = useCallback(() => api.listKnowledgeBases().then(setKbs).catch((e) => setError(e.message)), []);
+  useEffect(() => { void load(); }, [load]);
+  return (
+    <div className="page kb-page">
+      <h1>Knowledge</h1>
+      {error && <pre className="field-error" data-testid="kb-error">{error}</pre>}
+      <div className="row" style={{ alignItems: 'flex-start' }}>
+        <div style={{ width: 300 }}>
+          <CreateKb onCreated={(name) => { void load(); setCurrent(name); }} onError={setError} />
+          <div className="section-title">Knowledge bases</div>
+          {kbs.map((kb) => (
+            <div key={String(kb.name)} className={`card ${current === kb.name ? 'selected' : ''}`} onClick={() => setCurrent(String(kb.name))} data-testid={`kb-card-${String(kb.name)}`} style={{ cursor: 'pointer', marginBottom: 6 }}>
+              <strong>{String(kb.name)}</strong> <span className="muted">{String(kb.documents)} docs · {String(kb.chunks)} chunks</span>
+            </div>
+          ))}
+        </div>
+        {current && <KbDetail key={current} name={current} kb={kbs.find((k) => k.name === current)} onChanged={load} />}
+      </div>
+    </div>
+  );
+}
+
+function CreateKb({ onCreated, onError }: { onCreated: (name: string) => void; onError: (e: string | null) => void }) {
+  const [name, setName] = useState('');
+  const [method, setMethod] = useState('general');
+  const [maxLength, setMaxLength] = useState(300);
+  const [overlap, setOverlap] = useState(30);
+  const [mode, setMode] = useState('hybrid');
+  const [topK, setTopK] = useState(5);
+  const [removeUrls, setRemoveUrls] = useState(false);
+  const create = async () => {
+    onError(null);
+    try {
+      await api.createKnowledgeBase(name, {
+        cleaning: { collapse_whitespace: true, remove_urls: removeUrls, remove_emails: removeUrls },
+        chunking: { method, max_length: maxLength, overlap },
+        retrieval: { mode, top_k: topK },
+      });
+      setName('');
+      onCreated(name);
+    } catch (e) { onError(e instanceof Error ? e.message : String(e)); }
+  };
+  return (
+    <form className="card" onSubmit={(e) => { e.preventDefault(); void create(); }} data-testid="kb-create">
+      <div className="section-title">New knowledge base</div>
+      <label className="field"><span className="field-label">Name</span><input value={name} onChange={(e) => setName(e.target.value)} data-testid="kb-name" /></label>
+      <label className="field"><span className="field-label">Chunking</span>
+        <select value={method} onChange={(e) => setMethod(e.target.value)} data-testid="kb-chunking"><option>general</option><option>parent-child</option><option>qa</option></select></label>
+      <div className="row">
+        <label className="field"><span className="field-label">Max chunk length</span><input type="number" value={maxLength} onChange={(e) => setMaxLength(Number(e.target.value))} data-testid="kb-max-length" /></label>
+        <label className="field"><span className="field-label">Overlap</span><input type="number" value={overlap} onChange={(e) => setOverlap(Number(e.target.value))} /></label>
+      </div>
+      <label className="inline"><input type="checkbox" checked={removeUrls} onChange={(e) => setRemoveUrls(e.target.checked)} />strip URLs and e-mails</label>
+      <div className="row">
+        <label className="field"><span className="field-label">Retrieval mode</span>
+          <select value={mode} onChange={(e) => setMode(e.target.value)}><option>vector</option><option>keyword</option><option>hybrid</option></select></label>
+        <label className="field"><span className="field-label">Top K</span><input type="number" value={topK} onChange={(e) => setTopK(Number(e.target.value))} /></label>
+      </div>
+      <button type="submit" className="primary" data-testid="kb-create-submit">Create</button>
+    </form>
+  );
+}
+
+function KbDetail({ name, kb, onChanged }: { name: string; kb?: Row; onChanged: () => void }) {
+  const [docs, setDocs] = useState<Row[]>([]);
+  const [progress, setProgress] = useState<number | null>(null);
+  const [chunks, setChunks] = useState<Row[] | null>(null);
+  const [query, setQuery] = useState('');
+  const [mode, setMode] = useState('');
+  const [hits, setHits] = useState<Row[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const refresh = useCallback(() => api.listDocuments(name).then(setDocs).catch((e) => setError(e.message)), [name]);
+  useEffect(() => { void refresh(); }, [refresh]);
+  // Poll while documents are still being ingested.
+  const pending = docs.some((d) => d.status === 'queued' || d.status === 'indexing');
+  useEffect(() => {
+    if (!pending) return;
+    const timer = setInterval(() => { void refresh(); onChanged(); }, 700);
+    return () => clearInterval(timer);
+  }, [pending, refresh, onChanged]);
+  const upload = async (files: File[]) => {
+    setError(null); setProgress(0);
+    try { await api.uploadDocuments(name, files, setProgress); } catch (e) { setError(e instanceof Error ? e.message : String(e)); }
+    setProgress(null);
+    void refresh();
+  };
+  const preview = async (file: File) => {
+    try { setChunks(await api.previewChunks(name, file)); } catch (e) { setError(e instanceof Error ? e.message : String(e)); }
+  };
+  const search = async () => {
+    setError(null);
+    try { setHits(sortHits(await api.search(name, { query, ...(mode ? { mode } : {}) }))); } catch (e) { setError(e instanceof Error ? e.message : String(e)); }
+  };
+  return (
+    <div className="card" style={{ flex: 1 }} data-testid="kb-detail">
+      <h2>{name}</h2>
+      {kb?.settings ? <details><summary>Settings</summary><pre className="json">{JSON.stringify(kb.settings, null, 2)}</pre></details> : null}
+      {error && <div className="field-error">{error}</div>}
+      <div className="section-title">Documents</div>
+      <input type="file" multiple onChange={(e) => { const f = [...(e.target.files ?? [])]; if (f.length) void upload(f); e.target.value = ''; }} data-testid="kb-upload" />
+      {progress !== null && <progress value={progress} max={1} data-testid="kb-upload-progress" />}
+      <table data-testid="kb-documents"><tbody>
+        {docs.map((d) => (
+          <tr key={String(d.document_id)}>
+            <td>{String(d.filename)}</td>
+            <td data-testid={`doc-status-${String(d.filename)}`}>{String(d.status)}</td>
+            <td>{d.status === 'indexing' ? `${Math.round(Number(d.progress ?? 0) * 100)}%` : `${String(d.chunks)} chunks`}</td>
+            <td className="field-error">{d.error ? String(d.error) : ''}</td>
+          </tr>
+        ))}
+      </tbody></table>
+      <div className="section-title">Chunk preview</div>
+      <input type="file" onChange={(e) => { const f = e.target.files?.[0]; if (f) void preview(f); e.target.value = ''; }} data-testid="kb-preview-file" />
+      {chunks && <ol data-testid="kb-chunks">{chunks.map((c, i) => <li key={i}><pre className="json">{String(c.content)}</pre></li>)}</ol>}
+      <div className="section-title">Hit test</div>
+      <form className="row" onSubmit={(e) => { e.preventDefault(); void search(); }}>
+        <input value={query} onChange={(e) => setQuery(e.target.value)} placeholder="query" data-testid="kb-query" style={{ flex: 1 }} />
+        <select value={mode} onChange={(e) => setMode(e.target.value)} data-testid="kb-mode"><option value="">KB default</option><option>vector</option><option>keyword</option><option>hybrid</option></select>
+        <button type="submit" data-testid="kb-search">Search</button>
+      </form>
+      {hits && (
+        <ol data-testid="kb-hits">
+          {hits.length === 0 && <li className="muted">No results.</li>}
+          {hits.map((h, i) => (
+            <li key={i} data-testid="kb-hit">
+              <span className="badge" data-testid="kb-hit-score">{Number(h.score).toFixed(3)}</span> <span className="muted">{String(h.document)}</span>
+              <div>{String(h.content)}</div>
+            </li>
+          ))}
+        </ol>
+      )}
+    </div>
+  );
 }
