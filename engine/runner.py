@@ -211,10 +211,11 @@ class Run:
         self._emit(NodeStartedEvent, node_id=node_id, node_type=node.type, title=node.title, inputs=inputs)
         started = time.perf_counter()
         reused = self.reuse.get(node_id)
+        logs: list[str] | None = None
         if reused is not None:
             result, error, attempts = NodeResult(outputs=reused.outputs, branch=reused.branch), None, 0
         else:
-            result, error, attempts = await self._attempts(node_id, inputs)
+            result, error, attempts, logs = await self._attempts(node_id, inputs)
         if result is not None:
             error = error or self._size_error(node_id, result.outputs)
         handled = False
@@ -237,12 +238,14 @@ class Run:
                    status=status, inputs=inputs, outputs=outputs, branch=branch,
                    elapsed_ms=round((time.perf_counter() - started) * 1000, 3),
                    usage=usage.as_dict() if usage else None, error=error, error_handled=handled,
-                   attempts=attempts, logs=result.logs if result is not None else None,
+                   attempts=attempts, logs=result.logs if result is not None else logs,
                    reused=reused is not None)
         failure = None if status == "succeeded" or handled else f"{node.label}: {error}"
         return _Outcome(node_id, status, outputs, branch, failure, handled)
 
-    async def _attempts(self, node_id: str, inputs: dict[str, Any]) -> tuple[NodeResult | None, str | None, int]:
+    async def _attempts(self, node_id: str, inputs: dict[str, Any]
+                        ) -> tuple[NodeResult | None, str | None, int, list[str] | None]:
+        """Run the node with its timeout and retries: (result, error, attempts, logs of the last failure)."""
         node = self.graph.nodes[node_id]
         spec = self.graph.specs[node_id]
         timeout = node.timeout_s or spec.default_timeout_s
@@ -252,20 +255,20 @@ class Run:
                           services=self.services, sys=self.pool.outputs("sys") or {},
                           run_inputs=self.inputs, resolve_source=self.pool.resolve,
                           emit=self._chunk_emitter(node_id))
-        error = "node failed"
+        error, logs = "node failed", None
         for attempt in range(1, max_attempts + 1):
             try:
                 async with asyncio.timeout(timeout):
-                    return await spec.run(ctx, self.graph.configs[node_id]), None, attempt
+                    return await spec.run(ctx, self.graph.configs[node_id]), None, attempt, None
             except TimeoutError:
                 error = str(NodeTimeoutError(f"timed out after {timeout:g} s"))
             except NodeError as exc:
-                error = str(exc)
+                error, logs = str(exc), getattr(exc, "logs", None)
             except Exception as exc:  # a node bug must fail the node, not the runner
                 error = f"internal error: {type(exc).__name__}: {exc}"
             if attempt < max_attempts and retry is not None:
                 await asyncio.sleep(retry.backoff_ms * (2 ** (attempt - 1)) / 1000)
-        return None, error, max_attempts
+        return None, error, max_attempts, logs
 
     def _chunk_emitter(self, node_id: str) -> Callable[[str], None]:
         def emit(delta: str) -> None:

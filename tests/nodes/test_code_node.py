@@ -67,6 +67,13 @@ async def test_print_output_appears_in_the_trace(services: Services) -> None:
     assert event.logs == ["merging 2"]
 
 
+async def test_print_output_of_a_failed_run_appears_in_the_trace(services: Services) -> None:
+    code = "def main(args):\n    print('about to fail')\n    return {'output': 1 / 0}"
+    event = merge_event((await run(services, code)).events)
+    assert event.status == "failed" and "division by zero" in event.error
+    assert event.logs == ["about to fail"]
+
+
 async def test_the_seed_mistake_fails_the_node_with_the_hint(services: Services) -> None:
     result = await run(services, "def main(args: dict) -> dict:\n    return {'output': str1 + str2}")
     assert result.status == "failed" and result.failed_node == "merge"
