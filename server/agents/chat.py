@@ -34,7 +34,7 @@ class Feed:
         self.done = asyncio.Event()
         self._changed = asyncio.Event()
 
-    def emit(self, kind: str, **fields: Any) -> None:
+    def emit(self, kind: str, /, **fields: Any) -> None:
         self.events.append({"type": kind, "turn_id": self.turn_id, "seq": len(self.events) + 1, "ts": time.time(),
                             **fields})
         self._changed.set()

@@ -20,7 +20,7 @@ from server.agents.spec import AgentConfig
 from server.agents.tools import AgentTool, ToolFailed, render_result, search
 
 log = logging.getLogger(__name__)
-Emit = Callable[..., None]  # emit(event_type, **fields)
+Emit = Callable[..., None]  # emit(event_type, /, **fields)
 
 
 @dataclass
@@ -49,7 +49,7 @@ class Turn:
         self.gateway = gateway
         self.tools = {t.name: t for t in tools}
         self.knowledge = knowledge
-        self.emit: Emit = emit or (lambda kind, **fields: None)
+        self.emit: Emit = emit or (lambda kind, /, **fields: None)
         self.trace: list[dict[str, Any]] = []
         self.usage = Usage()
 
@@ -61,8 +61,7 @@ class Turn:
             status, answer = await self._loop(messages)
             error = None
         except Exception as exc:  # a model or retrieval failure ends the turn with its message
-            if not isinstance(exc, (ToolFailed,)) and not getattr(exc, "__module__", "").startswith(
-                    ("engine", "server", "knowledge", "nodes")):
+            if not _expected(exc):
                 log.exception("agent turn crashed")
             status, answer, error = "failed", "", str(exc) or type(exc).__name__
         elapsed = round((time.perf_counter() - started) * 1000, 3)
@@ -178,7 +177,7 @@ class Turn:
         except Exception as exc:
             if isinstance(exc, ToolFailed):
                 record["run_id"] = exc.run_id
-            elif not getattr(type(exc), "__module__", "").startswith(("engine", "server", "knowledge", "nodes")):
+            elif not _expected(exc):
                 log.warning("tool %s raised %s", name, type(exc).__name__, exc_info=exc)
             value, error = None, str(exc) or type(exc).__name__
         text, truncated, size = render_result({"error": error} if error else value, self.config.result_budget)
@@ -187,6 +186,11 @@ class Turn:
         self.emit("tool_result", step=step, call_id=call_id, tool=name, result=text, error=error,
                   truncated=truncated, elapsed_ms=record["elapsed_ms"], run_id=record.get("run_id"))
         return call_id, name, text
+
+
+def _expected(exc: Exception) -> bool:
+    """Loom's own errors carry a message for the user; anything else is a bug worth a traceback in the log."""
+    return type(exc).__module__.split(".")[0] in ("engine", "server", "knowledge", "nodes")
 
 
 def _arguments(raw: Any) -> dict[str, Any]:
