@@ -71,7 +71,8 @@ def run(
     input: Annotated[Optional[list[str]], typer.Option("--input", "-i", help="name=value (name=@path for a file)")] = None,
     inputs_json: Annotated[Optional[str], typer.Option("--inputs-json", help="All inputs as one JSON object")] = None,
     node: Annotated[Optional[str], typer.Option("--node", help="Run only this node with the given inputs")] = None,
-    stream: Annotated[bool, typer.Option("--stream", help="Print LLM text as it streams")] = False,
+    stream: Annotated[bool, typer.Option("--stream", help="Print LLM text as it streams "
+                                         "(with --json: every run event as a JSON line)")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="End with the result object as one JSON line")] = False,
     data_dir: Annotated[Optional[Path], typer.Option("--data-dir", help="Data directory")] = None,
 ) -> None:
@@ -81,14 +82,15 @@ def run(
     data = read_workflow(file)
     values = parse_inputs(input or [], inputs_json)
     console = Console(stderr=as_json, highlight=False, soft_wrap=True)
-    result = asyncio.run(_run(data, values, node, stream, console, data_dir_from(data_dir)))
+    result = asyncio.run(_run(data, values, node, stream, console, data_dir_from(data_dir),
+                              event_lines=as_json and stream))
     if as_json:
         print(json.dumps(result, ensure_ascii=False, default=str))
     raise typer.Exit(0 if result["status"] == "succeeded" else 1)
 
 
 async def _run(data: Any, values: dict[str, Any], node: str | None, stream: bool, console: Console,
-               data_dir: Path) -> dict[str, Any]:
+               data_dir: Path, *, event_lines: bool = False) -> dict[str, Any]:
     services = build_services(data_dir)
     try:
         values = _store_files(values, services)
@@ -103,17 +105,19 @@ async def _run(data: Any, values: dict[str, Any], node: str | None, stream: bool
             for issue in exc.issues:
                 console.print(f"[red]{issue}[/]")
             return {"status": "failed", "outputs": {}, "error": str(exc), "elapsed_ms": 0, "usage": {}}
-        return await _run_graph(graph, values, services, stream, console)
+        return await _run_graph(graph, values, services, stream, console, event_lines)
     finally:
         await close_services(services)
 
 
 async def _run_graph(graph: Any, values: dict[str, Any], services: Services, stream: bool,
-                     console: Console) -> dict[str, Any]:
+                     console: Console, event_lines: bool = False) -> dict[str, Any]:
     sys_values = {"query": values.get("query", ""), "history": []} if graph.workflow.mode == "chat" else {}
     run = Run(graph, values, services, sys=sys_values)
     streaming_node = None
     async for event in run.events():
+        if event_lines:
+            print(event.model_dump_json(), flush=True)
         if isinstance(event, TextChunkEvent) and stream:
             if streaming_node != event.node_id:
                 console.print(f"[dim]{event.node_id} ›[/] ", end="")

@@ -102,15 +102,13 @@ FAQ_QUESTIONS = [q for q, _ in FAQ]
 
 
 def question_bank_docx() -> bytes:
-    """The question bank: one section per poem (title, poem, question, answer) and a summary table."""
+    """The question bank: one paragraph per poem (title, poem, question, answer) and a summary table."""
     document = Document()
     _stable(document.core_properties)
     document.add_heading("语文题库：古诗词", level=0)
     for title, poet, dynasty, poem, question, answer in POEMS:
-        document.add_heading(f"《{title}》", level=1)
-        document.add_paragraph(f"《{title}》 {dynasty}·{poet}：{poem}")
-        document.add_paragraph(f"题目：{question}")
-        document.add_paragraph(f"答案：{answer}")
+        # One paragraph per entry, so that each entry becomes one chunk (see manifest.json).
+        document.add_paragraph(f"《{title}》 {dynasty}·{poet}：{poem} 题目：{question} 答案：{answer}")
     document.add_heading("诗人与名句", level=1)
     table = document.add_table(rows=1, cols=3)
     for cell, text in zip(table.rows[0].cells, ("诗题", "作者", "名句")):
