@@ -70,8 +70,10 @@ def workflow_runner(state: AppState):
         except DefinitionError as exc:
             raise ToolFailed(f"workflow '{workflow_id}' is not valid: "
                              + "; ".join(map(str, exc.issues))) from None
+        # A chat-mode workflow runs as a fresh one-turn chat: sys.query is the "query" argument, no history.
+        sys = {"query": str(inputs.get("query") or ""), "history": []} if definition.get("mode") == "chat" else {}
         live = await state.runs.start(RunRequest(workflow_id=workflow_id, graph=graph, definition=definition,
-                                                 inputs=inputs, source="agent", version=version))
+                                                 inputs=inputs, source="agent", version=version, sys=sys))
         return live.run_id, await state.runs.wait(live)
 
     return run

@@ -73,10 +73,6 @@ def plugin_tool(index: int, skill: PluginSkill, registry: Any, files: Any = None
 
 def workflow_tool(index: int, skill: WorkflowSkill, workflow_id: str, version: int, definition: dict[str, Any],
                   runner: WorkflowRunner) -> AgentTool:
-    if definition.get("mode", "workflow") != "workflow":
-        raise InvalidRequestError(f"skills[{index}]: workflow '{skill.workflow}' is a chat app; only "
-                                  "workflow-mode workflows can be skills")
-
     async def call(arguments: dict[str, Any]) -> ToolOutput:
         run_id, final = await runner(workflow_id, version, definition, arguments)
         if final.get("status") != "succeeded":
