@@ -25,7 +25,9 @@ def chunk(text: str, settings: ChunkingSettings, *, filename: str = "document", 
 
 
 def split_text(text: str, separators: list[str], max_length: int, overlap: int = 0, length: Length = len) -> list[str]:
-    """Split recursively on the first separator that occurs, then merge pieces up to ``max_length`` with overlap."""
+    """Split recursively on the first separator that occurs, then merge pieces up to ``max_length`` with overlap.
+
+    Merging runs over the whole text, so a short heading joins the sentences that follow it."""
     pieces = _split(text, separators, max_length, length)
     return [c for c in (m.strip() for m in _merge(pieces, max_length, overlap, length)) if c]
 
