@@ -227,9 +227,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="Scripted OpenAI-compatible server (test double)")
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--rules", help="JSON file: [{match, reply, scope?}], first match wins; default echo")
+    parser.add_argument("--seed", action="store_true", help="answer the example workflows like a model would")
     args = parser.parse_args()
-    rules = json.loads(open(args.rules, encoding="utf-8").read()) if args.rules else []
-    server = ScriptedOpenAI(rules_responder(rules), port=args.port).start()
+    if args.seed:
+        from tests.doubles.seed_model import seed_responder
+        responder: Responder = seed_responder
+    else:
+        rules = json.loads(open(args.rules, encoding="utf-8").read()) if args.rules else []
+        responder = rules_responder(rules)
+    server = ScriptedOpenAI(responder, port=args.port).start()
     print(f"scripted OpenAI-compatible server at {server.url}", flush=True)
     try:
         threading.Event().wait()
