@@ -14,6 +14,7 @@ from server.models.schemas import (
 )
 
 router = APIRouter(tags=["models"])
+Version = Annotated[int | None, Query(ge=1, le=1_000_000, description="a fine-tuned model's version; default the newest")]
 
 
 async def get_hub(request: Request) -> ModelHub:
@@ -104,12 +105,12 @@ def list_presets() -> dict[str, Any]:
 
 
 @router.get("/api/models/{name}", response_model=ModelPublic)
-def get_model(hub: Hub, name: str, version: int | None = None) -> ModelPublic:
+def get_model(hub: Hub, name: str, version: Version = None) -> ModelPublic:
     return ModelPublic.model_validate(hub.registry.get_model(name, version))
 
 
 @router.delete("/api/models/{name}", status_code=204)
-def delete_model(hub: Hub, name: str, version: int | None = None) -> None:
+def delete_model(hub: Hub, name: str, version: Version = None) -> None:
     hub.registry.delete_model(name, version)
     hub.invalidate()
 

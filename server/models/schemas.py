@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -47,7 +47,7 @@ class BaseModelCreate(_Strict):
 
     name: str
     source: str = Field(description="local path or hub id")
-    context_length: int | None = Field(None, gt=0)
+    context_length: int | None = Field(None, gt=0, le=10_000_000)
     chat_template: str | None = None
     license: str = Field("", description="license note")
 
@@ -103,7 +103,7 @@ class AdapterRef(_Strict):
     name: str | None = Field(None, description="served name; defaults to the fine-tuned model's name")
     path: str | None = None
     finetune: str | None = None
-    version: int | None = Field(None, description="fine-tuned model version; default the newest")
+    version: int | None = Field(None, ge=1, le=1_000_000, description="fine-tuned model version; default the newest")
 
     @model_validator(mode="after")
     def _one_source(self) -> "AdapterRef":
@@ -123,13 +123,13 @@ class DeploymentCreate(_Strict):
     backend: Literal["vllm", "transformers"] = "vllm"
     base_model: str = Field(description="a registered base model's name, or a local path / hub id")
     adapters: list[AdapterRef] = Field(default_factory=list)
-    gpu_ids: list[int] | None = None
+    gpu_ids: list[Annotated[int, Field(ge=0, le=1024)]] | None = None
     port: int | None = Field(None, ge=1024, le=65535)
-    max_model_len: int | None = Field(None, gt=0)
+    max_model_len: int | None = Field(None, gt=0, le=10_000_000)
     gpu_memory_utilization: float | None = Field(None, gt=0, le=1)
-    tensor_parallel_size: int | None = Field(None, ge=1)
-    max_loras: int | None = Field(None, ge=1)
-    max_lora_rank: int | None = Field(None, ge=1)
+    tensor_parallel_size: int | None = Field(None, ge=1, le=10_000_000)
+    max_loras: int | None = Field(None, ge=1, le=10_000_000)
+    max_lora_rank: int | None = Field(None, ge=1, le=10_000_000)
     extra_args: list[str] = Field(default_factory=list, description="passed on to the server as they are")
     start_timeout_s: float = Field(900.0, gt=0, description="how long loading may take before it fails")
     max_restarts: int = Field(5, ge=0, le=100)
