@@ -18,7 +18,7 @@ from server.agents.resolve import resolve
 from server.agents.spec import AgentConfig
 from server.agents.store import AgentStore, agent_store, is_agent_id
 from server.api import sse
-from server.errors import AuthError, ForbiddenError, UnavailableError
+from server.errors import AuthError, ForbiddenError
 from server.state import AppState
 
 __all__ = ["answer", "authorize", "is_agent_id", "public_chat"]
@@ -77,9 +77,7 @@ async def public_chat(state: AppState, credentials: Any, agent_id: str, body: An
 
 async def answer(state: AppState, agent_id: str, config: AgentConfig, body: Any, source: str) -> Response:
     """Run one turn for ``body`` (``query, conversation_id?, response_mode, user?, files?``) and reply."""
-    gateway = state.services.llm
-    if gateway is None:
-        raise UnavailableError("no model gateway is configured on this server")
+    gateway = state.services.llm  # None: the turn fails with a message saying so, like an LLM node would
     files = _files(state, getattr(body, "files", None) or [])
     tools = await resolve(state, config, state.services.files)
     store = agent_store(state.store)

@@ -38,10 +38,12 @@ class _Retry(Exception):
     pass
 
 
-async def chat_tools(gateway: Gateway, name: str, messages: list[dict[str, Any]], params: dict[str, Any],
+async def chat_tools(gateway: Gateway | None, name: str, messages: list[dict[str, Any]], params: dict[str, Any],
                      tools: list[dict[str, Any]] | None = None, *,
                      on_delta: Callable[[str], None] | None = None) -> ModelReply:
     """One chat completion offering ``tools`` (OpenAI function schemas); streams text when ``on_delta``."""
+    if gateway is None:
+        raise ModelError("no model gateway is configured on this server (set LOOM_LLM_BASE_URL)")
     model = gateway.resolve(name)
     body = gateway.request_body(model, messages, params, json_mode=False, stream=on_delta is not None)
     if tools:

@@ -92,3 +92,12 @@ async def test_keys_open_only_their_own_published_app(client, openai_server):
     key_id = (await client.get(f"/api/agents/{first}/keys")).json()[0]["id"]
     await client.delete(f"/api/agents/{first}/keys/{key_id}")
     assert (await client.post(f"/v1/apps/{first}/chat", json={"query": "hi"}, headers=auth)).status_code == 401
+
+
+async def test_without_a_model_gateway_the_turn_fails_saying_so(data_dir):
+    from tests.server.conftest import asgi_client, running_app
+
+    async with running_app(data_dir) as app, asgi_client(app) as client:
+        agent_id = await create_agent(client)
+        reply = (await client.post(f"/api/agents/{agent_id}/chat", json={"query": "hi"})).json()
+    assert reply["status"] == "failed" and reply["error"].startswith("no model gateway is configured")
