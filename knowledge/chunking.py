@@ -19,9 +19,30 @@ def chunk(text: str, settings: ChunkingSettings, *, filename: str = "document", 
     if settings.method == "qa":
         return _qa_chunks(text, settings, filename)
     if settings.method == "parent-child":
-        return _parent_child_chunks(text, settings, length)
-    pieces = split_text(text, settings.separators, settings.max_length, settings.overlap, length)
-    return [Chunk(content=p, position=i) for i, p in enumerate(pieces)]
+        chunks = _parent_child_chunks(text, settings, length)
+    else:
+        pieces = split_text(text, settings.separators, settings.max_length, settings.overlap, length)
+        chunks = [Chunk(content=p, position=i) for i, p in enumerate(pieces)]
+    if settings.title_prefix:
+        title = document_title(text)
+        for c in chunks:
+            # A chunk cut from the middle of a document no longer says what it is about; its title does.
+            if title and title not in c.search_text:
+                c.search_text = f"{title}\n{c.search_text}"
+                c.metadata["title"] = title
+    return chunks
+
+
+_SENTENCE_END = tuple("。！？；.!?;：:，,")
+
+
+def document_title(text: str, max_length: int = 64) -> str | None:
+    """The first line when it reads like a title (short, not a sentence), without Markdown '#' marks."""
+    first = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    first = first.lstrip("#").strip()
+    if not first or len(first) > max_length or first.endswith(_SENTENCE_END) or first == text.strip():
+        return None
+    return first
 
 
 def split_text(text: str, separators: list[str], max_length: int, overlap: int = 0, length: Length = len) -> list[str]:

@@ -94,6 +94,11 @@ class KeywordIndex:
     def search(self, tokens: list[str], k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Best ``k`` (ids, scores) with a score above zero, optionally only among ``allowed`` ids."""
         ids, scores = self.scores(tokens)
+        return self.top(ids, scores, k, allowed)
+
+    @staticmethod
+    def top(ids: np.ndarray, scores: np.ndarray, k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """The best ``k`` positive entries of a full score vector."""
         if allowed is not None:
             mask = np.isin(ids, allowed)
             ids, scores = ids[mask], scores[mask]

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from knowledge.embedding import Embedder
+from knowledge.index import VectorIndex
 from knowledge.errors import InvalidSettings
 from knowledge.keyword import tokenize
 from knowledge.records import Hit
@@ -51,13 +52,16 @@ def search(store: KBStore, embedder: Embedder, query: Query) -> list[Hit]:
             scored.setdefault(int(i), {})["vector"] = float(v)
             scored[int(i)]["vector_rank"] = rank
     if s.mode in ("keyword", "hybrid"):
-        ids, scores = keywords.search(tokenize(query.text), pool, allowed)
+        all_ids, all_scores = keywords.scores(tokenize(query.text))
+        ids, scores = keywords.top(all_ids, all_scores, pool, allowed)
         for rank, (i, v) in enumerate(zip(ids, scores)):
             scored.setdefault(int(i), {})["keyword"] = float(v)
             scored[int(i)]["keyword_rank"] = rank
     if s.mode == "hybrid" and scored:
-        _complete(scored, vectors, keywords, query, vec)
+        _complete(scored, vectors, (all_ids, all_scores), vec)
     ranked = sorted(((_fuse(s, sc), i) for i, sc in scored.items()), reverse=True)
+    if not s.rerank_model:  # only what can still make the final list needs its text
+        ranked = ranked[:s.top_k * (8 if parent_child else 1)]
 
     rows = store.chunk_rows([i for _, i in ranked])
     hits = _collapse([_hit(store.name, i, score, scored[i], rows[i]) for score, i in ranked if i in rows], parent_child)
@@ -73,17 +77,24 @@ def search(store: KBStore, embedder: Embedder, query: Query) -> list[Hit]:
     return hits[:s.top_k]
 
 
-def _complete(scored: dict[int, dict[str, float]], vectors, keywords, query: Query, vec: np.ndarray) -> None:
+def _complete(scored: dict[int, dict[str, float]], vectors: VectorIndex,
+              keyword_scores: tuple[np.ndarray, np.ndarray], vec: np.ndarray) -> None:
     """Give every hybrid candidate both signals, so a chunk found by one list is not scored 0 by the other."""
     missing_vec = [i for i, sc in scored.items() if "vector" not in sc]
     if missing_vec:
         for i, v in zip(missing_vec, vectors.vectors(missing_vec) @ np.asarray(vec, dtype=np.float32)):
             scored[i]["vector"] = float(v)
-    if any("keyword" not in sc for sc in scored.values()):
-        ids, scores = keywords.scores(tokenize(query.text))
-        lookup = dict(zip(ids.tolist(), scores.tolist()))
-        for i, sc in scored.items():
-            sc.setdefault("keyword", float(lookup.get(i, 0.0)))
+    missing_kw = [i for i, sc in scored.items() if "keyword" not in sc]
+    if missing_kw:
+        ids, scores = keyword_scores
+        positions = np.searchsorted(ids, missing_kw) if len(ids) and np.all(ids[:-1] <= ids[1:]) else None
+        lookup = None if positions is not None else dict(zip(ids.tolist(), scores.tolist()))
+        for j, i in enumerate(missing_kw):
+            if lookup is not None:
+                scored[i]["keyword"] = float(lookup.get(i, 0.0))
+            else:
+                p = positions[j]
+                scored[i]["keyword"] = float(scores[p]) if p < len(ids) and ids[p] == i else 0.0
 
 
 def _fuse(s: RetrievalSettings, sc: dict[str, float]) -> float:

@@ -35,6 +35,7 @@ class ChunkingSettings(_Settings):
     unit: Literal["chars", "tokens"] = "chars"
     parent_separator: str = Field("\n\n", description="parent-child: what ends a parent block")
     parent_max_length: int = Field(1500, ge=10, le=100_000, description="parent-child: largest parent")
+    title_prefix: bool = Field(True, description="match each chunk together with its document's title")
     question_field: str = Field("question", description="qa: CSV column / JSON key of the question")
     answer_field: str = Field("answer", description="qa: CSV column / JSON key of the answer")
 

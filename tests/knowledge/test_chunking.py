@@ -76,3 +76,14 @@ def test_qa_without_rows_fails_with_the_file_name() -> None:
 def test_overlap_must_be_below_max_length() -> None:
     with pytest.raises(ValueError, match="overlap"):
         ChunkingSettings(max_length=50, overlap=50)
+
+
+def test_chunks_are_matched_with_their_document_title() -> None:
+    text = "# 泡泡战士\n\n" + "基于《跑跑卡丁车》与《泡泡堂》上所开发的游戏。" * 10
+    chunks = chunk(text, ChunkingSettings(max_length=60, overlap=0))
+    assert chunks[0].search_text == chunks[0].content  # already starts with the title
+    assert all(c.search_text == "泡泡战士\n" + c.content for c in chunks[1:])
+    assert all(c.search_text == c.content for c in chunk(text, ChunkingSettings(max_length=60, overlap=0,
+                                                                              title_prefix=False)))
+    untitled = chunk("A first sentence that ends.\n\nMore text here.", ChunkingSettings(max_length=20, overlap=0))
+    assert all(c.search_text == c.content for c in untitled)
