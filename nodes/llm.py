@@ -13,6 +13,7 @@ from engine import templates
 from engine.errors import Issue, NodeError
 from engine.models import NodeDef, Strict
 from engine.spec import NodeContext, NodeResult, NodeSpec, Services
+from nodes import llm_presets as presets
 
 class LLMParams(Strict):
     """Inference parameters; unset ones fall back to the model's recommended params, then the seed defaults."""
@@ -50,6 +51,7 @@ class LLMConfig(Strict):
     """LLM node settings."""
 
     model: str = "default"
+    preset: str | None = Field(None, description="an inference preset (GET /api/models/presets), under params")
     params: LLMParams = Field(default_factory=LLMParams)
     messages: list[Message] = Field(min_length=1)
     memory: Memory | None = None
@@ -94,10 +96,16 @@ def check(node: NodeDef, config: LLMConfig, services: Services | None) -> list[I
     if params.temperature is not None and params.top_p is not None and params.top_p != 1:
         issues.append(Issue(node.id, "config.params", "temperature and top_p are both set; "
                             "change one of them, not both", severity="warning"))
+    if config.preset is not None:
+        try:
+            presets.get(config.preset)
+        except KeyError as exc:
+            issues.append(Issue(node.id, "config.preset", str(exc.args[0]) if exc.args else "unknown preset"))
     llm = services.llm if services else None
     if llm is not None and not llm.has_model(config.model):
-        issues.append(Issue(node.id, "config.model", f"model '{config.model}' is not configured "
-                            "(set LOOM_LLM_BASE_URL, or add it to loom.toml)", severity="warning"))
+        issues.append(Issue(node.id, "config.model", f"model '{config.model}' is not configured (set "
+                            "LOOM_LLM_BASE_URL, add it to loom.toml, or register it with `loom model` / "
+                            "/api/models)", severity="warning"))
     return issues
 
 
@@ -155,7 +163,8 @@ async def run(ctx: NodeContext, config: LLMConfig) -> NodeResult:
         raise NodeError("no model gateway is configured")
     json_mode = config.output.format == "json"
     result = await llm.chat(config.model, render_messages(ctx, config), params_for(config),
-                            json_mode=json_mode, on_delta=None if json_mode else ctx.emit_chunk)
+                            json_mode=json_mode, on_delta=None if json_mode else ctx.emit_chunk,
+                            preset=config.preset)
     values: dict[str, Any] = {"text": result.text, "usage": result.usage.as_dict()}
     if json_mode:
         parsed = parse_json_output(result.text, config.output.schema_)

@@ -101,6 +101,7 @@ def _mount(module: str, name: str, help_text: str) -> None:
 
 _mount("server.cli_kb", "kb", "Knowledge bases: create, add documents, search (hit test), list.")
 _mount("server.cli_plugin", "plugin", "Plugins: list tools, call a tool.")
+_mount("server.cli_model", "model", "Models: registry, deployments (vLLM / transformers), GPUs.")
 
 
 def main() -> None:

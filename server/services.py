@@ -10,6 +10,7 @@ from typing import Any
 from engine.spec import Services
 from server.models import config as model_config
 from server.models.gateway import Gateway
+from server.models.hub import ModelHub
 
 
 def data_dir_from(value: str | Path | None) -> Path:
@@ -31,18 +32,28 @@ def build_services(data_dir: Path, *, sandbox_size: int | None = None) -> Servic
     data_dir.mkdir(parents=True, exist_ok=True)
     size = sandbox_size or int(os.environ.get("LOOM_SANDBOX_WORKERS", "2"))
     return Services(
-        llm=Gateway(model_config.load(data_dir)),
+        llm=Gateway(model_config.load(data_dir), registry=ModelHub(data_dir)),
         knowledge=_build("knowledge.service", "KnowledgeService", data_dir),
         tools=_build("nodes.plugins", "ToolRegistry", data_dir),
-        sandbox=_build("nodes.sandbox", "SandboxPool", size=size),
+        sandbox=_build("nodes.sandbox", "SandboxPool", size=size,
+                       memory_mb=int(os.environ.get("LOOM_SANDBOX_MEMORY_MB", "256")),
+                       cpu_seconds=int(os.environ.get("LOOM_SANDBOX_CPU_SECONDS", "10"))),
         files=_build("server.files", "FileStore", data_dir),
     )
 
 
+async def open_services(services: Services) -> None:
+    """For a long-running server: re-attach to model servers a previous Loom process started."""
+    if services.llm is not None and services.llm.registry is not None:
+        await services.llm.registry.open()
+
+
 async def close_services(services: Services) -> None:
-    """Release what the services hold (HTTP clients, sandbox workers)."""
+    """Release what the services hold (HTTP clients, sandbox workers); model servers keep running."""
     if services.llm is not None:
         await services.llm.aclose()
+        if services.llm.registry is not None:
+            await services.llm.registry.close()
     if services.tools is not None:
         await services.tools.aclose()
     if services.knowledge is not None:

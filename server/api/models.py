@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 
-from server.models import presets
+from nodes import llm_presets as presets
 from server.models.hub import ModelHub
 from server.models.schemas import (
     AdapterRef, BaseModelCreate, DeploymentCreate, DeploymentPublic, EndpointCreate, FinetuneCreate, ModelPublic,

@@ -17,7 +17,7 @@ import httpx
 
 from engine.errors import NodeError
 from engine.spec import Usage
-from server.models import presets
+from nodes import llm_presets as presets
 from server.models.config import EndpointModel
 
 # Seed best practice (docs/models.md): temperature 0.3 (0 for identical answers), top_p 1, presence_penalty 0.

@@ -152,3 +152,15 @@ async def test_chat_memory_includes_recent_history(openai_server: ScriptedOpenAI
     roles = [(m["role"], m["content"]) for m in openai_server.requests[0]["messages"]]
     assert roles == [("system", "You are terse."), ("user", "q2"), ("assistant", "a3"), ("user", "q4"),
                      ("assistant", "a5"), ("user", "now")]
+
+
+async def test_preset_applies_under_the_node_params(openai_server: ScriptedOpenAI) -> None:
+    await run_flow(openai_server, llm_flow({"preset": "文本生成", "params": {"temperature": 0.7}}), {"query": "q"})
+    body = openai_server.requests[0]
+    assert body["temperature"] == 0.7 and body["presence_penalty"] == 0.5
+
+
+def test_unknown_preset_is_a_validation_error() -> None:
+    from engine.errors import DefinitionError
+    with pytest.raises(DefinitionError, match="llm.config.preset: "):
+        validate(llm_flow({"preset": "poetry"}), CATALOG)
