@@ -15,7 +15,8 @@ from typing import Any
 
 from engine.spec import Usage
 from server.agents import react
-from server.agents.model_client import ModelReply, chat_tools
+from server.agents.model_client import chat_tools
+from server.models.gateway import ChatResult
 from server.agents.spec import AgentConfig
 from server.agents.tools import AgentTool, ToolFailed, render_result, search
 
@@ -124,7 +125,7 @@ class Turn:
         self.emit("text_chunk", step=self.config.max_steps + 1, delta=message)
         return "step_limit", message
 
-    async def _ask(self, step: int, messages: list[dict[str, Any]], native: bool) -> ModelReply:
+    async def _ask(self, step: int, messages: list[dict[str, Any]], native: bool) -> ChatResult:
         params = self.config.params.model_dump(exclude_none=True)
         tools = [t.schema() for t in self.tools.values()] if native and self.tools else None
         if not native and self.tools:

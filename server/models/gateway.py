@@ -39,6 +39,7 @@ class ChatResult:
     model: str = ""
     latency_ms: float = 0.0
     first_token_ms: float | None = None
+    tool_calls: list[dict[str, Any]] = field(default_factory=list)
     raw: dict[str, Any] = field(default_factory=dict)
 
 
@@ -112,14 +113,20 @@ class Gateway:
 
     async def chat(self, name: str, messages: list[dict[str, Any]], params: dict[str, Any] | None = None, *,
                    json_mode: bool = False, on_delta: Callable[[str], None] | None = None,
-                   preset: str | None = None) -> ChatResult:
-        """One chat completion; streams when ``on_delta`` is given; ``preset`` names an inference preset."""
+                   preset: str | None = None, tools: list[dict[str, Any]] | None = None) -> ChatResult:
+        """One chat completion; streams when ``on_delta`` is given; ``preset`` names an inference preset.
+
+        ``tools`` (OpenAI function schemas) are offered to the model; the calls it chooses come back in
+        ``ChatResult.tool_calls``, whole even when they were streamed in pieces.
+        """
         model = self.resolve(name)
         try:
             body = self.request_body(model, messages, params or {}, json_mode=json_mode,
                                      stream=on_delta is not None, preset=preset)
         except KeyError as exc:
             raise ModelError(str(exc.args[0])) from None
+        if tools:
+            body["tools"] = tools
         headers = {"Content-Type": "application/json"}
         if key := model.key():
             headers["Authorization"] = f"Bearer {key}"
@@ -162,15 +169,17 @@ class Gateway:
         try:
             data = response.json()
             choice = data["choices"][0]
-            text = choice["message"].get("content") or ""
+            message = choice["message"]
+            text = message.get("content") or ""
         except (ValueError, KeyError, IndexError, TypeError):
             raise ModelError(f"model '{name}' returned an unexpected response: {response.text[:200]!r}") from None
         return ChatResult(text=text, usage=_usage(data.get("usage")), finish_reason=choice.get("finish_reason"),
-                          model=data.get("model", ""), raw=data)
+                          model=data.get("model", ""), tool_calls=list(message.get("tool_calls") or []), raw=data)
 
     async def _stream(self, url: str, body: dict[str, Any], headers: dict[str, str], timeout: httpx.Timeout,
                       name: str, emit: Callable[[str], None], started: float) -> ChatResult:
         parts: list[str] = []
+        calls: dict[int, dict[str, Any]] = {}
         usage, finish, model_id, first = None, None, "", None
         try:
             async with self._client().stream("POST", url, json=body, headers=headers, timeout=timeout) as response:
@@ -192,19 +201,31 @@ class Gateway:
                     model_id = chunk.get("model", model_id)
                     usage = chunk.get("usage") or usage
                     for choice in chunk.get("choices") or []:
-                        delta = (choice.get("delta") or {}).get("content")
-                        if delta:
+                        delta = choice.get("delta") or {}
+                        if text := delta.get("content"):
                             if first is None:
                                 first = round((time.perf_counter() - started) * 1000, 3)
-                            parts.append(delta)
-                            emit(delta)
+                            parts.append(text)
+                            emit(text)
+                        merge_tool_call_deltas(calls, delta.get("tool_calls"))
                         finish = choice.get("finish_reason") or finish
         except httpx.TimeoutException:
             raise _Retryable(f"timed out after {timeout.read:g} s") from None
         except httpx.TransportError as exc:
             raise _Retryable(f"cannot reach {url}: {type(exc).__name__} {exc}".rstrip()) from None
         return ChatResult(text="".join(parts), usage=_usage(usage), finish_reason=finish, model=model_id,
-                          first_token_ms=first)
+                          first_token_ms=first, tool_calls=[calls[i] for i in sorted(calls)])
+
+
+def merge_tool_call_deltas(calls: dict[int, dict[str, Any]], deltas: Any) -> None:
+    """Streamed tool calls arrive in pieces keyed by ``index``: id and name once, arguments in fragments."""
+    for delta in deltas or []:
+        call = calls.setdefault(int(delta.get("index") or 0),
+                                {"id": "", "type": "function", "function": {"name": "", "arguments": ""}})
+        call["id"] = delta.get("id") or call["id"]
+        function = delta.get("function") or {}
+        call["function"]["name"] += function.get("name") or ""
+        call["function"]["arguments"] += function.get("arguments") or ""
 
 
 def _usage(data: Any) -> Usage:
