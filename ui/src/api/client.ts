@@ -14,12 +14,22 @@ function headers(extra: Record<string, string> = {}): Record<string, string> {
   return { ...(token ? { Authorization: `Bearer ${token}` } : {}), ...extra };
 }
 
+/** FastAPI/pydantic 422 details (`[{loc, msg}]`) as `field.path: message` lines. */
+export function fieldErrors(detail: unknown[]): string {
+  return detail.map((d) => {
+    const e = (d ?? {}) as { loc?: unknown[]; msg?: unknown };
+    const loc = (e.loc ?? []).filter((p) => p !== 'body').map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '');
+    return `${loc ? `${loc}: ` : ''}${String(e.msg ?? JSON.stringify(d))}`;
+  }).join('\n');
+}
+
 async function failure(res: Response): Promise<ApiError> {
   let body: unknown = null;
   try { body = await res.json(); } catch { /* not JSON */ }
   const issues = parseIssues(body);
   const detail = body && typeof body === 'object' ? (body as Record<string, unknown>).detail ?? (body as Record<string, unknown>).message : null;
   const message = typeof detail === 'string' ? detail
+    : !issues.length && Array.isArray(detail) && detail.length ? fieldErrors(detail)
     : issues.length ? issues.map((i) => `${i.node_id}${i.field ? `.${i.field}` : ''}: ${i.message}`).join('\n')
       : `${res.status} ${res.statusText}`;
   return new ApiError(message, res.status, issues);
