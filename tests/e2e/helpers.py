@@ -45,3 +45,31 @@ def select_node(page, node_id: str) -> None:
 
 def edges(base_url: str, workflow_id: str) -> list[dict]:
     return httpx.get(f"{base_url}/api/workflows/{workflow_id}", timeout=10).json()["definition"]["edges"]
+
+
+def create_bundled_kb(base_url: str, name: str, timeout_s: float = 120) -> None:
+    """Create one of workflows/knowledge's bundled knowledge bases through the API and wait until indexed."""
+    import time
+
+    folder = ROOT / "workflows" / "knowledge"
+    entry = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))[name]
+    settings = {"description": entry.get("description", ""), **entry.get("settings", {})}
+    httpx.post(f"{base_url}/api/knowledge-bases", json={"name": name, "settings": settings}, timeout=30).raise_for_status()
+    files = [("files", (Path(f).name, (folder / f).read_bytes())) for f in entry["files"]]
+    httpx.post(f"{base_url}/api/knowledge-bases/{name}/documents", files=files, timeout=60).raise_for_status()
+    deadline = time.monotonic() + timeout_s
+    while True:
+        docs = httpx.get(f"{base_url}/api/knowledge-bases/{name}/documents", timeout=10).json()
+        docs = docs.get("items", docs.get("documents", [])) if isinstance(docs, dict) else docs
+        states = [d["status"] for d in docs]
+        if states and all(s == "ready" for s in states):
+            return
+        if "failed" in states:
+            raise AssertionError(f"indexing {name} failed: {docs}")
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{name} not indexed within {timeout_s} s: {states}")
+        time.sleep(0.3)
+
+
+def saved_definition(base_url: str, workflow_id: str) -> dict:
+    return httpx.get(f"{base_url}/api/workflows/{workflow_id}", timeout=10).json()["definition"]

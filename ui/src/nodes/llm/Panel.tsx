@@ -51,7 +51,7 @@ export default function LLMPanel(props: PanelProps<'llm'>) {
       {cfg.messages.map((m, i) => (
         <Field key={i} label={`Message ${i + 1}`} issues={issues} field={`config.messages[${i}]`}>
           <div className="row">
-            <select value={m.role} onChange={(e) => setMessages(cfg.messages.map((x, k) => (k === i ? { ...x, role: e.target.value as Message['role'] } : x)))}>
+            <select value={m.role} data-testid={`message-role-${i}`} onChange={(e) => setMessages(cfg.messages.map((x, k) => (k === i ? { ...x, role: e.target.value as Message['role'] } : x)))}>
               <option>system</option><option>user</option><option>assistant</option>
             </select>
             <button type="button" className="icon" onClick={() => setMessages(cfg.messages.filter((_, k) => k !== i))}>✕</button>
@@ -60,7 +60,7 @@ export default function LLMPanel(props: PanelProps<'llm'>) {
             onChange={(v) => setMessages(cfg.messages.map((x, k) => (k === i ? { ...x, content: v } : x)))} />
         </Field>
       ))}
-      <button type="button" onClick={() => setMessages([...cfg.messages, { role: 'user', content: '' }])}>+ Add message</button>
+      <button type="button" data-testid="add-message" onClick={() => setMessages([...cfg.messages, { role: 'user', content: '' }])}>+ Add message</button>
       {props.ctx.mode === 'chat' && (
         <Field label="Memory (last N turns)" issues={issues} field="config.memory">
           <NumberInput value={cfg.memory?.window ?? null} min={0} max={100} onChange={(v) => patchConfig(props, { memory: v === null ? null : { window: v } })} />
