@@ -123,4 +123,5 @@ export const api = {
     stream(`/api/workflows/${id}/chat`, { ...body, response_mode: 'streaming' }, onEvent),
   listKnowledgeBases: async () => unwrapList<Record<string, unknown>>(await request('GET', '/api/knowledge-bases'), 'knowledge_bases'),
   listModels: async () => unwrapList<Record<string, unknown>>(await request('GET', '/api/models'), 'models'),
+  listPlugins: async () => unwrapList<Record<string, unknown>>(await request('GET', '/api/plugins')),
 };
