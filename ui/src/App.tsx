@@ -5,6 +5,8 @@ import KnowledgePage from './pages/KnowledgePage';
 import ModelsPage from './pages/ModelsPage';
 
 const EditorPage = lazy(() => import('./editor/EditorPage'));
+const AgentsPage = lazy(() => import('./pages/agents/AgentsPage'));
+const AgentEditorPage = lazy(() => import('./pages/agents/AgentEditorPage'));
 
 export function App() {
   return (
@@ -13,6 +15,7 @@ export function App() {
         <nav className="nav">
           <span className="brand">Loom</span>
           <NavLink to="/" end>Workflows</NavLink>
+          <NavLink to="/agents">Agents</NavLink>
           <NavLink to="/knowledge">Knowledge</NavLink>
           <NavLink to="/models">Models</NavLink>
         </nav>
@@ -21,6 +24,8 @@ export function App() {
             <Routes>
               <Route path="/" element={<WorkflowsPage />} />
               <Route path="/workflows/:id" element={<EditorPage />} />
+              <Route path="/agents" element={<AgentsPage />} />
+              <Route path="/agents/:id" element={<AgentEditorPage />} />
               <Route path="/knowledge" element={<KnowledgePage />} />
               <Route path="/models" element={<ModelsPage />} />
               <Route path="*" element={<div className="page">Not found.</div>} />
