@@ -25,7 +25,11 @@ export const agentApi = {
     stream(`/api/agents/${id}/chat`, { ...body, response_mode: 'streaming' }, onEvent, signal),
   plugins: async () => unwrapList<Record<string, unknown>>(await request('GET', '/api/plugins')),
   presets: async () => unwrapList<{ name: string; title: string; description: string; params: Record<string, number> }>(await request('GET', '/api/models/presets')),
-  models: async () => unwrapList<Record<string, unknown>>(await request('GET', '/api/models')),
+  /** Registered models (`items`) and those configured by environment or loom.toml (`configured`). */
+  modelsFull: async () => {
+    const body = await request<{ items?: Record<string, unknown>[]; configured?: Record<string, unknown>[] }>('GET', '/api/models');
+    return { items: body?.items ?? [], configured: body?.configured ?? [] };
+  },
   workflows: async () => unwrapList<Record<string, unknown>>(await request('GET', '/api/workflows')),
   knowledgeBases: async () => unwrapList<Record<string, unknown>>(await request('GET', '/api/knowledge-bases')),
 };
