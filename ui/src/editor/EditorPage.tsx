@@ -13,6 +13,7 @@ import { freshId } from '../workflow/ids';
 import { hasErrors, issuesByNode } from '../workflow/issues';
 import type { Issue, NodeType, WorkflowJson } from '../workflow/types';
 import type { StartVariable } from '../nodes/start/defaults';
+import type { PluginInfo } from '../nodes/plugin/catalog';
 import { createEditorStores, EditorContext } from './context';
 import { useCanvas } from './useCanvas';
 import { Palette, DRAG_MIME } from './Palette';
@@ -49,11 +50,13 @@ function Editor({ workflowId, initial }: { workflowId: string; initial: Workflow
   const [tab, setTab] = useState<Tab | null>(null);
   const [models, setModels] = useState<string[]>(['default']);
   const [kbs, setKbs] = useState<string[]>([]);
+  const [plugins, setPlugins] = useState<PluginInfo[]>([]);
   const flow = useReactFlow();
   const lastSaved = useRef(JSON.stringify(toWorkflowJson({ meta: start.meta, nodes: start.nodes, edges: start.edges })));
 
   useEffect(() => {
     api.listModels().then((ms) => setModels([...new Set(['default', ...ms.map((m) => String(m.name ?? m.id))])])).catch(() => undefined);
+    api.listPlugins().then((ps) => setPlugins(ps as unknown as PluginInfo[])).catch(() => undefined);
     api.listKnowledgeBases().then((ks) => setKbs(ks.map((k) => String(k.name ?? k.id)))).catch(() => undefined);
   }, []);
 
@@ -149,9 +152,9 @@ function Editor({ workflowId, initial }: { workflowId: string; initial: Workflow
   }, [undo, redo]);
 
   const panelCtx = useMemo(() => current ? {
-    upstream: upstreamOutputs(current.id, graph.nodes, graph.edges, outputsOf, meta.mode),
-    mode: meta.mode, issues: issues.filter((i) => i.node_id === current.id), knowledgeBases: kbs, models,
-  } : null, [current, graph, meta.mode, issues, kbs, models]);
+    upstream: upstreamOutputs(current.id, graph.nodes, graph.edges, (n) => outputsOf(n, plugins), meta.mode),
+    mode: meta.mode, issues: issues.filter((i) => i.node_id === current.id), knowledgeBases: kbs, models, plugins,
+  } : null, [current, graph, meta.mode, issues, kbs, models, plugins]);
 
   const startNode = graph.nodes.find((n) => n.type === 'start');
   const variables = (startNode?.data.config as { variables?: StartVariable[] } | undefined)?.variables ?? [];

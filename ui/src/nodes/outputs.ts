@@ -5,18 +5,20 @@ import { startOutputs } from './start/defaults';
 import { llmOutputs } from './llm/defaults';
 import { retrievalOutputs } from './knowledge-retrieval/defaults';
 import { pluginOutputs } from './plugin/defaults';
+import type { PluginInfo } from './plugin/catalog';
 import { aggregatorOutputs } from './variable-aggregator/defaults';
 import { codeOutputs } from './code/defaults';
 import { endOutputs } from './end/defaults';
 import { ifElseHandles, type IfElseConfig } from './if-else/defaults';
 
-export function outputsOf(node: LoomNode): Record<string, string> {
+/** `plugins` is the catalog from GET /api/plugins: a plugin node declares its tool's outputs. */
+export function outputsOf(node: LoomNode, plugins: readonly PluginInfo[] = []): Record<string, string> {
   switch (node.type) {
     case 'start': return startOutputs(node.data.config);
     case 'llm': return llmOutputs(node.data.config);
     case 'if-else': return { case_id: 'string' };
     case 'knowledge-retrieval': return retrievalOutputs();
-    case 'plugin': return pluginOutputs(node.data.config);
+    case 'plugin': return pluginOutputs(node.data.config, plugins);
     case 'variable-aggregator': return aggregatorOutputs(node.data.config);
     case 'code': return codeOutputs(node.data.config);
     case 'end': return endOutputs(node.data.config, Object.keys(node.data.inputs ?? {}));

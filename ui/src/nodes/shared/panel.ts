@@ -1,6 +1,7 @@
 import type { ConfigMap, LoomData, LoomNodeOf } from '../configs';
 import type { Issue, NodeType, WorkflowMode } from '../../workflow/types';
 import type { OutputOption } from '../../workflow/upstream';
+import type { PluginInfo } from '../plugin/catalog';
 
 export interface PanelContext {
   upstream: OutputOption[];
@@ -8,6 +9,7 @@ export interface PanelContext {
   issues: Issue[];
   knowledgeBases: string[];
   models: string[];
+  plugins: PluginInfo[];
 }
 
 export interface PanelProps<T extends NodeType> {
