@@ -17,7 +17,8 @@ export function AgentPreview({ agentId, config, beforeSend, onTrace }: { agentId
   useEffect(() => () => abort.current?.abort(), []);
   useEffect(() => { bottom.current?.scrollIntoView?.({ block: 'nearest' }); }, [turns]);
 
-  const update = (f: (t: AgentTurn) => AgentTurn) => setTurns((ts) => [...ts.slice(0, -1), f(ts[ts.length - 1])]);
+  // After a restart, late events of the aborted turn have no turn to land in.
+  const update = (f: (t: AgentTurn) => AgentTurn) => setTurns((ts) => (ts.length ? [...ts.slice(0, -1), f(ts[ts.length - 1])] : ts));
   const send = async (query: string) => {
     if (!query.trim() || busy) return;
     setError(null); setBusy(true); setDraft('');

@@ -5,6 +5,7 @@ import { fieldErrors } from '../../api/client';
 import { applyAgentEvent, prettyJson, shownAnswer, startTurn, type AgentTurn } from './chatState';
 import { composePersona, parsePersona, setExtra, setSection } from './persona';
 import { agentCurl, matches, pluginOptions, toggleSkill, unmatchedSkills, workflowOptions } from './skills';
+import { modelNames } from './ModelSettings';
 import { traceBars, traceTokens } from './traceView';
 import type { TraceStep } from './types';
 
@@ -127,5 +128,11 @@ describe('fieldErrors', () => {
   it('names each field of a 422 detail', () => {
     expect(fieldErrors([{ loc: ['body', 'skills', 0, 'plugin', 'name'], msg: 'bad' }, { loc: ['body', 'name'], msg: 'short' }]))
       .toBe('skills[0].plugin.name: bad\nname: short');
+  });
+});
+
+describe('modelNames', () => {
+  it('lists default, registered and configured models once, keeping the current one', () => {
+    expect(modelNames([{ name: 'qwen' }], [{ name: 'default' }, { name: 'gpt' }], 'old')).toEqual(['default', 'qwen', 'gpt', 'old']);
   });
 });
