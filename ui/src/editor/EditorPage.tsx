@@ -23,36 +23,45 @@ import { PublishPanel } from './PublishPanel';
 import { ChatPreview } from './ChatPreview';
 import { downloadJson } from './download';
 import { ErrorBoundary } from './ErrorBoundary';
+import { dropDraft, keepDraft, restoreDraft, type StoredDraft } from '../workflow/drafts';
 
 const AUTOSAVE_MS = 800;
 
 export default function EditorPage() {
   const { id } = useParams();
-  const [loaded, setLoaded] = useState<{ json: WorkflowJson } | null>(null);
+  const [loaded, setLoaded] = useState<{ json: WorkflowJson; saved: WorkflowJson; restored: StoredDraft | null } | null>(null);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
-    api.getWorkflow(String(id)).then((r) => setLoaded({ json: r.definition })).catch((e) => setError(String(e.message ?? e)));
+    api.getWorkflow(String(id)).then((r) => {
+      // An edit the server refused (invalid) survives a reload from the browser's storage.
+      const restored = restoreDraft(localStorage, String(id), r.definition);
+      setLoaded({ json: restored?.definition ?? r.definition, saved: r.definition, restored });
+    }).catch((e) => setError(String(e.message ?? e)));
   }, [id]);
   if (error) return <div className="page"><p className="field-error">{error}</p><Link to="/">Back</Link></div>;
   if (!loaded) return <div className="page muted">Loading…</div>;
-  return <ReactFlowProvider><Editor workflowId={String(id)} initial={loaded.json} /></ReactFlowProvider>;
+  return <ReactFlowProvider><Editor workflowId={String(id)} initial={loaded.json} saved={loaded.saved} restored={loaded.restored} /></ReactFlowProvider>;
 }
 
 type Tab = 'run' | 'publish' | 'chat' | 'settings';
 
-function Editor({ workflowId, initial }: { workflowId: string; initial: WorkflowJson }) {
+function Editor({ workflowId, initial, saved, restored }: { workflowId: string; initial: WorkflowJson; saved: WorkflowJson; restored: StoredDraft | null }) {
   const start = useMemo(() => fromWorkflowJson(initial), [initial]);
   const [meta, setMeta] = useState<WorkflowMeta>(start.meta);
   const { graph, commit, onNodesChange, onEdgesChange, onConnect, undo, redo } = useCanvas({ nodes: start.nodes, edges: start.edges });
   const stores = useMemo(createEditorStores, []);
   const [issues, setIssues] = useState<Issue[]>([]);
-  const [saveState, setSaveState] = useState<'saved' | 'saving' | 'invalid' | 'error'>('saved');
+  const [saveState, setSaveState] = useState<'saved' | 'saving' | 'invalid' | 'error'>(restored ? 'invalid' : 'saved');
+  const [unsavedProblems, setUnsavedProblems] = useState(restored?.problems ?? 0);
   const [tab, setTab] = useState<Tab | null>(null);
   const [models, setModels] = useState<string[]>(['default']);
   const [kbs, setKbs] = useState<string[]>([]);
   const [plugins, setPlugins] = useState<PluginInfo[]>([]);
   const flow = useReactFlow();
-  const lastSaved = useRef(JSON.stringify(toWorkflowJson({ meta: start.meta, nodes: start.nodes, edges: start.edges })));
+  // What the server holds, in the canvas's serialisation: a restored draft differs, so it is re-validated at once.
+  const lastSavedIssues = useRef<Issue[]>([]);
+  const lastTried = useRef<string | null>(null);
+  const lastSaved = useRef(JSON.stringify(restored ? toWorkflowJson(fromWorkflowJson(saved)) : toWorkflowJson({ meta: start.meta, nodes: start.nodes, edges: start.edges })));
 
   useEffect(() => {
     api.listModels().then((ms) => setModels([...new Set(['default', ...ms.map((m) => String(m.name ?? m.id))])])).catch(() => undefined);
@@ -70,18 +79,24 @@ function Editor({ workflowId, initial }: { workflowId: string; initial: Workflow
   /** Save the draft now; returns whether it is free of errors. */
   const save = useCallback(async (def: WorkflowJson): Promise<boolean> => {
     const text = JSON.stringify(def);
+    lastTried.current = text;
     setSaveState('saving');
     try {
       const res = await api.saveWorkflow(workflowId, def);
       lastSaved.current = text;
+      dropDraft(localStorage, workflowId);
       const reported = [...((res?.issues as Issue[]) ?? []), ...((res?.warnings as Issue[]) ?? [])];
       applyIssues(reported);
+      lastSavedIssues.current = reported;
       setSaveState('saved');
       return !hasErrors(reported);
     } catch (err) {
       if (err instanceof ApiError && err.status === 422) {
         // The server keeps only valid drafts: the edit stays here, marked, until it validates.
         applyIssues(err.issues);
+        const problems = err.issues.filter((i) => i.severity !== 'warning').length || 1;
+        keepDraft(localStorage, workflowId, def, problems);
+        setUnsavedProblems(problems);
         setSaveState('invalid');
         return false;
       }
@@ -93,10 +108,19 @@ function Editor({ workflowId, initial }: { workflowId: string; initial: Workflow
   // Autosave: a quiet period after the last change, skipped when nothing in the definition moved.
   useEffect(() => {
     const text = JSON.stringify(json);
-    if (text === lastSaved.current) return;
+    if (text === lastSaved.current) {
+      // Edited back to what the server holds (e.g. undo): nothing to save, nothing unsaved.
+      if (saveState === 'invalid') {
+        dropDraft(localStorage, workflowId);
+        applyIssues(lastSavedIssues.current);
+        setSaveState('saved');
+      }
+      return;
+    }
+    if (text === lastTried.current) return; // in flight, or refused as invalid: wait for the next edit
     const timer = setTimeout(() => { void save(json); }, AUTOSAVE_MS);
     return () => clearTimeout(timer);
-  }, [json, save]);
+  }, [json, save, saveState, workflowId, applyIssues]);
 
   const saveNow = useCallback(() => save(json), [save, json]);
 
@@ -179,6 +203,13 @@ function Editor({ workflowId, initial }: { workflowId: string; initial: Workflow
           <button type="button" onClick={() => setTab(tab === 'run' ? null : 'run')} data-testid="tab-run">Run</button>
           <button type="button" className="primary" onClick={() => setTab(tab === 'publish' ? null : 'publish')} data-testid="tab-publish" disabled={errorCount > 0} title={errorCount ? 'Fix validation errors to publish' : ''}>Publish</button>
         </header>
+        {saveState === 'invalid' && (
+          <div className="issue-bar unsaved-banner" data-testid="unsaved-banner">
+            Unsaved changes — {unsavedProblems} problem{unsavedProblems === 1 ? '' : 's'}. The server keeps only valid drafts;
+            this one is kept in this browser until it validates.
+            <button type="button" data-testid="discard-draft" onClick={() => { dropDraft(localStorage, workflowId); window.location.reload(); }}>Discard changes</button>
+          </div>
+        )}
         {workflowIssues.length > 0 && (
           <div className="issue-bar" data-testid="workflow-issues">{workflowIssues.map((i, k) => <div key={k}>{i.node_id ? `${i.node_id}: ` : ''}{i.message}</div>)}</div>
         )}
