@@ -1,7 +1,8 @@
 """Ingestion throughput against the raw embedder, and retrieval latency per mode at 100k chunks.
 
-1. Throughput: synthetic documents go through the whole pipeline (parse → clean → chunk → embed → index,
-   SQLite commit, FAISS save); the same chunk texts are embedded raw with the same model and batch size.
+1. Throughput: synthetic documents go through the whole pipeline as one upload (``add_documents``: parse →
+   clean → chunk → embed → BM25 tokens → SQLite commit per document → FAISS save); the same chunk texts are
+   embedded raw with the same model and batch size.
    Target: the pipeline keeps ≥ 80% of the raw rate. Raw and pipeline runs alternate, to even out CPU noise.
 2. Latency: a KB of ``--chunks`` synthetic chunks (random unit vectors, Zipf-distributed words; HNSW above
    the exact threshold), searched in each mode with the query vector given, so the query embedding is
@@ -45,31 +46,32 @@ def synthetic_document(rng: np.random.Generator, paragraphs: int) -> str:
     return "\n\n".join(out)
 
 
-def throughput(docs: int, rounds: int = 2) -> dict[str, float]:
+def throughput(docs: int, rounds: int = 3) -> dict[str, float]:
     rng = np.random.default_rng(0)
     settings = KBSettings()
     texts = [synthetic_document(rng, 60) for _ in range(docs)]
     chunk_texts = [c.search_text for t in texts for c in chunk(clean(t), settings.chunking)]
     embedder = get_embedder(settings.embedding.model)
     embedder.encode(chunk_texts[:64])  # warm-up
-    raw_s = pipe_s = 0.0
+    raw: list[float] = []
+    pipe: list[float] = []
     for r in range(rounds):
         started = time.perf_counter()
         embedder.encode(chunk_texts, settings.embedding.batch_size)
-        raw_s += time.perf_counter() - started
+        raw.append(time.perf_counter() - started)
         with tempfile.TemporaryDirectory() as tmp:
             service = KnowledgeService(Path(tmp))
             service.create("bench", settings)
             started = time.perf_counter()
-            for i, text in enumerate(texts):
-                info = service.add_document("bench", f"doc{i}.txt", text.encode())
-                assert info.status == "ready", info.error
-            pipe_s += time.perf_counter() - started
+            infos = service.add_documents("bench", [(f"doc{i}.txt", t.encode()) for i, t in enumerate(texts)])
+            assert all(info.status == "ready" for info in infos), [info.error for info in infos]
+            pipe.append(time.perf_counter() - started)
             service.close()
-        print(f"round {r + 1}: raw {raw_s:.1f}s, pipeline {pipe_s:.1f}s (cumulative)", file=sys.stderr)
-    n = len(chunk_texts) * rounds
-    return {"chunks": len(chunk_texts), "raw_chunks_per_s": round(n / raw_s, 1),
-            "pipeline_chunks_per_s": round(n / pipe_s, 1), "ratio": round(raw_s / pipe_s, 3)}
+        print(f"round {r + 1}: raw {raw[-1]:.1f}s, pipeline {pipe[-1]:.1f}s", file=sys.stderr)
+    # Best of the rounds: on a shared machine the slowest rounds measure the neighbours, not the code.
+    n = len(chunk_texts)
+    return {"chunks": n, "rounds": rounds, "raw_chunks_per_s": round(n / min(raw), 1),
+            "pipeline_chunks_per_s": round(n / min(pipe), 1), "ratio": round(min(raw) / min(pipe), 3)}
 
 
 def latency(total: int, queries: int, batch: int = 5000) -> dict:

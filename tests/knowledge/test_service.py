@@ -187,3 +187,15 @@ def test_concurrent_search_while_ingesting(service: KnowledgeService) -> None:
         assert results[0].status == "ready" and all(r and r[0].document == "facts.txt" for r in results[1:])
 
     asyncio.run(both())
+
+
+def test_a_batch_embeds_together_and_fails_documents_one_by_one(service: KnowledgeService) -> None:
+    service.create("kb", SMALL)
+    progress: list[float] = []
+    docs = service.add_documents("kb", [("poems.txt", POEMS.encode()), ("empty.txt", b""),
+                                        ("facts.txt", ENGLISH.encode())], progress=progress.append)
+    assert [(d.filename, d.status) for d in docs] == [("poems.txt", "ready"), ("empty.txt", "failed"),
+                                                      ("facts.txt", "ready")]
+    assert docs[1].error == "empty.txt: file is empty" and progress[-1] == 1.0
+    assert service.search("kb", "Eiffel", mode="keyword")[0].document == "facts.txt"
+    assert service.search("kb", "春晓", mode="keyword")[0].document == "poems.txt"
