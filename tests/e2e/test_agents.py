@@ -127,7 +127,7 @@ def requests_with_tools(requests: list[dict]) -> list[dict]:
     return [r for r in requests if r.get("tools")]
 
 
-def test_create_edit_autosave_publish_and_call_the_api(page, loom_server, model_server):
+def test_create_edit_autosave_publish_and_call_the_api(page, loom_server, model_server, tmp_path):
     model_server.respond_with(lambda body: Reply("Hello from the tutor.", chunk_size=4))
     page.goto("/agents")
     page.get_by_test_id("new-agent").click()
@@ -164,6 +164,18 @@ def test_create_edit_autosave_publish_and_call_the_api(page, loom_server, model_
     page.get_by_test_id("agent-max-steps").fill("4")
     expect(page.get_by_test_id("save-state")).to_have_text("Saved")
     expect(page.get_by_test_id("save-error")).to_have_count(0)
+
+    notes = tmp_path / "notes.txt"
+    notes.write_text("Derivatives measure change.", encoding="utf-8")
+    page.get_by_test_id("agent-attach").set_input_files(str(notes))
+    expect(page.get_by_test_id("agent-attached")).to_contain_text("notes.txt")
+    page.get_by_test_id("agent-chat-input").fill("Summarise my notes")
+    page.get_by_test_id("agent-chat-send").click()
+    expect(page.get_by_test_id("agent-chat-assistant")).to_have_text("Hello from the tutor.")
+    expect(page.get_by_test_id("agent-attached")).to_have_count(0)
+    sent = model_server.requests[-1]
+    assert sent["messages"][0]["content"].startswith("# Role\nA patient maths tutor.")
+    assert any("attached these files" in m["content"] and "notes.txt" in m["content"] for m in sent["messages"])
 
     page.get_by_test_id("agent-tab-publish").click()
     page.get_by_test_id("agent-publish-button").click()

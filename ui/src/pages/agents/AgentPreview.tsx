@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
+import { api } from '../../api/client';
 import { formatMs } from '../../nodes/shared/BaseNode';
 import { agentApi } from './api';
 import { applyAgentEvent, prettyJson, shownAnswer, startTurn, type AgentTurn, type PreviewStep } from './chatState';
@@ -12,6 +13,7 @@ export function AgentPreview({ agentId, config, beforeSend, onTrace }: { agentId
   const [draft, setDraft] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  const [files, setFiles] = useState<{ file_id: string; name: string }[]>([]);
   const abort = useRef<AbortController | null>(null);
   const bottom = useRef<HTMLDivElement>(null);
   useEffect(() => () => abort.current?.abort(), []);
@@ -22,12 +24,14 @@ export function AgentPreview({ agentId, config, beforeSend, onTrace }: { agentId
   const send = async (query: string) => {
     if (!query.trim() || busy) return;
     setError(null); setBusy(true); setDraft('');
+    const attached = files;
+    setFiles([]);
     if (!(await beforeSend())) { setError('The draft is not saved: fix the errors first.'); setBusy(false); return; }
     setTurns((ts) => [...ts, startTurn(query)]);
     const controller = new AbortController();
     abort.current = controller;
     try {
-      await agentApi.chat(agentId, { query, conversation_id: conversationId ?? undefined }, (e, name) => {
+      await agentApi.chat(agentId, { query, conversation_id: conversationId ?? undefined, files: attached.map((f) => ({ file_id: f.file_id })) }, (e, name) => {
         if (typeof e.conversation_id === 'string') setConversationId(e.conversation_id);
         update((t) => applyAgentEvent(t, e, name));
       }, controller.signal);
@@ -38,6 +42,14 @@ export function AgentPreview({ agentId, config, beforeSend, onTrace }: { agentId
       }
     }
     setBusy(false);
+  };
+  const attach = async (list: FileList | null) => {
+    try {
+      for (const f of Array.from(list ?? [])) {
+        const info = await api.uploadFile(f);
+        setFiles((fs) => [...fs, { file_id: String(info.file_id), name: String(info.name ?? f.name) }]);
+      }
+    } catch (err) { setError(err instanceof Error ? err.message : String(err)); }
   };
   const restart = () => { abort.current?.abort(); setTurns([]); setConversationId(null); setError(null); setBusy(false); };
 
@@ -69,7 +81,14 @@ export function AgentPreview({ agentId, config, beforeSend, onTrace }: { agentId
       ))}
       {error && <div className="field-error" data-testid="agent-preview-error">{error}</div>}
       <div ref={bottom} />
+      {files.length > 0 && (
+        <div className="row" data-testid="agent-attached">{files.map((f) => (
+          <span key={f.file_id} className="chip">📎 {f.name} <button type="button" className="icon" onClick={() => setFiles((fs) => fs.filter((x) => x !== f))}>✕</button></span>
+        ))}</div>
+      )}
       <form className="row" onSubmit={(e) => { e.preventDefault(); void send(draft); }}>
+        <span className="inline" title="Attach files (passed to tools that take a file, e.g. read_file)"><button type="button" className="icon" onClick={(e) => (e.currentTarget.nextElementSibling as HTMLInputElement | null)?.click()}>📎</button>
+          <input type="file" multiple hidden data-testid="agent-attach" onChange={(e) => { void attach(e.target.files); e.target.value = ''; }} /></span>
         <input className="chat-input" value={draft} onChange={(e) => setDraft(e.target.value)} placeholder="Ask something…" data-testid="agent-chat-input" />
         <button type="submit" disabled={busy} data-testid="agent-chat-send">Send</button>
       </form>
