@@ -1,0 +1,24 @@
+// Pure helpers for the models page: fine-tunes grouped under their base, deployment states.
+import type { ModelRow } from './api';
+
+export interface Lineage { base: ModelRow | null; baseName: string; finetunes: ModelRow[] }
+
+/** Bases with their fine-tuned versions (newest first); fine-tunes of an unregistered base get a group too. */
+export function lineage(models: readonly ModelRow[]): Lineage[] {
+  const groups = new Map<string, Lineage>();
+  for (const m of models.filter((x) => x.kind === 'base')) groups.set(m.name, { base: m, baseName: m.name, finetunes: [] });
+  for (const m of models.filter((x) => x.kind === 'finetune')) {
+    const baseName = String(m.spec.base ?? '?');
+    if (!groups.has(baseName)) groups.set(baseName, { base: null, baseName, finetunes: [] });
+    groups.get(baseName)!.finetunes.push(m);
+  }
+  for (const g of groups.values()) g.finetunes.sort((a, b) => a.name.localeCompare(b.name) || b.version - a.version);
+  return [...groups.values()].sort((a, b) => a.baseName.localeCompare(b.baseName));
+}
+
+/** States that change on their own, so the page keeps polling while any deployment is in one. */
+export const TRANSIENT = new Set(['pending', 'starting', 'stopping', 'restarting', 'unhealthy']);
+
+export function isTransient(state: string): boolean {
+  return TRANSIENT.has(state);
+}
