@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
 import { Link, useNavigate } from 'react-router-dom';
-import { api, type WorkflowSummary } from '../api/client';
+import { api, request, type WorkflowSummary } from '../api/client';
 import { newWorkflow } from '../editor/newWorkflow';
 import { downloadJson } from '../editor/download';
 import type { WorkflowJson, WorkflowMode } from '../workflow/types';
@@ -13,9 +13,21 @@ export default function WorkflowsPage() {
   const [description, setDescription] = useState('');
   const [mode, setMode] = useState<WorkflowMode>('workflow');
   const fileRef = useRef<HTMLInputElement>(null);
+  const [templates, setTemplates] = useState<TemplateSummary[] | null>(null);
+  const [showTemplates, setShowTemplates] = useState(false);
+  const [instantiating, setInstantiating] = useState<string | null>(null);
   const navigate = useNavigate();
   const load = () => api.listWorkflows().then(setItems).catch((e) => setError(e.message));
   useEffect(() => { void load(); }, []);
+  // Templates are the example workflows the server ships; a server without the route simply offers none.
+  useEffect(() => { listTemplates().then(setTemplates).catch(() => setTemplates([])); }, []);
+  const fromTemplate = (t: TemplateSummary) => guard(async () => {
+    setInstantiating(t.template_id);
+    try {
+      const created = await request<Record<string, unknown>>('POST', `/api/templates/${encodeURIComponent(t.template_id)}`);
+      navigate(`/workflows/${String(created.id ?? (created.workflow as Record<string, unknown> | undefined)?.id)}`);
+    } finally { setInstantiating(null); }
+  });
 
   const guard = async (f: () => Promise<unknown>) => { setError(null); try { await f(); } catch (e) { setError(e instanceof Error ? e.message : String(e)); } };
   const create = () => guard(async () => {
@@ -47,10 +59,27 @@ export default function WorkflowsPage() {
       <div className="row">
         <h1>Workflows</h1><span className="spacer" />
         <button type="button" className="primary" onClick={() => setCreating(true)} data-testid="new-workflow">New workflow</button>
+        {templates !== null && templates.length > 0 && (
+          <button type="button" onClick={() => setShowTemplates(!showTemplates)} data-testid="new-from-template">New from template</button>
+        )}
         <button type="button" onClick={() => fileRef.current?.click()} data-testid="import-workflow">Import JSON</button>
         <input ref={fileRef} type="file" accept=".json,application/json" hidden data-testid="import-file" onChange={(e) => { const f = e.target.files?.[0]; if (f) void importFile(f); e.target.value = ''; }} />
       </div>
       {error && <pre className="field-error" data-testid="page-error">{error}</pre>}
+      {showTemplates && templates && (
+        <div className="cards" data-testid="template-list">
+          {templates.map((t) => (
+            <div key={t.template_id} className="card" data-testid={`template-${t.template_id}`}>
+              <strong className="card-title">{t.name}</strong> <span className="badge">{t.mode}</span>
+              <p className="muted">{t.description}</p>
+              {t.knowledge_bases.length > 0 && <p className="muted">Knowledge: {t.knowledge_bases.join(', ')} (created and indexed on first use)</p>}
+              <button type="button" className="primary" disabled={instantiating !== null} onClick={() => fromTemplate(t)} data-testid={`use-template-${t.template_id}`}>
+                {instantiating === t.template_id ? 'Creating and indexing…' : 'Use this template'}
+              </button>
+            </div>
+          ))}
+        </div>
+      )}
       {creating && (
         <form className="card create-form" onSubmit={(e) => { e.preventDefault(); void create(); }} data-testid="create-form">
           <label className="field"><span className="field-label">Name</span><input value={name} onChange={(e) => setName(e.target.value)} data-testid="create-name" autoFocus /></label>
@@ -79,4 +108,12 @@ export default function WorkflowsPage() {
       </div>
     </div>
   );
+}
+
+export interface TemplateSummary { template_id: string; name: string; description: string; mode: string; knowledge_bases: string[] }
+
+async function listTemplates(): Promise<TemplateSummary[]> {
+  const body = await request<unknown>('GET', '/api/templates');
+  const items = Array.isArray(body) ? body : ((body as { items?: unknown[] } | null)?.items ?? []);
+  return items as TemplateSummary[];
 }
