@@ -82,7 +82,12 @@ def running_server(tmp: Path) -> Iterator[str]:
 
 RECORDER = """() => { window.__frames = []; let last = performance.now(); window.__rec = true;
   const tick = (t) => { window.__frames.push(t - last); last = t; if (window.__rec) requestAnimationFrame(tick); };
-  requestAnimationFrame(tick); }"""
+  requestAnimationFrame(tick);
+  // DOM mutations inside the canvas during the gesture: what React re-rendered (nodes, edges, minimap).
+  window.__mutations = 0;
+  window.__observer?.disconnect();
+  window.__observer = new MutationObserver((list) => { if (window.__rec) window.__mutations += list.length; });
+  window.__observer.observe(document.querySelector('.react-flow'), { subtree: true, attributes: true, childList: true, characterData: true }); }"""
 
 
 def summary(frames: list[float]) -> dict:
@@ -102,7 +107,9 @@ def measure(page, start: tuple[float, float], end: tuple[float, float], steps: i
         page.evaluate("() => new Promise(requestAnimationFrame)")  # one pointer move per frame, as a hand would
     page.mouse.up()
     page.evaluate("() => { window.__rec = false; }")
-    return summary(page.evaluate("() => window.__frames"))
+    result = summary(page.evaluate("() => window.__frames"))
+    result["dom_mutations_per_move"] = round(page.evaluate("() => window.__mutations") / steps, 1)
+    return result
 
 
 def main() -> None:
@@ -110,6 +117,8 @@ def main() -> None:
     parser.add_argument("--nodes", type=int, default=200)
     parser.add_argument("--steps", type=int, default=120, help="pointer moves per gesture")
     parser.add_argument("--chromium", default=CHROMIUM)
+    parser.add_argument("--cpu-throttle", type=float, default=1.0,
+                        help="slow the page's CPU by this factor (DevTools emulation), to see costs an idle machine hides")
     args = parser.parse_args()
     build_ui()
     from playwright.sync_api import sync_playwright
@@ -122,6 +131,8 @@ def main() -> None:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=args.chromium, args=CHROMIUM_ARGS)
             page = browser.new_page(viewport={"width": 1600, "height": 1000})
+            if args.cpu_throttle != 1.0:
+                page.context.new_cdp_session(page).send("Emulation.setCPUThrottlingRate", {"rate": args.cpu_throttle})
             page.goto(f"{url}/workflows/{workflow_id}")
             page.locator(".react-flow__node").first.wait_for()
             rendered = page.locator(".react-flow__node").count()
@@ -145,7 +156,7 @@ def main() -> None:
             pan = measure(page, empty, (empty[0] + 400, empty[1] - 300), args.steps)
             pan["viewport_moved"] = page.locator(viewport).get_attribute("style") != before
             browser.close()
-    result = {"benchmark": "ui", "nodes": args.nodes, "rendered_nodes": rendered, "drag": drag, "pan": pan}
+    result = {"benchmark": "ui", "nodes": args.nodes, "cpu_throttle": args.cpu_throttle, "rendered_nodes": rendered, "drag": drag, "pan": pan}
     print(f"drag: p50 {drag['p50_ms']} ms, p95 {drag['p95_ms']} ms per frame; "
           f"pan: p50 {pan['p50_ms']} ms, p95 {pan['p95_ms']} ms", file=sys.stderr)
     print(json.dumps(result))
