@@ -28,9 +28,11 @@ $(STAMP): pyproject.toml
 
 ui: $(UI_OUT)
 
+# `npm install` rather than `npm ci`: with this npm, ci rejects a lock file that leaves out the rollup
+# builds of other platforms; install keeps to the lock file and does not rewrite it.
 $(UI_OUT): $(UI_SRC)
 	@if [ -f ui/package.json ]; then \
-		cd ui && npm ci --no-audit --no-fund --loglevel=error && npm run build; \
+		cd ui && npm install --no-audit --no-fund --loglevel=error && npm run build; \
 	else mkdir -p server/static; fi
 
 # Browser tests drive Debian's chromium (never a downloaded browser build).
