@@ -2,7 +2,8 @@
 
 1. Throughput: synthetic documents go through the whole pipeline as one upload (``add_documents``: parse →
    clean → chunk → embed → BM25 tokens → SQLite commit per document → FAISS save); the same chunk texts are
-   embedded raw with the same model and batch size.
+   embedded raw with the same model and batch size. Reported: the wall-clock ratio of the best rounds and
+   the ratio of CPU seconds (steadier when other work shares the cores).
    Target: the pipeline keeps ≥ 80% of the raw rate. Raw and pipeline runs alternate, to even out CPU noise.
 2. Latency: a KB of ``--chunks`` synthetic chunks (random unit vectors, Zipf-distributed words; HNSW above
    the exact threshold), searched in each mode with the query vector given, so the query embedding is
@@ -55,23 +56,27 @@ def throughput(docs: int, rounds: int = 3) -> dict[str, float]:
     embedder.encode(chunk_texts[:64])  # warm-up
     raw: list[float] = []
     pipe: list[float] = []
+    raw_cpu = pipe_cpu = 0.0  # CPU seconds of this process: far less sensitive to neighbours than wall time
     for r in range(rounds):
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         embedder.encode(chunk_texts, settings.embedding.batch_size)
         raw.append(time.perf_counter() - started)
+        raw_cpu += time.process_time() - cpu
         with tempfile.TemporaryDirectory() as tmp:
             service = KnowledgeService(Path(tmp))
             service.create("bench", settings)
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.process_time()
             infos = service.add_documents("bench", [(f"doc{i}.txt", t.encode()) for i, t in enumerate(texts)])
             assert all(info.status == "ready" for info in infos), [info.error for info in infos]
             pipe.append(time.perf_counter() - started)
+            pipe_cpu += time.process_time() - cpu
             service.close()
         print(f"round {r + 1}: raw {raw[-1]:.1f}s, pipeline {pipe[-1]:.1f}s", file=sys.stderr)
     # Best of the rounds: on a shared machine the slowest rounds measure the neighbours, not the code.
     n = len(chunk_texts)
     return {"chunks": n, "rounds": rounds, "raw_chunks_per_s": round(n / min(raw), 1),
-            "pipeline_chunks_per_s": round(n / min(pipe), 1), "ratio": round(min(raw) / min(pipe), 3)}
+            "pipeline_chunks_per_s": round(n / min(pipe), 1), "ratio": round(min(raw) / min(pipe), 3),
+            "ratio_cpu_time": round(raw_cpu / pipe_cpu, 3)}
 
 
 def latency(total: int, queries: int, batch: int = 5000) -> dict:
@@ -122,7 +127,7 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=200)
     args = parser.parse_args()
     result = {"throughput": throughput(args.docs), "latency": latency(args.chunks, args.queries)}
-    result["targets_met"] = {"ratio>=0.8": result["throughput"]["ratio"] >= 0.8,
+    result["targets_met"] = {"ratio>=0.8": min(result["throughput"]["ratio"], result["throughput"]["ratio_cpu_time"]) >= 0.8,
                              "hybrid_p95<=50ms": result["latency"]["hybrid"]["p95_ms"] <= 50}
     print(json.dumps(result))
 
