@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import sqlite3
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -199,3 +203,33 @@ def test_a_batch_embeds_together_and_fails_documents_one_by_one(service: Knowled
     assert docs[1].error == "empty.txt: file is empty" and progress[-1] == 1.0
     assert service.search("kb", "Eiffel", mode="keyword")[0].document == "facts.txt"
     assert service.search("kb", "春晓", mode="keyword")[0].document == "poems.txt"
+
+
+def test_a_process_killed_mid_ingestion_leaves_a_consistent_kb(data_dir: Path, embedder) -> None:
+    first = KnowledgeService(data_dir)
+    first.create("kb", SMALL)
+    first.add_document("kb", "facts.txt", ENGLISH.encode())
+    first.close()
+    script = ("import sys; from pathlib import Path; from knowledge.service import KnowledgeService\n"
+              "KnowledgeService(Path(sys.argv[1])).add_document('kb', 'big.txt', b'Plants use light. ' * 40000)\n")
+    proc = subprocess.Popen([sys.executable, "-c", script, str(data_dir)], env={**os.environ, "HF_HUB_OFFLINE": "1"})
+    db = sqlite3.connect(data_dir / "knowledge" / "kb" / "kb.sqlite")
+    try:
+        deadline = time.monotonic() + 120
+        while db.execute("SELECT COUNT(*) FROM documents WHERE status = 'indexing'").fetchone()[0] == 0:
+            assert proc.poll() is None and time.monotonic() < deadline, "ingestion never started"
+            time.sleep(0.05)
+    finally:
+        proc.kill()
+        proc.wait()
+        db.close()
+
+    again = KnowledgeService(data_dir)
+    states = {d.filename: (d.status, d.error, d.chunks) for d in again.documents("kb")}
+    facts_chunks = states["facts.txt"][2]
+    assert states == {"facts.txt": ("ready", None, facts_chunks), "big.txt": ("failed", INTERRUPTED, 0)}
+    store = again._store("kb")
+    assert store.db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0] == facts_chunks  # nothing half-written
+    hits = again.search("kb", "plants use light", top_k=10)
+    assert len(hits) == facts_chunks and {h.document for h in hits} == {"facts.txt"}
+    again.close()
