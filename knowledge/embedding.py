@@ -29,6 +29,9 @@ class Embedder:
 
     def __init__(self, name: str):
         from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as transformers_logging
+
+        transformers_logging.disable_progress_bar()  # a weight-loading bar per load only clutters CLI and logs
 
         self.name = name
         try:

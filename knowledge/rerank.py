@@ -18,6 +18,9 @@ def get_cross_encoder(name: str) -> Any:
         model = _MODELS.get(name)
         if model is None:
             from sentence_transformers import CrossEncoder
+            from transformers.utils import logging as transformers_logging
+
+            transformers_logging.disable_progress_bar()
 
             try:
                 model = _MODELS[name] = CrossEncoder(resolve_model(name), device="cpu", num_labels=1)
