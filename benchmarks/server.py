@@ -48,7 +48,12 @@ def free_port() -> int:
 
 
 def start_server(data_dir: Path, port: int) -> subprocess.Popen:
-    code = f"from server.cli_serve import serve; serve('127.0.0.1', {port}, {str(data_dir)!r})"
+    # The app as `loom serve` builds it, under uvicorn with uvloop + httptools and without the access log
+    # (one log line per request is a cost of its own, not the server's).
+    code = (f"import uvicorn; from pathlib import Path; from server.app import create_app; "
+            f"from server.settings import Settings; "
+            f"uvicorn.run(create_app(Settings(data_dir=Path({str(data_dir)!r}))), host='127.0.0.1', port={port}, "
+            f"loop='uvloop', http='httptools', access_log=False, log_level='warning')")
     env = {**os.environ, "LOOM_MAX_CONCURRENT_RUNS_PER_APP": "1000"}
     proc = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

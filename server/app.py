@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
@@ -83,6 +84,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
             yield
         finally:
             await state.jobs.shutdown()
+            await asyncio.to_thread(state.runs.close)
             if owned:
                 from server.services import close_services
 

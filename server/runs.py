@@ -1,8 +1,9 @@
 """Run orchestration: start runs as background jobs, record their events, fan them out live to any number of
 subscribers (SSE), replay from a ``seq``, stop, and plan a resume from an earlier run.
 
-Events are kept in memory while a run is live and written to the store when it finishes (and every
-``FLUSH_S`` seconds for long runs), so a short run costs two small transactions.
+Events are kept in memory while a run is live. The run writer records the run's row when it starts, its
+events every ``FLUSH_S`` seconds for long runs, and the rest with the result when it finishes; under load
+many runs share one transaction. Until its end is recorded, a run is answered from memory.
 """
 
 from __future__ import annotations
@@ -18,7 +19,9 @@ from engine.graph import Graph
 from engine.models import NodeDef
 from engine.runner import ReusedNode, Run, RunLimits
 from engine.spec import Services
-from server.db.store import Store, new_id
+from server.db.models import RunRow
+from server.db.store import RunWrite, Store, new_id, new_run_row
+from server.db.writer import RunWriter
 from server.errors import ConflictError, TooManyRunsError
 from server.metrics import Metrics
 from server.jobs import Jobs
@@ -49,14 +52,22 @@ class RunRequest:
 class LiveRun:
     """A run in flight: its events so far, and a signal for followers."""
 
-    def __init__(self, run_id: str, workflow_id: str, engine_run: Run):
-        self.run_id = run_id
-        self.workflow_id = workflow_id
+    def __init__(self, row: dict[str, Any], engine_run: Run):
+        self.row = row  # the run's columns as recorded at its start
+        self.run_id: str = row["id"]
+        self.workflow_id: str = row["workflow_id"]
         self.engine_run = engine_run
         self.events: list[dict[str, Any]] = []
         self.done = asyncio.Event()
         self.stop_requested = False
+        self._cancelled = False
         self._changed = asyncio.Event()
+
+    def cancel(self) -> None:
+        """Stop the engine run, once: cancelling it again would interrupt its clean-up and lose its end."""
+        if not self._cancelled:
+            self._cancelled = True
+            self.engine_run.cancel()
 
     def append(self, event: dict[str, Any]) -> None:
         self.events.append(event)
@@ -97,6 +108,11 @@ class RunManager:
         self.jobs = jobs
         self.limits = limits
         self.live: dict[str, LiveRun] = {}
+        self.writer = RunWriter(store)
+
+    def close(self) -> None:
+        """Record what is still queued (call after the jobs have stopped)."""
+        self.writer.close()
 
     def in_flight(self, workflow_id: str) -> int:
         return sum(1 for live in self.live.values() if live.workflow_id == workflow_id)
@@ -109,20 +125,23 @@ class RunManager:
         sys_values = {k: v for k, v in request.sys.items() if v is not None}
         engine_run = Run(request.graph, request.inputs, self.services, run_id=run_id, sys=sys_values,
                          limits=self.limits, reuse=request.reuse, resumed_from=request.resumed_from)
-        live = LiveRun(run_id, request.workflow_id, engine_run)
-        self.live[run_id] = live  # before any await, so the concurrency limit holds
-        try:
-            await asyncio.to_thread(
-                self.store.create_run, id=run_id, workflow_id=request.workflow_id, version=request.version,
-                source=request.source, definition=request.definition, inputs=request.inputs,
-                sys=sys_values, resumed_from=request.resumed_from,
-                conversation_id=sys_values.get("conversation_id"), user=sys_values.get("user"))
-        except BaseException:
-            self.live.pop(run_id, None)
-            raise
+        row = new_run_row(id=run_id, workflow_id=request.workflow_id, version=request.version,
+                          source=request.source, definition=request.definition, inputs=request.inputs,
+                          sys=sys_values, resumed_from=request.resumed_from,
+                          conversation_id=sys_values.get("conversation_id"), user=sys_values.get("user"))
+        live = LiveRun(row, engine_run)
+        self.live[run_id] = live
+        self.writer.put(RunWrite(run_id, row=row))
         self.metrics.runs_in_flight.inc()
         self.jobs.submit(self._drive(live, request), name=f"run-{run_id}")
         return live
+
+    async def get(self, run_id: str) -> RunRow:
+        """A run's row: from memory while it is live (its end may not be written yet), else from the store."""
+        live = self.live.get(run_id)
+        if live is not None:
+            return RunRow(**live.row)
+        return await asyncio.to_thread(self.store.get_run, run_id)
 
     async def _drive(self, live: LiveRun, request: RunRequest) -> None:
         flushed, last_flush = 0, time.monotonic()
@@ -132,38 +151,39 @@ class RunManager:
                 live.append(data)
                 self.metrics.observe_event(data, request.source)
                 if live.stop_requested:
-                    live.engine_run.cancel()  # a stop that arrived before the engine had started
+                    live.cancel()  # a stop that arrived before the engine had started
                 if data["type"] == "node_finished" and time.monotonic() - last_flush > FLUSH_S:
                     batch, flushed = live.events[flushed:], len(live.events)
-                    await asyncio.to_thread(self.store.add_events, live.run_id, batch)
+                    self.writer.put(RunWrite(live.run_id, events=batch))
                     last_flush = time.monotonic()
         except asyncio.CancelledError:
-            # The server is shutting down: record the run as interrupted, synchronously (we are cancelled).
+            # The server is shutting down: record the run as interrupted; the writer drains on close.
             live.append(self._synthetic_end(live, "interrupted", "the server stopped while this run was in flight"))
-            try:
-                self._record(live, flushed)
-            finally:
-                live.finish()
+            self.writer.put(self._end_write(live, flushed))
+            self._forget(live)
             raise
         except Exception as exc:  # a crash in the engine must fail this run, not the server
             log.exception("run %s crashed", live.run_id)
             live.append(self._synthetic_end(live, "failed", f"internal error: {type(exc).__name__}: {exc}"))
         try:
-            await asyncio.to_thread(self._record, live, flushed)
+            await self.writer.write(self._end_write(live, flushed))
             if request.on_finish is not None and live.final is not None:
                 try:
                     await request.on_finish(live.final)
                 except Exception:
                     log.exception("after-run hook of run %s failed", live.run_id)
         finally:
-            live.finish()
+            self._forget(live)
 
-    def _record(self, live: LiveRun, flushed: int) -> None:
-        try:
-            self.store.finish_run(live.run_id, live.final or {"status": "failed"}, live.events[flushed:])
-        finally:
-            self.live.pop(live.run_id, None)
-            self.metrics.runs_in_flight.dec()
+    @staticmethod
+    def _end_write(live: LiveRun, flushed: int) -> RunWrite:
+        return RunWrite(live.run_id, row=live.row, final=live.final or {"status": "failed"},
+                        events=live.events[flushed:])
+
+    def _forget(self, live: LiveRun) -> None:
+        self.live.pop(live.run_id, None)
+        self.metrics.runs_in_flight.dec()
+        live.finish()
 
     @staticmethod
     def _synthetic_end(live: LiveRun, status: str, error: str) -> dict[str, Any]:
@@ -175,10 +195,13 @@ class RunManager:
     def stop(self, run_id: str) -> None:
         live = self.live.get(run_id)
         if live is None:
-            run = self.store.get_run(run_id)
+            run = self.store.get_run(run_id)  # 404 for unknown runs
             raise ConflictError(f"run '{run_id}' is not running (status: {run.status})")
         live.stop_requested = True
-        live.engine_run.cancel()
+        if live.events:
+            # Before its first event the engine's driver task may not have run yet, and one cancelled then
+            # never reports its end: _drive cancels at the first event instead.
+            live.cancel()
 
     async def events(self, run_id: str, after: int = 0) -> AsyncIterator[dict[str, Any]]:
         """A run's events after ``seq``: live ones as they come, recorded ones from the store."""

@@ -32,7 +32,7 @@ async def run_workflow(state: State, key: AppKey, workflow_id: str, body: RunCre
 
 
 async def _own_run(state: State, key: AppKey, run_id: str):
-    row = await asyncio.to_thread(state.store.get_run, run_id)
+    row = await state.runs.get(run_id)
     check_app(key, row.workflow_id)
     return row
 

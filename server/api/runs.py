@@ -55,10 +55,10 @@ def list_runs(state: State, workflow_id: str | None = None, status: Status | Non
 
 
 @router.get("/api/runs/{run_id}", response_model=RunDetail)
-def get_run(state: State, run_id: str) -> RunDetail:
-    row = state.store.get_run(run_id)
+async def get_run(state: State, run_id: str) -> RunDetail:
+    row = await state.runs.get(run_id)
     live = state.runs.live.get(run_id)
-    events = list(live.events) if live is not None else state.store.run_events(run_id)
+    events = list(live.events) if live is not None else await asyncio.to_thread(state.store.run_events, run_id)
     return run_detail(row, events)
 
 
@@ -66,8 +66,7 @@ def get_run(state: State, run_id: str) -> RunDetail:
             responses={200: {"content": {"text/event-stream": {}}, "description": "SSE of the run's events"}})
 async def run_events(state: State, run_id: str, after: Annotated[int, Query(ge=0, le=2_147_483_647)] = 0) -> Response:
     """The run's events with ``seq > after``: replayed, then live until the run finishes."""
-    if run_id not in state.runs.live:
-        await asyncio.to_thread(state.store.get_run, run_id)
+    await state.runs.get(run_id)  # 404 for unknown runs, before the stream starts
     return sse.stream(state.runs.events(run_id, after))
 
 
@@ -81,7 +80,7 @@ def stop_run(state: State, run_id: str) -> RunAccepted:
 async def resume_run(state: State, run_id: str, body: ResumeCreate | None = None) -> Response:
     """Re-run a failed or stopped run on the current draft, replaying the nodes that succeeded and are
     unchanged; the new run links to the old one (``resumed_from``)."""
-    old = await asyncio.to_thread(state.store.get_run, run_id)
+    old = await state.runs.get(run_id)
     if old.status not in RESUMABLE:
         raise ConflictError(f"run '{run_id}' is {old.status}; only failed, stopped or interrupted runs resume")
     workflow = await asyncio.to_thread(state.store.get_workflow, old.workflow_id)

@@ -7,13 +7,16 @@ import secrets
 import time
 import uuid
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import create_engine, delete, event, func, select, update
-from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import create_engine, delete, event, func, insert, select, update
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.orm import sessionmaker
 
 from server.db import migrate
+from server.db.cache import RowCache
 from server.db.models import (
     ApiKeyRow, ConversationRow, EventRow, MessageRow, RunRow, VersionRow, WorkflowRow,
 )
@@ -32,7 +35,10 @@ def hash_key(key: str) -> str:
 
 
 def open_engine(url: str) -> Engine:
-    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+    # A pool big enough for the worker threads: overflow connections are closed on return, and reopening
+    # one (with its pragmas) per request cost more than the query.
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30},
+                           pool_size=20, max_overflow=20)
 
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_conn, _record) -> None:
@@ -46,12 +52,25 @@ def open_engine(url: str) -> Engine:
     return engine
 
 
+@dataclass
+class RunWrite:
+    """One write of a run: its row (inserted when absent), its final state, and events to append."""
+
+    run_id: str
+    row: dict[str, Any] | None = None  # the columns of a new run (status running)
+    final: dict[str, Any] | None = None  # the run_finished event: the run ends with it
+    events: list[dict[str, Any]] = field(default_factory=list)
+
+
 class Store:
     """Workflows, versions, runs and their events, API keys, conversations and messages."""
 
     def __init__(self, url: str):
         self.engine = open_engine(url)
         self._session = sessionmaker(self.engine, expire_on_commit=False)
+        # Every public request reads its API key and the app's newest version: keep them in memory.
+        self.keys: RowCache[ApiKeyRow] = RowCache()
+        self.latest: RowCache[VersionRow] = RowCache()
 
     def migrate(self) -> None:
         migrate.upgrade(self.engine)
@@ -94,6 +113,8 @@ class Store:
             if row is None:
                 raise NotFoundError("workflow", workflow_id)
             s.delete(row)
+        self.latest.invalidate(lambda key, _: key == workflow_id)
+        self.keys.invalidate(lambda _, key: key.workflow_id == workflow_id)
 
     def latest_versions(self) -> dict[str, int]:
         with self._session() as s:
@@ -112,6 +133,7 @@ class Store:
             version = VersionRow(workflow_id=workflow_id, version=latest + 1, definition=row.definition,
                                  note=note, created_at=time.time())
             s.add(version)
+        self.latest.invalidate(lambda key, _: key == workflow_id)
         return version
 
     def list_versions(self, workflow_id: str) -> list[VersionRow]:
@@ -122,43 +144,44 @@ class Store:
 
     def get_version(self, workflow_id: str, version: int | None = None) -> VersionRow:
         """A published version, or the newest one when ``version`` is None."""
+        if version is None:
+            row = self.latest.get(workflow_id, lambda: self._find_version(workflow_id, None))
+            return row if row is not None else self._missing_version(workflow_id, None)
+        row = self._find_version(workflow_id, version)
+        return row if row is not None else self._missing_version(workflow_id, version)
+
+    def _find_version(self, workflow_id: str, version: int | None) -> VersionRow | None:
         with self._session() as s:
             query = select(VersionRow).where(VersionRow.workflow_id == workflow_id)
             if version is not None:
                 query = query.where(VersionRow.version == version)
-            row = s.scalars(query.order_by(VersionRow.version.desc()).limit(1)).first()
-        if row is None:
-            self.get_workflow(workflow_id)
-            if version is None:
-                raise ConflictError(f"workflow '{workflow_id}' has no published version; publish it first")
-            raise NotFoundError(f"version of workflow '{workflow_id}'", version)
-        return row
+            return s.scalars(query.order_by(VersionRow.version.desc()).limit(1)).first()
+
+    def _missing_version(self, workflow_id: str, version: int | None) -> VersionRow:
+        self.get_workflow(workflow_id)
+        if version is None:
+            raise ConflictError(f"workflow '{workflow_id}' has no published version; publish it first")
+        raise NotFoundError(f"version of workflow '{workflow_id}'", version)
 
     # -- runs ---------------------------------------------------------------------------------------
     def create_run(self, **fields: Any) -> RunRow:
-        row = RunRow(status="running", created_at=time.time(), outputs={}, usage={}, elapsed_ms=0.0,
-                     total_tokens=0, **fields)
-        with self._session.begin() as s:
-            s.add(row)
-        return row
+        row = new_run_row(**fields)
+        self.write_runs([RunWrite(row["id"], row=row)])
+        return RunRow(**row)
 
     def finish_run(self, run_id: str, final: dict[str, Any], events: Iterable[dict[str, Any]]) -> None:
         """Record a finished run: its final state and the events not recorded yet, in one transaction."""
-        usage = final.get("usage") or {}
-        with self._session.begin() as s:
-            self._add_events(s, run_id, events)
-            s.execute(update(RunRow).where(RunRow.id == run_id).values(
-                status=final["status"], outputs=final.get("outputs") or {}, error=final.get("error"),
-                failed_node=final.get("failed_node"), elapsed_ms=final.get("elapsed_ms") or 0.0,
-                usage=usage, total_tokens=int(usage.get("total_tokens") or 0), finished_at=time.time()))
+        self.write_runs([RunWrite(run_id, final=final, events=list(events))])
 
     def add_events(self, run_id: str, events: Iterable[dict[str, Any]]) -> None:
-        with self._session.begin() as s:
-            self._add_events(s, run_id, events)
+        self.write_runs([RunWrite(run_id, events=list(events))])
 
-    @staticmethod
-    def _add_events(s: Session, run_id: str, events: Iterable[dict[str, Any]]) -> None:
-        s.add_all(EventRow(run_id=run_id, seq=e["seq"], type=e["type"], data=e) for e in events)
+    def write_runs(self, writes: Iterable[RunWrite]) -> None:
+        """Apply run writes in order, in one transaction (Core statements: the ORM's unit of work cost more
+        than SQLite itself here)."""
+        with self.engine.begin() as conn:
+            for write in writes:
+                _apply(conn, write)
 
     def get_run(self, run_id: str) -> RunRow:
         with self._session() as s:
@@ -216,10 +239,18 @@ class Store:
             if row is None or row.workflow_id != workflow_id:
                 raise NotFoundError("API key", key_id)
             row.revoked_at = row.revoked_at or time.time()
+        self.keys.invalidate(lambda _, cached: cached.id == key_id)
         return row
 
     def find_key(self, key: str) -> ApiKeyRow | None:
         """The live (unrevoked) key row for a presented key, or None."""
+        return self.keys.get(hash_key(key), lambda: self._load_key(key))
+
+    def cached_key(self, key: str) -> ApiKeyRow | None:
+        """``find_key`` from memory only: None when the key has not been seen lately."""
+        return self.keys.peek(hash_key(key))
+
+    def _load_key(self, key: str) -> ApiKeyRow | None:
         with self._session() as s:
             row = s.scalars(select(ApiKeyRow).where(ApiKeyRow.key_hash == hash_key(key))).first()
         return row if row is not None and row.revoked_at is None else None
@@ -275,6 +306,33 @@ class Store:
     def delete_conversation(self, conversation_id: str) -> None:
         with self._session.begin() as s:
             s.execute(delete(ConversationRow).where(ConversationRow.id == conversation_id))
+
+
+def new_run_row(**fields: Any) -> dict[str, Any]:
+    """The columns of a run that has just started."""
+    return {"status": "running", "created_at": time.time(), "outputs": {}, "usage": {}, "elapsed_ms": 0.0,
+            "total_tokens": 0, "error": None, "failed_node": None, "finished_at": None, **fields}
+
+
+_RUNS, _EVENTS = RunRow.__table__, EventRow.__table__
+
+
+def _apply(conn: Connection, write: RunWrite) -> None:
+    if write.final is not None:
+        final, usage = write.final, write.final.get("usage") or {}
+        ended = {"status": final["status"], "outputs": final.get("outputs") or {}, "error": final.get("error"),
+                 "failed_node": final.get("failed_node"), "elapsed_ms": final.get("elapsed_ms") or 0.0,
+                 "usage": usage, "total_tokens": int(usage.get("total_tokens") or 0), "finished_at": time.time()}
+        if write.row is not None:  # insert or finish in one statement: the start may not be written yet
+            conn.execute(sqlite_insert(_RUNS).values(**{**write.row, **ended})
+                         .on_conflict_do_update(index_elements=["id"], set_=ended))
+        else:
+            conn.execute(update(_RUNS).where(_RUNS.c.id == write.run_id).values(**ended))
+    elif write.row is not None:
+        conn.execute(sqlite_insert(_RUNS).values(**write.row).on_conflict_do_nothing(index_elements=["id"]))
+    if write.events:
+        conn.execute(insert(_EVENTS), [{"run_id": write.run_id, "seq": e["seq"], "type": e["type"], "data": e}
+                                       for e in write.events])
 
 
 def _summary(definition: dict[str, Any]) -> dict[str, Any]:
