@@ -233,3 +233,22 @@ def test_a_process_killed_mid_ingestion_leaves_a_consistent_kb(data_dir: Path, e
     hits = again.search("kb", "plants use light", top_k=10)
     assert len(hits) == facts_chunks and {h.document for h in hits} == {"facts.txt"}
     again.close()
+
+
+def test_a_kb_past_the_exact_threshold_uses_hnsw_and_persists_it(data_dir: Path, embedder) -> None:
+    from knowledge.settings import IndexSettings
+
+    settings = KBSettings(chunking=ChunkingSettings(max_length=40, overlap=0), index=IndexSettings(exact_threshold=4))
+    first = KnowledgeService(data_dir)
+    first.create("big", settings)
+    poems = first.add_document("big", "poems.txt", POEMS.encode())
+    first.add_document("big", "facts.txt", ENGLISH.encode())
+    assert first._store("big").vectors.kind == "hnsw"
+    first.remove_document("big", poems.document_id)
+    first.close()
+
+    again = KnowledgeService(data_dir)
+    hits = again.search("big", "Eiffel Tower in Paris", mode="vector", top_k=10)
+    assert again._store("big").vectors.kind == "hnsw"
+    assert hits[0].document == "facts.txt" and {h.document for h in hits} == {"facts.txt"}
+    again.close()
