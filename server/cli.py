@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import importlib
 import json
 import sys
 from pathlib import Path
@@ -18,7 +17,7 @@ from engine.schema import json_schema
 from engine.spec import Services
 from nodes.plugins import ToolRegistry
 from nodes.registry import CATALOG
-from server import cli_run
+from server import cli_kb, cli_model, cli_plugin, cli_run
 from server.services import build_services, data_dir_from
 
 app = typer.Typer(help="Loom: visual agent/workflow builder with RAG.", no_args_is_help=True,
@@ -90,18 +89,9 @@ def serve(host: Annotated[str, typer.Option(help="Interface to bind")] = "127.0.
     start(host, port, data_dir_from(data_dir))
 
 
-def _mount(module: str, name: str, help_text: str) -> None:
-    # Sub-command groups owned by their own modules.
-    try:
-        sub = importlib.import_module(module).app
-    except (ImportError, AttributeError):
-        return
-    app.add_typer(sub, name=name, help=help_text)
-
-
-_mount("server.cli_kb", "kb", "Knowledge bases: create, add documents, search (hit test), list.")
-_mount("server.cli_plugin", "plugin", "Plugins: list tools, call a tool.")
-_mount("server.cli_model", "model", "Models: registry, deployments (vLLM / transformers), GPUs.")
+app.add_typer(cli_kb.app, name="kb", help="Knowledge bases: create, add documents, search (hit test), list.")
+app.add_typer(cli_plugin.app, name="plugin", help="Plugins: list tools, call a tool, import OpenAPI.")
+app.add_typer(cli_model.app, name="model", help="Models: registry, deployments (vLLM / transformers), GPUs.")
 
 
 def main() -> None:

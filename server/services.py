@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-import importlib
 import os
 from pathlib import Path
-from typing import Any
 
 from engine.spec import Services
+from knowledge.service import KnowledgeService
+from nodes.plugins import ToolRegistry
+from nodes.sandbox import SandboxPool
+from server.files import FileStore
 from server.models import config as model_config
 from server.models.gateway import Gateway
 from server.models.hub import ModelHub
@@ -18,27 +20,17 @@ def data_dir_from(value: str | Path | None) -> Path:
     return Path(value or os.environ.get("LOOM_DATA_DIR") or ".loom").expanduser().resolve()
 
 
-def _build(module: str, name: str, *args: Any, **kwargs: Any) -> Any:
-    # Parts still landing in this checkout are wired as soon as their module exists.
-    try:
-        cls = getattr(importlib.import_module(module), name)
-    except (ImportError, AttributeError):
-        return None
-    return cls(*args, **kwargs)
-
-
 def build_services(data_dir: Path, *, sandbox_size: int | None = None) -> Services:
     """One set of services per process and data directory."""
     data_dir.mkdir(parents=True, exist_ok=True)
     size = sandbox_size or int(os.environ.get("LOOM_SANDBOX_WORKERS", "2"))
     return Services(
         llm=Gateway(model_config.load(data_dir), registry=ModelHub(data_dir)),
-        knowledge=_build("knowledge.service", "KnowledgeService", data_dir),
-        tools=_build("nodes.plugins", "ToolRegistry", data_dir),
-        sandbox=_build("nodes.sandbox", "SandboxPool", size=size,
-                       memory_mb=int(os.environ.get("LOOM_SANDBOX_MEMORY_MB", "256")),
-                       cpu_seconds=int(os.environ.get("LOOM_SANDBOX_CPU_SECONDS", "10"))),
-        files=_build("server.files", "FileStore", data_dir),
+        knowledge=KnowledgeService(data_dir),
+        tools=ToolRegistry(data_dir),
+        sandbox=SandboxPool(size=size, memory_mb=int(os.environ.get("LOOM_SANDBOX_MEMORY_MB", "256")),
+                            cpu_seconds=int(os.environ.get("LOOM_SANDBOX_CPU_SECONDS", "10"))),
+        files=FileStore(data_dir),
     )
 
 
