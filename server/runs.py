@@ -140,7 +140,8 @@ class RunManager:
         """A run's row: from memory while it is live (its end may not be written yet), else from the store."""
         live = self.live.get(run_id)
         if live is not None:
-            return RunRow(**live.row)
+            final = live.final or {}  # a finished run whose end is still being written reads as finished
+            return RunRow(**{**live.row, **{k: final[k] for k in ("status", "outputs", "error") if k in final}})
         return await asyncio.to_thread(self.store.get_run, run_id)
 
     async def _drive(self, live: LiveRun, request: RunRequest) -> None:
@@ -194,9 +195,9 @@ class RunManager:
 
     def stop(self, run_id: str) -> None:
         live = self.live.get(run_id)
-        if live is None:
-            run = self.store.get_run(run_id)  # 404 for unknown runs
-            raise ConflictError(f"run '{run_id}' is not running (status: {run.status})")
+        if live is None or live.final is not None:  # a final event: finished, its end still being written
+            status = live.final["status"] if live is not None else self.store.get_run(run_id).status  # 404
+            raise ConflictError(f"run '{run_id}' is not running (status: {status})")
         live.stop_requested = True
         if live.events:
             # Before its first event the engine's driver task may not have run yet, and one cancelled then

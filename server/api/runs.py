@@ -85,7 +85,8 @@ async def resume_run(state: State, run_id: str, body: ResumeCreate | None = None
         raise ConflictError(f"run '{run_id}' is {old.status}; only failed, stopped or interrupted runs resume")
     workflow = await asyncio.to_thread(state.store.get_workflow, old.workflow_id)
     graph = compile_graph(state, workflow.definition)
-    events = await asyncio.to_thread(state.store.run_events, run_id)
+    live = state.runs.live.get(run_id)  # finished a moment ago: its events may not be written yet
+    events = list(live.events) if live is not None else await asyncio.to_thread(state.store.run_events, run_id)
     request = RunRequest(workflow_id=old.workflow_id, graph=graph, definition=workflow.definition,
                          inputs=old.inputs, source=old.source, sys=old.sys,
                          reuse=reuse_plan(graph, old.definition, events), resumed_from=run_id)

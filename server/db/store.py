@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import create_engine, delete, event, func, insert, select, update
+from sqlalchemy import bindparam, create_engine, delete, event, func, insert, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import sessionmaker
@@ -315,6 +315,13 @@ def new_run_row(**fields: Any) -> dict[str, Any]:
 
 
 _RUNS, _EVENTS = RunRow.__table__, EventRow.__table__
+_ENDED = ("status", "outputs", "error", "failed_node", "elapsed_ms", "usage", "total_tokens", "finished_at")
+# Statements built once, executed with parameters: SQLAlchemy then reuses their compiled form.
+_INSERT_RUN = sqlite_insert(_RUNS).on_conflict_do_nothing(index_elements=["id"])
+_UPSERT_RUN = sqlite_insert(_RUNS).on_conflict_do_update(
+    index_elements=["id"], set_={name: sqlite_insert(_RUNS).excluded[name] for name in _ENDED})
+_END_RUN = update(_RUNS).where(_RUNS.c.id == bindparam("run_id")).values(
+    {name: bindparam(f"new_{name}") for name in _ENDED})
 
 
 def _apply(conn: Connection, write: RunWrite) -> None:
@@ -324,12 +331,11 @@ def _apply(conn: Connection, write: RunWrite) -> None:
                  "failed_node": final.get("failed_node"), "elapsed_ms": final.get("elapsed_ms") or 0.0,
                  "usage": usage, "total_tokens": int(usage.get("total_tokens") or 0), "finished_at": time.time()}
         if write.row is not None:  # insert or finish in one statement: the start may not be written yet
-            conn.execute(sqlite_insert(_RUNS).values(**{**write.row, **ended})
-                         .on_conflict_do_update(index_elements=["id"], set_=ended))
+            conn.execute(_UPSERT_RUN, {**write.row, **ended})
         else:
-            conn.execute(update(_RUNS).where(_RUNS.c.id == write.run_id).values(**ended))
+            conn.execute(_END_RUN, {"run_id": write.run_id, **{f"new_{k}": v for k, v in ended.items()}})
     elif write.row is not None:
-        conn.execute(sqlite_insert(_RUNS).values(**write.row).on_conflict_do_nothing(index_elements=["id"]))
+        conn.execute(_INSERT_RUN, write.row)
     if write.events:
         conn.execute(insert(_EVENTS), [{"run_id": write.run_id, "seq": e["seq"], "type": e["type"], "data": e}
                                        for e in write.events])
