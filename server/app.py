@@ -80,6 +80,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         svc.files.max_bytes = settings.max_upload_bytes
         state = AppState.open(settings, svc, catalog or CATALOG)
         app.state.loom = state
+        await _resume_ingestion(state)
         try:
             yield
         finally:
@@ -106,6 +107,17 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         app.include_router(router)
     _serve_ui(app, settings.static_dir or STATIC)
     return app
+
+
+async def _resume_ingestion(state: AppState) -> None:
+    try:
+        from server.api.knowledge import resume_ingestion
+    except ImportError:  # pragma: no cover - knowledge not installed
+        return
+    try:
+        await resume_ingestion(state)
+    except Exception:  # a broken knowledge base must not keep the server from starting
+        log.exception("could not re-queue unfinished documents")
 
 
 def _optional_routers() -> list:

@@ -12,6 +12,7 @@ import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import aclosing
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -147,16 +148,18 @@ class RunManager:
     async def _drive(self, live: LiveRun, request: RunRequest) -> None:
         flushed, last_flush = 0, time.monotonic()
         try:
-            async for event in live.engine_run.events():
-                data = event.model_dump(mode="json")
-                live.append(data)
-                self.metrics.observe_event(data, request.source)
-                if live.stop_requested:
-                    live.cancel()  # a stop that arrived before the engine had started
-                if data["type"] == "node_finished" and time.monotonic() - last_flush > FLUSH_S:
-                    batch, flushed = live.events[flushed:], len(live.events)
-                    self.writer.put(RunWrite(live.run_id, events=batch))
-                    last_flush = time.monotonic()
+            # aclosing: when this loop fails, the engine's driver is cancelled at once, not left to the GC.
+            async with aclosing(live.engine_run.events()) as events:
+                async for event in events:
+                    data = event.model_dump(mode="json")
+                    live.append(data)
+                    self.metrics.observe_event(data, request.source)
+                    if live.stop_requested:
+                        live.cancel()  # a stop that arrived before the engine had started
+                    if data["type"] == "node_finished" and time.monotonic() - last_flush > FLUSH_S:
+                        batch, flushed = live.events[flushed:], len(live.events)
+                        self.writer.put(RunWrite(live.run_id, events=batch))
+                        last_flush = time.monotonic()
         except asyncio.CancelledError:
             # The server is shutting down: record the run as interrupted; the writer drains on close.
             live.append(self._synthetic_end(live, "interrupted", "the server stopped while this run was in flight"))

@@ -4,6 +4,7 @@ per-document status and progress), list/delete documents, chunk preview, hit tes
 from __future__ import annotations
 
 import asyncio
+import logging
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -13,10 +14,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from knowledge.records import DocumentInfo, KBInfo
 from knowledge.service import KnowledgeService
 from knowledge.settings import KBSettings, Mode
+from knowledge.store import INTERRUPTED
 from server.deps import State
 from server.errors import PayloadTooLargeError, UnavailableError, UnsupportedTypeError
 from server.state import AppState
 
+log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/knowledge-bases", tags=["knowledge"])
 DOCUMENT_TYPES = (".pdf", ".docx", ".txt", ".md", ".markdown", ".html", ".htm", ".csv", ".jsonl", ".json")
 Uploads = Annotated[list[UploadFile], File(description="documents: pdf, docx, txt, md, html, csv, jsonl")]
@@ -117,6 +120,28 @@ async def ingest_all(state: AppState, kb: str, document_ids: list[str]) -> None:
     for document_id in document_ids:
         async with state.ingestion:
             await asyncio.to_thread(knowledge.ingest, kb, document_id)
+
+
+async def resume_ingestion(state: AppState) -> None:
+    """Queue again the documents a previous process left unfinished: still ``queued``, or failed because it
+    stopped while indexing them (the knowledge store marks those on open). Call on start-up, before
+    requests are served, so that no new upload is picked up twice."""
+    if state.services.knowledge is None:
+        return
+    unfinished = await asyncio.to_thread(_unfinished, state.services.knowledge)
+    for kb, document_ids in unfinished.items():
+        log.info("re-queueing %d unfinished document(s) of knowledge base '%s'", len(document_ids), kb)
+        state.jobs.submit(ingest_all(state, kb, document_ids), name=f"ingest-{kb}")
+
+
+def _unfinished(knowledge: KnowledgeService) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for info in knowledge.list():
+        ids = [d.document_id for d in knowledge.documents(info.name)
+               if d.status == "queued" or (d.status == "failed" and d.error == INTERRUPTED)]
+        if ids:
+            found[info.name] = ids
+    return found
 
 
 @router.post("", status_code=201, response_model=KnowledgeBasePublic)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import threading
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -14,7 +14,7 @@ import httpx
 import pytest
 import uvicorn
 
-from engine.spec import Services
+from engine.spec import NodeSpec, Services
 from server.app import create_app
 from server.settings import Settings
 from tests.helpers import catalog_with_test_nodes
@@ -23,10 +23,11 @@ AppFactory = Callable[..., Any]
 
 
 @asynccontextmanager
-async def running_app(data_dir: Path, services: Services | None = None, **settings: Any):
+async def running_app(data_dir: Path, services: Services | None = None,
+                      catalog: Mapping[str, NodeSpec] | None = None, **settings: Any):
     """An app with its lifespan entered; ``services=None`` gives empty services (no model, no sandbox)."""
     app = create_app(Settings(data_dir=data_dir, **settings), services=services or Services(),
-                     catalog=catalog_with_test_nodes())
+                     catalog=catalog or catalog_with_test_nodes())
     async with app.router.lifespan_context(app):
         yield app
 
