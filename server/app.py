@@ -15,7 +15,7 @@ from engine.errors import DefinitionError
 from engine.spec import NodeSpec, Services
 from nodes.registry import CATALOG
 from server import errors
-from server.api import agents, chat, debug, files, health, keys, public, runs, workflows
+from server.api import agents, chat, debug, files, health, keys, public, runs, templates, workflows
 from server.deps import require_admin
 from server.limits import BodyLimit
 from server.settings import Settings
@@ -100,8 +100,8 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     admin = [Depends(require_admin)]
     app.include_router(health.router)
     app.include_router(agents.router)  # console (admin-guarded inside) and public agent routes
-    for router in (workflows.router, runs.router, debug.router, keys.router, chat.console, files.console,
-                   *_optional_routers()):
+    for router in (workflows.router, templates.router, runs.router, debug.router, keys.router, chat.console,
+                   files.console, *_optional_routers()):
         app.include_router(router, dependencies=admin)
     for router in (public.router, chat.public, files.public):
         app.include_router(router)
