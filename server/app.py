@@ -80,6 +80,10 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         svc.files.max_bytes = settings.max_upload_bytes
         state = AppState.open(settings, svc, catalog or CATALOG)
         app.state.loom = state
+        if owned:
+            from server.services import open_services
+
+            await open_services(svc)  # after the migrations: re-attach to model servers still running
         await _resume_ingestion(state)
         try:
             yield
