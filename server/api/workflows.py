@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Body, File, Path, UploadFile
 from fastapi.responses import JSONResponse
@@ -143,9 +144,10 @@ def duplicate_workflow(state: State, workflow_id: str) -> WorkflowPublic:
 @router.get("/{workflow_id}/export")
 def export_workflow(state: State, workflow_id: str) -> JSONResponse:
     row = state.store.get_workflow(workflow_id)
-    filename = "".join(c if c.isalnum() or c in "-_" else "_" for c in row.name)[:60] or "workflow"
-    return JSONResponse(row.definition,
-                        headers={"Content-Disposition": f'attachment; filename="{filename}.json"'})
+    stem = "".join(c if c.isalnum() or c in "-_" else "_" for c in row.name)[:60] or "workflow"
+    fallback = "".join(c if c.isascii() else "_" for c in stem)  # headers are latin-1: 语文 → filename*
+    disposition = f"attachment; filename=\"{fallback}.json\"; filename*=UTF-8''{quote(stem + '.json')}"
+    return JSONResponse(row.definition, headers={"Content-Disposition": disposition})
 
 
 @router.post("/{workflow_id}/publish", status_code=201, response_model=VersionPublic)

@@ -94,3 +94,9 @@ async def test_export_then_import_round_trips(client):
 
     bad = await client.post("/api/workflows/import", files={"file": ("x.json", b"{nope", "application/json")})
     assert bad.status_code == 400 and "x.json" in bad.json()["detail"]
+
+    chinese_id = (await client.post("/api/workflows", json=echo_workflow("语文 助教"))).json()["id"]
+    chinese = await client.get(f"/api/workflows/{chinese_id}/export")  # schemathesis found a 500 here
+    assert chinese.status_code == 200 and chinese.json()["name"] == "语文 助教"
+    assert chinese.headers["content-disposition"] == (
+        "attachment; filename=\"_____.json\"; filename*=UTF-8''%E8%AF%AD%E6%96%87_%E5%8A%A9%E6%95%99.json")
