@@ -95,6 +95,7 @@ class Run:
         self._seq = 0
         self._queue: asyncio.Queue[BaseEvent] = asyncio.Queue()
         self._driver: asyncio.Task[None] | None = None
+        self._driving = False
         self._stop_requested = False
 
     # -- public -------------------------------------------------------------------------------------
@@ -113,9 +114,15 @@ class Run:
                 await asyncio.gather(self._driver, return_exceptions=True)
 
     def cancel(self) -> None:
-        """Stop the run: running nodes are cancelled and the run finishes with status ``stopped``."""
+        """Stop the run: running nodes are cancelled and the run finishes with status ``stopped``.
+
+        Safe to call more than once, and before the run has started (it then stops at once).
+        """
+        if self._stop_requested:
+            return
         self._stop_requested = True
-        if self._driver is not None and not self._driver.done():
+        # A driver that has not begun checks the flag itself; cancelling it now would lose run_finished.
+        if self._driving and self._driver is not None and not self._driver.done():
             self._driver.cancel()
 
     # -- driving ------------------------------------------------------------------------------------
@@ -126,12 +133,15 @@ class Run:
         return event
 
     async def _drive(self) -> None:
+        self._driving = True
         started = time.perf_counter()
         self._emit(RunStartedEvent, workflow=self.graph.workflow.name, mode=self.graph.workflow.mode,
                    inputs=self.inputs, resumed_from=self.resumed_from)
         running: dict[asyncio.Task[_Outcome], str] = {}
         status, error, failed_node = "succeeded", None, None
         try:
+            if self._stop_requested:
+                raise asyncio.CancelledError
             async with asyncio.timeout(self.limits.max_wall_time_s):
                 await self._schedule_loop(running)
         except TimeoutError:

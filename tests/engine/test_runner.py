@@ -219,3 +219,20 @@ async def test_chat_mode_start_query_receives_sys_query() -> None:
     data = workflow([start("query"), end(q="start.query", s="sys.query")], chain("start", "end"), mode="chat")
     result = await run(data, {}, sys={"query": "你好", "history": []})
     assert result.outputs == {"q": "你好", "s": "你好"}
+
+
+async def test_cancel_before_start_and_twice_still_finishes_stopped() -> None:
+    data = workflow([start(), sleep("slow", 5.0), end()], chain("start", "slow", "end"))
+    early = Run(validate(data, CATALOG), {})
+    early.cancel()
+    events = [e async for e in early.events()]
+    assert [e.type for e in events] == ["run_started", "run_finished"] and events[-1].status == "stopped"
+
+    twice = Run(validate(data, CATALOG), {})
+    events = []
+    async for event in twice.events():
+        events.append(event)
+        if event.type == "node_started" and event.node_id == "slow":
+            twice.cancel()
+            twice.cancel()
+    assert events[-1].type == "run_finished" and events[-1].status == "stopped"
