@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import uvicorn
@@ -16,4 +17,6 @@ def serve(host: str, port: int, data_dir: Path | None) -> None:
     if data_dir is not None:
         overrides["data_dir"] = Path(data_dir)
     settings = Settings(**overrides)
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+    # One log line per request costs throughput; LOOM_ACCESS_LOG=1 turns it on.
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info",
+                access_log=os.environ.get("LOOM_ACCESS_LOG") == "1")
