@@ -115,11 +115,10 @@ async def read_upload(state: AppState, upload: UploadFile) -> tuple[str, bytes]:
 
 
 async def ingest_all(state: AppState, kb: str, document_ids: list[str]) -> None:
-    """Index documents one after another; the lock keeps concurrent uploads from fighting over the CPU."""
-    knowledge = service(state)
-    for document_id in document_ids:
-        async with state.ingestion:
-            await asyncio.to_thread(knowledge.ingest, kb, document_id)
+    """Index an upload's documents as one embedding batch (each committed or failed on its own); the lock
+    keeps concurrent uploads from fighting over the CPU."""
+    async with state.ingestion:
+        await asyncio.to_thread(service(state).ingest_many, kb, document_ids)
 
 
 async def resume_ingestion(state: AppState) -> None:
