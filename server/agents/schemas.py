@@ -122,12 +122,6 @@ class TurnDetail(TurnSummary):
     config: dict[str, Any]
 
 
-class KeyCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    name: str = Field("", max_length=200)
-
-
 class KeyPublic(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 

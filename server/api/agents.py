@@ -13,10 +13,11 @@ from server.agents import chat
 from server.agents.resolve import problems, resolve
 from server.agents.schemas import (
     AgentChatCreate, AgentInfo, AgentList, AgentPublic, AgentReply, AgentSummary, ConversationList,
-    ConversationPublic, KeyCreate, KeyCreated, KeyPublic, ToolPublic, TurnDetail, TurnList, TurnSummary,
+    ConversationPublic, KeyCreated, KeyPublic, ToolPublic, TurnDetail, TurnList, TurnSummary,
 )
 from server.agents.spec import AgentConfig, export_json
 from server.agents.store import AgentStore, agent_store
+from server.api.schemas import KeyCreate
 from server.db.models_agents import AgentRow
 from server.deps import Credentials, State, require_admin
 

@@ -7,17 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Body
 from pydantic import BaseModel, ConfigDict, Field
 
+from server.api.schemas import KeyCreate
 from server.deps import State
 
 router = APIRouter(prefix="/api/workflows/{workflow_id}/keys", tags=["keys"])
-
-
-class KeyCreate(BaseModel):
-    """A new key, optionally named."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    name: str = Field("", max_length=200)
 
 
 class KeyPublic(BaseModel):

@@ -95,3 +95,11 @@ class RunList(BaseModel):
 
     items: list[RunPublic]
     total: int
+
+
+class KeyCreate(BaseModel):
+    """A new API key, optionally named (for workflow apps and agent apps alike)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field("", max_length=200)
