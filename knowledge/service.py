@@ -55,7 +55,7 @@ class KnowledgeService:
         return bool(_NAME.match(name)) and (self.root / name / "settings.json").is_file()
 
     def list(self) -> list[KBInfo]:
-        return [self.get(p.name) for p in sorted(self.root.iterdir()) if self.exists(p.name)]
+        return [self.get(name) for name in self.list_names()]
 
     def get(self, name: str) -> KBInfo:
         store = self._store(name)
@@ -190,6 +190,20 @@ class KnowledgeService:
         """The chunks a file would give, without indexing it (raises ``ParseError`` for a bad file)."""
         settings = self._store(settings_or_kb).settings if isinstance(settings_or_kb, str) else settings_or_kb
         return self._chunks(settings, filename, data)
+
+    def warm(self, names: list[str] | None = None) -> None:
+        """Load the embedding models and indexes of these KBs (all when None) ahead of the first search."""
+        for name in self.list_names() if names is None else names:
+            if not self.exists(name):
+                continue
+            store = self._store(name)
+            embedder = get_embedder(store.settings.embedding.model)
+            with self._lock(name):
+                if store.vectors is None:
+                    store.load_indexes(embedder.dimension)
+
+    def list_names(self) -> list[str]:
+        return [p.name for p in sorted(self.root.iterdir()) if self.exists(p.name)]
 
     # --- search ------------------------------------------------------------------------------------------
 

@@ -13,9 +13,13 @@ from fastapi.responses import FileResponse, JSONResponse
 
 from engine.errors import DefinitionError
 from engine.spec import NodeSpec, Services
+from knowledge import errors as kb_errors
+from nodes.plugins import errors as plugin_errors
 from nodes.registry import CATALOG
 from server import errors
-from server.api import agents, chat, debug, files, health, keys, public, runs, templates, workflows
+from server.api import (
+    agents, chat, debug, files, health, keys, knowledge, models, plugins, public, runs, templates, workflows,
+)
 from server.deps import require_admin
 from server.limits import BodyLimit
 from server.settings import Settings
@@ -36,19 +40,11 @@ ERROR_STATUS: dict[type[Exception], int] = {
     errors.TooManyRunsError: 429,
     errors.UnavailableError: 503,
 }
-try:  # knowledge and plugin errors, by name, so this table stays the one place for HTTP statuses
-    from knowledge import errors as kb_errors
-    from nodes.plugins import errors as plugin_errors
-except ImportError:  # pragma: no cover - parts still landing
-    pass
-else:
-    for _module, _name, _status in (
-            (kb_errors, "KnowledgeError", 400), (kb_errors, "KnowledgeBaseNotFound", 404),
-            (kb_errors, "DocumentNotFound", 404), (kb_errors, "KnowledgeBaseExists", 409),
-            (plugin_errors, "PluginError", 400), (plugin_errors, "PluginNotFound", 404),
-            (plugin_errors, "ToolNotFound", 404)):
-        if hasattr(_module, _name):
-            ERROR_STATUS[getattr(_module, _name)] = _status
+ERROR_STATUS.update({
+    kb_errors.KnowledgeError: 400, kb_errors.KnowledgeBaseNotFound: 404, kb_errors.DocumentNotFound: 404,
+    kb_errors.KnowledgeBaseExists: 409,
+    plugin_errors.PluginError: 400, plugin_errors.PluginNotFound: 404, plugin_errors.ToolNotFound: 404,
+})
 
 
 def status_for(exc: Exception) -> int:
@@ -105,7 +101,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     app.include_router(health.router)
     app.include_router(agents.router)  # console (admin-guarded inside) and public agent routes
     for router in (workflows.router, templates.router, runs.router, debug.router, keys.router, chat.console,
-                   files.console, *_optional_routers()):
+                   files.console, knowledge.router, plugins.router, models.router):
         app.include_router(router, dependencies=admin)
     for router in (public.router, chat.public, files.public):
         app.include_router(router)
@@ -115,24 +111,12 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
 
 async def _resume_ingestion(state: AppState) -> None:
     try:
-        from server.api.knowledge import resume_ingestion
-    except ImportError:  # pragma: no cover - knowledge not installed
-        return
-    try:
-        await resume_ingestion(state)
+        await knowledge.resume_ingestion(state)
     except Exception:  # a broken knowledge base must not keep the server from starting
         log.exception("could not re-queue unfinished documents")
-
-
-def _optional_routers() -> list:
-    # Routers over parts that colleagues are still landing (knowledge, plugins) join once importable.
-    found = []
-    for module in ("server.api.knowledge", "server.api.plugins", "server.api.models"):
-        try:
-            found.append(__import__(module, fromlist=["router"]).router)
-        except ImportError as exc:
-            log.info("router %s not available: %s", module, exc)
-    return found
+    if state.services.knowledge is not None:
+        # Load the embedding model and indexes in the background, so the first search is not the slow one.
+        state.jobs.submit(asyncio.to_thread(state.services.knowledge.warm), name="warm-knowledge")
 
 
 def _add_error_handlers(app: FastAPI) -> None:

@@ -19,7 +19,7 @@ from engine.runner import Run
 from engine.spec import Services
 from nodes.registry import CATALOG
 from server.services import build_services, close_services, data_dir_from
-from server.templates import ensure_knowledge
+from server.templates import ensure_knowledge, knowledge_bases_of
 
 STATUS_MARK = {"succeeded": "[green]✓[/]", "failed": "[red]✗[/]", "skipped": "[dim]–[/]"}
 
@@ -97,6 +97,9 @@ async def _run(data: Any, values: dict[str, Any], node: str | None, stream: bool
         if services.knowledge is not None and isinstance(data, dict):
             for name in await asyncio.to_thread(ensure_knowledge, data, services.knowledge):
                 console.print(f"[dim]created knowledge base '{name}' from the bundled documents[/]")
+            # Load the embedding model while the first nodes run, not when the knowledge node is reached.
+            warming = asyncio.create_task(asyncio.to_thread(services.knowledge.warm, knowledge_bases_of(data)))
+            warming.add_done_callback(lambda task: task.cancelled() or task.exception())
         if node is not None:
             return await _run_node(data, node, values, services, stream, console)
         try:
