@@ -12,9 +12,12 @@ PYTEST_ARGS ?=
 run: setup ui
 	$(BIN)/loom serve --host 127.0.0.1 --port 8000
 
+# Browser tests run in their own pytest process: Playwright's sync API keeps an event loop running in the
+# main thread for the whole session, which the asyncio tests' own loops cannot share.
 test: setup ui browser
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
-	@if [ -f ui/package.json ]; then cd ui && npm test --silent; fi
+	$(BIN)/python -m pytest -m "not e2e" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -m e2e $(PYTEST_ARGS)
+	cd ui && npm test --silent
 
 setup: $(STAMP)
 
