@@ -14,11 +14,14 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from server.api import agents as agents_api
 from server.api import sse
 from server.api.launch import compile_graph, file_values
 from server.api.schemas import ResponseMode
 from server.agents import chat as agent_chat
-from server.agents.store import is_agent_id
+from server.agents.schemas import AgentInfo
+from server.agents.schemas import ConversationList as AgentConversationList
+from server.agents.store import agent_store, is_agent_id
 from server.deps import AppKey, Credentials, State, app_key, check_app
 from server.errors import InvalidRequestError
 from server.runs import RunRequest
@@ -174,9 +177,12 @@ async def chat(state: AppState, workflow_id: str, definition: dict[str, Any], ve
 
 
 # -- public -----------------------------------------------------------------------------------------
-@public.get("/apps/{workflow_id}", response_model=AppPublic)
-async def get_app(state: State, key: AppKey, workflow_id: str) -> AppPublic:
-    check_app(key, workflow_id)
+@public.get("/apps/{workflow_id}", response_model=AppPublic | AgentInfo)
+async def get_app(state: State, credentials: Credentials, workflow_id: str) -> AppPublic | AgentInfo:
+    """What a chat client shows before the first message, for a chat workflow or an agent app."""
+    if is_agent_id(workflow_id):
+        return agents_api.app_info(agent_store(state.store), credentials, workflow_id)
+    check_app(app_key(state.store, credentials), workflow_id)
     version = await asyncio.to_thread(state.store.get_version, workflow_id)
     return app_info(workflow_id, version.definition)
 
@@ -193,9 +199,12 @@ async def send_message(state: State, credentials: Credentials, workflow_id: str,
                       state.settings.max_concurrent_runs_per_app)
 
 
-@public.get("/apps/{workflow_id}/conversations", response_model=ConversationList)
-def list_conversations(state: State, key: AppKey, workflow_id: str, user: str | None = None) -> ConversationList:
-    check_app(key, workflow_id)
+@public.get("/apps/{workflow_id}/conversations", response_model=ConversationList | AgentConversationList)
+def list_conversations(state: State, credentials: Credentials, workflow_id: str,
+                       user: str | None = None) -> ConversationList | AgentConversationList:
+    if is_agent_id(workflow_id):
+        return agents_api.public_conversations(agent_store(state.store), credentials, workflow_id, user)
+    check_app(app_key(state.store, credentials), workflow_id)
     rows = state.store.list_conversations(workflow_id, user)
     return ConversationList(items=[ConversationPublic.model_validate(r) for r in rows])
 

@@ -87,8 +87,12 @@ async def test_keys_open_only_their_own_published_app(client, openai_server):
     assert (await client.post(f"/v1/apps/{first}/chat", json={"query": "hi"})).status_code == 401
     info = (await client.get(f"/v1/agents/{first}", headers=auth)).json()
     assert info["name"] == "helper"
+    assert (await client.get(f"/v1/apps/{first}", headers=auth)).json() == info  # same info under /v1/apps
+    assert (await client.get(f"/v1/apps/{second}", headers=auth)).status_code == 403
     reply = (await client.post(f"/v1/apps/{first}/chat", json={"query": "hi"}, headers=auth)).json()
     assert reply["answer"] == "hello from the agent" and reply["status"] == "succeeded"
+    listed = (await client.get(f"/v1/apps/{first}/conversations", headers=auth)).json()["items"]
+    assert [c["id"] for c in listed] == [reply["conversation_id"]]
     key_id = (await client.get(f"/api/agents/{first}/keys")).json()[0]["id"]
     await client.delete(f"/api/agents/{first}/keys/{key_id}")
     assert (await client.post(f"/v1/apps/{first}/chat", json={"query": "hi"}, headers=auth)).status_code == 401
