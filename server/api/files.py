@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated
 from urllib.parse import quote
 
@@ -9,8 +10,9 @@ from fastapi import APIRouter, File, UploadFile
 from fastapi.responses import Response
 from pydantic import BaseModel
 
-from server.deps import AppKey, FilesDep
-from server.errors import PayloadTooLargeError
+from server.agents.store import agent_store
+from server.deps import Credentials, FilesDep, State
+from server.errors import AuthError, PayloadTooLargeError
 
 console = APIRouter(prefix="/api/files", tags=["files"])
 public = APIRouter(prefix="/v1/files", tags=["files"])
@@ -52,5 +54,13 @@ def download_file(files: FilesDep, file_id: str) -> Response:
 
 
 @public.post("", status_code=201, response_model=FilePublic)
-async def upload_app_file(files: FilesDep, key: AppKey, file: Upload) -> FilePublic:
+async def upload_app_file(state: State, files: FilesDep, credentials: Credentials, file: Upload) -> FilePublic:
+    """Upload a file for a run or a chat message; any live key of a workflow app or an agent app opens it."""
+    if credentials is None:
+        raise AuthError("missing API key: send 'Authorization: Bearer <key>'")
+    found = state.store.cached_key(credentials.credentials) or await asyncio.to_thread(
+        lambda: state.store.find_key(credentials.credentials) or agent_store(state.store).find_key(
+            credentials.credentials))
+    if found is None:
+        raise AuthError("unknown or revoked API key")
     return await save(files, file)

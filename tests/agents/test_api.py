@@ -91,6 +91,11 @@ async def test_keys_open_only_their_own_published_app(client, openai_server):
     assert (await client.get(f"/v1/apps/{second}", headers=auth)).status_code == 403
     reply = (await client.post(f"/v1/apps/{first}/chat", json={"query": "hi"}, headers=auth)).json()
     assert reply["answer"] == "hello from the agent" and reply["status"] == "succeeded"
+    uploaded = await client.post("/v1/files", headers=auth, files={"file": ("notes.md", b"# notes", "text/markdown")})
+    assert uploaded.status_code == 201 and uploaded.json()["name"] == "notes.md"
+    for headers in ({}, {"Authorization": "Bearer not-a-key"}):
+        refused = await client.post("/v1/files", headers=headers, files={"file": ("x.md", b"x", "text/markdown")})
+        assert refused.status_code == 401
     listed = (await client.get(f"/v1/apps/{first}/conversations", headers=auth)).json()["items"]
     assert [c["id"] for c in listed] == [reply["conversation_id"]]
     key_id = (await client.get(f"/api/agents/{first}/keys")).json()[0]["id"]
