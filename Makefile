@@ -16,8 +16,8 @@ run: setup ui
 # main thread for the whole session, which the asyncio tests' own loops cannot share.
 test: setup ui browser
 	$(BIN)/python -m pytest -m "not e2e" $(PYTEST_ARGS)
-	$(BIN)/python -m pytest -m e2e $(PYTEST_ARGS)
 	cd ui && npm test --silent
+	$(BIN)/python -m pytest -m e2e $(PYTEST_ARGS)
 
 setup: $(STAMP)
 
