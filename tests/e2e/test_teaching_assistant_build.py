@@ -5,6 +5,7 @@ draft with the shipped file."""
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from playwright.sync_api import expect
@@ -58,7 +59,11 @@ def test_build_teaching_assistant_by_drag_and_drop(page, loom_server, model_serv
 
     # The new workflow's llm → end edge goes: the answer comes from the code node.
     page.locator(".react-flow__controls-fitview").click()
-    page.locator('.react-flow__edge[data-id="llm:out->end"]').click(force=True)
+    # Clear any selection first (Delete must not take a selected node with it), then select just the edge.
+    page.locator(".react-flow__pane").click(position={"x": 5, "y": 5})
+    edge = page.locator('.react-flow__edge[data-id="llm:out->end"]')
+    edge.locator(".react-flow__edge-interaction").click(force=True)
+    expect(edge).to_have_class(re.compile(r"\bselected\b"))
     page.keyboard.press("Delete")
     expect(page.locator(".react-flow__edge")).to_have_count(1)
 
