@@ -43,6 +43,8 @@ def configure_llm(page, node_id: str, inputs: dict[str, str]) -> None:
         set_input(page, i, name, ref)
     config = CONFIG[SAME_AS[node_id]]["config"]
     set_messages(page, config["messages"])
+    if SAME_AS[node_id] == "extract":  # the server's inference presets are offered in the node
+        page.get_by_test_id("param-preset").select_option("qa")
     page.get_by_test_id("param-temperature").fill(str(config["params"]["temperature"]))
 
 
@@ -137,6 +139,7 @@ def test_build_teaching_assistant_by_drag_and_drop(page, loom_server, model_serv
     assert edge_set(saved["edges"], SAME_AS.get) == edge_set(TEMPLATE["edges"])
     by_id = {SAME_AS[n["id"]]: n for n in saved["nodes"]}
     assert by_id["extract"]["config"]["output"] == CONFIG["extract"]["config"]["output"]
+    assert by_id["extract"]["config"]["preset"] == "qa"
     assert by_id["check"]["config"]["cases"] == CONFIG["check"]["config"]["cases"]
     assert by_id["kb"]["config"]["knowledge_bases"] == ["yuwen"]
     assert by_id["merge"]["config"]["code"] == CONFIG["merge"]["config"]["code"]

@@ -1,4 +1,5 @@
 // Console API client (DESIGN §8). Every call throws ApiError with the server's message and any issues.
+import type { Preset } from '../nodes/llm/defaults';
 import type { Issue, WorkflowJson } from '../workflow/types';
 import { parseIssues } from '../workflow/issues';
 import { readSse } from './sse';
@@ -117,6 +118,7 @@ export const api = {
   uploadDocuments: (kb: string, files: File[], onProgress?: (fraction: number) => void) => upload<Record<string, unknown>>(`/api/knowledge-bases/${kb}/documents`, 'files', files, onProgress),
   previewChunks: async (kb: string, file: File) => unwrapList<Record<string, unknown>>(await upload(`/api/knowledge-bases/${kb}/preview`, 'file', [file])),
   search: async (kb: string, body: { query: string; mode?: string; top_k?: number }) => unwrapList<Record<string, unknown>>(await request('POST', `/api/knowledge-bases/${kb}/search`, body)),
+  listPresets: async () => unwrapList<Preset>(await request('GET', '/api/models/presets')),
   listDeployments: async () => unwrapList<Record<string, unknown>>(await request('GET', '/api/deployments')),
   deploymentAction: (id: string, action: 'start' | 'stop') => request<Record<string, unknown>>('POST', `/api/deployments/${id}/${action}`),
   chat: (id: string, body: Record<string, unknown>, onEvent: (e: Record<string, unknown>, name: string) => void) =>

@@ -13,6 +13,7 @@ import { freshId } from '../workflow/ids';
 import { hasErrors, issuesByNode } from '../workflow/issues';
 import type { Issue, NodeType, WorkflowJson } from '../workflow/types';
 import type { StartVariable } from '../nodes/start/defaults';
+import type { Preset } from '../nodes/llm/defaults';
 import type { PluginInfo } from '../nodes/plugin/catalog';
 import { createEditorStores, EditorContext } from './context';
 import { useCanvas } from './useCanvas';
@@ -55,6 +56,7 @@ function Editor({ workflowId, initial, saved, restored }: { workflowId: string; 
   const [unsavedProblems, setUnsavedProblems] = useState(restored?.problems ?? 0);
   const [tab, setTab] = useState<Tab | null>(null);
   const [models, setModels] = useState<string[]>(['default']);
+  const [presets, setPresets] = useState<Preset[]>([]);
   const [kbs, setKbs] = useState<string[]>([]);
   const [plugins, setPlugins] = useState<PluginInfo[]>([]);
   const flow = useReactFlow();
@@ -65,6 +67,7 @@ function Editor({ workflowId, initial, saved, restored }: { workflowId: string; 
 
   useEffect(() => {
     api.listModels().then((ms) => setModels([...new Set(['default', ...ms.map((m) => String(m.name ?? m.id))])])).catch(() => undefined);
+    api.listPresets().then(setPresets).catch(() => undefined);
     api.listPlugins().then((ps) => setPlugins(ps as unknown as PluginInfo[])).catch(() => undefined);
     api.listKnowledgeBases().then((ks) => setKbs(ks.map((k) => String(k.name ?? k.id)))).catch(() => undefined);
   }, []);
@@ -177,8 +180,8 @@ function Editor({ workflowId, initial, saved, restored }: { workflowId: string; 
 
   const panelCtx = useMemo(() => current ? {
     upstream: upstreamOutputs(current.id, graph.nodes, graph.edges, (n) => outputsOf(n, plugins), meta.mode),
-    mode: meta.mode, issues: issues.filter((i) => i.node_id === current.id), knowledgeBases: kbs, models, plugins,
-  } : null, [current, graph, meta.mode, issues, kbs, models, plugins]);
+    mode: meta.mode, issues: issues.filter((i) => i.node_id === current.id), knowledgeBases: kbs, models, presets, plugins,
+  } : null, [current, graph, meta.mode, issues, kbs, models, presets, plugins]);
 
   const startNode = graph.nodes.find((n) => n.type === 'start');
   const variables = (startNode?.data.config as { variables?: StartVariable[] } | undefined)?.variables ?? [];

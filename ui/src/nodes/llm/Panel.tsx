@@ -1,16 +1,7 @@
 import { useState } from 'react';
 import { Field, InputsTable, NumberInput, PromptEditor } from '../shared/controls';
 import { patchConfig, type PanelProps } from '../shared/panel';
-import { PARAM_PRESETS, paramsWarning, type LLMParams, type Message } from './defaults';
-
-const PARAMS: { key: keyof LLMParams; label: string; min: number; max: number; step: number; hint: string }[] = [
-  { key: 'temperature', label: 'Temperature', min: 0, max: 2, step: 0.1, hint: '0.3 recommended; 0 for identical answers' },
-  { key: 'top_p', label: 'Top P', min: 0, max: 1, step: 0.05, hint: '1 recommended' },
-  { key: 'max_tokens', label: 'Max tokens', min: 1, max: 1_000_000, step: 1, hint: '' },
-  { key: 'presence_penalty', label: 'Presence penalty', min: -2, max: 2, step: 0.1, hint: '0 recommended' },
-  { key: 'frequency_penalty', label: 'Frequency penalty', min: -2, max: 2, step: 0.1, hint: '' },
-  { key: 'seed', label: 'Seed', min: 0, max: 2 ** 31, step: 1, hint: '' },
-];
+import { PARAM_FIELDS, paramsWarning, type LLMParams, type Message } from './defaults';
 
 export default function LLMPanel(props: PanelProps<'llm'>) {
   const { data } = props.node;
@@ -36,12 +27,14 @@ export default function LLMPanel(props: PanelProps<'llm'>) {
         </select>
       </Field>
       <div className="section-title">Parameters</div>
-      <div className="row">
-        {Object.entries(PARAM_PRESETS).map(([name, preset]) => (
-          <button type="button" key={name} onClick={() => patchConfig(props, { params: { ...preset } })}>{name}</button>
-        ))}
-      </div>
-      {PARAMS.map((p) => (
+      <Field label="Preset" issues={issues} field="config.preset">
+        <select value={cfg.preset ?? ''} data-testid="param-preset" title={props.ctx.presets.find((p) => p.name === cfg.preset)?.description}
+          onChange={(e) => patchConfig(props, { preset: e.target.value || null })}>
+          <option value="">none (model's recommended params)</option>
+          {props.ctx.presets.map((p) => <option key={p.name} value={p.name}>{p.title}</option>)}
+        </select>
+      </Field>
+      {PARAM_FIELDS.map((p) => (
         <Field key={p.key} label={p.label} issues={issues} field={`config.params.${p.key}`}>
           <NumberInput value={cfg.params[p.key] as number | null | undefined} min={p.min} max={p.max} step={p.step} placeholder={p.hint} onChange={(v) => setParam(p.key, v)} testId={`param-${p.key}`} />
         </Field>

@@ -13,6 +13,8 @@ export interface OutputSpec { format: 'text' | 'json'; schema?: Record<string, u
 /** Mirrors nodes/llm.py LLMConfig. */
 export interface LLMConfig {
   model: string;
+  /** An inference preset of the server (GET /api/models/presets); the node's own params win over it. */
+  preset?: string | null;
   params: LLMParams;
   messages: Message[];
   memory?: { window: number } | null;
@@ -29,12 +31,18 @@ export const llmDefaults = (): LLMConfig => ({
   output: { format: 'text' },
 });
 
-/** Seed best-practice presets (DESIGN §3). */
-export const PARAM_PRESETS: Record<string, LLMParams> = {
-  Precise: { temperature: 0 },
-  Balanced: { temperature: 0.3 },
-  Creative: { temperature: 0.9 },
-};
+/** An inference preset as the server lists it (nodes/llm_presets.py). */
+export interface Preset { name: string; title: string; description: string; params: Record<string, number> }
+
+/** The inference params a form edits, with the seed docs' ranges and recommendations. */
+export const PARAM_FIELDS: { key: keyof LLMParams; label: string; min: number; max: number; step: number; hint: string }[] = [
+  { key: 'temperature', label: 'Temperature', min: 0, max: 2, step: 0.1, hint: '0.3 recommended; 0 for identical answers' },
+  { key: 'top_p', label: 'Top P', min: 0, max: 1, step: 0.05, hint: '1 recommended' },
+  { key: 'max_tokens', label: 'Max tokens', min: 1, max: 1_000_000, step: 1, hint: '' },
+  { key: 'presence_penalty', label: 'Presence penalty', min: -2, max: 2, step: 0.1, hint: '0 recommended' },
+  { key: 'frequency_penalty', label: 'Frequency penalty', min: -2, max: 2, step: 0.1, hint: '' },
+  { key: 'seed', label: 'Seed', min: 0, max: 2 ** 31, step: 1, hint: '' },
+];
 
 const JSON_TYPES: Record<string, string> = {
   string: 'string', number: 'number', integer: 'integer', boolean: 'boolean', object: 'object',

@@ -1,6 +1,7 @@
 import type { ConfigMap, LoomData, LoomNodeOf } from '../configs';
 import type { Issue, NodeType, WorkflowMode } from '../../workflow/types';
 import type { OutputOption } from '../../workflow/upstream';
+import type { Preset } from '../llm/defaults';
 import type { PluginInfo } from '../plugin/catalog';
 
 export interface PanelContext {
@@ -9,6 +10,7 @@ export interface PanelContext {
   issues: Issue[];
   knowledgeBases: string[];
   models: string[];
+  presets: Preset[];
   plugins: PluginInfo[];
 }
 

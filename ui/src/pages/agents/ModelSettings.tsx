@@ -1,19 +1,9 @@
 import { useEffect, useState } from 'react';
 import { NumberInput } from '../../nodes/shared/controls';
-import { paramsWarning, type LLMParams } from '../../nodes/llm/defaults';
+import { PARAM_FIELDS, paramsWarning, type LLMParams, type Preset } from '../../nodes/llm/defaults';
+import { api } from '../../api/client';
 import { agentApi } from './api';
 import type { AgentConfig } from './types';
-
-type Preset = { name: string; title: string; description: string; params: Record<string, number> };
-
-const PARAMS: { key: keyof LLMParams; label: string; min: number; max: number; step: number; hint: string }[] = [
-  { key: 'temperature', label: 'Temperature', min: 0, max: 2, step: 0.1, hint: '0.3 recommended' },
-  { key: 'top_p', label: 'Top P', min: 0, max: 1, step: 0.05, hint: '1 recommended' },
-  { key: 'max_tokens', label: 'Max tokens', min: 1, max: 1_000_000, step: 1, hint: '' },
-  { key: 'presence_penalty', label: 'Presence penalty', min: -2, max: 2, step: 0.1, hint: '0 recommended' },
-  { key: 'frequency_penalty', label: 'Frequency penalty', min: -2, max: 2, step: 0.1, hint: '' },
-  { key: 'seed', label: 'Seed', min: 0, max: 2 ** 31, step: 1, hint: '' },
-];
 
 /** Model names: `default`, the registered models and the ones configured by environment or loom.toml. */
 export function modelNames(body: Record<string, unknown>[], configured: Record<string, unknown>[], current: string): string[] {
@@ -26,7 +16,7 @@ export function ModelSettings({ config, onChange }: { config: AgentConfig; onCha
   const [presets, setPresets] = useState<Preset[]>([]);
   useEffect(() => {
     agentApi.modelsFull().then((m) => setModels(modelNames(m.items, m.configured, ''))).catch(() => setModels(['default']));
-    agentApi.presets().then(setPresets).catch(() => setPresets([]));
+    api.listPresets().then(setPresets).catch(() => setPresets([]));
   }, []);
   const names = models.includes(config.model) ? models : [config.model, ...models];
   const params = config.params ?? {};
@@ -48,7 +38,7 @@ export function ModelSettings({ config, onChange }: { config: AgentConfig; onCha
         ))}
       </div>
       <div className="param-grid">
-        {PARAMS.map((p) => (
+        {PARAM_FIELDS.map((p) => (
           <label className="field" key={p.key}><span className="field-label">{p.label}</span>
             <NumberInput value={params[p.key] as number | null | undefined} min={p.min} max={p.max} step={p.step} placeholder={p.hint} onChange={(v) => setParam(p.key, v)} testId={`agent-param-${p.key}`} />
           </label>

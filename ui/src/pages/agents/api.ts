@@ -24,7 +24,6 @@ export const agentApi = {
   chat: (id: string, body: { query: string; conversation_id?: string; files?: { file_id: string }[] }, onEvent: (e: AgentEvent, name: string) => void, signal?: AbortSignal) =>
     stream(`/api/agents/${id}/chat`, { ...body, response_mode: 'streaming' }, onEvent, signal),
   plugins: async () => unwrapList<Record<string, unknown>>(await request('GET', '/api/plugins')),
-  presets: async () => unwrapList<{ name: string; title: string; description: string; params: Record<string, number> }>(await request('GET', '/api/models/presets')),
   /** Registered models (`items`) and those configured by environment or loom.toml (`configured`). */
   modelsFull: async () => {
     const body = await request<{ items?: Record<string, unknown>[]; configured?: Record<string, unknown>[] }>('GET', '/api/models');
