@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -51,19 +51,6 @@ class ToolPublic(BaseModel):
     source: str
     description: str
     parameters: dict[str, Any]
-
-
-class AgentChatCreate(BaseModel):
-    """One user message (the same body as ``POST /v1/apps/{id}/chat``)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    query: str = Field(min_length=1, max_length=100_000)
-    conversation_id: str | None = None
-    inputs: dict[str, Any] = Field(default_factory=dict)  # accepted for compatibility; agents have no inputs
-    response_mode: Literal["blocking", "streaming", "async"] = "blocking"
-    user: str | None = Field(None, max_length=200)
-    files: list[dict[str, Any]] = Field(default_factory=list)
 
 
 class AgentReply(BaseModel):

@@ -12,12 +12,12 @@ from fastapi.responses import JSONResponse, Response
 from server.agents import chat
 from server.agents.resolve import problems, resolve
 from server.agents.schemas import (
-    AgentChatCreate, AgentInfo, AgentList, AgentPublic, AgentReply, AgentSummary, ConversationList,
+    AgentInfo, AgentList, AgentPublic, AgentReply, AgentSummary, ConversationList,
     ConversationPublic, KeyCreated, KeyPublic, ToolPublic, TurnDetail, TurnList, TurnSummary,
 )
 from server.agents.spec import AgentConfig, export_json
 from server.agents.store import AgentStore, agent_store
-from server.api.schemas import KeyCreate
+from server.api.schemas import ChatCreate, KeyCreate
 from server.db.models_agents import AgentRow
 from server.deps import Credentials, State, require_admin
 
@@ -119,7 +119,7 @@ def revoke_key(agents: Agents, agent_id: str, key_id: str) -> KeyPublic:
 
 # -- preview chat, conversations, traces --------------------------------------------------------------
 @console.post("/agents/{agent_id}/chat", response_model=AgentReply, responses=SSE)
-async def preview_chat(state: State, agents: Agents, agent_id: str, body: AgentChatCreate) -> Response:
+async def preview_chat(state: State, agents: Agents, agent_id: str, body: ChatCreate) -> Response:
     """Chat with the draft (the editor's live preview)."""
     row = await asyncio.to_thread(agents.get, agent_id)
     return await chat.answer(state, agent_id, AgentConfig.model_validate(row.config), body, "console")
@@ -166,7 +166,7 @@ def app_info(agents: Agents, credentials: Credentials, agent_id: str) -> AgentIn
 
 
 @public.post("/agents/{agent_id}/chat", response_model=AgentReply, responses=SSE)
-async def public_chat(state: State, credentials: Credentials, agent_id: str, body: AgentChatCreate) -> Response:
+async def public_chat(state: State, credentials: Credentials, agent_id: str, body: ChatCreate) -> Response:
     """The same as ``POST /v1/apps/{agent_id}/chat``."""
     return await chat.public_chat(state, credentials, agent_id, body)
 

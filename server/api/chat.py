@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from server.api import agents as agents_api
 from server.api import sse
 from server.api.launch import compile_graph, file_values
-from server.api.schemas import ResponseMode
+from server.api.schemas import ChatCreate
 from server.agents import chat as agent_chat
 from server.agents.schemas import AgentInfo
 from server.agents.schemas import ConversationList as AgentConversationList
@@ -30,19 +30,6 @@ from server.state import AppState
 public = APIRouter(prefix="/v1", tags=["chat"])
 console = APIRouter(prefix="/api", tags=["chat"])
 HISTORY_TURNS = 50
-
-
-class ChatCreate(BaseModel):
-    """One user message."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    query: str = Field(min_length=1, max_length=100_000)
-    conversation_id: str | None = None
-    inputs: dict[str, Any] = Field(default_factory=dict)
-    response_mode: ResponseMode = "blocking"
-    user: str | None = Field(None, max_length=200)
-    files: list[dict[str, Any]] = Field(default_factory=list)
 
 
 class ChatReply(BaseModel):

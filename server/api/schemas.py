@@ -103,3 +103,16 @@ class KeyCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field("", max_length=200)
+
+
+class ChatCreate(BaseModel):
+    """One user message to a chat app, a chat workflow or an agent app (``POST /v1/apps/{id}/chat``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    query: str = Field(min_length=1, max_length=100_000)
+    conversation_id: str | None = None
+    inputs: dict[str, Any] = Field(default_factory=dict)
+    response_mode: ResponseMode = "blocking"
+    user: str | None = Field(None, max_length=200)
+    files: list[dict[str, Any]] = Field(default_factory=list)
