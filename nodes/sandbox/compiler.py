@@ -17,7 +17,7 @@ from typing import Any
 from RestrictedPython import RestrictingNodeTransformer, compile_restricted_exec
 
 from nodes.sandbox.errors import SandboxCompileError
-from nodes.sandbox.policy import ALLOWED_MODULES
+from nodes.sandbox.runtime.policy import ALLOWED_MODULES
 
 FILENAME = "<code>"
 MAX_CODE_CHARS = 100_000

@@ -19,14 +19,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from nodes.sandbox import protocol
+from nodes.sandbox.runtime import protocol
 from nodes.sandbox.errors import (
     SandboxCompileError, SandboxError, SandboxLimitError, SandboxRuntimeError, SandboxTimeoutError,
     SandboxUnavailableError,
 )
 
 _ROOT = str(Path(__file__).resolve().parents[2])  # the directory holding the ``nodes`` package
-_BOOT = f"import sys; sys.path.insert(0, {_ROOT!r}); from nodes.sandbox.worker import main; main()"
+_BOOT = f"import sys; sys.path.insert(0, {_ROOT!r}); from nodes.sandbox.runtime.zygote import main; main()"
 _ENV = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "HOME": "/nonexistent"}
 _START_TIMEOUT_S = 60.0
 

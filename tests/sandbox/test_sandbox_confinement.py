@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[2]
 # Plain Python, run after confine(): each probe prints whether the attempt was refused and how.
 PROBE = textwrap.dedent("""
     import json, os, socket, sys
-    from nodes.sandbox import confine
+    from nodes.sandbox.runtime import confine
     applied = confine.confine(confine.Limits(memory_mb=256, cpu_seconds=5, max_executions=1))
     results = {"applied": applied, "uid": os.getuid()}
 

@@ -17,7 +17,8 @@ import types
 from collections import OrderedDict
 from typing import Any
 
-from nodes.sandbox import compiler, confine, output, policy, protocol
+from nodes.sandbox import compiler
+from nodes.sandbox.runtime import confine, output, policy, protocol
 from nodes.sandbox.errors import SandboxCompileError
 
 MAX_MESSAGE_CHARS = 2_000
