@@ -17,9 +17,8 @@ from typing import Any
 from RestrictedPython import RestrictingNodeTransformer, compile_restricted_exec
 
 from nodes.sandbox.errors import SandboxCompileError
-from nodes.sandbox.runtime.policy import ALLOWED_MODULES
+from nodes.sandbox.runtime.policy import ALLOWED_MODULES, FILENAME
 
-FILENAME = "<code>"
 MAX_CODE_CHARS = 100_000
 
 

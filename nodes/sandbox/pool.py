@@ -73,7 +73,7 @@ class SandboxPool:
 
     def __init__(self, size: int = 2, max_executions_per_worker: int = 200, memory_mb: int = 256,
                  cpu_seconds: int = 10, *, max_output_bytes: int = 1_000_000, max_output_depth: int = 20,
-                 max_log_bytes: int = 65_536):
+                 max_log_bytes: int = 65_536, isolation: str | None = None):
         if size < 1:
             raise ValueError("sandbox pool size must be at least 1")
         self.size = size

@@ -18,6 +18,8 @@ from RestrictedPython.Guards import (
 )
 from RestrictedPython.transformer import INSPECT_ATTRIBUTES
 
+FILENAME = "<code>"  # the file name user code is compiled under: frames with it are the user's own
+
 ALLOWED_MODULES = ("json", "re", "math", "datetime", "random", "collections", "itertools", "functools",
                    "string", "statistics", "decimal", "hashlib", "base64", "uuid")
 
@@ -181,6 +183,20 @@ def public_copy(module: types.ModuleType) -> types.ModuleType:
                 else types.MappingProxyType(dict(value))
         setattr(copy, name, value)
     return copy
+
+
+def load_modules() -> dict[str, Any]:
+    """Import the allow-listed modules once (in the zygote, before any run) and wrap them for user code."""
+    import importlib
+    return {name: public_copy(importlib.import_module(name)) for name in ALLOWED_MODULES}
+
+
+def reset_run_state() -> None:
+    """Per-run resets in a fresh child: forked children share the zygote's random state and decimal context."""
+    import decimal
+    import random
+    random.seed()
+    decimal.setcontext(decimal.Context())
 
 
 def make_globals(modules: dict[str, types.ModuleType], log: PrintLog) -> dict[str, Any]:

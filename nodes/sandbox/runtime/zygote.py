@@ -49,7 +49,7 @@ class Worker:
         for fd in (0, 1, 2):
             os.dup2(null, fd)
         os.close(null)
-        self.modules = {name: policy.public_copy(importlib.import_module(name)) for name in policy.ALLOWED_MODULES}
+        self.modules = policy.load_modules()
         for name in _WARM_IMPORTS:
             importlib.import_module(name)
 
@@ -67,8 +67,7 @@ class Worker:
     def handle(self, job: dict[str, Any]) -> bytes:
         log = policy.PrintLog(self.max_log_bytes)
         code, args = job["code"], job["args"]
-        random.seed()  # one run's random.seed() must not make the next run predictable
-        decimal.setcontext(decimal.Context())
+        policy.reset_run_state()  # one run's random.seed() must not make the next run predictable
         try:
             compiled = self.compile(code)
             namespace = policy.make_globals(self.modules, log)
