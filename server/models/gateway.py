@@ -1,15 +1,16 @@
 """The model gateway: resolves a model name to an OpenAI-compatible server and calls chat completions.
 
-Streaming over httpx, timeouts, and retries with backoff on 429, 5xx and connection errors (a stream is
+Streaming over httpx; a model's ``timeout_s`` is a deadline for each whole call (connect, first token and the
+full stream); retries with backoff on 429, 5xx, timeouts, connection errors and streams cut short (a stream is
 retried only while nothing has been emitted yet).
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -19,6 +20,7 @@ from engine.errors import NodeError
 from engine.spec import Usage
 from nodes import llm_presets as presets
 from server.models.config import EndpointModel
+from server.models.stream import MalformedChunk, StreamError, StreamState, error_text
 
 # Seed best practice (docs/models.md): temperature 0.3 (0 for identical answers), top_p 1, presence_penalty 0.
 SEED_DEFAULTS: dict[str, Any] = {"temperature": 0.3, "top_p": 1.0, "presence_penalty": 0.0}
@@ -131,6 +133,8 @@ class Gateway:
         if key := model.key():
             headers["Authorization"] = f"Bearer {key}"
         url = model.base_url.rstrip("/") + "/chat/completions"
+        # httpx's own timeouts bound each read; the deadline below bounds the whole call, so a server that
+        # drips one token every few seconds cannot hold a node for minutes.
         timeout = httpx.Timeout(model.timeout_s, connect=min(10.0, model.timeout_s))
         emitted = False
 
@@ -143,110 +147,107 @@ class Gateway:
         for attempt in range(model.max_retries + 1):
             started = time.perf_counter()
             try:
-                if on_delta is None:
-                    result = await self._complete(url, body, headers, timeout, name)
-                else:
-                    result = await self._stream(url, body, headers, timeout, name, emit, started)
+                async with asyncio.timeout(model.timeout_s):
+                    if on_delta is None:
+                        result = await self._complete(url, body, headers, timeout, name)
+                    else:
+                        result = await self._stream(url, body, headers, timeout, name, emit, started)
                 result.latency_ms = round((time.perf_counter() - started) * 1000, 3)
                 return result
-            except _Retryable as exc:
+            except (_Retryable, TimeoutError) as exc:
+                reason = exc if isinstance(exc, _Retryable) else _Retryable(f"timed out after {model.timeout_s:g} s")
                 if attempt >= model.max_retries or emitted:
-                    raise ModelError(f"model '{name}': {exc} (after {attempt + 1} attempt(s))",
+                    raise ModelError(f"model '{name}': {reason} (after {attempt + 1} attempt(s))",
                                      retryable=True) from None
-                delay = exc.retry_after if exc.retry_after is not None else self.backoff_s * 2 ** attempt
+                delay = reason.retry_after if reason.retry_after is not None else self.backoff_s * 2 ** attempt
                 await asyncio.sleep(min(delay, 30.0))
         raise AssertionError("unreachable")
 
     async def _complete(self, url: str, body: dict[str, Any], headers: dict[str, str], timeout: httpx.Timeout,
                         name: str) -> ChatResult:
-        try:
-            response = await self._client().post(url, json=body, headers=headers, timeout=timeout)
-        except httpx.TimeoutException:
-            raise _Retryable(f"timed out after {timeout.read:g} s") from None
-        except httpx.TransportError as exc:
-            raise _Retryable(f"cannot reach {url}: {type(exc).__name__} {exc}".rstrip()) from None
-        _raise_for_status(response, name)
+        async with self._open(url, body, headers, timeout, name) as response:
+            try:
+                await response.aread()
+            except httpx.TimeoutException:
+                raise
+            except httpx.TransportError as exc:
+                raise _Retryable(f"model response ended early ({type(exc).__name__}: {exc})") from None
         try:
             data = response.json()
             choice = data["choices"][0]
             message = choice["message"]
             text = message.get("content") or ""
-        except (ValueError, KeyError, IndexError, TypeError):
+            if not isinstance(text, str):
+                raise TypeError
+        except (ValueError, KeyError, IndexError, TypeError, AttributeError):
             raise ModelError(f"model '{name}' returned an unexpected response: {response.text[:200]!r}") from None
         return ChatResult(text=text, usage=_usage(data.get("usage")), finish_reason=choice.get("finish_reason"),
-                          model=data.get("model", ""), tool_calls=list(message.get("tool_calls") or []), raw=data)
+                          model=str(data.get("model", "")), tool_calls=list(message.get("tool_calls") or []),
+                          raw=data)
 
     async def _stream(self, url: str, body: dict[str, Any], headers: dict[str, str], timeout: httpx.Timeout,
                       name: str, emit: Callable[[str], None], started: float) -> ChatResult:
-        parts: list[str] = []
-        calls: dict[int, dict[str, Any]] = {}
-        usage, finish, model_id, first = None, None, "", None
+        state, first = StreamState(), None
+        async with self._open(url, body, headers, timeout, name) as response:
+            try:
+                async for line in response.aiter_lines():
+                    if not line.startswith("data:"):
+                        continue
+                    text = state.feed(line[5:].strip())
+                    if state.done:
+                        break
+                    if text:
+                        if first is None:
+                            first = round((time.perf_counter() - started) * 1000, 3)
+                        emit(text)
+            except MalformedChunk as exc:
+                raise ModelError(f"model '{name}' sent a {exc}") from None
+            except StreamError as exc:
+                raise ModelError(f"model '{name}' failed mid-stream: {exc}") from None
+            except httpx.TimeoutException:
+                raise
+            except httpx.TransportError as exc:  # the connection broke after the response began
+                raise _Retryable(f"model stream ended early ({type(exc).__name__}: {exc}; "
+                                 f"{state.chunks} chunk(s) received)") from None
+        if not state.complete:
+            raise _Retryable(f"model stream ended early: the connection closed after {state.chunks} chunk(s) "
+                             "without a finish reason or [DONE]")
+        return ChatResult(text=state.text, usage=_usage(state.usage), finish_reason=state.finish_reason,
+                          model=state.model, first_token_ms=first, tool_calls=state.tool_calls)
+
+    @asynccontextmanager
+    async def _open(self, url: str, body: dict[str, Any], headers: dict[str, str], timeout: httpx.Timeout,
+                    name: str) -> AsyncIterator[httpx.Response]:
+        """The response with its status checked; errors before it began are retryable connection errors."""
         try:
             async with self._client().stream("POST", url, json=body, headers=headers, timeout=timeout) as response:
                 if response.status_code >= 400:
                     await response.aread()
                     _raise_for_status(response, name)
-                async for line in response.aiter_lines():
-                    if not line.startswith("data:"):
-                        continue
-                    payload = line[5:].strip()
-                    if payload == "[DONE]":
-                        break
-                    try:
-                        chunk = json.loads(payload)
-                    except json.JSONDecodeError:
-                        raise ModelError(f"model '{name}' sent a malformed stream chunk: {payload[:200]!r}") from None
-                    if chunk.get("error"):
-                        raise ModelError(f"model '{name}' failed mid-stream: {_error_text(chunk['error'])}")
-                    model_id = chunk.get("model", model_id)
-                    usage = chunk.get("usage") or usage
-                    for choice in chunk.get("choices") or []:
-                        delta = choice.get("delta") or {}
-                        if text := delta.get("content"):
-                            if first is None:
-                                first = round((time.perf_counter() - started) * 1000, 3)
-                            parts.append(text)
-                            emit(text)
-                        merge_tool_call_deltas(calls, delta.get("tool_calls"))
-                        finish = choice.get("finish_reason") or finish
+                yield response
         except httpx.TimeoutException:
             raise _Retryable(f"timed out after {timeout.read:g} s") from None
         except httpx.TransportError as exc:
             raise _Retryable(f"cannot reach {url}: {type(exc).__name__} {exc}".rstrip()) from None
-        return ChatResult(text="".join(parts), usage=_usage(usage), finish_reason=finish, model=model_id,
-                          first_token_ms=first, tool_calls=[calls[i] for i in sorted(calls)])
-
-
-def merge_tool_call_deltas(calls: dict[int, dict[str, Any]], deltas: Any) -> None:
-    """Streamed tool calls arrive in pieces keyed by ``index``: id and name once, arguments in fragments."""
-    for delta in deltas or []:
-        call = calls.setdefault(int(delta.get("index") or 0),
-                                {"id": "", "type": "function", "function": {"name": "", "arguments": ""}})
-        call["id"] = delta.get("id") or call["id"]
-        function = delta.get("function") or {}
-        call["function"]["name"] += function.get("name") or ""
-        call["function"]["arguments"] += function.get("arguments") or ""
 
 
 def _usage(data: Any) -> Usage:
     if not isinstance(data, dict):
         return Usage()
-    prompt, completion = int(data.get("prompt_tokens") or 0), int(data.get("completion_tokens") or 0)
-    return Usage(prompt, completion, int(data.get("total_tokens") or prompt + completion))
 
-
-def _error_text(error: Any) -> str:
-    if isinstance(error, dict):
-        return str(error.get("message") or error)
-    return str(error)
+    def count(key: str) -> int:
+        value = data.get(key)
+        return value if isinstance(value, int) and value >= 0 else 0
+    prompt, completion = count("prompt_tokens"), count("completion_tokens")
+    return Usage(prompt, completion, count("total_tokens") or prompt + completion)
 
 
 def _raise_for_status(response: httpx.Response, name: str) -> None:
     if response.status_code < 400:
         return
     try:
-        detail = _error_text(response.json().get("error") or response.json())
-    except ValueError:
+        detail = error_text(response.json().get("error") or response.json())
+    except (ValueError, AttributeError):
         detail = response.text[:200]
     message = f"HTTP {response.status_code}: {detail}"
     if response.status_code in RETRY_STATUS:

@@ -198,3 +198,12 @@ async def test_react_fallback_for_models_without_tool_calling(client, openai_ser
     assert "current_time" in first["messages"][0]["content"]
     observation = second["messages"][-1]
     assert observation["role"] == "user" and observation["content"].startswith("Observation [current_time]: {")
+
+
+async def test_a_model_stream_cut_short_fails_the_turn(client, openai_server):
+    openai_server.push(Reply("The answer is", chunk_size=2, cut_after=2))
+    agent_id = await create_agent(client)
+    reply = (await client.post(f"/api/agents/{agent_id}/chat", json={"query": "hi"})).json()
+    assert reply["status"] == "failed" and "model stream ended early" in reply["error"]
+    turn = (await client.get(f"/api/agent-turns/{reply['run_id']}")).json()
+    assert turn["status"] == "failed" and "model stream ended early" in turn["trace"][0]["error"]

@@ -35,6 +35,12 @@ class Reply:
     usage: dict[str, int] | None = None
     retry_after: int | None = None
     headers: dict[str, str] = field(default_factory=dict)
+    # Faults: close the connection after this many content chunks (streaming) or halfway through the body
+    # (blocking), with no finish reason and no [DONE]; pause this long after the first content chunk;
+    # send these raw ``data:`` payloads right after the opening chunk.
+    cut_after: int | None = None
+    stall_s: float = 0.0
+    raw: list[str] = field(default_factory=list)
 
 
 Responder = Callable[[dict[str, Any]], "Reply | str"]
@@ -175,12 +181,26 @@ class ScriptedOpenAI:
                     message: dict[str, Any] = {"role": "assistant", "content": reply.content}
                     if reply.tool_calls:
                         message["tool_calls"] = reply.tool_calls
+                    if reply.cut_after is not None:
+                        self._send_cut({"choices": [{"index": 0, "message": message, "finish_reason": "stop"}]})
+                        return
                     self._send_json(200, {
                         "id": "chatcmpl-scripted", "object": "chat.completion", "created": int(time.time()),
                         "model": body.get("model", double.model),
                         "choices": [{"index": 0, "message": message,
                                      "finish_reason": "tool_calls" if reply.tool_calls else "stop"}],
                         "usage": usage})
+
+            def _send_cut(self, payload: dict[str, Any]) -> None:
+                """Announce the whole body, send half of it, and hang up."""
+                data = json.dumps(payload).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data[:len(data) // 2])
+                self.wfile.flush()
+                self.close_connection = True
 
             def _stream(self, body: dict[str, Any], reply: Reply, usage: dict[str, int]) -> None:
                 self.send_response(200)
@@ -200,11 +220,21 @@ class ScriptedOpenAI:
                             "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
 
                 send(chunk({"role": "assistant", "content": ""}))
+                for payload in reply.raw:
+                    send(payload)
                 text, size = reply.content, max(1, reply.chunk_size)
-                for i in range(0, len(text), size):
+                for n, i in enumerate(range(0, len(text), size)):
+                    if n == reply.cut_after:
+                        self.close_connection = True
+                        return
                     if reply.chunk_delay_s:
                         time.sleep(reply.chunk_delay_s)
                     send(chunk({"content": text[i:i + size]}))
+                    if n == 0 and reply.stall_s:
+                        time.sleep(reply.stall_s)
+                if reply.cut_after is not None:
+                    self.close_connection = True
+                    return
                 if reply.tool_calls:
                     send(chunk({"tool_calls": [{"index": i, **call} for i, call in enumerate(reply.tool_calls)]}))
                 send(chunk({}, "tool_calls" if reply.tool_calls else "stop"))
