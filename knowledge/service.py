@@ -10,7 +10,8 @@ import asyncio
 import re
 import shutil
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -43,7 +44,7 @@ class KnowledgeService:
     # --- knowledge bases ---------------------------------------------------------------------------------
 
     def create(self, name: str, settings: KBSettings | None = None) -> KBInfo:
-        if not _NAME.match(name):
+        if not _NAME.fullmatch(name):
             raise InvalidSettings(f"invalid knowledge base name '{name}': use 1-64 letters, digits, '_' or '-'")
         with self._guard:
             if self.exists(name):
@@ -52,14 +53,13 @@ class KnowledgeService:
         return self.get(name)
 
     def exists(self, name: str) -> bool:
-        return bool(_NAME.match(name)) and (self.root / name / "settings.json").is_file()
+        return bool(_NAME.fullmatch(name)) and (self.root / name / "settings.json").is_file()
 
     def list(self) -> list[KBInfo]:
         return [self.get(name) for name in self.list_names()]
 
     def get(self, name: str) -> KBInfo:
-        store = self._store(name)
-        with self._lock(name):
+        with self._locked(name) as store:
             documents, chunks = store.counts()
         return KBInfo(name=name, settings=store.settings, documents=documents, chunks=chunks,
                       created_at=store.created_at)
@@ -95,8 +95,7 @@ class KnowledgeService:
 
     def register_document(self, kb: str, filename: str, data: bytes) -> DocumentInfo:
         """Store the file and queue it; ``ingest`` indexes it later (e.g. in a background job)."""
-        store = self._store(kb)
-        with self._lock(kb):
+        with self._locked(kb) as store:
             return store.add_document(filename, data)
 
     def ingest(self, kb: str, document_id: str, progress: Progress | None = None) -> DocumentInfo:
@@ -169,18 +168,15 @@ class KnowledgeService:
         return chunks
 
     def documents(self, kb: str) -> list[DocumentInfo]:
-        store = self._store(kb)
-        with self._lock(kb):
+        with self._locked(kb) as store:
             return store.documents()
 
     def document(self, kb: str, document_id: str) -> DocumentInfo:
-        store = self._store(kb)
-        with self._lock(kb):
+        with self._locked(kb) as store:
             return store.document(document_id)
 
     def remove_document(self, kb: str, document_id: str) -> None:
-        store = self._store(kb)
-        with self._lock(kb):
+        with self._locked(kb) as store:
             if store.vectors is None:
                 store.load_indexes(get_embedder(store.settings.embedding.model).dimension)
             store.remove_document(document_id)
@@ -226,7 +222,7 @@ class KnowledgeService:
         embedder = get_embedder(store.settings.embedding.model)
         if query_vector is None and settings.mode != "keyword" and query.strip():
             query_vector = embedder.encode([query])[0]  # outside the KB lock: ingestion need not wait for it
-        with self._lock(kb):
+        with self._locked(kb, store):
             return search(store, embedder, Query(query, settings, document_ids, query_vector))
 
     async def retrieve(self, knowledge_bases: list[str], query: str, *, mode: Mode | None = None,
@@ -259,6 +255,16 @@ class KnowledgeService:
                     raise KnowledgeBaseNotFound(name)
                 store = self._stores[name] = KBStore.open(name, self.root / name)
             return store
+
+    @contextmanager
+    def _locked(self, name: str, store: KBStore | None = None) -> Iterator[KBStore]:
+        """The KB's open store, under its lock. A KB deleted meanwhile (or replaced, when ``store`` is the one
+        the caller began with) is not found, rather than a closed database."""
+        with self._lock(name):
+            current = self._store(name)
+            if store is not None and current is not store:
+                raise KnowledgeBaseNotFound(name)
+            yield current
 
     def _lock(self, name: str) -> threading.RLock:
         with self._guard:
