@@ -1,29 +1,34 @@
 """Parsing: file bytes → plain text (PDF, DOCX, TXT, Markdown, HTML, CSV, JSONL), with encoding detection.
 
-``parse`` is pure and thread-safe; every failure is a ``ParseError`` naming the file and the cause.
+``parse`` is pure, thread-safe and keeps within ``ParseLimits``; every failure is a ``ParseError`` naming the
+file and the cause. The server does not call it in its own process: ``knowledge.isolation`` runs it in a child
+process with memory and time limits.
 """
 
 from __future__ import annotations
 
 import io
+import logging
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import Any
 
-from charset_normalizer import from_bytes
-
+from knowledge.encoding import decode_text
 from knowledge.errors import ParseError
+from knowledge.limits import ParseLimits
+from knowledge.ooxml import check_body, check_package
 
-MAX_BYTES = 50 * 1024 * 1024
+__all__ = ["MAX_BYTES", "SUPPORTED", "ParsedDocument", "decode_text", "file_format", "parse"]
+MAX_BYTES = ParseLimits.max_bytes
 TEXT_SUFFIXES = {".txt": "txt", ".text": "txt", ".md": "md", ".markdown": "md", ".csv": "csv",
                  ".jsonl": "jsonl", ".json": "json", ".tsv": "csv", ".log": "txt"}
 HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
 SUPPORTED = sorted({".pdf", ".docx", *TEXT_SUFFIXES, *HTML_SUFFIXES})
 # OLE2 compound files: legacy .doc, and also what Office writes for a password-protected .docx.
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-# Legacy East-Asian guesses that charset-normalizer makes for short GB-encoded Chinese text.
-_CJK_LOOKALIKES = {"big5", "cp950", "cp949", "euc_kr", "shift_jis", "cp932", "euc_jp", "johab"}
 
 
 @dataclass
@@ -51,60 +56,61 @@ def file_format(filename: str) -> str:
     raise ParseError(filename, f"unsupported file type {shown}; supported: {', '.join(SUPPORTED)}")
 
 
-def parse(filename: str, data: bytes, *, max_bytes: int = MAX_BYTES) -> ParsedDocument:
+def parse(filename: str, data: bytes, *, max_bytes: int | None = None,
+          limits: ParseLimits = ParseLimits()) -> ParsedDocument:
     """Read ``data`` (the content of ``filename``) into text, or raise ``ParseError``."""
     kind = file_format(filename)
+    max_bytes = limits.max_bytes if max_bytes is None else max_bytes
     if not data:
         raise ParseError(filename, "file is empty")
     if len(data) > max_bytes:
         raise ParseError(filename, f"file is too large ({len(data) / 1e6:.1f} MB; the limit is {max_bytes / 1e6:.1f} MB)")
     if kind == "pdf":
-        doc = _parse_pdf(filename, data)
+        doc = _parse_pdf(filename, data, limits)
     elif kind == "docx":
-        doc = _parse_docx(filename, data)
+        doc = _parse_docx(filename, data, limits)
     else:
         text, encoding = decode_text(filename, data)
         if kind == "html":
             text = _html_text(text)
         doc = ParsedDocument(filename, kind, text, encoding=encoding)
+    _check_chars(filename, len(doc.text), limits)
+    # NUL and lone surrogates are never text: they must not reach chunks or indexes.
+    doc.text = doc.text.replace("\x00", "").encode("utf-8", "replace").decode("utf-8")
     if not doc.text.strip():
         raise ParseError(filename, "no text found in the file" + (" (scanned images need OCR)" if kind == "pdf" else ""))
     return doc
 
 
-def decode_text(filename: str, data: bytes) -> tuple[str, str]:
-    """Decode bytes of a text file: UTF-8 (with or without BOM) first, else the detected encoding."""
-    try:
-        return data.decode("utf-8-sig"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    best = from_bytes(data).best()
-    if best is None:
-        raise ParseError(filename, "not a text file, or its encoding could not be detected")
-    encoding = best.encoding
-    if encoding in _CJK_LOOKALIKES:
-        try:
-            return data.decode("gb18030"), "gb18030"
-        except UnicodeDecodeError:
-            pass
-    return str(best), encoding
+def _check_chars(filename: str, count: int, limits: ParseLimits) -> None:
+    if count > limits.max_chars:
+        raise ParseError(filename, f"the text is longer than {limits.max_chars:,} characters (the limit)")
 
 
-def _parse_pdf(filename: str, data: bytes) -> ParsedDocument:
+def _parse_pdf(filename: str, data: bytes, limits: ParseLimits) -> ParsedDocument:
     from pypdf import PdfReader
 
+    pages: list[str] = []
     try:
-        reader = PdfReader(io.BytesIO(data))
-        if reader.is_encrypted:
-            # Owner-password-only PDFs open with an empty user password; real protection does not.
-            try:
-                opened = reader.decrypt("")
-            except Exception:  # pypdf raises several types for unsupported crypto
-                opened = 0
-            if not opened:
-                raise ParseError(filename, "PDF is encrypted (password protected)")
-        pages = [page.extract_text() or "" for page in reader.pages]
-    except ParseError:
+        with _pypdf_warnings() as warnings:
+            reader = PdfReader(io.BytesIO(data))
+            if reader.is_encrypted:
+                # Owner-password-only PDFs open with an empty user password; real protection does not.
+                try:
+                    opened = reader.decrypt("")
+                except Exception:  # pypdf raises several types for unsupported crypto
+                    opened = 0
+                if not opened:
+                    raise ParseError(filename, "PDF is encrypted (password protected)")
+            _check_pages(filename, reader, limits)
+            if any("circular" in w.lower() or "cyclic" in w.lower() for w in warnings):
+                raise ParseError(filename, "corrupt PDF (its cross-reference table refers back to itself)")
+            chars = 0
+            for page in reader.pages:
+                pages.append(page.extract_text() or "")
+                chars += len(pages[-1])
+                _check_chars(filename, chars, limits)
+    except (ParseError, MemoryError):  # over a limit: say so, not "corrupt"
         raise
     except Exception as exc:  # pypdf surfaces many error types on damaged files (PdfReadError, KeyError, ...)
         raise ParseError(filename, f"corrupt or unreadable PDF ({_short(exc)})") from None
@@ -112,25 +118,55 @@ def _parse_pdf(filename: str, data: bytes) -> ParsedDocument:
     return ParsedDocument(filename, "pdf", text, pages=len(pages))
 
 
-def _parse_docx(filename: str, data: bytes) -> ParsedDocument:
+def _check_pages(filename: str, reader: Any, limits: ParseLimits) -> None:
+    # The page tree's declared /Count is read in constant time; counting the pages walks the whole tree.
+    declared = reader.trailer["/Root"]["/Pages"].get("/Count", 0)
+    count = declared if isinstance(declared, int) and declared > limits.max_pages else len(reader.pages)
+    if count > limits.max_pages:
+        raise ParseError(filename, f"PDF has {count:,} pages; the limit is {limits.max_pages:,}")
+
+
+@contextmanager
+def _pypdf_warnings() -> Iterator[list[str]]:
+    """pypdf repairs some damage (such as a looping xref chain) with only a logged warning; collect them."""
+    seen: list[str] = []
+    handler = logging.Handler(logging.WARNING)
+    handler.emit = lambda record: seen.append(record.getMessage())  # type: ignore[method-assign]
+    logger = logging.getLogger("pypdf")
+    logger.addHandler(handler)
+    try:
+        yield seen
+    finally:
+        logger.removeHandler(handler)
+
+
+def _parse_docx(filename: str, data: bytes, limits: ParseLimits) -> ParsedDocument:
     import docx
     from docx.table import Table
 
     if data.startswith(_OLE_MAGIC):
         raise ParseError(filename, "DOCX is encrypted (password protected) or is a legacy .doc file")
-    if not zipfile.is_zipfile(io.BytesIO(data)):
-        raise ParseError(filename, "corrupt DOCX (not a ZIP package)")
     try:
+        package = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, ValueError, OSError):
+        raise ParseError(filename, "corrupt DOCX (not a ZIP package)") from None
+    try:
+        with package:
+            check_package(filename, package, limits)
+            check_body(filename, package, limits)
         document = docx.Document(io.BytesIO(data))
-        blocks = []
+        blocks, chars = [], 0
         for item in document.iter_inner_content():
-            if isinstance(item, Table):
-                blocks.append(_table_text(item))
-            elif item.text.strip():
-                blocks.append(item.text.strip())
+            block = _table_text(item) if isinstance(item, Table) else item.text.strip()
+            if block:
+                blocks.append(block)
+                chars += len(block)
+                _check_chars(filename, chars, limits)
+    except (ParseError, MemoryError):  # over a limit: say so, not "corrupt"
+        raise
     except Exception as exc:  # python-docx raises KeyError/ValueError/lxml errors on damaged packages
         raise ParseError(filename, f"corrupt DOCX ({_short(exc)})") from None
-    return ParsedDocument(filename, "docx", "\n\n".join(b for b in blocks if b))
+    return ParsedDocument(filename, "docx", "\n\n".join(blocks))
 
 
 def _table_text(table: Any) -> str:

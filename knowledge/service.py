@@ -21,7 +21,8 @@ from knowledge.cleaning import clean
 from knowledge.embedding import Embedder, get_embedder
 from knowledge.errors import InvalidSettings, KnowledgeBaseExists, KnowledgeBaseNotFound, KnowledgeError
 from knowledge.keyword import tokenize
-from knowledge.parsing import parse
+from knowledge.isolation import parse_isolated
+from knowledge.limits import ParseLimits
 from knowledge.records import Chunk, DocumentInfo, Hit, KBInfo
 from knowledge.retrieval import Query, search
 from knowledge.settings import KBSettings, Mode
@@ -34,8 +35,9 @@ _NAME = re.compile(r"^[\w-]{1,64}$", re.UNICODE)
 class KnowledgeService:
     """All knowledge bases of one data directory."""
 
-    def __init__(self, data_dir: Path):
+    def __init__(self, data_dir: Path, limits: ParseLimits = ParseLimits()):
         self.root = Path(data_dir) / "knowledge"
+        self.limits = limits
         self.root.mkdir(parents=True, exist_ok=True)
         self._stores: dict[str, KBStore] = {}
         self._locks: dict[str, threading.RLock] = {}
@@ -157,7 +159,7 @@ class KnowledgeService:
             store.set_status(document_id, "failed", error=reason)
 
     def _chunks(self, settings: KBSettings, filename: str, data: bytes) -> list[Chunk]:
-        parsed = parse(filename, data)
+        parsed = parse_isolated(filename, data, self.limits)
         text = clean(parsed.text, settings.cleaning)
         length = len
         if settings.chunking.unit == "tokens":

@@ -70,3 +70,23 @@ def test_bad_files_name_the_file_and_the_cause(filename: str, data: bytes | str,
 def test_oversized_file() -> None:
     with pytest.raises(ParseError, match=r"big\.txt: file is too large"):
         parse("big.txt", b"x" * 2000, max_bytes=1000)
+
+
+ZH_SIMPLIFIED = "床前明月光，疑是地上霜。举头望明月，低头思故乡。春眠不觉晓，处处闻啼鸟。夜来风雨声，花落知多少。"
+ZH_TRADITIONAL = "床前明月光，疑是地上霜。舉頭望明月，低頭思故鄉。春眠不覺曉，處處聞啼鳥。夜來風雨聲，花落知多少。"
+FRENCH = "Ça dépend: l'élève, le garçon naïf, où est-il? Déjà vu à Genève, café crème brûlée et pâté."
+PLAIN = "Plain text about the Eiffel Tower and photosynthesis."
+ENCODED = [
+    ("utf-16", FRENCH), ("utf-16-le", PLAIN), ("utf-16-be", PLAIN), ("utf-16-le", FRENCH), ("utf-16-be", FRENCH), ("utf-16-le", ZH_SIMPLIFIED),
+    ("utf-16-be", ZH_TRADITIONAL), ("gb18030", ZH_SIMPLIFIED), ("gbk", ZH_TRADITIONAL), ("big5", ZH_TRADITIONAL),
+    ("latin-1", FRENCH),
+]
+
+
+@pytest.mark.parametrize(("encoding", "text"), ENCODED, ids=[f"{e}-{t[:2]}" for e, t in ENCODED])
+def test_text_reads_back_exactly_in_every_common_encoding(encoding: str, text: str) -> None:
+    assert parse("poem.txt", text.encode(encoding)).text == text
+
+
+def test_nul_never_reaches_the_text() -> None:
+    assert parse("notes.md", b"first\x00 line\n\nsecond\x00").text == "first line\n\nsecond"

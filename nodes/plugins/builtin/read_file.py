@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import mimetypes
 from pathlib import Path, PurePosixPath
@@ -82,11 +83,13 @@ async def _load(value: Any, ctx: CallContext) -> tuple[str, bytes]:
 
 async def run(params: dict[str, Any], ctx: CallContext) -> dict[str, Any]:
     from knowledge.errors import ParseError  # the parsers load heavy libraries; import on first use
-    from knowledge.parsing import parse
+    from knowledge.isolation import parse_isolated
+    from knowledge.limits import ParseLimits
 
     name, data = await _load(params["file_url"], ctx)
     try:
-        doc = parse(name, data, max_bytes=MAX_FILE_BYTES)
+        # A child process with memory and time limits: a hostile document must not take the server down.
+        doc = await asyncio.to_thread(parse_isolated, name, data, ParseLimits(max_bytes=MAX_FILE_BYTES))
     except ParseError as exc:
         raise PluginError(f"cannot read {exc}") from None
     return {"text": doc.text, "page_count": doc.pages or 1, "name": name}
