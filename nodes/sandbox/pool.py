@@ -1,34 +1,37 @@
-"""A warm pool of sandbox worker processes, driven from asyncio.
+"""A warm pool of sandbox zygotes, driven from asyncio.
 
-Each of ``size`` slots holds a worker that is ready or still starting. ``run`` takes a slot, sends the
-job, and either returns the worker to the pool or, after a failure, a timeout or its ``N``-th job, kills
-its process group and puts a freshly starting worker in its place, so the next call finds one warm.
+Each of ``size`` slots holds a zygote that is ready or still starting (``runtime/zygote.py``): a warm
+interpreter, isolated by ``isolation.py``, that forks a fresh child for every run. ``run`` compiles the code
+here under the language policy (cached; compiling never runs it), takes a slot, and sends the job. The
+zygote enforces the wall-clock limit itself and stays warm after any failure of the user's code; only when
+it stops answering (or the call is cancelled, or it reached ``max_executions_per_worker``) is its whole
+sandbox killed and a fresh one started in its place.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
+import functools
 import json
+import marshal
 import os
-import shutil
 import signal
-import sys
-import tempfile
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-from nodes.sandbox.runtime import protocol
+from nodes.sandbox import compiler, isolation, seccomp
 from nodes.sandbox.errors import (
     SandboxCompileError, SandboxError, SandboxLimitError, SandboxRuntimeError, SandboxTimeoutError,
     SandboxUnavailableError,
 )
+from nodes.sandbox.runtime import protocol
 
-_ROOT = str(Path(__file__).resolve().parents[2])  # the directory holding the ``nodes`` package
-_BOOT = f"import sys; sys.path.insert(0, {_ROOT!r}); from nodes.sandbox.runtime.zygote import main; main()"
-_ENV = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "HOME": "/nonexistent"}
 _START_TIMEOUT_S = 60.0
+_BACKSTOP_S = 5.0  # past the zygote's own deadline, how long the host waits before killing the sandbox
+_NONE_HINT = (f"Set {isolation.ENV_ISOLATION}=none only on a trusted single-user machine: it runs code nodes "
+              "without operating-system isolation.")
 
 
 @dataclass
@@ -39,41 +42,55 @@ class SandboxResult:
     logs: list[str] = field(default_factory=list)
 
 
-class _Worker:
-    """The host's handle on one worker process."""
+@functools.lru_cache(maxsize=256)
+def _compiled(code: str) -> str:
+    """``code`` compiled under the language policy, marshalled for the zygote (raises SandboxCompileError)."""
+    return base64.b64encode(marshal.dumps(compiler.compile_code(code))).decode()
 
-    def __init__(self, process: asyncio.subprocess.Process, workdir: str, info: dict[str, Any]):
+
+class _Worker:
+    """The host's handle on one zygote (the bubblewrap process that holds it, when isolated)."""
+
+    def __init__(self, process: asyncio.subprocess.Process, plan: isolation.Launch):
         self.process = process
-        self.workdir = workdir
-        self.info = info
+        self.plan = plan
+        self.info: dict[str, Any] = {}
         self.executions = 0
 
     @property
     def pid(self) -> int:
         return self.process.pid
 
-    async def call(self, payload: bytes, max_reply: int) -> dict[str, Any]:
-        assert self.process.stdin is not None and self.process.stdout is not None
+    async def send(self, payload: bytes) -> None:
+        assert self.process.stdin is not None
         self.process.stdin.write(payload)
         await self.process.stdin.drain()
+
+    async def receive(self, max_reply: int) -> dict[str, Any]:
+        assert self.process.stdout is not None
         (size,) = protocol.HEADER.unpack(await self.process.stdout.readexactly(protocol.HEADER.size))
         if size > max_reply:
             raise SandboxLimitError(f"sandbox reply is {size:,} bytes, over the limit of {max_reply:,}")
         return protocol.decode(await self.process.stdout.readexactly(size))
 
     def kill(self) -> None:
-        """Kill the worker's whole process group and remove its working directory."""
+        """Kill the zygote's whole process group (its sandbox goes with it) and remove its files."""
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(self.process.pid, signal.SIGKILL)
-        shutil.rmtree(self.workdir, ignore_errors=True)
+        self.plan.remove()
 
 
 class SandboxPool:
-    """Runs user code in warm, confined worker processes. One pool per server or CLI process."""
+    """Runs user code in warm, isolated zygotes, a fresh child per run. One pool per server or CLI process.
 
-    def __init__(self, size: int = 2, max_executions_per_worker: int = 200, memory_mb: int = 256,
+    ``isolation`` is ``full`` or ``none`` (default: ``LOOM_SANDBOX_ISOLATION``, else ``full``). ``language=False``
+    turns the language layer off and runs plain Python: only for tests that show the operating-system layer
+    holds by itself.
+    """
+
+    def __init__(self, size: int = 2, max_executions_per_worker: int = 10_000, memory_mb: int = 256,
                  cpu_seconds: int = 10, *, max_output_bytes: int = 1_000_000, max_output_depth: int = 20,
-                 max_log_bytes: int = 65_536, isolation: str | None = None):
+                 max_log_bytes: int = 65_536, isolation: str | None = None, language: bool = True):
         if size < 1:
             raise ValueError("sandbox pool size must be at least 1")
         self.size = size
@@ -81,11 +98,13 @@ class SandboxPool:
         self.memory_mb = memory_mb
         self.cpu_seconds = cpu_seconds
         self.max_output_bytes = max_output_bytes
-        self._settings = json.dumps({
-            "memory_mb": memory_mb, "cpu_seconds": cpu_seconds, "max_executions": max_executions_per_worker,
-            "max_output_bytes": max_output_bytes, "max_output_depth": max_output_depth,
-            "max_log_bytes": max_log_bytes})
+        self.isolation = isolation_mode(isolation)
+        self.language = language
         self._max_reply = max_output_bytes + 4 * max_log_bytes + 65_536
+        self._settings = {
+            "memory_mb": memory_mb, "cpu_seconds": cpu_seconds, "max_output_bytes": max_output_bytes,
+            "max_output_depth": max_output_depth, "max_log_bytes": max_log_bytes, "language": language,
+            "max_reply": self._max_reply}
         self._loop: asyncio.AbstractEventLoop | None = None
         self._slots: asyncio.Queue[asyncio.Future[_Worker]] | None = None
         self._live: set[_Worker] = set()
@@ -95,13 +114,16 @@ class SandboxPool:
 
     # -- public -------------------------------------------------------------------------------------
     async def start(self) -> None:
-        """Start the workers now rather than on the first ``run``; waits until they are ready."""
+        """Start the zygotes now rather than on the first ``run``; waits until they are ready."""
         self._bind()
         await asyncio.gather(*self._starting, return_exceptions=True)
 
     async def run(self, code: str, args: dict[str, Any], *, timeout_s: float = 10.0) -> SandboxResult:
-        """Run ``code``'s ``main(args)`` in a worker; raise a ``SandboxError`` if it fails."""
-        payload = protocol.encode({"code": code, "args": args})
+        """Run ``code``'s ``main(args)`` in a fresh child of a zygote; raise a ``SandboxError`` if it fails."""
+        compiled = _compiled(code) if self.language else None  # a compile error costs no process at all
+        body = json.dumps({"source": code, "compiled": compiled, "args": args}, ensure_ascii=False,
+                          default=str).encode()
+        payload = protocol.encode_job(body, timeout_s)
         slots = self._bind()
         slot = await slots.get()
         try:
@@ -116,14 +138,14 @@ class SandboxPool:
         try:
             worker.executions += 1
             try:
-                async with asyncio.timeout(timeout_s):
-                    reply = await worker.call(payload, self._max_reply)
+                async with asyncio.timeout(timeout_s + _BACKSTOP_S):
+                    await worker.send(payload)
+                    reply = await worker.receive(self._max_reply)
             except TimeoutError:
                 raise SandboxTimeoutError(f"code ran longer than {timeout_s:g} s and was stopped") from None
-            except (asyncio.IncompleteReadError, ConnectionError):
+            except (asyncio.IncompleteReadError, ConnectionError, ValueError):
                 raise await self._death(worker) from None
-            # A compile error ran no user code, so the worker is as clean as before.
-            healthy = bool(reply.get("ok")) or reply.get("kind") == "compile"
+            healthy = True  # the zygote answered: whatever the child did, the zygote is as clean as before
             return _result(reply)
         finally:
             if healthy and worker.executions < self.max_executions_per_worker:
@@ -182,29 +204,43 @@ class SandboxPool:
         return task
 
     async def _spawn(self) -> _Worker:
-        workdir = tempfile.mkdtemp(prefix="loom-sandbox-")
+        problem = await asyncio.to_thread(isolation.problem, self.isolation)
+        if problem:
+            raise SandboxUnavailableError(f"code nodes are disabled: {problem}. {_NONE_HINT}")
+        try:
+            plan = isolation.launch(self.isolation)
+            settings = dict(self._settings, scratch=plan.scratch, uid=plan.uid,
+                            seccomp=seccomp.run_program().hex() if plan.seccomp else None)
+        except (isolation.IsolationError, seccomp.SeccompUnavailable) as exc:
+            raise SandboxUnavailableError(f"code nodes are disabled: {exc}. {_NONE_HINT}") from None
         try:
             process = await asyncio.create_subprocess_exec(
-                sys.executable, "-I", "-B", "-c", _BOOT, self._settings, stdin=asyncio.subprocess.PIPE,
-                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL, cwd=workdir, env=_ENV,
-                start_new_session=True, close_fds=True)
+                *plan.argv, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE, cwd=plan.cwd, env=plan.env, start_new_session=True,
+                close_fds=True, pass_fds=plan.pass_fds)
         except BaseException as exc:
-            shutil.rmtree(workdir, ignore_errors=True)
+            plan.remove()
             if isinstance(exc, OSError):
                 raise SandboxUnavailableError(f"cannot start a sandbox worker: {exc}") from None
             raise
-        worker = _Worker(process, workdir, {})
+        plan.close_fds()
+        worker = _Worker(process, plan)
         self._live.add(worker)
         try:
-            assert process.stdout is not None
+            assert process.stdout is not None and process.stderr is not None
             async with asyncio.timeout(_START_TIMEOUT_S):
-                (size,) = protocol.HEADER.unpack(await process.stdout.readexactly(protocol.HEADER.size))
-                worker.info = protocol.decode(await process.stdout.readexactly(size))
-        except (asyncio.IncompleteReadError, TimeoutError, ValueError):
+                await worker.send(protocol.encode(settings))
+                worker.info = await worker.receive(1 << 20)
+        except (asyncio.IncompleteReadError, ConnectionError, TimeoutError, ValueError):
             self._retire(worker)
             code = process.returncode
+            with contextlib.suppress(Exception):
+                async with asyncio.timeout(1):
+                    said = (await process.stderr.read(4096)).decode(errors="replace")
+            detail = isolation.explain(said) if "said" in locals() and said.strip() else ""
             raise SandboxUnavailableError("a sandbox worker failed to start"
-                                          + (f" (exit status {code})" if code is not None else "")) from None
+                                          + (f" (exit status {code})" if code is not None else "")
+                                          + (f": {detail}" if detail else "")) from None
         except BaseException:
             self._retire(worker)
             raise
@@ -229,14 +265,12 @@ class SandboxPool:
                 worker.process._transport.close()  # type: ignore[attr-defined]
 
     async def _death(self, worker: _Worker) -> SandboxError:
-        """Explain why a worker vanished mid-job."""
+        """Explain why a zygote vanished mid-job (its children's deaths are explained by the zygote)."""
         try:
             async with asyncio.timeout(5):
                 code = await worker.process.wait()
         except TimeoutError:
             return SandboxUnavailableError("the sandbox worker stopped responding")
-        if code == -signal.SIGXCPU:
-            return SandboxLimitError(f"code used more than {self.cpu_seconds} s of CPU time and was stopped")
         if code == -signal.SIGKILL:
             return SandboxLimitError("the sandbox worker was killed (out of memory or CPU time)")
         if code < 0:
@@ -245,23 +279,50 @@ class SandboxPool:
 
 
 def _result(reply: dict[str, Any]) -> SandboxResult:
-    logs = [str(line) for line in reply.get("logs") or []]
-    if reply.get("ok"):
+    """The zygote's reply as a result or a ``SandboxError``. A child wrote most of it: trust no type."""
+    logs = _strings(reply.get("logs"))
+    if reply.get("ok") is True:
         value = reply.get("value")
         return SandboxResult(value=value if isinstance(value, dict) else {}, logs=logs)
-    kind, message = reply.get("kind"), str(reply.get("message") or "the code failed")
+    kind, message = reply.get("kind"), reply.get("message")
+    message = message[:_MAX_MESSAGE] if isinstance(message, str) and message else "the code failed"
     error: SandboxError
     if kind == "compile":
-        error = SandboxCompileError(message, line=reply.get("line"), column=reply.get("column"))
+        error = SandboxCompileError(message, line=_int(reply.get("line")), column=_int(reply.get("column")))
     elif kind == "runtime":
-        trace = [str(line) for line in reply.get("traceback") or []]
+        trace = _strings(reply.get("traceback"))
         text = message + "".join(f"\n  {line}" for line in trace)
         error = SandboxRuntimeError(text, traceback=trace)
     elif kind == "limit":
         error = SandboxLimitError(message)
+    elif kind == "timeout":
+        error = SandboxTimeoutError(message)
     elif kind == "output":
         error = SandboxRuntimeError(message)
     else:
         error = SandboxError(message)
     error.logs = logs  # type: ignore[attr-defined]
     raise error
+
+
+_MAX_MESSAGE = 10_000
+
+
+def _strings(value: Any) -> list[str]:
+    return [item for item in value if isinstance(item, str)] if isinstance(value, list) else []
+
+
+def _int(value: Any) -> int | None:
+    return value if type(value) is int else None
+
+
+def isolation_mode(value: str | None) -> str:
+    """``value``, else the ``LOOM_SANDBOX_ISOLATION`` setting (``full`` by default), checked."""
+    if value is None:
+        try:
+            return isolation.mode()
+        except isolation.IsolationError as exc:
+            raise SandboxUnavailableError(str(exc)) from None
+    if value not in isolation.MODES:
+        raise ValueError(f"unknown sandbox isolation {value!r} (use one of: {', '.join(isolation.MODES)})")
+    return value

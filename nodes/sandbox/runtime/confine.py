@@ -1,24 +1,24 @@
-"""The operating-system layer of a sandbox worker, applied once before it accepts any user code.
+"""What a per-run child does to itself before user code runs (docs/sandbox.md, "How it is isolated").
 
-In order: a private network namespace (no interfaces but a down loopback) when the worker may create one,
-an unprivileged user when started as root, rlimits (address space, file size 0, open files, no new
-processes, no core dumps, a lifetime CPU cap), the process-spawning functions removed from ``os``, and an
-audit hook that refuses files, imports, sockets, processes and signals from then on. Each layer alone is
-enough to stop the payloads in tests/sandbox; together they are defence in depth.
+Operating-system layer: only its reply pipe stays open; rlimits (address space, CPU seconds, file size, open
+files, threads, no core dumps); ``no_new_privs`` and the run's seccomp filter. Language layer: an audit hook
+that refuses files, imports, sockets, processes and signals, and ``os`` without its process functions.
+Each child is a fresh fork of the zygote and exits after its one run, so none of this is ever undone.
 """
 
 from __future__ import annotations
 
 import ctypes
-import math
 import os
-import pwd
 import resource
 import signal
 import sys
 from dataclasses import dataclass
 
-_CLONE_NEWNET = 0x40000000
+REPLY_FD = 3
+_PR_SET_NO_NEW_PRIVS = 38
+_PR_SET_SECCOMP = 22
+_SECCOMP_MODE_FILTER = 2
 
 _BLOCKED_EVENTS = frozenset({
     "open", "import", "os.system", "os.fork", "os.forkpty", "os.kill", "os.killpg", "os.putenv",
@@ -38,64 +38,61 @@ _STRIPPED_OS_NAMES = ("fork", "forkpty", "system", "popen", "kill", "killpg", "e
 
 @dataclass(frozen=True)
 class Limits:
-    """Per-worker resource limits."""
+    """Per-run resource limits."""
 
     memory_mb: int = 256
     cpu_seconds: int = 10
-    max_executions: int = 200
-    max_open_files: int = 16
+    max_open_files: int = 32
+    max_tasks: int = 16  # processes + threads of the sandbox's user; forks are refused by seccomp anyway
+    max_file_bytes: int = 16 * 1024 * 1024
 
 
-def confine(limits: Limits) -> dict[str, bool]:
-    """Apply every layer; returns which optional layers took effect (reported to the host)."""
-    applied = {"network_namespace": _private_network(), "unprivileged": _drop_privileges()}
-    _set_rlimits(limits)
+class _SockFprog(ctypes.Structure):
+    _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
+
+
+class Seccomp:
+    """A BPF program (from the host's ``nodes/sandbox/seccomp.py``), prepared once, loaded by each child."""
+
+    def __init__(self, program: bytes):
+        self._buffer = ctypes.create_string_buffer(program, len(program))
+        self._fprog = _SockFprog(len(program) // 8, ctypes.cast(self._buffer, ctypes.c_void_p))
+        self._prctl = ctypes.CDLL(None, use_errno=True).prctl
+        self._prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_void_p, ctypes.c_ulong, ctypes.c_ulong]
+
+    def load(self) -> None:
+        if self._prctl(_PR_SET_NO_NEW_PRIVS, 1, None, 0, 0) != 0 or \
+                self._prctl(_PR_SET_SECCOMP, _SECCOMP_MODE_FILTER, ctypes.addressof(self._fprog), 0, 0) != 0:
+            raise OSError(ctypes.get_errno(), "cannot load the seccomp filter")
+
+
+def keep_only(fd: int) -> None:
+    """Make ``fd`` the child's only descriptor besides 0-2 (which point at /dev/null), as ``REPLY_FD``."""
+    if fd != REPLY_FD:
+        os.dup2(fd, REPLY_FD)
+        os.close(fd)
+    os.closerange(REPLY_FD + 1, 1 << 20)
+
+
+def set_limits(limits: Limits) -> None:
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past RLIMIT_FSIZE fails instead of killing us
+    for which, soft, hard in (
+            (resource.RLIMIT_AS, limits.memory_mb << 20, limits.memory_mb << 20),
+            (resource.RLIMIT_CPU, limits.cpu_seconds, limits.cpu_seconds + 1),
+            (resource.RLIMIT_FSIZE, limits.max_file_bytes, limits.max_file_bytes),
+            (resource.RLIMIT_NOFILE, limits.max_open_files, limits.max_open_files),
+            (resource.RLIMIT_NPROC, limits.max_tasks, limits.max_tasks),
+            (resource.RLIMIT_CORE, 0, 0)):
+        resource.setrlimit(which, (soft, hard))
+
+
+def language_guards() -> None:
+    """The language layer's process part: no process functions in ``os``, and the audit hook."""
     for module in (os, sys.modules.get("posix")):
         for name in _STRIPPED_OS_NAMES:
             if module is not None and hasattr(module, name):
                 delattr(module, name)
     sys.addaudithook(_audit)
-    return applied
-
-
-def cpu_budget(seconds: int) -> None:
-    """Let the next job use ``seconds`` more CPU time; past it the kernel sends SIGXCPU, which kills us."""
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    _, hard = resource.getrlimit(resource.RLIMIT_CPU)
-    soft = math.ceil(usage.ru_utime + usage.ru_stime) + seconds
-    resource.setrlimit(resource.RLIMIT_CPU, (soft if hard == resource.RLIM_INFINITY else min(soft, hard), hard))
-
-
-def _private_network() -> bool:
-    # A new network namespace has only a down loopback: nothing is reachable even if a socket were made.
-    if os.geteuid() != 0:
-        return False
-    libc = ctypes.CDLL(None, use_errno=True)
-    return libc.unshare(_CLONE_NEWNET) == 0
-
-
-def _drop_privileges() -> bool:
-    if os.geteuid() != 0:
-        return False
-    try:
-        nobody = pwd.getpwnam("nobody")
-        uid, gid = nobody.pw_uid, nobody.pw_gid
-    except KeyError:
-        uid = gid = 65534
-    os.setgroups([])
-    os.setresgid(gid, gid, gid)
-    os.setresuid(uid, uid, uid)
-    return True
-
-
-def _set_rlimits(limits: Limits) -> None:
-    megabytes = limits.memory_mb * 1024 * 1024
-    lifetime_cpu = limits.cpu_seconds * (limits.max_executions + 1) + 30
-    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past RLIMIT_FSIZE fails instead of killing us
-    for which, value in ((resource.RLIMIT_AS, megabytes), (resource.RLIMIT_FSIZE, 0),
-                         (resource.RLIMIT_NOFILE, limits.max_open_files), (resource.RLIMIT_CORE, 0),
-                         (resource.RLIMIT_NPROC, 0), (resource.RLIMIT_CPU, lifetime_cpu)):
-        resource.setrlimit(which, (value, value))
 
 
 def _audit(event: str, args: tuple[object, ...]) -> None:

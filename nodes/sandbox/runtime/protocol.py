@@ -1,8 +1,13 @@
-"""The host ↔ worker wire format: each message is a 4-byte big-endian length, then that many bytes of JSON.
+"""The host ↔ zygote wire format, over the zygote's stdin and stdout.
 
-Host → worker: ``{"code": str, "args": dict}``. Worker → host: ``{"ready": true}`` once at start, then per
-job either ``{"ok": true, "value": dict, "logs": [str]}`` or ``{"ok": false, "kind": str, "message": str,
-"logs": [str], ...}`` where ``kind`` is ``compile | runtime | limit | internal``.
+Host → zygote, once at start: ``HEADER`` + settings JSON. Then per job: ``JOB_HEADER`` (body length, wall-clock
+limit in ms) + a JSON body ``{"source": str, "compiled": base64 marshal | null, "args": dict}``. The zygote
+never parses a job body: it forks, and the child does.
+
+Zygote → host: ``HEADER`` + JSON, first ``{"ready": true, ...}``, then one reply per job, either
+``{"ok": true, "value": dict, "logs": [str]}`` or ``{"ok": false, "kind": str, "message": str, "logs": [str],
+...}`` where ``kind`` is ``compile | runtime | output | limit | timeout | internal``. A reply written by a child
+is untrusted: the host checks its types.
 """
 
 from __future__ import annotations
@@ -12,11 +17,16 @@ import struct
 from typing import Any
 
 HEADER = struct.Struct(">I")
+JOB_HEADER = struct.Struct(">II")
 
 
 def encode(message: dict[str, Any]) -> bytes:
     body = json.dumps(message, ensure_ascii=False, default=str).encode()
     return HEADER.pack(len(body)) + body
+
+
+def encode_job(body: bytes, timeout_s: float) -> bytes:
+    return JOB_HEADER.pack(len(body), max(1, min(round(timeout_s * 1000), 2**32 - 1))) + body
 
 
 def decode(body: bytes) -> dict[str, Any]:

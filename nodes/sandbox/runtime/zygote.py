@@ -1,177 +1,263 @@
-"""The sandbox worker process: confine itself, then run jobs from the host one at a time.
+"""The zygote: a warm interpreter that forks one fresh child per run.
 
-Started by ``pool.py`` as ``python -I -B -c BOOT SETTINGS`` in a new session, an empty working directory
-and a scrubbed environment. It imports everything it will ever need first, because once confined it
-can neither open files nor import modules.
+Started by the host (``nodes/sandbox/pool.py``), inside bubblewrap when the operating-system layer is on,
+as ``python -I -S -B -c BOOT``; its settings come as the first frame on stdin. It imports everything a run
+may need, says it is ready, then for each job:
+
+1. reads the job into a private buffer (it never parses the body);
+2. forks; the child confines itself (``confine.py``), runs the code (``execute.py``), writes one reply
+   frame to a pipe of its own and exits;
+3. forwards the reply, or explains the child's death (CPU limit, memory, its wall-clock deadline);
+4. empties the scratch directory and zeroes its buffers.
+
+The zygote itself never runs user code and keeps nothing of a run: every child starts from the same
+pristine state, whatever earlier runs (of any app) did.
 """
 
 from __future__ import annotations
 
-import decimal
+import errno
 import importlib
 import json
 import os
-import random
+import select
+import shutil
+import signal
+import stat
 import sys
-import types
-from collections import OrderedDict
+import time
 from typing import Any
 
-from nodes.sandbox import compiler
-from nodes.sandbox.runtime import confine, output, policy, protocol
-from nodes.sandbox.errors import SandboxCompileError
+from . import confine, execute, policy, protocol
 
-MAX_MESSAGE_CHARS = 2_000
-MAX_TRACEBACK_LINES = 30
-MAX_SOURCE_CHARS = 200  # of each source line quoted in a traceback
-_COMPILED_CACHE_SIZE = 64
-# Imported lazily by the standard library; loaded now, while imports are still possible.
+# Imported lazily by the allowed modules (Counter.most_common needs heapq, strptime _strptime, …) or by the
+# child itself; loaded now, because the language layer's audit hook refuses imports during a run.
 _WARM_IMPORTS = ("_strptime", "time", "encodings.idna", "encodings.utf_16", "encodings.utf_32", "encodings.latin_1",
                  "encodings.cp1252", "encodings.gbk", "encodings.gb2312", "encodings.gb18030", "encodings.big5",
-                 "encodings.utf_8_sig", "unicodedata")
+                 "encodings.utf_8_sig", "unicodedata", "base64", "marshal", "heapq", "copy", "bisect", "typing",
+                 "weakref", "warnings", "fractions", "numbers", "_uuid")
+_GRACE_S = 0.5  # after a deadline, how long a killed child gets to be reaped
 
 
-class Worker:
-    """One confined interpreter serving jobs over its stdin/stdout pipes."""
+class Zygote:
+    """One warm interpreter serving jobs over its stdin/stdout pipes, one forked child per job."""
 
-    def __init__(self, settings: dict[str, Any]):
-        self.limits = confine.Limits(memory_mb=settings["memory_mb"], cpu_seconds=settings["cpu_seconds"],
-                                     max_executions=settings["max_executions"])
-        self.max_output_bytes = settings["max_output_bytes"]
-        self.max_output_depth = settings["max_output_depth"]
-        self.max_log_bytes = settings["max_log_bytes"]
-        self.compiled: OrderedDict[str, types.CodeType] = OrderedDict()
-        # The protocol gets private descriptors; fd 1 and 2 go nowhere, so stray C-level writes cannot
-        # corrupt the stream.
+    def __init__(self) -> None:
+        # The protocol gets private descriptors; 0-2 point at /dev/null, and nothing else stays open.
         self.fd_in = os.dup(0)
         self.fd_out = os.dup(1)
         null = os.open(os.devnull, os.O_RDWR)
         for fd in (0, 1, 2):
             os.dup2(null, fd)
         os.close(null)
-        self.modules = policy.load_modules()
+        for fd in range(3, 1024):
+            if fd not in (self.fd_in, self.fd_out):
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+        self.settings = json.loads(self._frame(protocol.HEADER) or b"{}")
+        settings = self.settings
+        if settings.get("uid") is not None and os.geteuid() == 0:
+            _drop_privileges(settings["uid"])
+        self.limits = confine.Limits(memory_mb=settings["memory_mb"], cpu_seconds=settings["cpu_seconds"])
+        self.language = settings["language"]
+        self.modules = policy.load_modules() if self.language else None
         for name in _WARM_IMPORTS:
-            importlib.import_module(name)
+            try:
+                importlib.import_module(name)
+            except ImportError:  # an optional accelerator module this build lacks (_uuid)
+                pass
+        program = settings.get("seccomp")
+        self.seccomp = confine.Seccomp(bytes.fromhex(program)) if program else None
+        self.scratch = settings["scratch"]
+        self.max_reply = settings["max_reply"]
+        self.buffer = bytearray(1 << 16)
 
     def serve(self) -> None:
-        applied = confine.confine(self.limits)
-        self.send(protocol.encode({"ready": True, "pid": os.getpid(), **applied}))
+        self.send(protocol.encode({"ready": True, "pid": os.getpid(), "uid": os.getuid(),
+                                   "seccomp": self.seccomp is not None, "language": self.language}))
         while True:
-            body = self.receive()
-            if body is None:
+            header = self._read_exactly(protocol.JOB_HEADER.size)
+            if header is None:
                 return
-            confine.cpu_budget(self.limits.cpu_seconds)
-            self.send(self.handle(protocol.decode(body)))
+            size, timeout_ms = protocol.JOB_HEADER.unpack(header)
+            if len(self.buffer) < size:
+                self.buffer = bytearray(size)
+            body = memoryview(self.buffer)[:size]
+            if not self._read_into(body):
+                return
+            reply = self.run(body, timeout_ms / 1000)
+            body.release()
+            self.send(reply)
 
-    # -- jobs -----------------------------------------------------------------------------------------
-    def handle(self, job: dict[str, Any]) -> bytes:
-        log = policy.PrintLog(self.max_log_bytes)
-        code, args = job["code"], job["args"]
-        policy.reset_run_state()  # one run's random.seed() must not make the next run predictable
+    # -- one run --------------------------------------------------------------------------------------
+    def run(self, body: memoryview, timeout_s: float) -> bytes:
+        scratch = os.path.join(self.scratch, "run")
+        os.mkdir(scratch, 0o700)
+        read_end, write_end = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: never returns
+            status = 70
+            try:
+                os.close(read_end)
+                self._child(bytes(body), scratch, write_end)
+                status = 0
+            except BaseException as exc:  # the sandbox's own failure: user code has not run yet
+                _write(write_end, protocol.encode({"ok": False, "kind": "internal",
+                                                   "message": f"the sandbox could not prepare the run: {exc}"}))
+            finally:
+                os._exit(status)
+        os.close(write_end)
+        body[:] = bytes(len(body))  # the job's arguments are the child's alone now
         try:
-            compiled = self.compile(code)
-            namespace = policy.make_globals(self.modules, log)
-            exec(compiled, namespace)
-            main = namespace.get("main")
-            if not isinstance(main, types.FunctionType):
-                raise SandboxCompileError("the code must define a function `def main(args: dict) -> dict`")
-            text = output.dump(main(args), max_bytes=self.max_output_bytes, max_depth=self.max_output_depth)
-        except SandboxCompileError as exc:
-            return self.failure("compile", str(exc), log, line=exc.line, column=exc.column)
-        except output.OutputProblem as exc:
-            return self.failure("limit" if exc.limit else "output", str(exc), log)
-        except MemoryError:
-            return self.failure("limit", f"the code ran out of memory (limit {self.limits.memory_mb} MB)", log)
-        except BaseException as exc:  # the user's exception, whatever it is
-            return self.failure("runtime", describe(exc, args), log, traceback=user_traceback(exc, code))
-        logs = json.dumps(log.lines(), ensure_ascii=False)
-        body = f'{{"ok": true, "logs": {logs}, "value": {text}}}'.encode()
-        return protocol.HEADER.pack(len(body)) + body
+            reply, timed_out = self._collect(read_end, timeout_s)
+        finally:
+            os.close(read_end)
+        if timed_out:
+            _kill(pid)
+        status = _reap(pid)
+        self._wipe()
+        if timed_out:
+            return protocol.encode({"ok": False, "kind": "timeout",
+                                    "message": f"code ran longer than {timeout_s:g} s and was stopped"})
+        if reply is not None:
+            return reply
+        return protocol.encode(self._death(status))
 
-    def compile(self, code: str) -> types.CodeType:
-        compiled = self.compiled.get(code)
-        if compiled is None:
-            compiled = compiler.compile_code(code)
-            self.compiled[code] = compiled
-            if len(self.compiled) > _COMPILED_CACHE_SIZE:
-                self.compiled.popitem(last=False)
-        else:
-            self.compiled.move_to_end(code)
-        return compiled
+    def _child(self, body: bytes, scratch: str, write_end: int) -> None:
+        os.chdir(scratch)
+        confine.keep_only(write_end)
+        policy.reset_run_state()
+        confine.set_limits(self.limits)
+        if self.seccomp is not None:
+            self.seccomp.load()
+        job = execute.Job(body, language=self.language, modules=self.modules, settings=self.settings)
+        del body
+        if self.language:
+            confine.language_guards()
+        _write(confine.REPLY_FD, job.run())
 
-    def failure(self, kind: str, message: str, log: policy.PrintLog, **extra: Any) -> bytes:
-        return protocol.encode({"ok": False, "kind": kind, "message": message, "logs": log.lines(), **extra})
+    def _collect(self, fd: int, timeout_s: float) -> tuple[bytes | None, bool]:
+        """The child's reply frame (None if it sent no complete one), and whether the deadline passed."""
+        deadline = time.monotonic() + timeout_s
+        data = bytearray()
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                _zero(data)
+                return None, True
+            ready, _, _ = select.select([fd], [], [], left)
+            if not ready:
+                continue
+            chunk = os.read(fd, 1 << 16)
+            if not chunk:
+                break
+            data += chunk
+            if len(data) > self.max_reply + protocol.HEADER.size:
+                _zero(data)
+                return protocol.encode({"ok": False, "kind": "limit", "message":
+                                        f"sandbox reply is over the limit of {self.max_reply:,} bytes"}), False
+        if len(data) < protocol.HEADER.size or \
+                protocol.HEADER.unpack_from(data)[0] != len(data) - protocol.HEADER.size:
+            _zero(data)
+            return None, False
+        reply = bytes(data)
+        _zero(data)
+        return reply, False
+
+    def _death(self, status: int) -> dict[str, Any]:
+        """Why a child ended without a reply."""
+        if os.WIFSIGNALED(status):
+            sig = os.WTERMSIG(status)
+            if sig == signal.SIGXCPU:
+                message = f"code used more than {self.limits.cpu_seconds} s of CPU time and was stopped"
+                return {"ok": False, "kind": "limit", "message": message}
+            if sig in (signal.SIGKILL, signal.SIGSEGV, signal.SIGBUS):
+                return {"ok": False, "kind": "limit",
+                        "message": f"the code was stopped by the kernel ({signal.Signals(sig).name}): "
+                                   f"out of memory (limit {self.limits.memory_mb} MB) or CPU time"}
+            return {"ok": False, "kind": "internal", "message": f"the code crashed ({signal.Signals(sig).name})"}
+        code = os.WEXITSTATUS(status) if os.WIFEXITED(status) else -1
+        return {"ok": False, "kind": "internal", "message": f"the code exited without an answer (status {code})"}
+
+    def _wipe(self) -> None:
+        """Remove everything the run left in the scratch area (also files it made unreadable)."""
+        for entry in os.listdir(self.scratch):
+            path = os.path.join(self.scratch, entry)
+            shutil.rmtree(path, onerror=_force) if os.path.isdir(path) and not os.path.islink(path) \
+                else os.unlink(path)
+        if os.listdir(self.scratch):  # never hand a used scratch area to the next run: let the host replace us
+            os._exit(75)
 
     # -- pipes ----------------------------------------------------------------------------------------
-    def receive(self) -> bytes | None:
-        header = self._read(protocol.HEADER.size)
-        if header is None:
+    def _frame(self, header: Any) -> bytes | None:
+        raw = self._read_exactly(header.size)
+        if raw is None:
             return None
-        (size,) = protocol.HEADER.unpack(header)
-        return self._read(size)
+        return self._read_exactly(header.unpack(raw)[0])
 
-    def _read(self, size: int) -> bytes | None:
-        chunks, left = [], size
-        while left:
-            chunk = os.read(self.fd_in, min(left, 1 << 20))
-            if not chunk:
-                return None
-            chunks.append(chunk)
-            left -= len(chunk)
-        return b"".join(chunks)
+    def _read_exactly(self, size: int) -> bytes | None:
+        buffer = bytearray(size)
+        return bytes(buffer) if self._read_into(memoryview(buffer)) else None
+
+    def _read_into(self, view: memoryview) -> bool:
+        while view:
+            count = os.readv(self.fd_in, [view])
+            if not count:
+                return False
+            view = view[count:]
+        return True
 
     def send(self, data: bytes) -> None:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(self.fd_out, view):]
+        _write(self.fd_out, data)
 
 
-def describe(exc: BaseException, args: dict[str, Any]) -> str:
-    """``Type: message``, with a hint for the usual mistakes."""
-    name = type(exc).__name__
-    if isinstance(exc, NameError) and not isinstance(exc, UnboundLocalError):
-        missing = getattr(exc, "name", None)
-        if missing in args:
-            return f"name '{missing}' is not defined — inputs are in args, e.g. args.get('{missing}')"
-        if missing in policy.UNAVAILABLE:
-            return f"'{missing}' is not available in code nodes"
+def _write(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def _drop_privileges(uid: int) -> None:
+    """Root-mode sandboxes start as root with only CAP_SETUID/CAP_SETGID; become ``uid`` for good."""
+    os.setgroups([])
+    os.setresgid(uid, uid, uid)
+    os.setresuid(uid, uid, uid)
+
+
+def _kill(pid: int) -> None:
     try:
-        text = str(exc)
-    except Exception:  # a broken __str__ must not hide the error
-        text = ""
-    if len(text) > MAX_MESSAGE_CHARS:
-        text = text[:MAX_MESSAGE_CHARS] + "…"
-    return f"{name}: {text}" if text else name
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
 
 
-def user_traceback(exc: BaseException, code: str) -> list[str]:
-    """The frames of the user's own code, most recent last, repeats collapsed like CPython does."""
-    source = code.splitlines()
-    frames = []
-    tb = exc.__traceback__
-    while tb is not None:
-        if tb.tb_frame.f_code.co_filename == compiler.FILENAME:
-            frames.append((tb.tb_lineno, tb.tb_frame.f_code.co_name))
-        tb = tb.tb_next
-    lines: list[str] = []
-    previous, repeats = None, 0
-    for frame in frames + [None]:
-        if frame == previous:
-            repeats += 1
-            continue
-        if repeats:
-            lines.append(f"[previous line repeated {repeats} more times]")
-        repeats, previous = 0, frame
-        if frame is not None:
-            line, function = frame
-            text = source[line - 1].strip()[:MAX_SOURCE_CHARS] if 0 < line <= len(source) else ""
-            lines.append(f"line {line}, in {function}: {text}")
-    return lines[-MAX_TRACEBACK_LINES:]
+def _reap(pid: int) -> int:
+    """The child's wait status; a child still running ``_GRACE_S`` after closing its pipe is killed."""
+    watch = os.pidfd_open(pid)
+    try:
+        if not select.select([watch], [], [], _GRACE_S)[0]:
+            _kill(pid)
+    finally:
+        os.close(watch)
+    return os.waitpid(pid, 0)[1]
+
+
+def _force(function: Any, path: str, info: Any) -> None:
+    exc = info[1]
+    if isinstance(exc, PermissionError) or getattr(exc, "errno", None) == errno.EACCES:
+        os.chmod(os.path.dirname(path), stat.S_IRWXU)
+        try:
+            os.chmod(path, stat.S_IRWXU)
+        except OSError:
+            pass
+        function(path)
+
+
+def _zero(data: bytearray) -> None:
+    data[:] = bytes(len(data))
 
 
 def main() -> None:
-    Worker(json.loads(sys.argv[1])).serve()
-
-
-if __name__ == "__main__":
-    main()
+    Zygote().serve()
