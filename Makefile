@@ -7,14 +7,14 @@ UI_SRC := $(shell find ui/src ui/index.html ui/package.json ui/package-lock.json
 UI_OUT := server/static/index.html
 PYTEST_ARGS ?=
 
-.PHONY: run test setup ui browser bench clean
+.PHONY: run test setup ui browser sandbox bench clean
 
-run: setup ui
+run: setup ui sandbox
 	$(BIN)/loom serve --host 127.0.0.1 --port 8000
 
 # Browser tests run in their own pytest process: Playwright's sync API keeps an event loop running in the
 # main thread for the whole session, which the asyncio tests' own loops cannot share.
-test: setup ui browser
+test: setup ui browser sandbox
 	$(BIN)/python -m pytest -m "not e2e" $(PYTEST_ARGS)
 	cd ui && npm test --silent
 	$(BIN)/python -m pytest -m e2e $(PYTEST_ARGS)
@@ -43,6 +43,14 @@ browser:
 	@command -v chromium >/dev/null 2>&1 || { \
 		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
 		else echo "browser tests need Debian chromium: sudo apt-get install -y chromium"; exit 1; fi; }
+
+# Code nodes run under bubblewrap with seccomp (docs/sandbox.md): Debian's bubblewrap and libseccomp2.
+# Without them the server still starts, and refuses code nodes with the reason.
+sandbox:
+	@command -v bwrap >/dev/null 2>&1 && ldconfig -p 2>/dev/null | grep -q libseccomp.so.2 || { \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			apt-get update -qq && apt-get install -y -qq bubblewrap libseccomp2 >/dev/null; \
+		else echo "code nodes need bubblewrap and libseccomp: sudo apt-get install -y bubblewrap libseccomp2"; fi; }
 
 bench: setup
 	$(BIN)/python benchmarks/engine.py

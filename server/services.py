@@ -9,6 +9,7 @@ from engine.spec import Services
 from knowledge.service import KnowledgeService
 from nodes.plugins import ToolRegistry
 from nodes.sandbox import SandboxPool
+from server import datadir
 from server.files import FileStore
 from server.models import config as model_config
 from server.models.gateway import Gateway
@@ -22,7 +23,7 @@ def data_dir_from(value: str | Path | None) -> Path:
 
 def build_services(data_dir: Path, *, sandbox_size: int | None = None) -> Services:
     """One set of services per process and data directory."""
-    data_dir.mkdir(parents=True, exist_ok=True)
+    datadir.prepare(data_dir)
     size = sandbox_size or int(os.environ.get("LOOM_SANDBOX_WORKERS", "2"))
     return Services(
         llm=Gateway(model_config.load(data_dir), registry=ModelHub(data_dir)),

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from engine.graph import Graph
 from engine.runner import RunLimits
 from engine.spec import NodeSpec, Services
+from server import datadir
 from server.db.store import Store
 from server.jobs import Jobs
 from server.metrics import Metrics
@@ -32,7 +33,7 @@ class AppState:
 
     @classmethod
     def open(cls, settings: Settings, services: Services, catalog: Mapping[str, NodeSpec]) -> "AppState":
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        datadir.prepare(settings.data_dir)
         store = Store(settings.database_url)
         store.migrate()
         store.mark_interrupted()

@@ -227,3 +227,19 @@ def explain(stderr: str) -> str:
     if "operation not permitted" in lowered or "permission denied" in lowered:
         return f"the kernel refused to create the sandbox's namespaces (mount, PID, network); bwrap said: {text}"
     return f"bubblewrap could not start a sandbox: {text}"
+
+
+def startup_warning() -> str | None:
+    """The line ``loom serve`` prints when code nodes are not isolated as they should be (None when they are)."""
+    try:
+        mode_ = mode()
+    except IsolationError as exc:
+        return f"code nodes are disabled: {exc}"
+    if mode_ == "none":
+        return (f"code nodes run without operating-system isolation ({ENV_ISOLATION}=none): use this only on a "
+                "trusted single-user machine")
+    found = problem(mode_)
+    if found:
+        return (f"code nodes are disabled: {found}. Set {ENV_ISOLATION}=none only on a trusted single-user "
+                "machine to run them without operating-system isolation")
+    return None
