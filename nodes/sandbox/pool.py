@@ -66,12 +66,13 @@ class _Worker:
         self.process.stdin.write(payload)
         await self.process.stdin.drain()
 
-    async def receive(self, max_reply: int) -> dict[str, Any]:
+    async def receive(self, max_reply: int) -> bytes:
+        """One frame's body. A frame over ``max_reply`` means the zygote itself is broken: it checks sizes."""
         assert self.process.stdout is not None
         (size,) = protocol.HEADER.unpack(await self.process.stdout.readexactly(protocol.HEADER.size))
         if size > max_reply:
-            raise SandboxLimitError(f"sandbox reply is {size:,} bytes, over the limit of {max_reply:,}")
-        return protocol.decode(await self.process.stdout.readexactly(size))
+            raise ConnectionError(f"sandbox reply is {size:,} bytes, over the limit of {max_reply:,}")
+        return await self.process.stdout.readexactly(size)
 
     def kill(self) -> None:
         """Kill the zygote's whole process group (its sandbox goes with it) and remove its files."""
@@ -140,12 +141,16 @@ class SandboxPool:
             try:
                 async with asyncio.timeout(timeout_s + _BACKSTOP_S):
                     await worker.send(payload)
-                    reply = await worker.receive(self._max_reply)
+                    body = await worker.receive(self._max_reply)
             except TimeoutError:
                 raise SandboxTimeoutError(f"code ran longer than {timeout_s:g} s and was stopped") from None
-            except (asyncio.IncompleteReadError, ConnectionError, ValueError):
+            except (asyncio.IncompleteReadError, ConnectionError):
                 raise await self._death(worker) from None
             healthy = True  # the zygote answered: whatever the child did, the zygote is as clean as before
+            try:
+                reply = protocol.decode(body)
+            except ValueError:  # the child wrote it, and the child may have been subverted
+                raise SandboxError("the code's run sent back an unreadable reply") from None
             return _result(reply)
         finally:
             if healthy and worker.executions < self.max_executions_per_worker:
@@ -230,7 +235,7 @@ class SandboxPool:
             assert process.stdout is not None and process.stderr is not None
             async with asyncio.timeout(_START_TIMEOUT_S):
                 await worker.send(protocol.encode(settings))
-                worker.info = await worker.receive(1 << 20)
+                worker.info = protocol.decode(await worker.receive(1 << 20))
         except (asyncio.IncompleteReadError, ConnectionError, TimeoutError, ValueError):
             self._retire(worker)
             code = process.returncode

@@ -16,12 +16,10 @@ pristine state, whatever earlier runs (of any app) did.
 
 from __future__ import annotations
 
-import errno
 import importlib
 import json
 import os
 import select
-import shutil
 import signal
 import stat
 import sys
@@ -182,12 +180,15 @@ class Zygote:
         return {"ok": False, "kind": "internal", "message": f"the code exited without an answer (status {code})"}
 
     def _wipe(self) -> None:
-        """Remove everything the run left in the scratch area (also files it made unreadable)."""
-        for entry in os.listdir(self.scratch):
-            path = os.path.join(self.scratch, entry)
-            shutil.rmtree(path, onerror=_force) if os.path.isdir(path) and not os.path.islink(path) \
-                else os.unlink(path)
-        if os.listdir(self.scratch):  # never hand a used scratch area to the next run: let the host replace us
+        """Remove everything the run left in the scratch area, also what it made unreadable. If that fails
+        (say, a directory nested too deep), exit: the host replaces this sandbox, scratch area and all."""
+        try:
+            for entry in os.listdir(self.scratch):
+                _remove(os.path.join(self.scratch, entry))
+            clean = not os.listdir(self.scratch)
+        except (OSError, RecursionError):
+            clean = False
+        if not clean:
             os._exit(75)
 
     # -- pipes ----------------------------------------------------------------------------------------
@@ -244,15 +245,14 @@ def _reap(pid: int) -> int:
     return os.waitpid(pid, 0)[1]
 
 
-def _force(function: Any, path: str, info: Any) -> None:
-    exc = info[1]
-    if isinstance(exc, PermissionError) or getattr(exc, "errno", None) == errno.EACCES:
-        os.chmod(os.path.dirname(path), stat.S_IRWXU)
-        try:
-            os.chmod(path, stat.S_IRWXU)
-        except OSError:
-            pass
-        function(path)
+def _remove(path: str) -> None:
+    if os.path.isdir(path) and not os.path.islink(path):
+        os.chmod(path, stat.S_IRWXU)
+        for entry in os.listdir(path):
+            _remove(os.path.join(path, entry))
+        os.rmdir(path)
+    else:
+        os.unlink(path)
 
 
 def _zero(data: bytearray) -> None:
