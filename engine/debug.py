@@ -16,9 +16,10 @@ from engine.variables import follow
 
 
 def debug_inputs(node: NodeDef, spec: NodeSpec, config: Any, services: Services | None = None) -> list[str]:
-    """What single-node debug asks for: input names, or for nodes without inputs (if-else) the refs they read."""
+    """What single-node debug asks for: the inputs that read other nodes (a literal ``{"value": ...}`` input
+    has its value already), or for nodes without inputs (if-else) the refs they read."""
     if spec.takes_inputs:
-        return list(node.inputs)
+        return [name for name, source in node.inputs.items() if isinstance(source, Ref)]
     return list(dict.fromkeys(u.source.ref for u in spec.refs(node, config, services) if isinstance(u.source, Ref)))
 
 
@@ -28,8 +29,8 @@ async def run_node(data: Any, catalog: Mapping[str, NodeSpec], node_id: str, val
                    on_chunk: Callable[[str], None] | None = None) -> NodeFinishedEvent:
     """Run ``node_id`` of a (possibly unfinished) draft; only that node's own config must be valid.
 
-    ``values`` holds input values by input name, or, for if-else, by ref (``"kb.output_list"``).
-    For the start node, ``values`` are the run inputs.
+    ``values`` holds input values by input name, or, for if-else, by ref (``"kb.output_list"``); literal
+    inputs keep their value unless ``values`` overrides it. For the start node, ``values`` are the run inputs.
     """
     workflow = parse(data)
     try:
@@ -44,11 +45,11 @@ async def run_node(data: Any, catalog: Mapping[str, NodeSpec], node_id: str, val
         issues += spec.check(node, config, services)
     if any(i.severity == "error" for i in issues):
         raise DefinitionError(issues)
-    wanted = debug_inputs(node, spec, config, services)
-    unknown = sorted(set(values) - set(wanted)) if node.type != "start" else []
+    accepted = list(node.inputs) if spec.takes_inputs else debug_inputs(node, spec, config, services)
+    unknown = sorted(set(values) - set(accepted)) if node.type != "start" else []
     if unknown:
         raise DefinitionError([Issue(node_id, "inputs", f"unknown debug input '{name}' "
-                                     f"(this node reads: {', '.join(wanted) or 'nothing'})") for name in unknown])
+                                     f"(this node reads: {', '.join(accepted) or 'nothing'})") for name in unknown])
     sys_values = {"run_id": uuid.uuid4().hex, **(sys or {})}
 
     def resolve(source: ValueSource) -> Any:
@@ -60,7 +61,8 @@ async def run_node(data: Any, catalog: Mapping[str, NodeSpec], node_id: str, val
             return follow(sys_values.get(source.output), source.path)
         return None
 
-    inputs = {name: values.get(name) for name in node.inputs}
+    inputs = {name: values[name] if name in values else (source.value if isinstance(source, Literal_) else None)
+              for name, source in node.inputs.items()}
     ctx = NodeContext(node=node, run_id=sys_values["run_id"], mode=workflow.mode, inputs=inputs,
                       services=services or Services(), sys=sys_values,
                       run_inputs=values if node.type == "start" else (run_inputs or {}),

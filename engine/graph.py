@@ -80,6 +80,8 @@ def _pydantic_message(err: Any) -> str:
         return "unknown field"
     if err["type"] == "missing":
         return "field required"
+    if err["type"] == "value_error" and "error" in err.get("ctx", {}):
+        return str(err["ctx"]["error"])  # our own validators' words, without pydantic's "Value error, "
     return err["msg"]
 
 

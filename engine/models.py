@@ -4,9 +4,24 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+import unicodedata
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 NodeId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
+
+
+def no_control_characters(value: str) -> str:
+    """Names are shown in lists, file names and headers: NUL, newlines and other control characters are
+    rejected (Unicode category Cc), naming the first one found."""
+    for position, char in enumerate(value):
+        if unicodedata.category(char) == "Cc":
+            raise ValueError(f"must not contain control characters (U+{ord(char):04X} at position {position})")
+    return value
+
+
+PlainText = Annotated[str, AfterValidator(no_control_characters)]
+DisplayName = Annotated[PlainText, Field(min_length=1, max_length=200)]
 REF_PATTERN = r"^[A-Za-z0-9_-]{1,64}\.[^.\s]+(\.[^.\s]+)*$"
 
 
@@ -69,7 +84,7 @@ class NodeDef(Strict):
 
     id: NodeId
     type: str
-    title: str | None = None
+    title: Annotated[PlainText, Field(max_length=200)] | None = None
     description: str | None = None
     position: Position | None = None
     inputs: dict[str, ValueSource] = Field(default_factory=dict)
@@ -103,7 +118,7 @@ class WorkflowDef(Strict):
     """A whole workflow definition."""
 
     version: Literal["1"] = "1"
-    name: str = Field(min_length=1, max_length=200)
+    name: DisplayName
     description: str = ""
     mode: Literal["workflow", "chat"] = "workflow"
     app: AppFeatures | None = None

@@ -38,7 +38,7 @@ def check(node: NodeDef, config: CodeConfig, services: Services | None) -> list[
         issues.append(Issue(node.id, "config.code", f"'{name}' is an input, not a variable: "
                             f"read it as args.get('{name}')", severity="warning"))
     for name in config.outputs:
-        if not _OUTPUT_NAME.match(name):
+        if not _OUTPUT_NAME.fullmatch(name):
             issues.append(Issue(node.id, f"config.outputs.{name}",
                                 "output names must be identifiers (letters, digits, _; not starting with a digit)"))
     return issues

@@ -21,7 +21,7 @@ from server.api import (
     agents, chat, debug, files, health, keys, knowledge, models, plugins, public, runs, templates, workflows,
 )
 from server.deps import require_admin
-from server.limits import BodyLimit
+from server.limits import BodyLimit, multipart_routes
 from server.settings import Settings
 from server.state import AppState
 
@@ -95,7 +95,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     app = FastAPI(title="Loom", version="0.1.0", lifespan=lifespan,
                   description="Visual agent/workflow builder with RAG: console API (/api) and public API (/v1).")
     app.add_middleware(BodyLimit, max_body=settings.max_body_bytes,
-                       max_upload=settings.max_upload_bytes + 1_000_000)
+                       max_upload=settings.max_upload_bytes + 1_000_000, takes_files=multipart_routes(app.openapi))
     _add_error_handlers(app)
     admin = [Depends(require_admin)]
     app.include_router(health.router)

@@ -21,7 +21,7 @@ NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_-]{0,63}$")
 
 
 def check_name(name: str) -> None:
-    if not NAME_PATTERN.match(name or ""):
+    if not NAME_PATTERN.fullmatch(name or ""):
         raise PluginError(f"invalid plugin name {name!r}: use 1-64 lowercase letters, digits, '_' or '-', "
                           "starting with a letter")
 
@@ -55,7 +55,7 @@ class PluginStore:
     def names(self) -> list[str]:
         if not self.root.is_dir():
             return []
-        return sorted(p.stem for p in self.root.glob("*.json") if NAME_PATTERN.match(p.stem))
+        return sorted(p.stem for p in self.root.glob("*.json") if NAME_PATTERN.fullmatch(p.stem))
 
     def load(self, name: str) -> OpenAPIPlugin | None:
         path = self._path(name)

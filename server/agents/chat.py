@@ -56,13 +56,20 @@ class Feed:
             await changed.wait()
 
 
-def authorize(store: AgentStore, credentials: Any, agent_id: str) -> None:
-    """A live API key of this agent app (``Authorization: Bearer <key>``)."""
+def presented_key(store: AgentStore, credentials: Any) -> Any:
+    """The live agent app key presented (``Authorization: Bearer <key>``); checked before anything the request
+    names is looked up, so that an unauthenticated caller learns nothing about which ids exist."""
     if credentials is None:
         raise AuthError("missing API key: send 'Authorization: Bearer <key>'")
     key = store.find_key(credentials.credentials)
     if key is None:
         raise AuthError("unknown or revoked API key")
+    return key
+
+
+def authorize(store: AgentStore, credentials: Any, agent_id: str) -> None:
+    """A live API key of this agent app."""
+    key = presented_key(store, credentials)
     if key.agent_id != agent_id:
         raise ForbiddenError(f"this API key belongs to another app, not to agent app '{agent_id}'")
 

@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, model_validator
 
-from engine.models import Strict
+from engine.models import DisplayName, Strict
 from nodes.llm import LLMParams
 
 ToolCalling = Literal["native", "react"]
@@ -49,7 +49,7 @@ class AgentConfig(Strict):
 
     version: Literal["1"] = "1"
     kind: Literal["agent"] = "agent"
-    name: str = Field(min_length=1, max_length=200)
+    name: DisplayName
     description: str = Field("", max_length=2000)
     icon: str = Field("🤖", max_length=500)  # an emoji or an image URL
     persona: str = Field("", max_length=20_000)  # role, task, constraints, steps, output format

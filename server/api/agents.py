@@ -17,6 +17,7 @@ from server.agents.schemas import (
 )
 from server.agents.spec import AgentConfig, export_json
 from server.agents.store import AgentStore, agent_store
+from server.api.params import Limit, Offset
 from server.api.schemas import ChatCreate, KeyCreate
 from server.db.models_agents import AgentRow
 from server.deps import Credentials, State, require_admin
@@ -145,7 +146,7 @@ def delete_conversation(agents: Agents, conversation_id: str) -> None:
 
 
 @console.get("/agents/{agent_id}/turns", response_model=TurnList)
-def list_turns(agents: Agents, agent_id: str, limit: int = 50, offset: int = 0) -> TurnList:
+def list_turns(agents: Agents, agent_id: str, limit: Limit = 50, offset: Offset = 0) -> TurnList:
     agents.get(agent_id)
     return TurnList(items=[TurnSummary.model_validate(t) for t in agents.list_turns(agent_id, limit, offset)])
 
@@ -181,6 +182,7 @@ def public_conversations(agents: Agents, credentials: Credentials, agent_id: str
 
 @public.get("/agent-conversations/{conversation_id}/messages", response_model=TurnList)
 def public_messages(agents: Agents, credentials: Credentials, conversation_id: str) -> TurnList:
+    chat.presented_key(agents, credentials)
     conversation = agents.get_conversation(conversation_id)
     chat.authorize(agents, credentials, conversation.agent_id)
     return TurnList(items=[TurnSummary.model_validate(t) for t in agents.turns(conversation_id)])

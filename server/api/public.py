@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 from fastapi.responses import Response
 
 from server.api import sse
 from server.api.launch import compile_graph, file_values, respond, run_detail
+from server.api.params import After
 from server.api.runs import RUN_RESPONSES
 from server.api.schemas import RunAccepted, RunCreate, RunDetail
 from server.deps import AppKey, State, check_app
@@ -48,7 +48,7 @@ async def get_run(state: State, key: AppKey, run_id: str) -> RunDetail:
 @router.get("/runs/{run_id}/events", response_class=Response,
             responses={200: {"content": {"text/event-stream": {}}, "description": "SSE of the run's events"}})
 async def run_events(state: State, key: AppKey, run_id: str,
-                     after: Annotated[int, Query(ge=0, le=2_147_483_647)] = 0) -> Response:
+                     after: After = 0) -> Response:
     await _own_run(state, key, run_id)
     return sse.stream(state.runs.events(run_id, after))
 

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated, Literal
+from typing import Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict
 
 from server.api import sse
 from server.api.launch import compile_graph, file_values, respond, run_detail
+from server.api.params import After, Limit, Offset
 from server.api.schemas import (
     ConsoleRunCreate, ResponseMode, RunAccepted, RunDetail, RunList, RunPublic, RunResultPublic,
 )
@@ -48,8 +49,7 @@ async def start_run(state: State, workflow_id: str, body: ConsoleRunCreate) -> R
 
 @router.get("/api/runs", response_model=RunList)
 def list_runs(state: State, workflow_id: str | None = None, status: Status | None = None,
-              limit: Annotated[int, Query(ge=1, le=500)] = 50,
-              offset: Annotated[int, Query(ge=0, le=2_147_483_647)] = 0) -> RunList:
+              limit: Limit = 50, offset: Offset = 0) -> RunList:
     rows, total = state.store.list_runs(workflow_id, status, limit, offset)
     return RunList(items=[RunPublic.model_validate(r) for r in rows], total=total)
 
@@ -64,7 +64,7 @@ async def get_run(state: State, run_id: str) -> RunDetail:
 
 @router.get("/api/runs/{run_id}/events", response_class=Response,
             responses={200: {"content": {"text/event-stream": {}}, "description": "SSE of the run's events"}})
-async def run_events(state: State, run_id: str, after: Annotated[int, Query(ge=0, le=2_147_483_647)] = 0) -> Response:
+async def run_events(state: State, run_id: str, after: After = 0) -> Response:
     """The run's events with ``seq > after``: replayed, then live until the run finishes."""
     await state.runs.get(run_id)  # 404 for unknown runs, before the stream starts
     return sse.stream(state.runs.events(run_id, after))

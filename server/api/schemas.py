@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from engine.models import PlainText
 
 ResponseMode = Literal["blocking", "streaming", "async"]
 
@@ -102,7 +104,7 @@ class KeyCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field("", max_length=200)
+    name: Annotated[PlainText, Field(max_length=200)] = ""
 
 
 class ChatCreate(BaseModel):

@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Body
 from pydantic import BaseModel, ConfigDict, Field
 
+from engine.models import DisplayName
 from server.api.workflows import WorkflowPublic, checked, public
 from server.deps import State
 from server.errors import NotFoundError, UnavailableError
@@ -38,7 +39,7 @@ class TemplateCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str | None = Field(None, min_length=1, max_length=200)
+    name: DisplayName | None = None
 
 
 class TemplateWorkflow(WorkflowPublic):

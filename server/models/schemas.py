@@ -16,7 +16,7 @@ class _Strict(BaseModel):
 
 
 def check_name(value: str) -> str:
-    if not NAME.match(value):
+    if not NAME.fullmatch(value):
         raise ValueError("use 1-100 letters, digits, '.', '_' or '-', starting with a letter or digit")
     return value
 

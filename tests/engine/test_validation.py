@@ -201,3 +201,12 @@ def test_validation_memory_grows_linearly_with_a_chain(reach: int) -> None:
     # is the deterministic witness: four times the nodes must take about four times the memory, not sixteen.
     small, large = peak_bytes(long_chain(500, reach)), peak_bytes(long_chain(2000, reach))
     assert large < 6 * small, (small, large)
+
+
+def test_a_code_output_name_with_a_trailing_newline_is_not_an_identifier() -> None:
+    code = "def main(args: dict) -> dict:\n    return {'out': 1}"
+    data = workflow([start("q"), node("code", "code", config={"code": code, "outputs": {"out\n": "number"}}),
+                     end(answer="start.q")], chain("start", "code", "end"))
+    with pytest.raises(DefinitionError) as info:
+        validate(data, CATALOG)
+    assert any(i.field == "config.outputs.out\n" and "must be identifiers" in i.message for i in info.value.issues)

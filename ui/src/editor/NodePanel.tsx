@@ -7,6 +7,7 @@ import { Field, NumberInput } from '../nodes/shared/controls';
 import { NODE_LOOKS } from '../nodes/shared/looks';
 import { api } from '../api/client';
 import { useNodeRun } from './context';
+import { isRef } from '../workflow/types';
 import type { ErrorPolicy, NodeType, WorkflowJson } from '../workflow/types';
 
 interface Props {
@@ -64,7 +65,8 @@ export function NodePanel({ workflowId, node, ctx, update, onDelete, onCopy, bef
 /** Run this node alone, with its inputs pre-filled from the last run. */
 function DebugNode({ workflowId, node, beforeDebug, definition }: { workflowId: string; node: LoomNode; beforeDebug: () => Promise<void>; definition: () => WorkflowJson }) {
   const lastRun = useNodeRun(node.id);
-  const names = Object.keys(node.data.inputs ?? {});
+  // Literal inputs ({value}) keep their value in a debug run; only the ones that read other nodes are asked for.
+  const names = Object.entries(node.data.inputs ?? {}).filter(([, source]) => isRef(source)).map(([name]) => name);
   const prefill = () => JSON.stringify(Object.fromEntries(names.map((n) => [n, lastRun?.inputs?.[n] ?? ''])), null, 2);
   const [text, setText] = useState<string | null>(null);
   const [result, setResult] = useState<string>('');
