@@ -64,6 +64,7 @@ class Function:
         return hash(_target_of(self))
 
 
+Function.__name__ = Function.__qualname__ = "function"
 _target_of = Function.__dict__["_target"].__get__
 _set_target = Function.__dict__["_target"].__set__
 
@@ -161,6 +162,7 @@ def _is_class(cls: Any) -> bool:
 
 
 _DOTTED_NAME = re.compile(r"[A-Za-z]\w*(\.[A-Za-z]\w*)*")
+_GUARDED_ATTRIBUTE = re.compile(r"_getattr_\(([A-Za-z][\w.]*), '([A-Za-z]\w*)'\)")
 
 
 def _annotation_class(func: Any, annotation: Any) -> Any:
@@ -168,6 +170,11 @@ def _annotation_class(func: Any, annotation: Any) -> Any:
     ``int | str``. User code is compiled with postponed annotations, so they arrive as strings."""
     if not isinstance(annotation, str):
         return annotation
+    while True:  # RestrictedPython has turned ``json.JSONDecodeError`` into ``_getattr_(json, 'JSONDecodeError')``
+        plain = _GUARDED_ATTRIBUTE.sub(r"\1.\2", annotation)
+        if plain == annotation:
+            break
+        annotation = plain
     parts = [part.strip() for part in annotation.split("|")]
     if not all(_DOTTED_NAME.fullmatch(part) for part in parts):
         return annotation
