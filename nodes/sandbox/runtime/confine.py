@@ -12,10 +12,13 @@ import ctypes
 import os
 import resource
 import signal
+import struct
 import sys
 from dataclasses import dataclass
 
 REPLY_FD = 3
+JOB_FD = 4
+_LENGTH = struct.Struct(">I")
 _PR_SET_NO_NEW_PRIVS = 38
 _PR_SET_SECCOMP = 22
 _SECCOMP_MODE_FILTER = 2
@@ -66,12 +69,32 @@ class Seccomp:
             raise OSError(ctypes.get_errno(), "cannot load the seccomp filter")
 
 
-def keep_only(fd: int) -> None:
-    """Make ``fd`` the child's only descriptor besides 0-2 (which point at /dev/null), as ``REPLY_FD``."""
-    if fd != REPLY_FD:
-        os.dup2(fd, REPLY_FD)
-        os.close(fd)
-    os.closerange(REPLY_FD + 1, 1 << 20)
+def keep_only(reply: int, job: int) -> None:
+    """Make the reply and job pipes the child's only descriptors besides 0-2 (which point at /dev/null), as
+    ``REPLY_FD`` and ``JOB_FD``; ``receive_job`` closes the job pipe before any user code runs."""
+    reply, job = os.dup(reply), os.dup(job)  # above every fixed number, so the dup2s below cannot collide
+    os.dup2(reply, REPLY_FD)
+    os.dup2(job, JOB_FD)
+    os.closerange(JOB_FD + 1, 1 << 20)
+
+
+def receive_job() -> bytes:
+    """The job body the zygote writes into ``JOB_FD`` (a length, then the bytes); the pipe is closed after."""
+    def exactly(size: int) -> bytes:
+        chunks, left = [], size
+        while left:
+            chunk = os.read(JOB_FD, min(left, 1 << 20))
+            if not chunk:
+                raise EOFError("the zygote closed the job pipe")
+            chunks.append(chunk)
+            left -= len(chunk)
+        return b"".join(chunks)
+
+    try:
+        (size,) = _LENGTH.unpack(exactly(_LENGTH.size))
+        return exactly(size)
+    finally:
+        os.close(JOB_FD)
 
 
 def set_limits(limits: Limits) -> None:

@@ -5,10 +5,11 @@ as ``python -I -S -B -c BOOT``; its settings come as the first frame on stdin. I
 may need, says it is ready, then for each job:
 
 1. reads the job into a private buffer (it never parses the body);
-2. forks; the child confines itself (``confine.py``), runs the code (``execute.py``), writes one reply
-   frame to a pipe of its own and exits;
+2. hands it to a child it forked *before* the job came (so the fork costs the caller nothing); that
+   child confined itself while it waited (``confine.py``), runs the code (``execute.py``), writes one
+   reply frame to a pipe of its own and exits;
 3. forwards the reply, or explains the child's death (CPU limit, memory, its wall-clock deadline);
-4. empties the scratch directory and zeroes its buffers.
+4. zeroes its buffers, empties the scratch directory, and forks the next child.
 
 The zygote itself never runs user code and keeps nothing of a run: every child starts from the same
 pristine state, whatever earlier runs (of any app) did.
@@ -16,6 +17,7 @@ pristine state, whatever earlier runs (of any app) did.
 
 from __future__ import annotations
 
+import gc
 import importlib
 import json
 import os
@@ -24,7 +26,7 @@ import signal
 import stat
 import sys
 import time
-from typing import Any
+from typing import Any, NamedTuple
 
 from . import confine, execute, policy, protocol
 
@@ -35,6 +37,14 @@ _WARM_IMPORTS = ("_strptime", "time", "encodings.idna", "encodings.utf_16", "enc
                  "encodings.utf_8_sig", "unicodedata", "base64", "marshal", "heapq", "copy", "bisect", "typing",
                  "weakref", "warnings", "fractions", "numbers", "_uuid")
 _GRACE_S = 0.5  # after a deadline, how long a killed child gets to be reaped
+
+
+class _Spare(NamedTuple):
+    """A pre-forked child: its pid, the pipe its job goes into, the pipe its reply comes from."""
+
+    pid: int
+    job: int
+    reply: int
 
 
 class Zygote:
@@ -70,11 +80,17 @@ class Zygote:
         self.seccomp = confine.Seccomp(bytes.fromhex(program)) if program else None
         self.scratch = settings["scratch"]
         self.max_reply = settings["max_reply"]
-        self.buffer = bytearray(1 << 16)
+        self.buffer = bytearray(1 << 16)  # the job being handed over; zeroed once the child has it
+        self.replies = bytearray(1 << 16)  # the reply being passed on; zeroed once the host has it
+        # Everything imported so far is permanent: a child's garbage collections then never touch (and
+        # so never copy) the zygote's objects, which makes each run's fork and exit cheaper.
+        gc.collect()
+        gc.freeze()
 
     def serve(self) -> None:
         self.send(protocol.encode({"ready": True, "pid": os.getpid(), "uid": os.getuid(),
                                    "seccomp": self.seccomp is not None, "language": self.language}))
+        spare = self._prefork()
         while True:
             header = self._read_exactly(protocol.JOB_HEADER.size)
             if header is None:
@@ -85,37 +101,56 @@ class Zygote:
             body = memoryview(self.buffer)[:size]
             if not self._read_into(body):
                 return
-            reply = self.run(body, timeout_ms / 1000)
+            reply = self.run(spare, body, timeout_ms / 1000)
             body.release()
             self.send(reply)
+            if isinstance(reply, memoryview):
+                reply.release()
+            _zero(self.replies)
+            self._wipe()
+            spare = self._prefork()  # while the host reads the reply: the next run's fork costs it nothing
 
     # -- one run --------------------------------------------------------------------------------------
-    def run(self, body: memoryview, timeout_s: float) -> bytes:
+    def _prefork(self) -> _Spare:
+        """A fresh child of the pristine zygote, already confined, waiting for its one job."""
         scratch = os.path.join(self.scratch, "run")
         os.mkdir(scratch, 0o700)
-        read_end, write_end = os.pipe()
+        job_read, job_write = os.pipe()
+        reply_read, reply_write = os.pipe()
         pid = os.fork()
         if pid == 0:  # the child: never returns
             status = 70
             try:
-                os.close(read_end)
-                self._child(bytes(body), scratch, write_end)
+                os.close(job_write)
+                os.close(reply_read)
+                confine.keep_only(reply_write, job_read)
+                self._child(scratch)
                 status = 0
             except BaseException as exc:  # the sandbox's own failure: user code has not run yet
-                _write(write_end, protocol.encode({"ok": False, "kind": "internal",
-                                                   "message": f"the sandbox could not prepare the run: {exc}"}))
+                _write(confine.REPLY_FD, protocol.encode({"ok": False, "kind": "internal", "message":
+                                                          f"the sandbox could not prepare the run: {exc}"}))
             finally:
                 os._exit(status)
-        os.close(write_end)
-        body[:] = bytes(len(body))  # the job's arguments are the child's alone now
+        os.close(job_read)
+        os.close(reply_write)
+        return _Spare(pid, job_write, reply_read)
+
+    def run(self, spare: _Spare, body: memoryview, timeout_s: float) -> memoryview | bytes:
         try:
-            reply, timed_out = self._collect(read_end, timeout_s)
+            _write(spare.job, protocol.HEADER.pack(len(body)))
+            _write(spare.job, body)
+        except BrokenPipeError:
+            pass  # it died getting ready: its reply (or its death) says why
         finally:
-            os.close(read_end)
+            os.close(spare.job)
+            body[:] = bytes(len(body))  # the job's arguments are the child's alone now
+        try:
+            reply, timed_out = self._collect(spare.reply, timeout_s)
+        finally:
+            os.close(spare.reply)
         if timed_out:
-            _kill(pid)
-        status = _reap(pid)
-        self._wipe()
+            _kill(spare.pid)
+        status = _reap(spare.pid)
         if timed_out:
             return protocol.encode({"ok": False, "kind": "timeout",
                                     "message": f"code ran longer than {timeout_s:g} s and was stopped"})
@@ -123,46 +158,49 @@ class Zygote:
             return reply
         return protocol.encode(self._death(status))
 
-    def _child(self, body: bytes, scratch: str, write_end: int) -> None:
+    def _child(self, scratch: str) -> None:
         os.chdir(scratch)
-        confine.keep_only(write_end)
         policy.reset_run_state()
         confine.set_limits(self.limits)
         if self.seccomp is not None:
             self.seccomp.load()
+        body = confine.receive_job()
         job = execute.Job(body, language=self.language, modules=self.modules, settings=self.settings)
         del body
         if self.language:
             confine.language_guards()
         _write(confine.REPLY_FD, job.run())
 
-    def _collect(self, fd: int, timeout_s: float) -> tuple[bytes | None, bool]:
-        """The child's reply frame (None if it sent no complete one), and whether the deadline passed."""
+    def _collect(self, fd: int, timeout_s: float) -> tuple[memoryview | bytes | None, bool]:
+        """The child's reply frame (None if it sent no complete one), and whether the deadline passed.
+
+        The reply is read into ``self.replies`` (zeroed once it is sent), never into throwaway objects: what
+        a run sends back must not linger in the zygote's memory for later children to find.
+        """
         deadline = time.monotonic() + timeout_s
-        data = bytearray()
+        limit = self.max_reply + protocol.HEADER.size
+        filled = 0
         while True:
             left = deadline - time.monotonic()
             if left <= 0:
-                _zero(data)
                 return None, True
-            ready, _, _ = select.select([fd], [], [], left)
-            if not ready:
+            if not select.select([fd], [], [], left)[0]:
                 continue
-            chunk = os.read(fd, 1 << 16)
-            if not chunk:
+            if filled == len(self.replies):
+                if filled > limit:
+                    return protocol.encode({"ok": False, "kind": "limit", "message":
+                                            f"sandbox reply is over the limit of {self.max_reply:,} bytes"}), False
+                grown = bytearray(min(2 * len(self.replies), limit + 1))
+                grown[:filled] = self.replies[:filled]
+                _zero(self.replies)
+                self.replies = grown
+            count = os.readv(fd, [memoryview(self.replies)[filled:]])
+            if not count:
                 break
-            data += chunk
-            if len(data) > self.max_reply + protocol.HEADER.size:
-                _zero(data)
-                return protocol.encode({"ok": False, "kind": "limit", "message":
-                                        f"sandbox reply is over the limit of {self.max_reply:,} bytes"}), False
-        if len(data) < protocol.HEADER.size or \
-                protocol.HEADER.unpack_from(data)[0] != len(data) - protocol.HEADER.size:
-            _zero(data)
+            filled += count
+        if filled < protocol.HEADER.size or protocol.HEADER.unpack_from(self.replies)[0] != filled - protocol.HEADER.size:
             return None, False
-        reply = bytes(data)
-        _zero(data)
-        return reply, False
+        return memoryview(self.replies)[:filled], False
 
     def _death(self, status: int) -> dict[str, Any]:
         """Why a child ended without a reply."""
@@ -210,11 +248,11 @@ class Zygote:
             view = view[count:]
         return True
 
-    def send(self, data: bytes) -> None:
+    def send(self, data: bytes | memoryview) -> None:
         _write(self.fd_out, data)
 
 
-def _write(fd: int, data: bytes) -> None:
+def _write(fd: int, data: bytes | memoryview) -> None:
     view = memoryview(data)
     while view:
         view = view[os.write(fd, view):]
