@@ -19,6 +19,7 @@ from nodes.plugins import ToolRegistry
 from nodes.registry import CATALOG
 from server import cli_kb, cli_model, cli_plugin, cli_run
 from server.services import build_services, data_dir_from
+from server.settings import SettingsError
 
 app = typer.Typer(help="Loom: visual agent/workflow builder with RAG.", no_args_is_help=True,
                   pretty_exceptions_enable=False, add_completion=False)
@@ -99,3 +100,6 @@ def main() -> None:
         app()
     except KeyboardInterrupt:
         sys.exit(130)
+    except SettingsError as exc:
+        err.print(f"[red]error:[/] {exc}", markup=True)
+        sys.exit(2)

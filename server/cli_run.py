@@ -15,10 +15,11 @@ from engine.debug import run_node
 from engine.errors import DefinitionError
 from engine.events import NodeFinishedEvent, NodeStartedEvent, RunFinishedEvent, TextChunkEvent
 from engine.graph import validate
-from engine.runner import Run
+from engine.runner import Run, RunLimits
 from engine.spec import Services
 from nodes.registry import CATALOG
 from server.services import build_services, close_services, data_dir_from
+from server.settings import load_settings
 from server.templates import ensure_knowledge, knowledge_bases_of
 
 STATUS_MARK = {"succeeded": "[green]✓[/]", "failed": "[red]✗[/]", "skipped": "[dim]–[/]"}
@@ -81,8 +82,9 @@ def run(
 
     data = read_workflow(file)
     values = parse_inputs(input or [], inputs_json)
+    limits = load_settings().run_limits()  # LOOM_RUN_*, as for the server's runs
     console = Console(stderr=as_json, highlight=False, soft_wrap=True)
-    result = asyncio.run(_run(data, values, node, stream, console, data_dir_from(data_dir),
+    result = asyncio.run(_run(data, values, node, stream, console, data_dir_from(data_dir), limits,
                               event_lines=as_json and stream))
     if as_json:
         print(json.dumps(result, ensure_ascii=False, default=str))
@@ -90,7 +92,7 @@ def run(
 
 
 async def _run(data: Any, values: dict[str, Any], node: str | None, stream: bool, console: Console,
-               data_dir: Path, *, event_lines: bool = False) -> dict[str, Any]:
+               data_dir: Path, limits: RunLimits, *, event_lines: bool = False) -> dict[str, Any]:
     services = build_services(data_dir)
     try:
         values = _store_files(values, services)
@@ -108,15 +110,15 @@ async def _run(data: Any, values: dict[str, Any], node: str | None, stream: bool
             for issue in exc.issues:
                 console.print(f"[red]{issue}[/]")
             return {"status": "failed", "outputs": {}, "error": str(exc), "elapsed_ms": 0, "usage": {}}
-        return await _run_graph(graph, values, services, stream, console, event_lines)
+        return await _run_graph(graph, values, services, stream, console, limits, event_lines)
     finally:
         await close_services(services)
 
 
 async def _run_graph(graph: Any, values: dict[str, Any], services: Services, stream: bool,
-                     console: Console, event_lines: bool = False) -> dict[str, Any]:
+                     console: Console, limits: RunLimits, event_lines: bool = False) -> dict[str, Any]:
     sys_values = {"query": values.get("query", ""), "history": []} if graph.workflow.mode == "chat" else {}
-    run = Run(graph, values, services, sys=sys_values)
+    run = Run(graph, values, services, sys=sys_values, limits=limits)
     streaming_node = None
     async for event in run.events():
         if event_lines:

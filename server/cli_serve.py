@@ -10,7 +10,7 @@ import uvicorn
 
 from nodes.sandbox import isolation
 from server.app import create_app
-from server.settings import Settings
+from server.settings import load_settings
 
 
 def serve(host: str, port: int, data_dir: Path | None) -> None:
@@ -18,7 +18,7 @@ def serve(host: str, port: int, data_dir: Path | None) -> None:
     overrides = {"host": host, "port": port}
     if data_dir is not None:
         overrides["data_dir"] = Path(data_dir)
-    settings = Settings(**overrides)
+    settings = load_settings(**overrides)
     os.umask(0o077)  # what the server writes (database, uploads, indexes) is its user's alone
     warning = isolation.startup_warning()
     if warning:

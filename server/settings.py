@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from engine.runner import RunLimits
 
 
 class Settings(BaseSettings):
@@ -25,6 +27,24 @@ class Settings(BaseSettings):
     run_max_variable_bytes: int = Field(1_000_000, gt=0)
     static_dir: Path | None = None  # the built UI; defaults to server/static when it exists
 
+    def run_limits(self) -> RunLimits:
+        """The ``LOOM_RUN_*`` limits, for the server's runs and ``loom run`` alike."""
+        return RunLimits(max_node_executions=self.run_max_node_executions, max_wall_time_s=self.run_max_wall_time_s,
+                         max_variable_bytes=self.run_max_variable_bytes)
+
     @property
     def database_url(self) -> str:
         return f"sqlite:///{(self.data_dir / 'loom.db').resolve()}"
+
+
+class SettingsError(ValueError):
+    """A ``LOOM_*`` environment variable holds a value Loom cannot use; the message names it."""
+
+
+def load_settings(**overrides: object) -> Settings:
+    """``Settings`` from the environment (and ``overrides``), or a ``SettingsError`` naming each bad variable."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        problems = "; ".join(f"LOOM_{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg']}" for e in exc.errors())
+        raise SettingsError(f"invalid setting: {problems}") from None

@@ -7,7 +7,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from engine.graph import Graph
-from engine.runner import RunLimits
 from engine.spec import NodeSpec, Services
 from server import datadir
 from server.db.store import Store
@@ -38,8 +37,5 @@ class AppState:
         store.migrate()
         store.mark_interrupted()
         jobs, metrics = Jobs(), Metrics()
-        limits = RunLimits(max_node_executions=settings.run_max_node_executions,
-                           max_wall_time_s=settings.run_max_wall_time_s,
-                           max_variable_bytes=settings.run_max_variable_bytes)
-        runs = RunManager(store, services, metrics, jobs, limits)
+        runs = RunManager(store, services, metrics, jobs, settings.run_limits())
         return cls(settings, store, services, catalog, jobs, metrics, runs)

@@ -108,3 +108,28 @@ def test_run_streams_llm_text(tmp_path: Path, data_dir: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "llm › 独坐幽篁里，弹琴复长啸。" in result.stderr
     assert json.loads(result.stdout.strip().splitlines()[-1])["outputs"]["answer"] == "独坐幽篁里，弹琴复长啸。"
+
+
+def long_chain(length: int) -> dict[str, Any]:
+    ids = ["start", *(f"n{i}" for i in range(length - 2)), "end"]
+    nodes = [start("q"), *(node(nid, "variable-aggregator", {"x": f"{prev}.{'q' if prev == 'start' else 'output'}"})
+                           for prev, nid in zip(ids, ids[1:-1])), end(answer=f"{ids[-2]}.output")]
+    return workflow(nodes, chain(*ids))
+
+
+def test_run_honours_the_run_limits_of_the_environment(tmp_path: Path, data_dir: Path) -> None:
+    path = str(write(tmp_path, long_chain(1000)))
+    args = ("run", path, "--input", "q=hi", "--json", "--data-dir", str(data_dir))
+    ok = loom(*args, env={"LOOM_RUN_MAX_NODE_EXECUTIONS": "5000"})
+    assert ok.returncode == 0, ok.stdout[-2000:] + ok.stderr[-2000:]
+    assert json.loads(ok.stdout.strip().splitlines()[-1])["outputs"] == {"answer": "hi"}
+    capped = loom(*args, env={"LOOM_RUN_MAX_NODE_EXECUTIONS": "100"})
+    assert capped.returncode == 1
+    assert "100" in json.loads(capped.stdout.strip().splitlines()[-1])["error"]
+
+
+def test_a_bad_setting_is_named_not_a_traceback(tmp_path: Path, data_dir: Path) -> None:
+    result = loom("run", str(write(tmp_path, routing_flow())), "--input", "q=hi", "--data-dir", str(data_dir),
+                  env={"LOOM_RUN_MAX_NODE_EXECUTIONS": "lots"})
+    assert result.returncode == 2
+    assert "LOOM_RUN_MAX_NODE_EXECUTIONS" in result.stderr and "Traceback" not in result.stderr
