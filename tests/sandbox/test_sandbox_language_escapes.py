@@ -163,6 +163,19 @@ LANGUAGE_ATTACKS = [
                 out.append([hasattr(f, name) for name in ('func', 'cache_info', 'dumps', 'encode', 'register')])
             return {'x': out, 'called': [math.sqrt(4), json.dumps([1])]}
         """, {"x": [[False] * 5] * 7, "called": [2.0, "[1]"]}),
+    harmless("equality-hands-over-no-function", """\
+        import json
+        class Spy:
+            def __init__(self):
+                self.got = []
+            def __eq__(self, other):
+                self.got.append(other)
+                return False
+        def main(args):
+            spy = Spy()
+            same = [json.dumps == spy, json.JSONEncoder().encode == spy, json.dumps == json.dumps]
+            return {'x': same, 'got': [spy.got[0] is json.dumps, len(spy.got)]}
+        """, {"x": [False, False, True], "got": [True, 2]}),
     refused("lru-cache-of-library-function", """\
         import functools, json
         def main(args):

@@ -57,8 +57,11 @@ class Function:
     def __repr__(self) -> str:
         return repr(_target_of(self))
 
-    def __eq__(self, other: Any) -> bool:
-        return _target_of(self) == (_target_of(other) if type(other) is Function else other)
+    def __eq__(self, other: Any) -> Any:
+        # Never compare the target with a user object: its ``__eq__`` would be handed the real function.
+        if type(other) is not Function:
+            return NotImplemented
+        return _target_of(self) == _target_of(other)
 
     def __hash__(self) -> int:
         return hash(_target_of(self))
