@@ -14,10 +14,20 @@ from knowledge.errors import ParseError
 _CJK_LOOKALIKES = {"big5", "cp950", "cp949", "euc_kr", "shift_jis", "cp932", "euc_jp", "johab"}
 _WESTERN = ("cp1252", "latin_1", "iso8859_15")
 _SAMPLE = 64 * 1024
+_WHITESPACE = frozenset("\t\n\r\f\v")
 
 
 def decode_text(filename: str, data: bytes) -> tuple[str, str]:
     """``(text, encoding)`` of a text file, or ``ParseError`` when the bytes are not text."""
+    text, encoding = _decode(filename, data)
+    sample = text[:_SAMPLE]
+    controls = sum(1 for c in sample if c < " " and c not in _WHITESPACE)
+    if controls > 0.3 * len(sample):  # NUL and other control bytes decode as ASCII, but text has few
+        raise ParseError(filename, "not a text file (it is mostly control characters)")
+    return text, encoding
+
+
+def _decode(filename: str, data: bytes) -> tuple[str, str]:
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) and not data.startswith(codecs.BOM_UTF32_LE):
         try:
             return data.decode("utf-16"), "utf-16"

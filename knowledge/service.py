@@ -21,6 +21,7 @@ from knowledge.cleaning import clean
 from knowledge.embedding import Embedder, get_embedder
 from knowledge.errors import InvalidSettings, KnowledgeBaseExists, KnowledgeBaseNotFound, KnowledgeError
 from knowledge.keyword import tokenize
+from knowledge.filenames import safe_filename
 from knowledge.isolation import parse_isolated
 from knowledge.limits import ParseLimits
 from knowledge.records import Chunk, DocumentInfo, Hit, KBInfo
@@ -98,7 +99,7 @@ class KnowledgeService:
     def register_document(self, kb: str, filename: str, data: bytes) -> DocumentInfo:
         """Store the file and queue it; ``ingest`` indexes it later (e.g. in a background job)."""
         with self._locked(kb) as store:
-            return store.add_document(filename, data)
+            return store.add_document(safe_filename(filename, fallback="document"), data)
 
     def ingest(self, kb: str, document_id: str, progress: Progress | None = None) -> DocumentInfo:
         """Parse → clean → chunk → embed → index one registered document; failures mark it failed."""

@@ -11,12 +11,15 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, UploadFile
 from pydantic import BaseModel, ConfigDict, Field
 
+from knowledge.filenames import safe_filename
 from knowledge.records import DocumentInfo, KBInfo
 from knowledge.service import KnowledgeService
 from knowledge.settings import KBSettings, Mode
 from knowledge.store import INTERRUPTED
 from server.deps import State
 from server.errors import PayloadTooLargeError, UnavailableError, UnsupportedTypeError
+from server.files import guess_type
+from server.sniffing import check_content
 from server.state import AppState
 
 log = logging.getLogger(__name__)
@@ -103,7 +106,7 @@ def doc_public(info: DocumentInfo) -> DocumentPublic:
 
 
 async def read_upload(state: AppState, upload: UploadFile) -> tuple[str, bytes]:
-    name = Path(upload.filename or "").name or "document"
+    name = safe_filename(upload.filename or "", fallback="document")
     if Path(name).suffix.lower() not in DOCUMENT_TYPES:
         raise UnsupportedTypeError(f"'{name}' is not a supported document type "
                                    f"(supported: {', '.join(DOCUMENT_TYPES)})")
@@ -111,6 +114,7 @@ async def read_upload(state: AppState, upload: UploadFile) -> tuple[str, bytes]:
     data = await upload.read(limit + 1)
     if len(data) > limit:
         raise PayloadTooLargeError(f"'{name}' is over the upload limit of {limit:,} bytes")
+    check_content(name, guess_type(name), data)
     return name, data
 
 
