@@ -13,7 +13,7 @@ import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import aclosing
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from engine.graph import Graph
@@ -48,6 +48,7 @@ class RunRequest:
     resumed_from: str | None = None
     on_finish: OnFinish | None = None  # called with the run_finished event once it is recorded
     max_in_flight: int | None = None  # per-app limit (public API); None: unlimited
+    files_owner: str | None = None  # the app whose uploaded files the run may read; None: any (console)
 
 
 class LiveRun:
@@ -124,7 +125,10 @@ class RunManager:
                                    "retry when one has finished")
         run_id = new_id()
         sys_values = {k: v for k, v in request.sys.items() if v is not None}
-        engine_run = Run(request.graph, request.inputs, self.services, run_id=run_id, sys=sys_values,
+        services = self.services
+        if request.files_owner is not None and services.files is not None:
+            services = replace(services, files=services.files.scoped(request.files_owner))
+        engine_run = Run(request.graph, request.inputs, services, run_id=run_id, sys=sys_values,
                          limits=self.limits, reuse=request.reuse, resumed_from=request.resumed_from)
         row = new_run_row(id=run_id, workflow_id=request.workflow_id, version=request.version,
                           source=request.source, definition=request.definition, inputs=request.inputs,

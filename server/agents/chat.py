@@ -18,6 +18,7 @@ from server.agents.resolve import resolve
 from server.agents.spec import AgentConfig
 from server.agents.store import AgentStore, agent_store, is_agent_id
 from server.api import sse
+from server.api.launch import file_values
 from server.errors import AuthError, ForbiddenError
 from server.state import AppState
 
@@ -85,8 +86,9 @@ async def public_chat(state: AppState, credentials: Any, agent_id: str, body: An
 async def answer(state: AppState, agent_id: str, config: AgentConfig, body: Any, source: str) -> Response:
     """Run one turn for ``body`` (``query, conversation_id?, response_mode, user?, files?``) and reply."""
     gateway = state.services.llm  # None: the turn fails with a message saying so, like an LLM node would
-    files = _files(state, getattr(body, "files", None) or [])
-    tools = await resolve(state, config, state.services.files)
+    owner = agent_id if source == "api" else None  # an app's key opens only the app's own files
+    files = file_values(state, getattr(body, "files", None) or [], owner)
+    tools = await resolve(state, config, owner)
     store = agent_store(state.store)
     conversation = await asyncio.to_thread(store.open_conversation, agent_id, body.conversation_id, source,
                                            body.user, body.query[:60])
@@ -135,11 +137,3 @@ async def answer(state: AppState, agent_id: str, config: AgentConfig, body: Any,
 
     return StreamingResponse(events(), media_type="text/event-stream",
                              headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
-
-
-def _files(state: AppState, files: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    if not files:
-        return []
-    from server.api.launch import file_values
-
-    return file_values(state, files)

@@ -35,16 +35,18 @@ def find_workflow(state: AppState, ref: str, where: str) -> tuple[str, int, dict
     raise InvalidRequestError(f"{where}: there is no workflow with the id or name '{ref}'")
 
 
-def resolve_tools(state: AppState, config: AgentConfig, files: Any = None) -> list[AgentTool]:
-    """The app's tools (call from a worker thread: it reads the store)."""
+def resolve_tools(state: AppState, config: AgentConfig, owner: str | None = None) -> list[AgentTool]:
+    """The app's tools (call from a worker thread: it reads the store). ``owner``: the app whose uploaded
+    files the tools may read (None: the console, every file)."""
     services = state.services
+    files = None if services.files is None else services.files.scoped(owner)
     tools: list[AgentTool] = []
     for index, skill in enumerate(config.skills):
         if isinstance(skill, PluginSkill):
             tools.append(plugin_tool(index, skill, services.tools, files))
         elif isinstance(skill, WorkflowSkill):
             workflow_id, version, definition = find_workflow(state, skill.workflow, f"skills[{index}]")
-            tools.append(workflow_tool(index, skill, workflow_id, version, definition, workflow_runner(state)))
+            tools.append(workflow_tool(index, skill, workflow_id, version, definition, workflow_runner(state, owner)))
     knowledge = config.knowledge
     if knowledge.knowledge_bases:
         if services.knowledge is None:
@@ -59,8 +61,9 @@ def resolve_tools(state: AppState, config: AgentConfig, files: Any = None) -> li
     return tools
 
 
-def workflow_runner(state: AppState):
-    """Runs a published workflow as a recorded run (source ``agent``), so its trace opens like any run."""
+def workflow_runner(state: AppState, owner: str | None = None):
+    """Runs a published workflow as a recorded run (source ``agent``), so its trace opens like any run; it
+    reads the uploaded files of app ``owner`` only."""
     from server.api.launch import compile_graph  # the server's own validation, as for every run
 
     async def run(workflow_id: str, version: int, definition: dict[str, Any], inputs: dict[str, Any]
@@ -73,14 +76,15 @@ def workflow_runner(state: AppState):
         # A chat-mode workflow runs as a fresh one-turn chat: sys.query is the "query" argument, no history.
         sys = {"query": str(inputs.get("query") or ""), "history": []} if definition.get("mode") == "chat" else {}
         live = await state.runs.start(RunRequest(workflow_id=workflow_id, graph=graph, definition=definition,
-                                                 inputs=inputs, source="agent", version=version, sys=sys))
+                                                 inputs=inputs, source="agent", version=version, sys=sys,
+                                                 files_owner=owner))
         return live.run_id, await state.runs.wait(live)
 
     return run
 
 
-async def resolve(state: AppState, config: AgentConfig, files: Any = None) -> list[AgentTool]:
-    return await asyncio.to_thread(resolve_tools, state, config, files)
+async def resolve(state: AppState, config: AgentConfig, owner: str | None = None) -> list[AgentTool]:
+    return await asyncio.to_thread(resolve_tools, state, config, owner)
 
 
 def problems(state: AppState, config: AgentConfig) -> list[str]:

@@ -10,6 +10,7 @@ from fastapi import APIRouter, File, UploadFile
 from fastapi.responses import Response
 from pydantic import BaseModel
 
+from knowledge.filenames import safe_filename
 from server.agents.store import agent_store
 from server.deps import Credentials, FilesDep, State
 from server.errors import AuthError, PayloadTooLargeError
@@ -28,11 +29,13 @@ class FilePublic(BaseModel):
     size: int
 
 
-async def save(files: FilesDep, upload: UploadFile) -> FilePublic:
+async def save(files: FilesDep, upload: UploadFile, owner: str | None = None) -> FilePublic:
     data = await upload.read(files.max_bytes + 1)
     if len(data) > files.max_bytes:
-        raise PayloadTooLargeError(f"file '{upload.filename}' is over the limit of {files.max_bytes:,} bytes")
-    return FilePublic(**files.save(upload.filename or "file", data, upload.content_type))
+        raise PayloadTooLargeError(f"file '{safe_filename(upload.filename or '')}' is over the limit of "
+                                   f"{files.max_bytes:,} bytes")
+    saved = await asyncio.to_thread(files.save, upload.filename or "file", data, upload.content_type, owner)
+    return FilePublic(**saved)
 
 
 @console.post("", status_code=201, response_model=FilePublic)
@@ -55,7 +58,8 @@ def download_file(files: FilesDep, file_id: str) -> Response:
 
 @public.post("", status_code=201, response_model=FilePublic)
 async def upload_app_file(state: State, files: FilesDep, credentials: Credentials, file: Upload) -> FilePublic:
-    """Upload a file for a run or a chat message; any live key of a workflow app or an agent app opens it."""
+    """Upload a file for a run or a chat message of the app whose key this is (a workflow app or an agent
+    app); only that app's runs and turns (and the console) can use it."""
     if credentials is None:
         raise AuthError("missing API key: send 'Authorization: Bearer <key>'")
     found = state.store.cached_key(credentials.credentials) or await asyncio.to_thread(
@@ -63,4 +67,4 @@ async def upload_app_file(state: State, files: FilesDep, credentials: Credential
             credentials.credentials))
     if found is None:
         raise AuthError("unknown or revoked API key")
-    return await save(files, file)
+    return await save(files, file, owner=getattr(found, "workflow_id", None) or found.agent_id)

@@ -26,15 +26,24 @@ def compile_graph(state: AppState, definition: dict[str, Any], version: tuple[st
     return graph
 
 
-def file_values(state: AppState, files: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Uploaded-file references, checked and completed from the file store."""
+def file_values(state: AppState, files: list[dict[str, Any]], owner: str | None = None) -> list[dict[str, Any]]:
+    """Uploaded-file references, checked and completed from the file store. ``owner``: the app asking, which
+    may use only the files uploaded with its own keys (another app's are not found); None: the console."""
     values = []
     for index, value in enumerate(files):
-        file_id = value.get("file_id")
+        file_id = value.get("file_id") if isinstance(value, dict) else None
         if not isinstance(file_id, str):
             raise InvalidRequestError(f"files[{index}] needs a 'file_id' from POST /api/files or /v1/files")
-        values.append(state.services.files.info(file_id))
+        values.append(state.services.files.info(file_id, owner))
     return values
+
+
+def check_input_files(state: AppState, inputs: dict[str, Any], owner: str) -> None:
+    """Every uploaded file among an app's inputs (a file value, or a list of them) must be one of its own."""
+    for value in inputs.values():
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, dict) and isinstance(item.get("file_id"), str):
+                state.services.files.info(item["file_id"], owner)
 
 
 def result_body(final: dict[str, Any]) -> dict[str, Any]:
