@@ -28,7 +28,9 @@ def parse_isolated(filename: str, data: bytes, limits: ParseLimits = ParseLimits
     """``parse`` in a child process with ``limits.memory_mb`` of address space and ``limits.timeout_s``."""
     file_format(filename)  # an unsupported name fails here, without a process
     header = json.dumps({"filename": filename, "limits": asdict(limits)}).encode()
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [_ROOT, os.environ.get("PYTHONPATH")]))}
+    # Only what Python needs: a parser reading hostile input gets none of the server's secrets.
+    env = {"PATH": os.environ.get("PATH", ""), "LANG": "C.UTF-8",
+           "PYTHONPATH": os.pathsep.join(filter(None, [_ROOT, os.environ.get("PYTHONPATH")]))}
     try:
         child = subprocess.run([sys.executable, "-m", "knowledge.isolation"], env=env, capture_output=True,
                                input=len(header).to_bytes(4, "big") + header + data, timeout=limits.timeout_s)
