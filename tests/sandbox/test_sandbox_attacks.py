@@ -49,7 +49,7 @@ BOMB = (SandboxLimitError, SandboxTimeoutError)  # which limit trips first depen
 
 # A file holding the host's secret where an app's data would be; payloads get its path in their args.
 LOOM_DB = Path(f"/tmp/loom-sandbox-attack-{os.getpid()}/loom.db")
-ARGS = {"str1": "a", "db": str(LOOM_DB)}
+ARGS = {"str1": "a", "db": str(LOOM_DB), "host_pid": os.getpid()}  # the server, whose environ holds SECRET
 
 
 @dataclass(frozen=True)

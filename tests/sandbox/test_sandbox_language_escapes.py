@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import pytest
 
-from nodes.sandbox import SandboxCompileError, SandboxPool, SandboxRuntimeError
+from nodes.sandbox import SandboxCompileError, SandboxPool, SandboxRuntimeError, SandboxTimeoutError
 from tests.sandbox.test_sandbox_attacks import (
-    FORMAT, NOT_ALLOWED, NOT_AVAILABLE, RESTRICTED, SYSTEM_ATTACKS, UNDERSCORE, Attack, check_attack, harmless,
+    FORMAT, NOT_ALLOWED, NOT_AVAILABLE, RESTRICTED, SYSTEM_ATTACKS, UNDERSCORE, Attack, check_attack, fails, harmless,
     loom_db, main_returning, refused, sandbox,
 )
 
@@ -51,6 +51,18 @@ LANGUAGE_ATTACKS = [
                 import os
                 return os.getcwd()
             return {'x': g()}
+        """, SandboxRuntimeError, WRAPS_NAMES),
+    refused("wraps-globals-reads-server-environ", """\
+        import functools, json
+        @functools.wraps(json.dumps, updated=('__globals__',))
+        def f():
+            pass
+        def main(args):
+            def g(pid):
+                import os
+                with open(f'/proc/{pid}/environ') as environ:
+                    return environ.read()
+            return {'x': g(args['host_pid'])}
         """, SandboxRuntimeError, WRAPS_NAMES),
     refused("wraps-library-function", """\
         import functools, json
@@ -201,6 +213,21 @@ LANGUAGE_ATTACKS = [
             f.register(h)
             return {'x': [repr(k) for k in f.registry]}
         """, SandboxRuntimeError, r"Invalid annotation for 'x'"),
+    refused("singledispatch-eval-reads-server-environ", """\
+        import functools
+        @functools.singledispatch
+        def f(x):
+            return 0
+        def main(args):
+            global HOST
+            HOST = args['host_pid']
+            def h(x: "[f for b in ().__class__.__base__.__subclasses__() if b.__name__ == '_IOBase' "
+                     "for r in b.__subclasses__() for f in r.__subclasses__() if f.__name__ == 'FileIO'][0]"
+                     "('/proc/%d/environ' % HOST).readall()"):
+                return 1
+            f.register(h)
+            return {}
+        """, SandboxRuntimeError, r"Invalid annotation for 'x'"),
     refused("singledispatch-generic-alias", """\
         import functools
         @functools.singledispatch
@@ -320,6 +347,13 @@ LANGUAGE_ATTACKS = [
         def main(args):
             return {'x': [T('%who likes $x').substitute(who='tim'), string.Template.delimiter]}
         """, {"x": ["tim likes $x", "$"]}),
+    fails("template-idpattern-backtracking", """\
+        import string
+        class T(string.Template):
+            idpattern = '(a+)+c'
+        def main(args):
+            return {'x': T('$' + 'a' * 64).safe_substitute({})}
+        """, SandboxTimeoutError, timeout=1),
     refused("template-class-delimiter", "import string\ndef main(args):\n    string.Template.delimiter = '%'\n"
             "    return {}", SandboxRuntimeError, WRITE.format("type")),
     # module proxies

@@ -41,6 +41,7 @@ _DROPPED_BUILTINS = ("__build_class__", "id", "SystemExit", "KeyboardInterrupt",
 UNAVAILABLE = {"open", "eval", "exec", "compile", "globals", "locals", "vars", "dir", "input", "breakpoint",
                "type", "object", "memoryview", "exit", "quit", "help", "super", "delattr"}
 
+_WRAPPED_KINDS = frozenset({types.FunctionType, types.MethodType, types.BuiltinFunctionType, types.ModuleType})
 _FORMAT_NAMES = frozenset({"format", "format_map", "vformat"})
 _FORMAT_REFUSED = "Using the format*() methods of `str` is not safe"
 
@@ -113,9 +114,8 @@ def _user_setattr(obj: Any, name: Any, value: Any, write_guard: Callable[[Any], 
 
 
 def guarded_getitem(obj: Any, key: Any) -> Any:
-    if isinstance(obj, types.ModuleType):
-        raise TypeError("modules cannot be indexed")
-    return wrap(obj[key])
+    value = obj[key]  # (modules, real or proxies, cannot be indexed)
+    return wrap(value) if type(value) in _WRAPPED_KINDS else value  # inline: item access is hot
 
 
 def guarded_getiter(obj: Any) -> Any:
