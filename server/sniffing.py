@@ -61,7 +61,7 @@ def _magic(head: bytes) -> list:  # list[puremagic.PureMagicWithConfidence]
 
 def _is_text(data: bytes) -> bool:
     try:
-        decode_text("upload", data[:_HEAD])
+        decode_text("upload", data)  # whole: a sample cut inside a character would misread
     except ParseError:
         return False
     return True
