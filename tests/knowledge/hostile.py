@@ -96,3 +96,15 @@ def cyclic_xref_pdf() -> bytes:
                      "/Resources << /Font << /F1 5 0 R >> >> >>",
                      f"<< /Length {len(stream)} >>\nstream\n{stream}\nendstream",
                      "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"], prev="/Prev {xref} ")
+
+
+def lying_zip_docx(size: int = 100 * 1024 ** 2) -> bytes:
+    """A ZIP bomb whose directory declares its body 100 bytes long, to slip past size checks."""
+    data = bytearray(zip_bomb_docx(size))
+    for header, offset in ((b"PK\x03\x04", 22), (b"PK\x01\x02", 24)):  # local header, central directory
+        at = -1
+        while (at := data.find(header, at + 1)) != -1:
+            name_at = at + (30 if header == b"PK\x03\x04" else 46)
+            if data[name_at:name_at + 17] == b"word/document.xml":
+                data[at + offset:at + offset + 4] = (100).to_bytes(4, "little")
+    return bytes(data)
