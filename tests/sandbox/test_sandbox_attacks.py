@@ -190,6 +190,11 @@ SYSTEM_ATTACKS = [
             SandboxRuntimeError, NOT_ALLOWED.format("os")),
     refused("import-posix-fstat", "import posix\ndef main(args):\n    return {'x': [posix.fstat(fd) for fd in range(3, 65)]}",
             SandboxRuntimeError, NOT_ALLOWED.format("posix")),
+    refused("fd-leak-os-read", "import os\ndef main(args):\n    out = []\n    for fd in range(3, 65):\n"
+            "        try:\n            out.append(os.read(fd, 4096).decode('latin-1'))\n        except OSError:\n"
+            "            pass\n    return {'x': out}", SandboxRuntimeError, NOT_ALLOWED.format("os")),
+    refused("list-proc-self-fd", "import os\ndef main(args):\n    return {'x': os.listdir('/proc/self/fd')}",
+            SandboxRuntimeError, NOT_ALLOWED.format("os")),
     refused("import-builtins", "import builtins\ndef main(args):\n    return {'x': builtins.open('/etc/passwd').read()}",
             SandboxCompileError, r'"builtins" is a reserved name'),
     refused("import-gc-old-runs", "import gc\ndef main(args):\n    return {'x': [repr(o) for o in gc.get_objects()]}",
@@ -214,6 +219,8 @@ SYSTEM_ATTACKS = [
     refused("read-proc-parent-environ", "import os\ndef main(args):\n"
             "    return {'x': open(f'/proc/{os.getppid()}/environ').read()}", SandboxRuntimeError,
             NOT_ALLOWED.format("os")),
+    refused("read-proc-self-maps", main_returning("open('/proc/self/maps').read()"), SandboxRuntimeError,
+            NOT_AVAILABLE.format("open")),
     refused("read-proc-parent-cmdline", main_returning("open('/proc/1/cmdline').read()"), SandboxRuntimeError,
             NOT_AVAILABLE.format("open")),
     refused("read-etc-passwd", main_returning("open('/etc/passwd').read()"), SandboxRuntimeError,
