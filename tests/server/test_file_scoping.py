@@ -80,3 +80,41 @@ async def test_a_run_reads_only_its_apps_files_even_when_the_definition_names_an
         console = (await client.post(f"/api/workflows/{reader_id}/runs", json={})).json()
         assert console["status"] == "succeeded" and console["outputs"]["text"] == "# notes"
     await services.tools.aclose()
+
+
+async def test_a_chat_apps_files_are_its_own(client):
+    from tests.server.helpers import chat_workflow
+
+    first, first_key = await _app(client, "first")
+    chat_id = (await client.post("/api/workflows", json=chat_workflow())).json()["id"]
+    await client.post(f"/api/workflows/{chat_id}/publish")
+    chat_key = {"Authorization": "Bearer " + (await client.post(f"/api/workflows/{chat_id}/keys",
+                                                                json={"name": "k"})).json()["key"]}
+    foreign = (await client.post("/v1/files", headers=first_key, files={"file": ("a.md", b"# a", "text/markdown")})).json()
+    own = (await client.post("/v1/files", headers=chat_key, files={"file": ("b.md", b"# b", "text/markdown")})).json()
+    refused = await client.post(f"/v1/apps/{chat_id}/chat", headers=chat_key, json={"query": "hi", "files": [foreign]})
+    assert refused.status_code == 404 and foreign["file_id"] in refused.json()["detail"]
+    taken = await client.post(f"/v1/apps/{chat_id}/chat", headers=chat_key, json={"query": "hi", "files": [own]})
+    assert taken.status_code == 200 and taken.json()["status"] == "succeeded"
+
+
+async def test_knowledge_base_documents_are_the_consoles_only(data_dir):
+    from engine.spec import Services
+    from knowledge.service import KnowledgeService
+    from tests.server.conftest import asgi_client, running_app
+
+    knowledge = KnowledgeService(data_dir)
+    async with running_app(data_dir, services=Services(knowledge=knowledge), admin_token="s3cret") as app:
+        async with asgi_client(app, token="s3cret") as admin:
+            _, app_key = await _app(admin, "first")
+            assert (await admin.post("/api/knowledge-bases", json={"name": "kb"})).status_code == 201
+            uploaded = await admin.post("/api/knowledge-bases/kb/documents",
+                                        files=[("files", ("a.md", b"# a", "text/markdown"))])
+            document_id = uploaded.json()["items"][0]["document_id"]
+        async with asgi_client(app) as outsider:  # an app's key is not the console's token
+            for method, path in [("GET", "/api/knowledge-bases/kb/documents"),
+                                 ("GET", f"/api/knowledge-bases/kb/documents/{document_id}"),
+                                 ("DELETE", f"/api/knowledge-bases/kb/documents/{document_id}")]:
+                answer = await outsider.request(method, path, headers=app_key)
+                assert answer.status_code == 401, (method, path, answer.text)
+    knowledge.close()
