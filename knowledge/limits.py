@@ -7,7 +7,8 @@ parsers before the expensive work where possible; memory and time bound the pars
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import os
+from dataclasses import dataclass, fields
 
 
 @dataclass(frozen=True)
@@ -24,3 +25,9 @@ class ParseLimits:
     max_zip_ratio: int = 100                   # uncompressed / compressed, for members over 1 MiB
     memory_mb: int = 1024                      # address space of the parser process
     timeout_s: float = 120.0                   # wall-clock time of the parser process
+
+    @classmethod
+    def from_env(cls) -> "ParseLimits":
+        """The defaults, each overridable by ``LOOM_PARSE_<NAME>`` (e.g. ``LOOM_PARSE_TIMEOUT_S=300``)."""
+        found = {f.name: os.environ.get(f"LOOM_PARSE_{f.name.upper()}") for f in fields(cls)}
+        return cls(**{name: float(v) if name == "timeout_s" else int(v) for name, v in found.items() if v})

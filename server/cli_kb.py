@@ -15,6 +15,7 @@ from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, T
 from rich.table import Table  # noqa: E402
 
 from knowledge.errors import KnowledgeError  # noqa: E402
+from knowledge.limits import ParseLimits  # noqa: E402
 from knowledge.service import KnowledgeService  # noqa: E402
 from knowledge.settings import ChunkingSettings, EmbeddingSettings, KBSettings, RetrievalSettings  # noqa: E402
 
@@ -28,7 +29,8 @@ AsJson = Annotated[bool, typer.Option("--json", help="Print JSON")]
 
 
 def _service(data_dir: Path | None) -> KnowledgeService:
-    return KnowledgeService(Path(data_dir or os.environ.get("LOOM_DATA_DIR") or ".loom").expanduser())
+    return KnowledgeService(Path(data_dir or os.environ.get("LOOM_DATA_DIR") or ".loom").expanduser(),
+                            ParseLimits.from_env())
 
 
 def _fail(message: str, code: int = 1) -> typer.Exit:

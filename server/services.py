@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 from engine.spec import Services
+from knowledge.limits import ParseLimits
 from knowledge.service import KnowledgeService
 from nodes.plugins import ToolRegistry
 from nodes.sandbox import SandboxPool
@@ -27,7 +28,7 @@ def build_services(data_dir: Path, *, sandbox_size: int | None = None) -> Servic
     size = sandbox_size or int(os.environ.get("LOOM_SANDBOX_WORKERS", "2"))
     return Services(
         llm=Gateway(model_config.load(data_dir), registry=ModelHub(data_dir)),
-        knowledge=KnowledgeService(data_dir),
+        knowledge=KnowledgeService(data_dir, ParseLimits.from_env()),
         tools=ToolRegistry(data_dir),
         sandbox=SandboxPool(size=size, memory_mb=int(os.environ.get("LOOM_SANDBOX_MEMORY_MB", "256")),
                             cpu_seconds=int(os.environ.get("LOOM_SANDBOX_CPU_SECONDS", "10"))),

@@ -75,3 +75,9 @@ def test_memory_and_time_limits_stop_the_parser_process() -> None:
         parse_isolated("big.docx", big, ParseLimits(memory_mb=100))  # …a document whose tree does not, fails
     with pytest.raises(ParseError, match=r"big.docx: parsing took longer than 0.05 s \(the limit\)"):
         parse_isolated("big.docx", big, ParseLimits(timeout_s=0.05))
+
+
+def test_limits_come_from_the_environment(monkeypatch) -> None:
+    monkeypatch.setenv("LOOM_PARSE_TIMEOUT_S", "300")
+    monkeypatch.setenv("LOOM_PARSE_MAX_PAGES", "20000")
+    assert ParseLimits.from_env() == ParseLimits(timeout_s=300.0, max_pages=20_000)
