@@ -11,10 +11,12 @@ from pathlib import Path
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import FileResponse, JSONResponse
 
+from engine import errors as engine_errors
 from engine.errors import DefinitionError
 from engine.spec import NodeSpec, Services
 from knowledge import errors as kb_errors
 from nodes.plugins import errors as plugin_errors
+from nodes.sandbox import errors as sandbox_errors
 from nodes.registry import CATALOG
 from server import errors
 from server.api import (
@@ -22,14 +24,19 @@ from server.api import (
 )
 from server.deps import require_admin
 from server.limits import BodyLimit, multipart_routes
+from server.models.config import ModelConfigError
+from server.models.gateway import ModelError
 from server.settings import Settings
 from server.state import AppState
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).resolve().parent / "static"
 
-# Domain error → HTTP status: the one place that knows about HTTP.
+# Domain error → HTTP status: the one place that knows about HTTP. Every exception class Loom defines either
+# has a status here (through its nearest mapped base class) or never leaves the module that raises it
+# (tests/server/test_error_mapping.py holds the list); only a bug answers 500.
 ERROR_STATUS: dict[type[Exception], int] = {
+    errors.ServerError: 400,
     errors.NotFoundError: 404,
     errors.ConflictError: 409,
     errors.InvalidRequestError: 400,
@@ -41,17 +48,24 @@ ERROR_STATUS: dict[type[Exception], int] = {
     errors.UnavailableError: 503,
 }
 ERROR_STATUS.update({
+    # A workflow, node or run that cannot be done as asked, in the user's terms; an invalid definition is a 422
+    # with its issues (``definition_error``).
+    engine_errors.WorkflowError: 400, engine_errors.DefinitionError: 422,
+    ModelError: 502,  # the model server failed or refused the call
+    ModelConfigError: 503, sandbox_errors.SandboxUnavailableError: 503,  # a part of this server is not set up
     kb_errors.KnowledgeError: 400, kb_errors.KnowledgeBaseNotFound: 404, kb_errors.DocumentNotFound: 404,
     kb_errors.KnowledgeBaseExists: 409,
     plugin_errors.PluginError: 400, plugin_errors.PluginNotFound: 404, plugin_errors.ToolNotFound: 404,
 })
 
 
+def status_of(cls: type[BaseException]) -> int:
+    """The status an error of class ``cls`` answers with: its nearest mapped base class's, else 500."""
+    return next((ERROR_STATUS[base] for base in cls.__mro__ if base in ERROR_STATUS), 500)
+
+
 def status_for(exc: Exception) -> int:
-    for cls in type(exc).__mro__:
-        if cls in ERROR_STATUS:
-            return ERROR_STATUS[cls]
-    return 500
+    return status_of(type(exc))
 
 
 def _open_services(settings: Settings) -> Services:
@@ -132,9 +146,9 @@ def _add_error_handlers(app: FastAPI) -> None:
                              "issues": [i.as_dict() for i in exc.issues],
                              "warnings": [w.as_dict() for w in exc.warnings]}, status_code=422)
 
-    app.add_exception_handler(DefinitionError, definition_error)
     for cls in ERROR_STATUS:
         app.add_exception_handler(cls, domain_error)
+    app.add_exception_handler(DefinitionError, definition_error)
     app.add_exception_handler(Exception, domain_error)
 
 
