@@ -8,6 +8,8 @@ so the host uses this module at save time; the worker uses it before every (unca
 from __future__ import annotations
 
 import ast
+import functools
+import importlib
 import itertools
 import re
 import types
@@ -17,7 +19,7 @@ from typing import Any
 from RestrictedPython import RestrictingNodeTransformer, compile_restricted_exec
 
 from nodes.sandbox.errors import SandboxCompileError
-from nodes.sandbox.runtime.policy import ALLOWED_MODULES, FILENAME
+from nodes.sandbox.runtime.policy import ALLOWED_MODULES, FILENAME, public_names
 
 MAX_CODE_CHARS = 100_000
 
@@ -110,7 +112,7 @@ def compile_code(code: str) -> types.CodeType:
 
 
 def contract_problems(code: str) -> list[CompileProblem]:
-    """Save-time checks beyond compiling: allowed imports, and a top-level ``def main(args)``."""
+    """Save-time checks beyond compiling: allowed imports and names, and a top-level ``def main(args)``."""
     try:
         tree = ast.parse(code, filename=FILENAME)
     except (SyntaxError, ValueError, MemoryError, RecursionError):
@@ -118,6 +120,10 @@ def contract_problems(code: str) -> list[CompileProblem]:
     found = [CompileProblem(f"module '{name}' is not allowed in code nodes; allowed: {', '.join(ALLOWED_MODULES)}",
                             node.lineno)
              for node in ast.walk(tree) for name in _imported(node) if name not in ALLOWED_MODULES]
+    found += [CompileProblem(f"cannot import name '{alias.name}' from '{node.module}'", node.lineno)
+              for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and not node.level
+              and node.module in ALLOWED_MODULES
+              for alias in node.names if alias.name not in _importable(node.module)]
     mains = [n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == "main"]
     if not mains:
         return found + [CompileProblem("the code must define a function `def main(args: dict) -> dict`")]
@@ -149,6 +155,12 @@ def free_names(code: str) -> set[str]:
         elif isinstance(node, ast.alias):
             bound.add((node.asname or node.name).split(".")[0])
     return loaded - bound
+
+
+@functools.cache
+def _importable(module: str) -> frozenset[str]:
+    """What ``from module import name`` may name (an allow-listed standard library module)."""
+    return frozenset(public_names(importlib.import_module(module)))
 
 
 def _imported(node: ast.AST) -> list[str]:

@@ -87,3 +87,14 @@ def _default() -> Any:
 def _basic() -> Any:
     import decimal
     return decimal.BasicContext.copy()
+
+
+def test_importing_a_name_a_module_does_not_hand_out_is_refused_at_save_time() -> None:
+    from nodes.sandbox.compiler import contract_problems
+    code = ("from json import dumps, decoder\nfrom collections import abc, Counter\nfrom string import Formatter\n"
+            "def main(args):\n    return {}")
+    assert [str(problem) for problem in contract_problems(code)] == [
+        "line 1: cannot import name 'decoder' from 'json'",
+        "line 2: cannot import name 'abc' from 'collections'",
+        "line 3: cannot import name 'Formatter' from 'string'",
+    ]

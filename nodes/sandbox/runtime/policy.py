@@ -22,7 +22,7 @@ from .proxies import (
 )
 
 __all__ = ["ALLOWED_MODULES", "FILENAME", "UNAVAILABLE", "PrintLog", "load_modules", "make_globals",
-           "reset_run_state"]
+           "public_names", "reset_run_state"]
 
 ALLOWED_MODULES = ("json", "re", "math", "datetime", "random", "collections", "itertools", "functools",
                    "string", "statistics", "decimal", "hashlib", "base64", "uuid")
@@ -234,18 +234,20 @@ def _expose(value: Any) -> Any:
     return value
 
 
-def module_proxy(module: types.ModuleType) -> Module:
-    """A ``Module`` proxy of ``module``'s public, non-module names (``json.codecs`` would open files)."""
-    label = module.__name__
+def public_names(module: types.ModuleType) -> list[str]:
+    """The names user code gets from ``module``: public ones, minus modules (``json.codecs`` would open
+    files) and the hidden ones. Also used at save time, for ``from json import decoder``."""
     names = getattr(module, "__all__", None) or [n for n in dir(module) if not n.startswith("_")]
-    hidden = _HIDDEN_MODULE_NAMES.get(label, set())
-    public = {}
-    for name in names:
-        value = REPLACEMENTS.get((label, name), getattr(module, name, None))
-        if name.startswith("_") or name in hidden or isinstance(value, types.ModuleType):
-            continue
-        public[name] = _expose(value)
-    return Module(label, public)
+    hidden = _HIDDEN_MODULE_NAMES.get(module.__name__, set())
+    return [name for name in names if not name.startswith("_") and name not in hidden
+            and not isinstance(getattr(module, name, None), types.ModuleType)]
+
+
+def module_proxy(module: types.ModuleType) -> Module:
+    """A ``Module`` proxy of ``module``'s public names."""
+    label = module.__name__
+    return Module(label, {name: _expose(REPLACEMENTS.get((label, name), getattr(module, name, None)))
+                          for name in public_names(module)})
 
 
 _DECIMAL_CONTEXTS = ("DefaultContext", "BasicContext", "ExtendedContext")
