@@ -582,6 +582,69 @@ async def test_language_attack(sandbox: SandboxPool, attack: Attack) -> None:
     await check_attack(sandbox, attack)
 
 
+ORDINARY = """\
+import json, re, math, datetime, random, collections, itertools, functools, string, statistics, decimal, hashlib, base64, uuid
+from collections import Counter, defaultdict, namedtuple
+from functools import reduce, partial
+class Cache:
+    def __init__(self):
+        self.hits = 0
+    @functools.lru_cache(maxsize=None)
+    def fib(self, n):
+        return n if n < 2 else self.fib(n - 1) + self.fib(n - 2)
+    @functools.cached_property
+    def big(self):
+        return 42
+@functools.total_ordering
+class V:
+    def __init__(self, v):
+        self.v = v
+    def __eq__(self, o):
+        return self.v == o.v
+    def __lt__(self, o):
+        return self.v < o.v
+def main(args):
+    d = defaultdict(list)
+    for w in 'a bb a ccc'.split():
+        d[len(w)].append(w)
+    P = namedtuple('P', 'x y')
+    out = {
+        'sorted': sorted({'a': 3, 'b': 1}.items(), key=lambda kv: kv[1]),
+        'findall': re.findall(r'\\d+', 'a1b22'), 'iter': [m.group(0) for m in re.compile('b+').finditer('abbcb')],
+        'date': datetime.datetime.strptime('2024-05-06', '%Y-%m-%d').isoformat(),
+        'dumps': json.dumps({'k': 'ü'}, ensure_ascii=False, indent=1, sort_keys=True),
+        'dd': sorted(d.items()), 'md5': hashlib.md5('x'.encode()).hexdigest(), 'b64': base64.b64decode('bG9vbQ==').decode(),
+        'uuid': len(uuid.uuid4().hex), 'choice': random.choice([1]), 'floor': math.floor(2.5),
+        'median': statistics.median([3, 1, 2]), 'group': [(k, len(list(g))) for k, g in itertools.groupby('aabccc')],
+        'capwords': string.capwords('hello world'),
+        'quant': str(decimal.Decimal('1.25').quantize(decimal.Decimal('0.1'), rounding=decimal.ROUND_HALF_UP)),
+        'isinstance': isinstance(datetime.date.today(), datetime.date), 'map': list(map(math.sqrt, [4, 9])),
+        'reduce': reduce(lambda a, b: a * b, [1, 2, 3]), 'partial': partial(math.pow, 2)(3),
+        'fib': Cache().fib(20), 'big': Cache().big, 'ordering': V(1) <= V(2), 'counter': Counter('aab').most_common(1),
+        'p': P(1, 2).x, 'callable': callable(json.dumps), 'resub': re.sub('a', lambda m: m.group(0).upper(), 'aba'),
+        'defaultfactory': collections.defaultdict(random.random)['x'] < 1, 'loads': json.loads('1.5', parse_float=decimal.Decimal) == decimal.Decimal('1.5'),
+    }
+    try:
+        json.loads('{bad')
+    except json.JSONDecodeError as e:
+        out['err'] = e.msg
+    return out
+"""
+
+
+async def test_ordinary_code_still_works_through_the_proxies(sandbox: SandboxPool) -> None:
+    result = await sandbox.run(ORDINARY, {})
+    assert result.value == {
+        "sorted": [["b", 1], ["a", 3]], "findall": ["1", "22"], "iter": ["bb", "b"], "date": "2024-05-06T00:00:00",
+        "dumps": '{\n "k": "ü"\n}', "dd": [[1, ["a", "a"]], [2, ["bb"]], [3, ["ccc"]]],
+        "md5": "9dd4e461268c8034f5c8564e155c67a6", "b64": "loom", "uuid": 32, "choice": 1, "floor": 2, "median": 2,
+        "group": [["a", 2], ["b", 1], ["c", 3]], "capwords": "Hello World", "quant": "1.3", "isinstance": True,
+        "map": [2.0, 3.0], "reduce": 6, "partial": 8.0, "fib": 6765, "big": 42, "ordering": True,
+        "counter": [["a", 2]], "p": 1, "callable": True, "resub": "AbA", "defaultfactory": True, "loads": True,
+        "err": "Expecting property name enclosed in double quotes",
+    }
+
+
 async def test_the_suite_is_big_enough() -> None:
     everything: list[Attack] = SYSTEM_ATTACKS + LANGUAGE_ATTACKS
     assert len({attack.id for attack in everything}) == len(everything)
