@@ -188,7 +188,8 @@ SYSTEM_ATTACKS = [
             SandboxRuntimeError, NOT_ALLOWED.format("importlib")),
     refused("from-os-import", "from os import system\ndef main(args):\n    return {'x': system('id')}",
             SandboxRuntimeError, NOT_ALLOWED.format("os")),
-    refused("import-posix-fstat", "import posix\ndef main(args):\n    return {'x': [posix.fstat(fd) for fd in range(3, 65)]}",
+    refused("import-posix-fstat", "import posix\ndef main(args):\n"
+            "    return {'x': [posix.fstat(fd) for fd in range(3, 65)]}",
             SandboxRuntimeError, NOT_ALLOWED.format("posix")),
     refused("fd-leak-os-read", "import os\ndef main(args):\n    out = []\n    for fd in range(3, 65):\n"
             "        try:\n            out.append(os.read(fd, 4096).decode('latin-1'))\n        except OSError:\n"
@@ -313,7 +314,8 @@ SYSTEM_ATTACKS = [
     fails("big-int-10-10-8", main_returning("len(str(10 ** 10 ** 8))"), (*BOMB, SandboxRuntimeError), timeout=1),
     refused("big-int-str", main_returning("str(10 ** 5000)"), SandboxRuntimeError, r"ValueError: Exceeds the limit"),
     fails("factorial", main_returning("math.factorial(10**8) > 0", prelude="import math"), BOMB, timeout=1),
-    fails("decimal-precision", "import decimal\ndef main(args):\n    with decimal.localcontext(prec=10**8, Emax=decimal.MAX_EMAX):\n"
+    fails("decimal-precision", "import decimal\ndef main(args):\n"
+          "    with decimal.localcontext(prec=10**8, Emax=decimal.MAX_EMAX):\n"
           "        return {'x': str(decimal.Decimal(2) ** 10**8)[:5]}", BOMB, timeout=1),
     fails("regex-backtracking", main_returning("bool(re.match('(a+)+$', 'a' * 64 + 'b'))", prelude="import re"),
           SandboxTimeoutError, timeout=1),

@@ -483,7 +483,8 @@ LANGUAGE_ATTACKS = [
     refused("async-def", "async def f():\n    return 1\ndef main(args):\n    return {}", SandboxCompileError,
             r"AsyncFunctionDef statements are not allowed"),
     refused("traceback-frame",
-            "def main(args):\n    try:\n        1 / 0\n    except Exception as e:\n        return {'x': e.__traceback__.tb_frame}",
+            "def main(args):\n    try:\n        1 / 0\n    except Exception as e:\n"
+            "        return {'x': e.__traceback__.tb_frame}",
             SandboxCompileError, RESTRICTED.format("tb_frame")),
     refused("traceback-getattr", "def main(args):\n    try:\n        1 / 0\n    except Exception as e:\n"
             "        return {'x': getattr(e, '__traceback__')}", SandboxRuntimeError,
@@ -583,7 +584,8 @@ async def test_language_attack(sandbox: SandboxPool, attack: Attack) -> None:
 
 
 ORDINARY = """\
-import json, re, math, datetime, random, collections, itertools, functools, string, statistics, decimal, hashlib, base64, uuid
+import json, re, math, datetime, random, collections, itertools, functools, string, statistics, decimal
+import hashlib, base64, uuid
 from collections import Counter, defaultdict, namedtuple
 from functools import reduce, partial
 class Cache:
@@ -613,7 +615,8 @@ def main(args):
         'findall': re.findall(r'\\d+', 'a1b22'), 'iter': [m.group(0) for m in re.compile('b+').finditer('abbcb')],
         'date': datetime.datetime.strptime('2024-05-06', '%Y-%m-%d').isoformat(),
         'dumps': json.dumps({'k': 'ü'}, ensure_ascii=False, indent=1, sort_keys=True),
-        'dd': sorted(d.items()), 'md5': hashlib.md5('x'.encode()).hexdigest(), 'b64': base64.b64decode('bG9vbQ==').decode(),
+        'dd': sorted(d.items()), 'md5': hashlib.md5('x'.encode()).hexdigest(),
+        'b64': base64.b64decode('bG9vbQ==').decode(),
         'uuid': len(uuid.uuid4().hex), 'choice': random.choice([1]), 'floor': math.floor(2.5),
         'median': statistics.median([3, 1, 2]), 'group': [(k, len(list(g))) for k, g in itertools.groupby('aabccc')],
         'capwords': string.capwords('hello world'),
@@ -622,7 +625,8 @@ def main(args):
         'reduce': reduce(lambda a, b: a * b, [1, 2, 3]), 'partial': partial(math.pow, 2)(3),
         'fib': Cache().fib(20), 'big': Cache().big, 'ordering': V(1) <= V(2), 'counter': Counter('aab').most_common(1),
         'p': P(1, 2).x, 'callable': callable(json.dumps), 'resub': re.sub('a', lambda m: m.group(0).upper(), 'aba'),
-        'defaultfactory': collections.defaultdict(random.random)['x'] < 1, 'loads': json.loads('1.5', parse_float=decimal.Decimal) == decimal.Decimal('1.5'),
+        'defaultfactory': collections.defaultdict(random.random)['x'] < 1,
+        'loads': json.loads('1.5', parse_float=decimal.Decimal) == decimal.Decimal('1.5'),
     }
     try:
         json.loads('{bad')

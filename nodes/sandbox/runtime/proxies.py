@@ -23,7 +23,8 @@ FILENAME = "<code>"  # the file name user code is compiled under: frames with it
 # Classes the user's code defined (filled by the ``class`` statement's metaclass in ``policy``).
 USER_CLASSES: weakref.WeakSet[type] = weakref.WeakSet()
 
-_FUNCTION, _METHOD, _BUILTIN, _MODULE = types.FunctionType, types.MethodType, types.BuiltinFunctionType, types.ModuleType
+_FUNCTION, _METHOD, _MODULE = types.FunctionType, types.MethodType, types.ModuleType
+_BUILTIN = types.BuiltinFunctionType
 
 
 def is_user_code(value: Any) -> bool:
