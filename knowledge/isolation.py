@@ -9,6 +9,7 @@ stdout, the text as raw UTF-8 so that a long one is not copied into JSON on eith
 from __future__ import annotations
 
 import json
+import logging
 import os
 import resource
 import signal
@@ -21,7 +22,8 @@ from knowledge.errors import ParseError
 from knowledge.limits import ParseLimits
 from knowledge.parsing import ParsedDocument, file_format
 
-_ROOT = str(Path(__file__).resolve().parent.parent)
+log = logging.getLogger(__name__)
+_ROOT = str(Path(__file__).resolve().parent.parent)  # the child imports this tree, not the current directory
 
 
 def parse_isolated(filename: str, data: bytes, limits: ParseLimits = ParseLimits()) -> ParsedDocument:
@@ -32,11 +34,13 @@ def parse_isolated(filename: str, data: bytes, limits: ParseLimits = ParseLimits
     env = {"PATH": os.environ.get("PATH", ""), "LANG": "C.UTF-8",
            "PYTHONPATH": os.pathsep.join(filter(None, [_ROOT, os.environ.get("PYTHONPATH")]))}
     try:
-        child = subprocess.run([sys.executable, "-m", "knowledge.isolation"], env=env, capture_output=True,
+        child = subprocess.run([sys.executable, "-P", "-m", "knowledge.isolation"], env=env, capture_output=True,
                                input=len(header).to_bytes(4, "big") + header + data, timeout=limits.timeout_s)
     except subprocess.TimeoutExpired:  # run() has killed the child
         raise ParseError(filename, f"parsing took longer than {limits.timeout_s:g} s (the limit)") from None
     if child.returncode != 0 or len(child.stdout) < 4:
+        log.warning("the parser process for %r ended with status %s: %s", filename, child.returncode,
+                    child.stderr[-2000:].decode(errors="replace"))
         raise ParseError(filename, _crash(child.returncode, limits))
     size = int.from_bytes(child.stdout[:4], "big")
     answer = json.loads(child.stdout[4:4 + size])

@@ -11,6 +11,7 @@ import re
 import shutil
 import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -20,16 +21,18 @@ from knowledge.chunking import chunk
 from knowledge.cleaning import clean
 from knowledge.embedding import Embedder, get_embedder
 from knowledge.errors import InvalidSettings, KnowledgeBaseExists, KnowledgeBaseNotFound, KnowledgeError
-from knowledge.keyword import tokenize
 from knowledge.filenames import safe_filename
 from knowledge.isolation import parse_isolated
+from knowledge.keyword import tokenize
 from knowledge.limits import ParseLimits
+from knowledge.parsing import ParsedDocument
 from knowledge.records import Chunk, DocumentInfo, Hit, KBInfo
 from knowledge.retrieval import Query, search
 from knowledge.settings import KBSettings, Mode
 from knowledge.store import KBStore
 
 Progress = Callable[[float], None]
+PARSERS = 2  # documents of a batch parsed at once (each in its own process, up to its memory limit)
 _NAME = re.compile(r"^[\w-]{1,64}$", re.UNICODE)
 
 
@@ -121,15 +124,26 @@ class KnowledgeService:
             if progress is not None:
                 progress(fraction)
 
+        def parse(document: DocumentInfo) -> ParsedDocument | KnowledgeError:
+            try:
+                with self._lock(kb):
+                    data = store.document_bytes(document.document_id)
+                return parse_isolated(document.filename, data, self.limits)
+            except KnowledgeError as exc:
+                self._fail(kb, store, document.document_id, str(exc))  # at once: the batch goes on
+                return exc
+
         try:
             batch: list[tuple[str, list[Chunk]]] = []
-            for document in documents:
-                try:
-                    with self._lock(kb):
-                        data = store.document_bytes(document.document_id)
-                    batch.append((document.document_id, self._chunks(store.settings, document.filename, data)))
-                except KnowledgeError as exc:
-                    self._fail(kb, store, document.document_id, str(exc))
+            # Each document is parsed in a child process of its own; two at a time hide their start-up.
+            with ThreadPoolExecutor(max_workers=PARSERS) as pool:
+                for document, parsed in zip(documents, pool.map(parse, documents)):
+                    try:
+                        if isinstance(parsed, ParsedDocument):
+                            batch.append((document.document_id, self._chunk(store.settings, parsed)))
+                            continue
+                    except KnowledgeError as exc:
+                        self._fail(kb, store, document.document_id, str(exc))
                     pending.discard(document.document_id)
             embedder = get_embedder(store.settings.embedding.model)
             texts = [c.search_text for _, chunks in batch for c in chunks]
@@ -160,7 +174,10 @@ class KnowledgeService:
             store.set_status(document_id, "failed", error=reason)
 
     def _chunks(self, settings: KBSettings, filename: str, data: bytes) -> list[Chunk]:
-        parsed = parse_isolated(filename, data, self.limits)
+        return self._chunk(settings, parse_isolated(filename, data, self.limits))
+
+    def _chunk(self, settings: KBSettings, parsed: ParsedDocument) -> list[Chunk]:
+        filename = parsed.filename
         text = clean(parsed.text, settings.cleaning)
         length = len
         if settings.chunking.unit == "tokens":
