@@ -82,6 +82,7 @@ class Zygote:
         self.max_reply = settings["max_reply"]
         self.buffer = bytearray(1 << 16)  # the job being handed over; zeroed once the child has it
         self.replies = bytearray(1 << 16)  # the reply being passed on; zeroed once the host has it
+        self.finished: int | None = None  # a child killed after its reply, still to be reaped
         # Everything imported so far is permanent: a child's garbage collections then never touch (and
         # so never copy) the zygote's objects, which makes each run's fork and exit cheaper.
         gc.collect()
@@ -104,6 +105,9 @@ class Zygote:
             reply = self.run(spare, body, timeout_ms / 1000)
             body.release()
             self.send(reply)
+            if self.finished is not None:
+                os.waitpid(self.finished, 0)
+                self.finished = None
             if isinstance(reply, memoryview):
                 reply.release()
             _zero(self.replies)
@@ -148,14 +152,16 @@ class Zygote:
             reply, timed_out = self._collect(spare.reply, timeout_s)
         finally:
             os.close(spare.reply)
+        if reply is not None:
+            _kill(spare.pid)  # it has said all it may say; reaped once the host has the reply
+            self.finished = spare.pid
+            return reply
         if timed_out:
             _kill(spare.pid)
         status = _reap(spare.pid)
         if timed_out:
             return protocol.encode({"ok": False, "kind": "timeout",
                                     "message": f"code ran longer than {timeout_s:g} s and was stopped"})
-        if reply is not None:
-            return reply
         return protocol.encode(self._death(status))
 
     def _child(self, scratch: str) -> None:
@@ -198,8 +204,11 @@ class Zygote:
             if not count:
                 break
             filled += count
+            if filled >= protocol.HEADER.size and \
+                    filled >= protocol.HEADER.unpack_from(self.replies)[0] + protocol.HEADER.size:
+                break  # a whole frame: no need to wait for the child's exit (and its memory's teardown)
         if filled < protocol.HEADER.size or protocol.HEADER.unpack_from(self.replies)[0] != filled - protocol.HEADER.size:
-            return None, False
+            return None, False  # nothing, a partial frame, or more than one frame: not a reply
         return memoryview(self.replies)[:filled], False
 
     def _death(self, status: int) -> dict[str, Any]:
