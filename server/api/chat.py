@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from server.api import agents as agents_api
 from server.api import sse
-from server.api.launch import check_input_files, compile_graph, file_values
+from server.api.launch import compile_graph, file_inputs, file_values
 from server.api.schemas import ChatCreate
 from server.agents import chat as agent_chat
 from server.agents.schemas import AgentInfo
@@ -119,9 +119,7 @@ async def chat(state: AppState, workflow_id: str, definition: dict[str, Any], ve
                                   f"'{definition.get('mode', 'workflow')}'); run it with .../run instead")
     graph = compile_graph(state, definition, None if version is None else (workflow_id, version))
     owner = workflow_id if source == "api" else None  # an app's key opens only the app's own files
-    if owner is not None:
-        check_input_files(state, body.inputs, owner)
-    files = file_values(state, body.files, owner)
+    inputs, files = file_inputs(state, body.inputs, owner), file_values(state, body.files, owner)
     store = state.store
     conversation = await asyncio.to_thread(store.open_conversation, workflow_id, body.conversation_id,
                                            body.user, body.query[:60])
@@ -139,7 +137,7 @@ async def chat(state: AppState, workflow_id: str, definition: dict[str, Any], ve
         recorded.update(message_id=row.id, answer=answer)
 
     request = RunRequest(
-        workflow_id=workflow_id, graph=graph, definition=definition, inputs=body.inputs, version=version,
+        workflow_id=workflow_id, graph=graph, definition=definition, inputs=inputs, version=version,
         source=source, on_finish=on_finish, max_in_flight=max_in_flight, files_owner=owner,
         sys={"query": body.query, "history": history, "conversation_id": conversation.id, "user": body.user,
              "files": files})

@@ -38,12 +38,16 @@ def file_values(state: AppState, files: list[dict[str, Any]], owner: str | None 
     return values
 
 
-def check_input_files(state: AppState, inputs: dict[str, Any], owner: str) -> None:
-    """Every uploaded file among an app's inputs (a file value, or a list of them) must be one of its own."""
-    for value in inputs.values():
-        for item in value if isinstance(value, list) else [value]:
-            if isinstance(item, dict) and isinstance(item.get("file_id"), str):
-                state.services.files.info(item["file_id"], owner)
+def file_inputs(state: AppState, inputs: dict[str, Any], owner: str | None = None) -> dict[str, Any]:
+    """``inputs`` with each uploaded file (a file value, or a list of them) completed from the file store, so
+    the run records the stored (sanitised) name; a file ``owner`` may not use is not found (404)."""
+    def complete(item: Any) -> Any:
+        if isinstance(item, dict) and isinstance(item.get("file_id"), str):
+            return {**item, **state.services.files.info(item["file_id"], owner)}
+        return item
+
+    return {name: [complete(i) for i in value] if isinstance(value, list) else complete(value)
+            for name, value in inputs.items()}
 
 
 def result_body(final: dict[str, Any]) -> dict[str, Any]:

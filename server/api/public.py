@@ -8,7 +8,7 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 
 from server.api import sse
-from server.api.launch import check_input_files, compile_graph, file_values, respond, run_detail
+from server.api.launch import compile_graph, file_inputs, file_values, respond, run_detail
 from server.api.params import After
 from server.api.runs import RUN_RESPONSES
 from server.api.schemas import RunAccepted, RunCreate, RunDetail
@@ -24,9 +24,8 @@ async def run_workflow(state: State, key: AppKey, workflow_id: str, body: RunCre
     check_app(key, workflow_id)
     version = await asyncio.to_thread(state.store.get_version, workflow_id)
     graph = compile_graph(state, version.definition, (workflow_id, version.version))
-    check_input_files(state, body.inputs, workflow_id)
     request = RunRequest(workflow_id=workflow_id, graph=graph, definition=version.definition,
-                         inputs=body.inputs, version=version.version, source="api",
+                         inputs=file_inputs(state, body.inputs, workflow_id), version=version.version, source="api",
                          sys={"user": body.user, "files": file_values(state, body.files, workflow_id)},
                          max_in_flight=state.settings.max_concurrent_runs_per_app, files_owner=workflow_id)
     return await respond(state.runs, request, body.response_mode)

@@ -10,7 +10,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict
 
 from server.api import sse
-from server.api.launch import compile_graph, file_values, respond, run_detail
+from server.api.launch import compile_graph, file_inputs, file_values, respond, run_detail
 from server.api.params import After, Limit, Offset
 from server.api.schemas import (
     ConsoleRunCreate, ResponseMode, RunAccepted, RunDetail, RunList, RunPublic, RunResultPublic,
@@ -41,8 +41,8 @@ async def start_run(state: State, workflow_id: str, body: ConsoleRunCreate) -> R
     if body.version is not None:
         definition = (await asyncio.to_thread(state.store.get_version, workflow_id, body.version)).definition
     graph = compile_graph(state, definition)
-    request = RunRequest(workflow_id=workflow_id, graph=graph, definition=definition, inputs=body.inputs,
-                         version=body.version, source="console",
+    request = RunRequest(workflow_id=workflow_id, graph=graph, definition=definition,
+                         inputs=file_inputs(state, body.inputs), version=body.version, source="console",
                          sys={"user": body.user, "files": file_values(state, body.files)})
     return await respond(state.runs, request, body.response_mode)
 

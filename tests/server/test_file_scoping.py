@@ -28,8 +28,8 @@ async def test_an_apps_file_opens_only_for_that_app_and_the_console(client):
     value = upload.json()
 
     own = await client.post(f"/v1/workflows/{first}/run", headers=first_key,
-                            json={"files": [value], "inputs": {"doc": value}})
-    assert own.status_code == 200 and own.json()["outputs"] == {"files": [value], "doc": value}
+                            json={"files": [value], "inputs": {"doc": {**value, "name": "../../x\x00.md"}}})
+    assert own.status_code == 200 and own.json()["outputs"] == {"files": [value], "doc": value}  # the stored name
 
     for body in ({"files": [value]}, {"inputs": {"doc": value}}, {"inputs": {"doc": [value]}}):
         foreign = await client.post(f"/v1/workflows/{second}/run", headers=second_key, json=body)
