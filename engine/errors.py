@@ -47,11 +47,23 @@ class DefinitionError(WorkflowError):
 
 
 class NodeError(WorkflowError):
-    """A node failed. The message should say what is wrong in the user's terms."""
+    """A node failed. The message should say what is wrong in the user's terms.
 
-    def __init__(self, message: str, *, retryable: bool = False):
+    ``error_type`` names the kind of failure (the class name unless given). ``retryable`` says whether trying
+    again may help: ``False`` means the node's retry policy is not applied (the same inputs fail the same way),
+    ``True`` that the failure was transient, ``None`` that the error does not know (the retry policy decides).
+    A subclass may set its own default. ``logs`` carries what the node printed before failing (code nodes).
+    """
+
+    retryable: bool | None = None
+
+    def __init__(self, message: str, *, retryable: bool | None = None, error_type: str | None = None,
+                 logs: list[str] | None = None):
         super().__init__(message)
-        self.retryable = retryable
+        if retryable is not None:
+            self.retryable = retryable
+        self.error_type = error_type or type(self).__name__
+        self.logs: list[str] = list(logs or [])
 
 
 class NodeTimeoutError(NodeError):

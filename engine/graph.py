@@ -17,7 +17,7 @@ from pydantic import BaseModel, ValidationError
 
 from engine.errors import DefinitionError, Issue
 from engine.models import EdgeDef, NodeDef, Ref, WorkflowDef
-from engine.spec import NodeSpec, RefUse, Services
+from engine.spec import ERROR_HANDLE, NodeSpec, RefUse, Services
 from engine.types import is_compatible, path_type
 
 SYS_VARIABLES: dict[str, str] = {
@@ -243,7 +243,7 @@ def _validate(data: Any, catalog: Mapping[str, NodeSpec], services: Services | N
 def _handles(node: NodeDef, spec: NodeSpec, config: BaseModel) -> list[str]:
     handles = list(spec.handles(config))
     if node.on_error and node.on_error.strategy == "branch":
-        handles.append("error")
+        handles.append(ERROR_HANDLE)
     return handles
 
 

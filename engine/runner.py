@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine.errors import NodeError, NodeTimeoutError
+from engine.error_handling import Attempts, Handled, NodeFailure, apply_strategy, attempt
 from engine.events import (
     BaseEvent, NodeFinishedEvent, NodeStartedEvent, RunFinishedEvent, RunStartedEvent, TextChunkEvent,
 )
@@ -217,81 +217,56 @@ class Run:
     # -- one node -----------------------------------------------------------------------------------
     async def _execute(self, node_id: str) -> _Outcome:
         node = self.graph.nodes[node_id]
+        spec = self.graph.specs[node_id]
         inputs = {name: self.pool.resolve(source) for name, source in node.inputs.items()}
         self._emit(NodeStartedEvent, node_id=node_id, node_type=node.type, title=node.title, inputs=inputs)
         started = time.perf_counter()
         reused = self.reuse.get(node_id)
-        logs: list[str] | None = None
         if reused is not None:
-            result, error, attempts = NodeResult(outputs=reused.outputs, branch=reused.branch), None, 0
+            tried = Attempts(NodeResult(outputs=reused.outputs, branch=reused.branch), None, 0)
         else:
-            result, error, attempts, logs = await self._attempts(node_id, inputs)
+            ctx = NodeContext(node=node, run_id=self.run_id, mode=self.graph.workflow.mode, inputs=inputs,
+                              services=self.services, sys=self.pool.outputs("sys") or {},
+                              run_inputs=self.inputs, resolve_source=self.pool.resolve,
+                              emit=self._chunk_emitter(node_id))
+            config = self.graph.configs[node_id]
+            tried = await attempt(lambda: spec.run(ctx, config), timeout_s=node.timeout_s or spec.default_timeout_s,
+                                  retry=node.retry)
+        result, failure = tried.result, tried.failure
         if result is not None:
-            error = error or self._size_error(node_id, result.outputs)
-        handled = False
-        if error is None and result is not None:
-            status, outputs, branch = "succeeded", result.outputs, result.branch
+            failure = failure or self._size_failure(result.outputs)
+        if failure is None and result is not None:
+            outcome = Handled("succeeded", result.outputs, result.branch, handled=False)
         else:
-            policy = node.on_error
-            status, outputs, branch = "failed", {}, None
-            if policy is not None and policy.strategy == "default":
-                status, outputs, handled = "succeeded", dict(policy.default_outputs), True
-                branch = str(outputs.get("case_id", "else")) if node.type == "if-else" else "out"
-            elif policy is not None and policy.strategy == "branch":
-                branch, handled = "error", True
-                outputs = {"error_message": error}
-        if status == "succeeded" or handled:
-            self.pool.set(node_id, outputs)
+            assert failure is not None
+            outcome = apply_strategy(node.on_error, spec, failure)
+        if outcome.status == "succeeded" or outcome.handled:
+            self.pool.set(node_id, outcome.outputs)
         usage = result.usage if result is not None else None
         self.usage.add(usage)
+        logs = result.logs if result is not None else failure.logs if failure is not None else None
+        error = failure.message if failure is not None else None
         self._emit(NodeFinishedEvent, node_id=node_id, node_type=node.type, title=node.title,
-                   status=status, inputs=inputs, outputs=outputs, branch=branch,
+                   status=outcome.status, inputs=inputs, outputs=outcome.outputs, branch=outcome.branch,
                    elapsed_ms=round((time.perf_counter() - started) * 1000, 3),
-                   usage=usage.as_dict() if usage else None, error=error, error_handled=handled,
-                   attempts=attempts, logs=result.logs if result is not None else logs,
-                   reused=reused is not None)
-        failure = None if status == "succeeded" or handled else f"{node.label}: {error}"
-        return _Outcome(node_id, status, outputs, branch, failure, handled)
-
-    async def _attempts(self, node_id: str, inputs: dict[str, Any]
-                        ) -> tuple[NodeResult | None, str | None, int, list[str] | None]:
-        """Run the node with its timeout and retries: (result, error, attempts, logs of the last failure)."""
-        node = self.graph.nodes[node_id]
-        spec = self.graph.specs[node_id]
-        timeout = node.timeout_s or spec.default_timeout_s
-        retry = node.retry
-        max_attempts = retry.max_attempts if retry else 1
-        ctx = NodeContext(node=node, run_id=self.run_id, mode=self.graph.workflow.mode, inputs=inputs,
-                          services=self.services, sys=self.pool.outputs("sys") or {},
-                          run_inputs=self.inputs, resolve_source=self.pool.resolve,
-                          emit=self._chunk_emitter(node_id))
-        error, logs = "node failed", None
-        for attempt in range(1, max_attempts + 1):
-            try:
-                async with asyncio.timeout(timeout):
-                    return await spec.run(ctx, self.graph.configs[node_id]), None, attempt, None
-            except TimeoutError:
-                error = str(NodeTimeoutError(f"timed out after {timeout:g} s"))
-            except NodeError as exc:
-                error, logs = str(exc), getattr(exc, "logs", None)
-            except Exception as exc:  # a node bug must fail the node, not the runner
-                error = f"internal error: {type(exc).__name__}: {exc}"
-            if attempt < max_attempts and retry is not None:
-                await asyncio.sleep(retry.backoff_ms * (2 ** (attempt - 1)) / 1000)
-        return None, error, max_attempts, logs
+                   usage=usage.as_dict() if usage else None, error=error, error_handled=outcome.handled,
+                   attempts=tried.count, logs=logs, reused=reused is not None)
+        unhandled = outcome.status == "failed" and not outcome.handled
+        return _Outcome(node_id, outcome.status, outcome.outputs, outcome.branch,
+                        f"{node.label}: {error}" if unhandled else None, outcome.handled)
 
     def _chunk_emitter(self, node_id: str) -> Callable[[str], None]:
         def emit(delta: str) -> None:
             self._emit(TextChunkEvent, node_id=node_id, delta=delta)
         return emit
 
-    def _size_error(self, node_id: str, outputs: dict[str, Any]) -> str | None:
+    def _size_failure(self, outputs: dict[str, Any]) -> NodeFailure | None:
         limit = self.limits.max_variable_bytes
         for name, value in outputs.items():
             size = len(value.encode()) if isinstance(value, str) else len(
                 json.dumps(value, ensure_ascii=False, default=str).encode())
             if size > limit:
-                return f"output '{name}' is {size:,} bytes, over the run limit of {limit:,} bytes per variable"
+                return NodeFailure.output_too_large(name, size, limit)
         return None
 
 

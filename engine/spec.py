@@ -116,9 +116,21 @@ def single_handle(config: Any) -> list[str]:
     return ["out"]
 
 
+ERROR_HANDLE = "error"  # the handle a node with ``on_error.strategy = "branch"`` takes when it fails
+
+
+def out_branch(default_outputs: dict[str, Any]) -> str:
+    """Default: a node whose ``on_error`` default outputs take over continues on ``out``."""
+    return "out"
+
+
 @dataclass(frozen=True)
 class NodeSpec:
-    """A node type: its config model, declared outputs, branch handles, extra checks and ``run``."""
+    """A node type: its config model, declared outputs, branch handles, extra checks and ``run``.
+
+    ``default_branch`` picks the handle a failed node takes when its ``on_error`` default outputs stand in
+    for its result (a branching node reads its choice from them).
+    """
 
     type: str
     title: str
@@ -130,3 +142,4 @@ class NodeSpec:
     refs: RefsFn = input_refs
     takes_inputs: bool = True
     default_timeout_s: float | None = None
+    default_branch: Callable[[dict[str, Any]], str] = out_branch

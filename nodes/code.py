@@ -65,7 +65,7 @@ def check_returned(value: dict[str, Any], declared: dict[str, str]) -> dict[str,
 async def run(ctx: NodeContext, config: CodeConfig) -> NodeResult:
     sandbox = ctx.services.sandbox
     if sandbox is None:
-        raise NodeError("no code sandbox is configured (Services.sandbox is not set)")
+        raise NodeError("no code sandbox is configured (Services.sandbox is not set)", retryable=False)
     timeout = min(config.timeout_s, ctx.node.timeout_s or config.timeout_s)
     result = await sandbox.run(config.code, dict(ctx.inputs), timeout_s=timeout)
     return NodeResult(outputs=check_returned(result.value, config.outputs), logs=result.logs or None)

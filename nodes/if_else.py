@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints, field_validator
 
@@ -109,8 +109,14 @@ def _holds(ctx: NodeContext, cond: Condition) -> bool:
         return evaluate(cond.op, left, right)
     except NodeError as exc:
         where = cond.left.ref if isinstance(cond.left, Ref) else "literal"
-        raise NodeError(f"condition on {where} ({cond.op}): {exc}") from None
+        # The same operands fail the same way: retrying cannot help.
+        raise NodeError(f"condition on {where} ({cond.op}): {exc}", retryable=False) from None
+
+
+def default_branch(default_outputs: dict[str, Any]) -> str:
+    """With ``on_error`` default outputs, the case they name (``case_id``), else ``else``."""
+    return str(default_outputs.get("case_id", "else"))
 
 
 SPEC = NodeSpec(type="if-else", title="If / else", config_model=IfElseConfig, run=run, outputs=outputs,
-                handles=handles, check=check, refs=refs, takes_inputs=False)
+                handles=handles, check=check, refs=refs, takes_inputs=False, default_branch=default_branch)

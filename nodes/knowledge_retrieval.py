@@ -65,12 +65,12 @@ def check(node: NodeDef, config: KnowledgeRetrievalConfig, services: Services | 
 async def run(ctx: NodeContext, config: KnowledgeRetrievalConfig) -> NodeResult:
     knowledge = ctx.services.knowledge
     if knowledge is None:
-        raise NodeError("no knowledge service is available to this run")
+        raise NodeError("no knowledge service is available to this run", retryable=False)
     query: Any = ctx.inputs.get("query")
     if query is None or (isinstance(query, str) and not query.strip()):
         return NodeResult(outputs={"output_list": []}, logs=["empty query: nothing retrieved"])
     if not isinstance(query, str):
-        raise NodeError(f"input 'query' must be a string, got {type(query).__name__}")
+        raise NodeError(f"input 'query' must be a string, got {type(query).__name__}", retryable=False)
     try:
         items = await knowledge.retrieve(
             config.knowledge_bases, query, mode=config.mode, top_k=config.top_k,

@@ -160,7 +160,7 @@ def parse_json_output(text: str, schema: dict[str, Any] | None) -> dict[str, Any
 async def run(ctx: NodeContext, config: LLMConfig) -> NodeResult:
     llm = ctx.services.llm
     if llm is None:
-        raise NodeError("no model gateway is configured")
+        raise NodeError("no model gateway is configured", retryable=False)
     json_mode = config.output.format == "json"
     result = await llm.chat(config.model, render_messages(ctx, config), params_for(config),
                             json_mode=json_mode, on_delta=None if json_mode else ctx.emit_chunk,

@@ -91,7 +91,7 @@ def _fits(types: tuple[str, ...], value: Any) -> bool:
 async def run(ctx: NodeContext, config: PluginConfig) -> NodeResult:
     tools = ctx.services.tools
     if tools is None:
-        raise NodeError("no plugin registry is available")
+        raise NodeError("no plugin registry is available", retryable=False)
     params = {**config.settings, **{k: v for k, v in ctx.inputs.items() if v is not None}}
     result = await tools.call(config.plugin, config.tool, params, files=ctx.services.files)
     return NodeResult(outputs=result)

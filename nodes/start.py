@@ -83,7 +83,7 @@ def read_inputs(config: StartConfig, given: dict[str, Any]) -> dict[str, Any]:
             problems.append(f"input '{var.name}' is longer than {var.max_length} characters")
         values[var.name] = value
     if problems:
-        raise NodeError("; ".join(problems))
+        raise NodeError("; ".join(problems), retryable=False)
     return values
 
 

@@ -12,6 +12,8 @@
 
 from __future__ import annotations
 
+# Errors that fail the same way on every attempt say so (``retryable = False``): a node's retry policy skips them.
+
 from engine.errors import NodeError
 
 
@@ -22,25 +24,37 @@ class PluginError(NodeError):
 class PluginNotFound(PluginError):
     """No plugin of that name."""
 
+    retryable = False
+
 
 class ToolNotFound(PluginError):
     """The plugin has no tool of that name."""
+
+    retryable = False
 
 
 class PluginExists(PluginError):
     """A plugin of that name already exists."""
 
+    retryable = False
+
 
 class ParameterError(PluginError):
     """A tool parameter is missing, unknown or of the wrong type."""
+
+    retryable = False
 
 
 class SpecError(PluginError):
     """An OpenAPI document cannot be imported."""
 
+    retryable = False
+
 
 class BlockedAddressError(PluginError):
     """The SSRF guard refused a URL (its host resolves to a loopback, private or reserved address)."""
+
+    retryable = False
 
 
 class OutboundError(PluginError):

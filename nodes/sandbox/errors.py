@@ -20,6 +20,8 @@ class SandboxError(NodeError):
 class SandboxCompileError(SandboxError):
     """The code has a syntax error or breaks the sandbox policy; ``line``/``column`` locate it (1-based)."""
 
+    retryable = False  # the same code is refused the same way
+
     def __init__(self, message: str, *, line: int | None = None, column: int | None = None):
         super().__init__(message)
         self.line = line

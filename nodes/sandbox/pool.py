@@ -306,7 +306,7 @@ def _result(reply: dict[str, Any]) -> SandboxResult:
         error = SandboxRuntimeError(message)
     else:
         error = SandboxError(message)
-    error.logs = logs  # type: ignore[attr-defined]
+    error.logs = logs
     raise error
 
 
