@@ -19,7 +19,6 @@ from typing import Any
 from knowledge.encoding import decode_text
 from knowledge.errors import ParseError
 from knowledge.limits import ParseLimits
-from knowledge.ooxml import check_body, check_package
 
 __all__ = ["MAX_BYTES", "SUPPORTED", "ParsedDocument", "decode_text", "file_format", "parse"]
 MAX_BYTES = ParseLimits.max_bytes
@@ -143,6 +142,8 @@ def _pypdf_warnings() -> Iterator[list[str]]:
 def _parse_docx(filename: str, data: bytes, limits: ParseLimits) -> ParsedDocument:
     import docx
     from docx.table import Table
+
+    from knowledge.ooxml import check_body, check_package  # lxml: loaded for DOCX only, like python-docx
 
     if data.startswith(_OLE_MAGIC):
         raise ParseError(filename, "DOCX is encrypted (password protected) or is a legacy .doc file")
