@@ -74,6 +74,8 @@ class CompileProblem:
         return f"{where}: {self.message}" if where else self.message
 
 
+_TOO_DEEP = ("the code is nested too deeply to compile (an expression or block inside hundreds of others): "
+             "split it into smaller expressions or functions")
 _RP_LINE = re.compile(r"^Line (\d+): (.*)$", re.S)
 
 
@@ -87,11 +89,15 @@ def problems(code: str) -> tuple[types.CodeType | None, list[CompileProblem]]:
         kind = type(exc).__name__
         label = "syntax error" if kind == "SyntaxError" else kind
         return None, [CompileProblem(f"{label}: {exc.msg}", exc.lineno, exc.offset)]
-    except (ValueError, MemoryError, RecursionError) as exc:  # null bytes, absurd nesting
+    except (RecursionError, MemoryError):
+        return None, [CompileProblem(_TOO_DEEP)]
+    except ValueError as exc:  # null bytes
         return None, [CompileProblem(f"cannot parse the code: {exc}")]
     try:
         result = compile_restricted_exec(tree, filename=FILENAME, policy=_Transformer)
-    except (SyntaxError, RecursionError, MemoryError) as exc:
+    except (RecursionError, MemoryError):
+        return None, [CompileProblem(_TOO_DEEP)]
+    except SyntaxError as exc:
         return None, [CompileProblem(f"cannot compile the code: {exc}")]
     found = []
     for error in result.errors:

@@ -136,3 +136,12 @@ async def test_augmented_assignment_keeps_the_guards(pool: SandboxPool) -> None:
         await pool.run("def main(args):\n    args._hidden += 1\n    return {}", {})
     with pytest.raises(SandboxRuntimeError, match=r"cannot modify attributes or items of module objects"):
         await pool.run("import math\ndef main(args):\n    math.pi += 1\n    return {}", {})
+
+
+@pytest.mark.parametrize("code", ["def main(args):\n    return {'x': " + "-" * 400 + "1}",
+                                  "def main(args):\n    return {'x': " + "not " * 600 + "1}",
+                                  "def main(args):\n    return {'x': " + "+".join(["1"] * 20_000) + "}"],
+                         ids=["unary-chain", "not-chain", "long-sum"])
+async def test_deeply_nested_code_says_why_it_cannot_compile(pool: SandboxPool, code: str) -> None:
+    with pytest.raises(SandboxCompileError, match=r"the code is nested too deeply to compile"):
+        await pool.run(code, {})
