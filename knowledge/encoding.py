@@ -64,7 +64,7 @@ def _prefer_western(matches, best):  # noqa: ANN001, ANN202 - charset-normalizer
         return best
     for match in matches:
         if (match.encoding in _WESTERN and match.chaos <= best.chaos + 0.1
-                and match.coherence >= best.coherence - 0.01):
+                and match.coherence >= best.coherence - 0.1):
             return match
     return best
 
