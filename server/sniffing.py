@@ -36,7 +36,8 @@ def detect(data: bytes) -> str:
         return "an OLE2 compound file (a legacy .doc, .xls or an encrypted Office file)"
     best = max(_magic(head), key=lambda m: m.confidence, default=None)
     if best is not None:
-        return f"{best.name.strip()} ({best.mime_type or best.extension})"
+        kind = best.mime_type or best.extension
+        return f"{best.name.strip()} ({kind})" if kind else best.name.strip()
     return "text" if _is_text(data) else "unrecognised binary data"
 
 
