@@ -108,3 +108,9 @@ def lying_zip_docx(size: int = 100 * 1024 ** 2) -> bytes:
             if data[name_at:name_at + 17] == b"word/document.xml":
                 data[at + offset:at + offset + 4] = (100).to_bytes(4, "little")
     return bytes(data)
+
+
+def cyclic_pages_pdf() -> bytes:
+    """A PDF whose page tree contains itself: walking its pages never ends without a cycle check."""
+    return pdf_file(["<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+                     "<< /Type /Pages /Parent 2 0 R /Kids [2 0 R] /Count 1 >>"])

@@ -11,14 +11,15 @@ from knowledge.isolation import parse_isolated
 from knowledge.limits import ParseLimits
 from knowledge.parsing import parse
 from tests.knowledge.conftest import make_docx, make_pdf
-from tests.knowledge.hostile import (cyclic_xref_pdf, docx_package, empty_paragraphs_docx, lying_zip_docx,
-                                     many_pages_pdf, table_docx, zip_bomb_docx)
+from tests.knowledge.hostile import (cyclic_pages_pdf, cyclic_xref_pdf, docx_package, empty_paragraphs_docx,
+                                     lying_zip_docx, many_pages_pdf, table_docx, zip_bomb_docx)
 
 BOMBS = [
     ("paragraphs.docx", empty_paragraphs_docx, "more than 200,000 paragraphs"),
     ("bomb.docx", zip_bomb_docx, "expands to 536.9 MB when unzipped; the limit is 200.0 MB"),
     ("pages.pdf", many_pages_pdf, "PDF has 50,000 pages; the limit is 5,000"),
     ("cyclic.pdf", cyclic_xref_pdf, "cross-reference table refers back to itself"),
+    ("pagetree.pdf", cyclic_pages_pdf, "corrupt or unreadable PDF (Detected cyclic page references"),
     # zipfile stops a member at the size its directory declares: a directory that lies fails the CRC.
     ("liar.docx", lying_zip_docx, "corrupt DOCX (Bad CRC-32 for file 'word/document.xml')"),
 ]
