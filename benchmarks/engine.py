@@ -54,7 +54,7 @@ def chain_workflow(length: int) -> dict:
         previous = f"n{i}.output"
     nodes.append({"id": "end", "type": "end", "inputs": {"answer": {"ref": previous}}})
     ids = [n["id"] for n in nodes]
-    return {"name": "chain", "nodes": nodes, "edges": [{"source": a, "target": b} for a, b in zip(ids, ids[1:])]}
+    return {"name": "chain", "nodes": nodes, "edges": [{"source": a, "target": b} for a, b in zip(ids, ids[1:], strict=False)]}
 
 
 def parallel_workflow(branches: int, wait_ms: float) -> dict:

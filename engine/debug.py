@@ -68,7 +68,7 @@ async def run_node(data: Any, catalog: Mapping[str, NodeSpec], node_id: str, val
                       run_inputs=values if node.type == "start" else (run_inputs or {}),
                       resolve_source=resolve, emit=on_chunk or (lambda _delta: None))
     started = time.perf_counter()
-    common = dict(run_id=ctx.run_id, seq=1, ts=time.time(), node_id=node.id, node_type=node.type,
+    common: dict[str, Any] = dict(run_id=ctx.run_id, seq=1, ts=time.time(), node_id=node.id, node_type=node.type,
                   title=node.title, inputs=inputs if spec.takes_inputs else values)
     try:
         result = await spec.run(ctx, config)

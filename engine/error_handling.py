@@ -62,7 +62,7 @@ class Attempts:
 
 def retry_delay_s(retry: RetryPolicy, attempt_no: int) -> float:
     """Exponential backoff: ``backoff_ms`` after the first attempt, doubling after each further one."""
-    return retry.backoff_ms * (2 ** (attempt_no - 1)) / 1000
+    return retry.backoff_ms * (1 << (attempt_no - 1)) / 1000
 
 
 async def attempt(call: Callable[[], Awaitable[NodeResult]], *, timeout_s: float | None,

@@ -82,7 +82,7 @@ def _pydantic_message(err: Any) -> str:
         return "field required"
     if err["type"] == "value_error" and "error" in err.get("ctx", {}):
         return str(err["ctx"]["error"])  # our own validators' words, without pydantic's "Value error, "
-    return err["msg"]
+    return str(err["msg"])
 
 
 def config_issues(node: NodeDef, spec: NodeSpec) -> tuple[BaseModel | None, list[Issue]]:
@@ -209,7 +209,8 @@ def _validate(data: Any, catalog: Mapping[str, NodeSpec], services: Services | N
     for nid, config in configs.items():
         try:
             outputs[nid] = dict(specs[nid].outputs(nodes[nid], config, services))
-            if nodes[nid].on_error and nodes[nid].on_error.strategy == "branch":
+            policy = nodes[nid].on_error
+            if policy is not None and policy.strategy == "branch":
                 outputs[nid]["error_message"] = "string"  # set when the error handle is taken
         except Exception as exc:  # a spec's outputs must never break validation of the rest
             issues.append(Issue(nid, "config", f"cannot determine outputs: {exc}"))
@@ -217,7 +218,8 @@ def _validate(data: Any, catalog: Mapping[str, NodeSpec], services: Services | N
     uses = {nid: [u for u in specs[nid].refs(nodes[nid], config, services) if isinstance(u.source, Ref)]
             for nid, config in configs.items()}
     upstream = _upstream(order, incoming, outgoing,
-                         {(nid, u.source.node_id) for nid, found in uses.items() for u in found})
+                         {(nid, u.source.node_id) for nid, found in uses.items() for u in found
+                          if isinstance(u.source, Ref)})
     for nid, config in configs.items():
         node = nodes[nid]
         for use in uses[nid]:

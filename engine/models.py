@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
-
 import unicodedata
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
@@ -126,7 +125,7 @@ class WorkflowDef(Strict):
     edges: list[EdgeDef] = Field(default_factory=list)
 
     @model_validator(mode="after")
-    def _nonempty(self) -> "WorkflowDef":
+    def _nonempty(self) -> WorkflowDef:
         if not self.nodes:
             raise ValueError("a workflow needs at least a start and an end node")
         return self

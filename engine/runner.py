@@ -17,7 +17,12 @@ from typing import Any
 
 from engine.error_handling import Attempts, Handled, NodeFailure, apply_strategy, attempt
 from engine.events import (
-    BaseEvent, NodeFinishedEvent, NodeStartedEvent, RunFinishedEvent, RunStartedEvent, TextChunkEvent,
+    BaseEvent,
+    NodeFinishedEvent,
+    NodeStartedEvent,
+    RunFinishedEvent,
+    RunStartedEvent,
+    TextChunkEvent,
 )
 from engine.graph import Graph
 from engine.spec import NodeContext, NodeResult, Services, Usage

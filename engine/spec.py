@@ -2,52 +2,19 @@
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from pydantic import BaseModel
 
 from engine.errors import Issue
 from engine.models import NodeDef, ValueSource
+from engine.services import Services, Usage
 
-
-@dataclass
-class Usage:
-    """LLM token usage."""
-
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    total_tokens: int = 0
-
-    def add(self, other: "Usage | None") -> None:
-        if other is not None:
-            self.prompt_tokens += other.prompt_tokens
-            self.completion_tokens += other.completion_tokens
-            self.total_tokens += other.total_tokens
-
-    def as_dict(self) -> dict[str, int]:
-        return {"prompt_tokens": self.prompt_tokens, "completion_tokens": self.completion_tokens,
-                "total_tokens": self.total_tokens}
-
-
-@dataclass
-class Services:
-    """The outside world as nodes see it. Each is optional; a node that needs a missing one fails clearly.
-
-    - ``llm``: the model gateway (``server.models.gateway.Gateway``)
-    - ``knowledge``: knowledge-base retrieval (``knowledge.service``)
-    - ``tools``: plugin tools (``nodes.plugins``)
-    - ``sandbox``: the code sandbox pool (``nodes.sandbox``)
-    - ``files``: uploaded-file storage
-    """
-
-    llm: Any = None
-    knowledge: Any = None
-    tools: Any = None
-    sandbox: Any = None
-    files: Any = None
-    extra: dict[str, Any] = field(default_factory=dict)
+__all__ = ["ERROR_HANDLE", "CheckFn", "NodeContext", "NodeResult", "NodeSpec", "OutputsFn", "RefUse", "RefsFn",
+           "RunFn", "Services", "Usage", "input_refs", "no_issues", "out_branch", "single_handle"]
 
 
 @dataclass
@@ -134,7 +101,7 @@ class NodeSpec:
 
     type: str
     title: str
-    config_model: type[BaseModel]
+    config_model: builtins.type[BaseModel]  # ``builtins``: the field ``type`` shadows the name here
     run: RunFn
     outputs: OutputsFn
     handles: Callable[[Any], list[str]] = single_handle

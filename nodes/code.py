@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any, Literal
 
 from pydantic import Field
@@ -44,7 +45,7 @@ def check(node: NodeDef, config: CodeConfig, services: Services | None) -> list[
     return issues
 
 
-def check_returned(value: dict[str, Any], declared: dict[str, str]) -> dict[str, Any]:
+def check_returned(value: dict[str, Any], declared: Mapping[str, str]) -> dict[str, Any]:
     """``value`` if it has exactly the declared keys with the declared types, else a NodeError naming the key.
 
     ``None`` is accepted for any type: it is how the engine represents an absent value.

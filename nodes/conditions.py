@@ -67,7 +67,7 @@ def _equal(left: Any, right: Any) -> bool:
             return _number(left, "left") == _number(right, "right")
         except NodeError:
             return False
-    return left == right
+    return bool(left == right)
 
 
 def _contains(left: Any, right: Any) -> bool:

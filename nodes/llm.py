@@ -15,6 +15,7 @@ from engine.models import NodeDef, Strict
 from engine.spec import NodeContext, NodeResult, NodeSpec, Services
 from nodes import llm_presets as presets
 
+
 class LLMParams(Strict):
     """Inference parameters; unset ones fall back to the model's recommended params, then the seed defaults."""
 
@@ -65,7 +66,7 @@ _JSON_TYPES = {"string": "string", "number": "number", "integer": "integer", "bo
 def _schema_type(schema: dict[str, Any]) -> str:
     kind = schema.get("type")
     if kind == "array":
-        item = _JSON_TYPES.get((schema.get("items") or {}).get("type"), "any")
+        item = _JSON_TYPES.get(str((schema.get("items") or {}).get("type")), "any")
         return f"array[{item}]" if item in ("string", "number", "object") else "any"
     return _JSON_TYPES.get(kind, "any") if isinstance(kind, str) else "any"
 

@@ -8,6 +8,7 @@ from pydantic import Field
 
 from engine.errors import Issue, NodeError
 from engine.models import Literal_, NodeDef, Strict
+from engine.services import ToolDescription, ToolProvider
 from engine.spec import NodeContext, NodeResult, NodeSpec, RefUse, Services
 from engine.types import CoercionError, check_value, coerce
 
@@ -20,11 +21,11 @@ class PluginConfig(Strict):
     settings: dict[str, Any] = Field(default_factory=dict)
 
 
-def _registry(services: Services | None) -> Any:
+def _registry(services: Services | None) -> ToolProvider | None:
     return services.tools if services is not None else None
 
 
-def _schema(config: PluginConfig, services: Services | None) -> Any:
+def _schema(config: PluginConfig, services: Services | None) -> ToolDescription | None:
     tools = _registry(services)
     return tools.tool_schema(config.plugin, config.tool) if tools is not None else None
 

@@ -48,7 +48,7 @@ def check(node: NodeDef, config: StartConfig, services: Services | None) -> list
             issues.append(Issue(node.id, f"{where}.default", f"default is not a {var.type}"))
         if var.options is not None:
             if var.type not in ("string", "number", "integer"):
-                issues.append(Issue(node.id, f"{where}.options", f"options need a string or number variable"))
+                issues.append(Issue(node.id, f"{where}.options", "options need a string or number variable"))
             for option in var.options:
                 if not check_value(var.type, option):
                     issues.append(Issue(node.id, f"{where}.options", f"option {option!r} is not a {var.type}"))

@@ -1,7 +1,13 @@
 """Plugins: packaged sets of typed tools (built-in, or imported from OpenAPI documents) for workflows and agents."""
 
 from nodes.plugins.errors import (
-    BlockedAddressError, OutboundError, ParameterError, PluginError, PluginExists, PluginNotFound, SpecError,
+    BlockedAddressError,
+    OutboundError,
+    ParameterError,
+    PluginError,
+    PluginExists,
+    PluginNotFound,
+    SpecError,
     ToolNotFound,
 )
 from nodes.plugins.http import HttpLimits, SafeHttp

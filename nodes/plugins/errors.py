@@ -13,7 +13,6 @@
 from __future__ import annotations
 
 # Errors that fail the same way on every attempt say so (``retryable = False``): a node's retry policy skips them.
-
 from engine.errors import NodeError
 
 

@@ -137,7 +137,7 @@ def _schemes(doc: dict[str, Any], deref: _Resolver) -> dict[str, SecurityScheme]
 
 
 def _parameters(op: dict[str, Any], shared: list[Any], deref: _Resolver, where: str) -> list[Param]:
-    merged: dict[tuple[str, str], dict[str, Any]] = {}
+    merged: dict[tuple[str, Literal["path", "query", "header", "cookie"]], dict[str, Any]] = {}
     for index, raw in enumerate([*shared, *(op.get("parameters") or [])]):
         param = deref(raw, f"{where}.parameters[{index}]")
         if not isinstance(param, dict) or not param.get("name") or param.get("in") not in (

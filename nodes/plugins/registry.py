@@ -8,11 +8,10 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from engine.services import FileReader
 from engine.types import CoercionError, check_value, coerce, describe
 from nodes.plugins.builtin import BUILTINS, CallContext
-from nodes.plugins.errors import (
-    ParameterError, PluginError, PluginExists, PluginNotFound, SpecError, ToolNotFound,
-)
+from nodes.plugins.errors import ParameterError, PluginError, PluginExists, PluginNotFound, SpecError, ToolNotFound
 from nodes.plugins.http import HttpLimits, SafeHttp
 from nodes.plugins.openapi import OpenAPIPlugin, build_plugin, load_document
 from nodes.plugins.openapi_call import call_operation
@@ -78,7 +77,7 @@ class ToolRegistry:
 
     # -- calling ---------------------------------------------------------------------------------------
 
-    async def call(self, plugin: str, tool: str, params: dict[str, Any], *, files: Any = None,
+    async def call(self, plugin: str, tool: str, params: dict[str, Any], *, files: FileReader | None = None,
                    allow_local_paths: bool = False) -> dict[str, Any]:
         """Validate ``params`` against the tool and run it; every declared output is in the result."""
         schema = self._require(plugin, tool)
@@ -160,7 +159,8 @@ class ToolRegistry:
         thread.join()
         if "error" in box:
             raise box["error"]
-        return box["value"]
+        fetched: bytes = box["value"]
+        return fetched
 
     def delete(self, name: str) -> None:
         """Remove an imported plugin and its credentials."""

@@ -90,7 +90,8 @@ class PluginStore:
         path = self.secrets / f"{name}.json"
         if not path.is_file():
             return {}
-        return json.loads(path.read_text(encoding="utf-8"))
+        secrets: dict[str, str] = json.loads(path.read_text(encoding="utf-8"))
+        return secrets
 
     def delete(self, name: str) -> bool:
         path = self._path(name)

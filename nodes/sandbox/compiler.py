@@ -125,7 +125,8 @@ def contract_problems(code: str) -> list[CompileProblem]:
         return []  # reported by ``problems``
     found = [CompileProblem(f"module '{name}' is not allowed in code nodes; allowed: {', '.join(ALLOWED_MODULES)}",
                             node.lineno)
-             for node in ast.walk(tree) for name in _imported(node) if name not in ALLOWED_MODULES]
+             for node in ast.walk(tree) if isinstance(node, (ast.Import, ast.ImportFrom))
+             for name in _imported(node) if name not in ALLOWED_MODULES]
     found += [CompileProblem(f"cannot import name '{alias.name}' from '{node.module}'", node.lineno)
               for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and not node.level
               and node.module in ALLOWED_MODULES
@@ -150,7 +151,8 @@ def free_names(code: str) -> set[str]:
         tree = ast.parse(code, filename=FILENAME)
     except (SyntaxError, ValueError, MemoryError, RecursionError):
         return set()
-    loaded, bound = set(), set()
+    loaded: set[str] = set()
+    bound: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Name):
             (loaded if isinstance(node.ctx, ast.Load) else bound).add(node.id)

@@ -23,7 +23,11 @@ from typing import Any
 
 from nodes.sandbox import compiler, isolation, seccomp
 from nodes.sandbox.errors import (
-    SandboxCompileError, SandboxError, SandboxLimitError, SandboxRuntimeError, SandboxTimeoutError,
+    SandboxCompileError,
+    SandboxError,
+    SandboxLimitError,
+    SandboxRuntimeError,
+    SandboxTimeoutError,
     SandboxUnavailableError,
 )
 from nodes.sandbox.runtime import protocol
@@ -181,7 +185,7 @@ class SandboxPool:
         if self._reapers:
             await asyncio.gather(*self._reapers, return_exceptions=True)
 
-    async def __aenter__(self) -> "SandboxPool":
+    async def __aenter__(self) -> SandboxPool:
         await self.start()
         return self
 
@@ -241,7 +245,8 @@ class SandboxPool:
             code = process.returncode
             with contextlib.suppress(Exception):
                 async with asyncio.timeout(1):
-                    said = (await process.stderr.read(4096)).decode(errors="replace")
+                    stderr = process.stderr
+                    said = (await stderr.read(4096)).decode(errors="replace") if stderr is not None else ""
             detail = isolation.explain(said) if "said" in locals() and said.strip() else ""
             raise SandboxUnavailableError("a sandbox worker failed to start"
                                           + (f" (exit status {code})" if code is not None else "")

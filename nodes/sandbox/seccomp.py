@@ -22,6 +22,7 @@ from __future__ import annotations
 import errno
 import functools
 import os
+from typing import Any
 
 EPERM = errno.EPERM
 CLONE_THREAD = 0x00010000
@@ -79,7 +80,7 @@ def kernel_supports_seccomp() -> bool:
         return False
 
 
-def _library():  # type: ignore[no-untyped-def]
+def _library() -> Any:  # the pyseccomp module (untyped)
     if not kernel_supports_seccomp():
         raise SeccompUnavailable("the kernel has no seccomp support (CONFIG_SECCOMP_FILTER)")
     try:
@@ -89,7 +90,7 @@ def _library():  # type: ignore[no-untyped-def]
     return pyseccomp
 
 
-def _export(syscall_filter) -> bytes:  # type: ignore[no-untyped-def]
+def _export(syscall_filter: Any) -> bytes:  # a pyseccomp.SyscallFilter (untyped)
     fd = os.memfd_create("loom-seccomp", os.MFD_CLOEXEC)
     try:
         with open(fd, "wb", closefd=False) as sink:
@@ -100,7 +101,7 @@ def _export(syscall_filter) -> bytes:  # type: ignore[no-untyped-def]
         os.close(fd)
 
 
-def _add(syscall_filter, action, name: str, *args) -> None:  # type: ignore[no-untyped-def]
+def _add(syscall_filter: Any, action: Any, name: str, *args: Any) -> None:
     try:
         syscall_filter.add_rule(action, name, *args)
     except (ValueError, RuntimeError, OSError):

@@ -90,8 +90,8 @@ def if_else_default(default_outputs: dict[str, Any]) -> dict[str, Any]:
             on_error={"strategy": "default", "default_outputs": default_outputs}),
          node("a", "variable-aggregator", {"x": lit("big")}), node("b", "variable-aggregator", {"x": lit("else")}),
          node("agg", "variable-aggregator", {"a": "a.output", "b": "b.output"}), end(v="agg.output")],
-        [edge("start", "src"), edge("src", "check"), edge("check", "a", "big"), edge("check", "b", "else"), edge("a", "agg"),
-         edge("b", "agg"), edge("agg", "end")])
+        [edge("start", "src"), edge("src", "check"), edge("check", "a", "big"), edge("check", "b", "else"),
+         edge("a", "agg"), edge("b", "agg"), edge("agg", "end")])
 
 
 START = [("run_started",), ("node_started", "start"), ("node_finished", "start", "succeeded", 1, None, False, "out")]

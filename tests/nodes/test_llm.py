@@ -134,7 +134,8 @@ async def test_inputs_render_readably(openai_server: ScriptedOpenAI) -> None:
     chunks = [{"content": "独坐幽篁里", "score": 0.9, "document": "poems.docx", "chunk_id": "c1", "metadata": {}}]
     data = workflow([start("query", {"name": "facts", "type": "object"}),
                      node("llm", "llm", {"refs": {"value": chunks}, "facts": "start.facts", "query": "start.query"},
-                          config={"messages": [{"role": "user", "content": "参考：{{refs}}\n事实：{{facts}}\n问：{{query}}"}]}),
+                          config={"messages": [
+                              {"role": "user", "content": "参考：{{refs}}\n事实：{{facts}}\n问：{{query}}"}]}),
                      end(answer="llm.text")], chain("start", "llm", "end"))
     await run_flow(openai_server, data, {"query": "作者？", "facts": {"诗人": "王维"}})
     prompt = openai_server.requests[0]["messages"][0]["content"]

@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+from engine.services import FileReader
 from nodes.plugins.http import SafeHttp
 from nodes.plugins.schema import PluginInfo, ToolSchema
 
@@ -16,7 +17,7 @@ class CallContext:
 
     http: SafeHttp
     allow_hosts: tuple[str, ...] = ()
-    files: Any = None  # has ``read(file_value) -> (filename, bytes)`` (sync or async)
+    files: FileReader | None = None
     allow_local_paths: bool = False
 
 

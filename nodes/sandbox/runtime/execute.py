@@ -26,7 +26,7 @@ class Job:
         self.source: str = message["source"]
         self.args: dict[str, Any] = message["args"]
         compiled = message.get("compiled")
-        self.code = marshal.loads(base64.b64decode(compiled)) if compiled else None
+        self.code: types.CodeType | None = marshal.loads(base64.b64decode(compiled)) if compiled else None
         self.language = language
         self.modules = modules
         self.memory_mb = settings["memory_mb"]
@@ -55,12 +55,14 @@ class Job:
 
     def _main(self) -> Any:
         if self.language:
+            if self.code is None:  # the pool always sends the policy-compiled code on this layer
+                raise RuntimeError("no compiled code was sent")
             namespace = policy.make_globals(self.modules or {}, self.log)
             exec(self.code, namespace)
         else:  # plain Python: the operating-system layer alone stands between this code and the host
             import builtins
             import sys
-            sys.stdout = self.log  # type: ignore[assignment]
+            sys.stdout = self.log
             namespace = {"__name__": "__sandbox__", "__builtins__": builtins}
             exec(compile(self.source, policy.FILENAME, "exec"), namespace)
         main = namespace.get("main")

@@ -180,7 +180,7 @@ class _Printer:
     def __init__(self, log: PrintLog):
         self._call_print = Function(log.print)
 
-    def __call__(self, _getattr: Any = None) -> "_Printer":
+    def __call__(self, _getattr: Any = None) -> _Printer:
         return self  # one printer per run, whatever function asks
 
 

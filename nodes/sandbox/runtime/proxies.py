@@ -122,7 +122,7 @@ _names_of, _set_names = Module.__dict__["_names"].__get__, Module.__dict__["_nam
 
 
 def module_names(module: Module) -> types.MappingProxyType[str, Any]:
-    return _names_of(module)
+    return _names_of(module)  # type: ignore[no-any-return]  # a slot descriptor's __get__, untyped
 
 
 # -- functools, made safe --------------------------------------------------------------------------------
@@ -131,7 +131,7 @@ def _standard(names: Any, allowed: tuple[str, ...], what: str) -> tuple[str, ...
     names = tuple(names)  # once: an iterator must not say one thing to the check and another to the copy
     if not all(type(name) is str and name in allowed for name in names):
         raise TypeError(f"functools: {what} may only name {', '.join(allowed)} in code nodes")
-    return names
+    return names  # type: ignore[no-any-return]  # checked above: a tuple of allowed str
 
 
 def _check_wrapped(wrapped: Any) -> None:
@@ -238,7 +238,7 @@ class SingleDispatch:
         return self._dispatcher.registry
 
 
-class SingleDispatchMethod(functools.singledispatchmethod):
+class SingleDispatchMethod(functools.singledispatchmethod):  # type: ignore[type-arg]  # generic in stubs only
     """``functools.singledispatchmethod`` whose ``register`` takes classes only, as above."""
 
     def register(self, cls: Any, method: Any = None) -> Any:

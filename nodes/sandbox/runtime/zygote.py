@@ -24,7 +24,6 @@ import os
 import select
 import signal
 import stat
-import sys
 import time
 from typing import Any, NamedTuple
 
@@ -207,7 +206,8 @@ class Zygote:
             if filled >= protocol.HEADER.size and \
                     filled >= protocol.HEADER.unpack_from(self.replies)[0] + protocol.HEADER.size:
                 break  # a whole frame: no need to wait for the child's exit (and its memory's teardown)
-        if filled < protocol.HEADER.size or protocol.HEADER.unpack_from(self.replies)[0] != filled - protocol.HEADER.size:
+        header = protocol.HEADER
+        if filled < header.size or header.unpack_from(self.replies)[0] != filled - header.size:
             return None, False  # nothing, a partial frame, or more than one frame: not a reply
         return memoryview(self.replies)[:filled], False
 
