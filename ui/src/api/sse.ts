@@ -1,47 +1,31 @@
-// Server-sent events over fetch (EventSource cannot POST): split a byte stream into JSON events.
+// Server-sent events over fetch (EventSource cannot POST): the response body goes through eventsource-parser,
+// and each event's JSON payload is handed on with its event name.
+import { createParser } from 'eventsource-parser';
 
-export interface SseMessage { event: string; data: string }
+export type SseHandler = (payload: Record<string, unknown>, event: string) => void;
 
-/** Parse complete SSE messages out of `buffer`; returns them and the unfinished remainder. */
-export function parseSse(buffer: string): { messages: SseMessage[]; rest: string } {
-  const messages: SseMessage[] = [];
-  const blocks = buffer.replace(/\r\n/g, '\n').split('\n\n');
-  const rest = blocks.pop() ?? '';
-  for (const block of blocks) {
-    let event = 'message';
-    const data: string[] = [];
-    for (const line of block.split('\n')) {
-      if (line.startsWith(':')) continue;
-      const colon = line.indexOf(':');
-      const field = colon < 0 ? line : line.slice(0, colon);
-      const value = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
-      if (field === 'event') event = value;
-      else if (field === 'data') data.push(value);
-    }
-    if (data.length) messages.push({ event, data: data.join('\n') });
-  }
-  return { messages, rest };
-}
-
-/** Read an SSE response body, calling `onEvent` with each parsed JSON payload. */
-export async function readSse(response: Response, onEvent: (payload: Record<string, unknown>, event: string) => void): Promise<void> {
+/** Read an SSE response body, calling `onEvent` with each parsed JSON payload and its `event:` name
+ *  (`message` when it has none). Comments (the server's keep-alive pings) and non-JSON data are skipped. */
+export async function readSse(response: Response, onEvent: SseHandler): Promise<void> {
   if (!response.body) return;
+  const parser = createParser({
+    onEvent(message) {
+      let payload: Record<string, unknown>;
+      try {
+        payload = JSON.parse(message.data) as Record<string, unknown>;
+      } catch {
+        return; // not JSON: nothing to show
+      }
+      onEvent(payload, message.event ?? 'message');
+    },
+  });
   const reader = response.body.getReader();
   const decoder = new TextDecoder();
-  let buffer = '';
   for (;;) {
     const { done, value } = await reader.read();
-    buffer += decoder.decode(value ?? new Uint8Array(), { stream: !done });
-    const { messages, rest } = parseSse(done ? `${buffer}\n\n` : buffer);
-    buffer = rest;
-    for (const m of messages) {
-      try {
-        const payload = JSON.parse(m.data) as Record<string, unknown>;
-        onEvent(payload, m.event);
-      } catch {
-        // A non-JSON keep-alive or comment; nothing to show.
-      }
-    }
-    if (done) return;
+    if (done) break;
+    parser.feed(decoder.decode(value, { stream: true }));
   }
+  // A last event the server did not end with a blank line still counts.
+  parser.feed(`${decoder.decode()}\n\n`);
 }
