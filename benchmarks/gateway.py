@@ -32,11 +32,11 @@ sys.path.insert(0, str(ROOT))
 from engine.graph import validate  # noqa: E402
 from engine.runner import execute  # noqa: E402
 from engine.spec import Services  # noqa: E402
+from modelhub.config import EndpointModel  # noqa: E402
+from modelhub.gateway import Gateway  # noqa: E402
+from modelhub.schemas import AdapterRef, BaseModelCreate, DeploymentCreate, FinetuneCreate  # noqa: E402
 from nodes.registry import CATALOG  # noqa: E402
-from server.models.config import EndpointModel  # noqa: E402
-from server.models.gateway import Gateway  # noqa: E402
-from server.models.hub import ModelHub  # noqa: E402
-from server.models.schemas import AdapterRef, BaseModelCreate, DeploymentCreate, FinetuneCreate  # noqa: E402
+from server.db.registry import open_hub  # noqa: E402
 
 MESSAGES = [{"role": "user", "content": "谁写了《竹里馆》？"}]
 PARAMS = {"temperature": 0.3, "top_p": 1.0, "presence_penalty": 0.0, "max_tokens": 32}
@@ -133,7 +133,7 @@ async def with_standin(n: int) -> dict[str, Any]:
         adapter = root / "yuwen"
         adapter.mkdir()
         (adapter / "adapter_config.json").write_text(json.dumps({"base_model_name_or_path": str(base), "r": 8}))
-        hub = ModelHub(root / "data")
+        hub = open_hub(root / "data")
         hub.registry.add_base(BaseModelCreate(name="qwen", source=str(base)))
         hub.registry.add_finetune(FinetuneCreate(name="yuwen", base="qwen", adapter_path=str(adapter),
                                                  params={"temperature": 0.3}))

@@ -3,7 +3,7 @@
 Each Protocol lists what nodes use, no more; the real implementations satisfy them structurally
 (tests/engine/test_service_protocols.py checks each against its Protocol):
 
-    ModelGateway   server.models.gateway.Gateway          chat completions by model name
+    ModelGateway   modelhub.gateway.Gateway               chat completions by model name
     Retriever      knowledge.service.KnowledgeService     knowledge-base search
     ToolProvider   nodes.plugins.ToolRegistry             plugins and their tools
     CodeSandbox    nodes.sandbox.SandboxPool              runs a code node's ``main(args)``

@@ -12,6 +12,9 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.responses import FileResponse, JSONResponse
 
 from engine import errors as engine_errors
+from modelhub import errors as hub_errors
+from modelhub.config import ModelConfigError
+from modelhub.gateway import ModelError
 from engine.errors import DefinitionError
 from engine.spec import NodeSpec, Services
 from knowledge import errors as kb_errors
@@ -24,8 +27,6 @@ from server.api import (
 )
 from server.deps import require_admin
 from server.limits import BodyLimit, multipart_routes
-from server.models.config import ModelConfigError
-from server.models.gateway import ModelError
 from server.settings import Settings
 from server.state import AppState
 
@@ -52,6 +53,8 @@ ERROR_STATUS.update({
     # with its issues (``definition_error``).
     engine_errors.WorkflowError: 400, engine_errors.DefinitionError: 422,
     ModelError: 502,  # the model server failed or refused the call
+    hub_errors.ModelHubError: 400, hub_errors.AdapterNotFound: 404, hub_errors.DeploymentConflict: 409,
+    hub_errors.DeploymentUnreachable: 503,
     ModelConfigError: 503, sandbox_errors.SandboxUnavailableError: 503,  # a part of this server is not set up
     kb_errors.KnowledgeError: 400, kb_errors.KnowledgeBaseNotFound: 404, kb_errors.DocumentNotFound: 404,
     kb_errors.KnowledgeBaseExists: 409,

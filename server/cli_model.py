@@ -18,8 +18,10 @@ from rich.console import Console
 from rich.table import Table
 
 from server.errors import ServerError
-from server.models.hub import ModelHub
-from server.models.schemas import (
+from modelhub.errors import ModelHubError
+from modelhub.hub import ModelHub
+from server.db.registry import open_hub
+from modelhub.schemas import (
     AdapterRef, BaseModelCreate, DeploymentCreate, EndpointCreate, FinetuneCreate, Training,
 )
 from server.services import data_dir_from
@@ -53,7 +55,7 @@ def _json_arg(value: str | None, option: str) -> dict[str, Any]:
 
 def _with_hub(data_dir: Path | None, work: Callable[[ModelHub], Awaitable[T]]) -> T:
     async def main() -> T:
-        hub = ModelHub(data_dir_from(data_dir))
+        hub = open_hub(data_dir_from(data_dir))
         try:
             return await work(hub)
         finally:
@@ -61,7 +63,7 @@ def _with_hub(data_dir: Path | None, work: Callable[[ModelHub], Awaitable[T]]) -
 
     try:
         return asyncio.run(main())
-    except (ServerError, ValidationError) as exc:
+    except (ServerError, ModelHubError, ValidationError) as exc:
         raise _fail(str(exc)) from None
 
 

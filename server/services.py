@@ -12,9 +12,10 @@ from nodes.plugins import ToolRegistry
 from nodes.sandbox import SandboxPool
 from server import datadir
 from server.files import FileStore
-from server.models import config as model_config
-from server.models.gateway import Gateway
-from server.models.hub import ModelHub
+from modelhub import config as model_config
+from modelhub.gateway import Gateway
+from modelhub.hub import ModelHub
+from server.db.registry import open_hub
 
 
 def data_dir_from(value: str | Path | None) -> Path:
@@ -27,7 +28,7 @@ def build_services(data_dir: Path, *, sandbox_size: int | None = None) -> Servic
     datadir.prepare(data_dir)
     size = sandbox_size or int(os.environ.get("LOOM_SANDBOX_WORKERS", "2"))
     return Services(
-        llm=Gateway(model_config.load(data_dir), registry=ModelHub(data_dir)),
+        llm=Gateway(model_config.load(data_dir), registry=open_hub(data_dir)),
         knowledge=KnowledgeService(data_dir, ParseLimits.from_env()),
         tools=ToolRegistry(data_dir),
         sandbox=SandboxPool(size=size, memory_mb=int(os.environ.get("LOOM_SANDBOX_MEMORY_MB", "256")),

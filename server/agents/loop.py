@@ -16,7 +16,7 @@ from typing import Any
 from engine.spec import Usage
 from server.agents import react
 from server.agents.model_client import chat_tools
-from server.models.gateway import ChatResult
+from modelhub.gateway import ChatResult
 from server.agents.spec import AgentConfig
 from server.agents.tools import AgentTool, ToolFailed, render_result, search
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from server.models.gateway import ChatResult, Gateway, ModelError
+from modelhub.gateway import ChatResult, Gateway, ModelError
 
 
 async def chat_tools(gateway: Gateway | None, name: str, messages: list[dict[str, Any]], params: dict[str, Any],

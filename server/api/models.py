@@ -8,8 +8,9 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 
 from nodes import llm_presets as presets
-from server.models.hub import ModelHub
-from server.models.schemas import (
+from modelhub.hub import ModelHub
+from server.db.registry import open_hub
+from modelhub.schemas import (
     AdapterRef, BaseModelCreate, DeploymentCreate, DeploymentPublic, EndpointCreate, FinetuneCreate, ModelPublic,
 )
 
@@ -25,7 +26,7 @@ async def get_hub(request: Request) -> ModelHub:
     if not isinstance(hub, ModelHub):
         hub = getattr(request.app.state, "model_hub", None)
         if hub is None:
-            hub = request.app.state.model_hub = ModelHub(state.settings.data_dir)
+            hub = request.app.state.model_hub = open_hub(state.settings.data_dir)
             if gateway is not None and getattr(gateway, "registry", False) is None:
                 gateway.registry = hub  # so LLM nodes reach what is registered here
     await hub.open()

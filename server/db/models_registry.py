@@ -1,4 +1,4 @@
-"""Tables of the model registry and deployments (server/models/registry.py is their store)."""
+"""Tables of the model registry and deployments (server/db/registry.py is their store)."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ class ModelRow(Base):
     name: Mapped[str] = mapped_column(String(200), index=True)
     kind: Mapped[str] = mapped_column(String(16))  # endpoint | base | finetune
     version: Mapped[int] = mapped_column(Integer, default=1)
-    spec: Mapped[dict[str, Any]] = mapped_column(JSON)  # the kind's fields (see server/models/schemas.py)
+    spec: Mapped[dict[str, Any]] = mapped_column(JSON)  # the kind's fields (see modelhub/schemas.py)
     created_at: Mapped[float] = mapped_column(Float)
     updated_at: Mapped[float] = mapped_column(Float)
 

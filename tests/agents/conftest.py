@@ -14,8 +14,8 @@ import pytest
 from engine.spec import Services
 from nodes.plugins import ToolRegistry
 from server.files import FileStore
-from server.models.config import EndpointModel
-from server.models.gateway import Gateway
+from modelhub.config import EndpointModel
+from modelhub.gateway import Gateway
 from tests.helpers import chain, end, start, workflow
 from tests.server.conftest import asgi_client, running_app
 

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from engine.services import CodeSandbox, FileReader, ModelGateway, Retriever, ToolProvider
 from knowledge.service import KnowledgeService
+from modelhub.gateway import Gateway
 from nodes.plugins import ToolRegistry
 from nodes.sandbox import SandboxPool
 from server.files import AppFiles, FileStore
-from server.models.gateway import Gateway
 
 
 def model_gateway(real: Gateway) -> ModelGateway:

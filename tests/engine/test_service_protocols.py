@@ -12,10 +12,10 @@ import pytest
 
 from engine.services import CodeSandbox, FileReader, ModelGateway, Retriever, ToolProvider
 from knowledge.service import KnowledgeService
+from modelhub.gateway import Gateway
 from nodes.plugins import ToolRegistry
 from nodes.sandbox import SandboxPool
 from server.files import AppFiles, FileStore
-from server.models.gateway import Gateway
 
 ROOT = Path(__file__).resolve().parents[2]
 

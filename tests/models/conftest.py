@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from server.models.deployments import Timing
-from server.models.hub import ModelHub
+from modelhub.deployments import Timing
+from modelhub.hub import ModelHub
+from server.db.registry import open_hub
 from tests.models.tiny import build_adapter, build_model
 
 STANDIN = Path(__file__).resolve().parents[1] / "doubles" / "bin" / "vllm"
@@ -29,7 +30,7 @@ def standin(monkeypatch: pytest.MonkeyPatch) -> Path:
 
 @pytest.fixture
 async def hub(data_dir: Path, standin: Path) -> AsyncIterator[ModelHub]:
-    hub = ModelHub(data_dir, timing=FAST)
+    hub = open_hub(data_dir, timing=FAST)
     await hub.open()
     try:
         yield hub

@@ -11,15 +11,16 @@ import httpx
 import pytest
 
 from engine.spec import Services
-from server.models.gateway import Gateway
-from server.models.hub import ModelHub
+from modelhub.gateway import Gateway
+from modelhub.hub import ModelHub
+from server.db.registry import open_hub
 from tests.models.conftest import FAST
 from tests.server.conftest import asgi_client, running_app
 
 
 @pytest.fixture
 async def api(data_dir: Path, standin: Path) -> AsyncIterator[httpx.AsyncClient]:
-    hub = ModelHub(data_dir, timing=FAST)
+    hub = open_hub(data_dir, timing=FAST)
     gateway = Gateway({}, registry=hub)
     try:
         async with running_app(data_dir, Services(llm=gateway)) as app, asgi_client(app) as client:

@@ -9,7 +9,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from server.cli_model import app
-from server.models import launcher
+from modelhub import launcher
 
 runner = CliRunner()
 

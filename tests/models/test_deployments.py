@@ -12,11 +12,12 @@ from typing import Any
 import httpx
 import pytest
 
-from server.errors import ConflictError, InvalidRequestError
-from server.models import launcher
-from server.models.deployments import Timing
-from server.models.hub import ModelHub
-from server.models.schemas import AdapterRef, BaseModelCreate, DeploymentCreate, FinetuneCreate
+from modelhub.errors import DeploymentConflict, ModelHubError
+from modelhub import launcher
+from modelhub.deployments import Timing
+from modelhub.hub import ModelHub
+from server.db.registry import open_hub
+from modelhub.schemas import AdapterRef, BaseModelCreate, DeploymentCreate, FinetuneCreate
 
 
 async def until(hub: ModelHub, ident: str, *states: str, timeout: float = 20.0) -> Any:
@@ -111,7 +112,7 @@ async def test_gives_up_after_max_restarts(hub: ModelHub, base_dir: Path) -> Non
 
 
 async def test_stop_escalates_to_sigkill(data_dir: Path, standin: Path, base_dir: Path) -> None:
-    hub = ModelHub(data_dir, timing=Timing(poll_s=0.05, grace_s=0.5))
+    hub = open_hub(data_dir, timing=Timing(poll_s=0.05, grace_s=0.5))
     try:
         row = deploy(hub, base_dir, "--standin-ignore-sigterm")
         await hub.deployments.start(row.id)
@@ -129,7 +130,7 @@ async def test_start_twice_conflicts_and_restart_gets_a_new_process(hub: ModelHu
     row = deploy(hub, base_dir)
     await hub.deployments.start(row.id)
     first = await until(hub, row.id, "ready")
-    with pytest.raises(ConflictError, match="already"):
+    with pytest.raises(DeploymentConflict, match="already"):
         await hub.deployments.start(row.id)
     await hub.deployments.restart(row.id)
     second = await until(hub, row.id, "ready")
@@ -149,7 +150,7 @@ async def test_missing_vllm_fails_plainly(hub: ModelHub, base_dir: Path, monkeyp
 
 async def test_loom_restart_reattaches_live_servers_and_marks_dead_ones_stopped(
         data_dir: Path, standin: Path, base_dir: Path) -> None:
-    first = ModelHub(data_dir)
+    first = open_hub(data_dir)
     live = deploy(first, base_dir, name="live")
     dead = deploy(first, base_dir, name="dead")
     await first.deployments.start(live.id)
@@ -160,7 +161,7 @@ async def test_loom_restart_reattaches_live_servers_and_marks_dead_ones_stopped(
     os.killpg(dead_row.pid, signal.SIGKILL)
     await asyncio.sleep(0.2)
 
-    second = ModelHub(data_dir, timing=Timing(poll_s=0.05, grace_s=2.0))
+    second = open_hub(data_dir, timing=Timing(poll_s=0.05, grace_s=2.0))
     try:
         await second.open()
         assert second.registry.get_deployment(live.id).state == "ready"
@@ -187,10 +188,10 @@ async def test_adapters_load_and_unload_at_runtime_without_restart(
         served = [m["id"] for m in (await client.get(f"http://127.0.0.1:{ready.port}/v1/models")).json()["data"]]
     assert served == ["qwen", "yuwen"]
     assert hub.registry.get_deployment(row.id).pid == ready.pid  # no restart
-    with pytest.raises(ConflictError, match="already serves"):
+    with pytest.raises(DeploymentConflict, match="already serves"):
         await hub.add_adapter(row.id, AdapterRef(finetune="yuwen"))
     big = make_adapter("big", str(base_dir), rank=64)
-    with pytest.raises(InvalidRequestError, match="rank 64, above this deployment's --max-lora-rank 8"):
+    with pytest.raises(ModelHubError, match="rank 64, above this deployment's --max-lora-rank 8"):
         await hub.add_adapter(row.id, AdapterRef(name="big", path=str(big)))
 
     await hub.remove_adapter(row.id, "yuwen")

@@ -9,8 +9,8 @@ import pytest
 from pydantic import ValidationError
 
 from server.errors import ConflictError, InvalidRequestError, NotFoundError
-from server.models.registry import Registry
-from server.models.schemas import AdapterRef, BaseModelCreate, DeploymentCreate, EndpointCreate, FinetuneCreate
+from server.db.registry import Registry
+from modelhub.schemas import AdapterRef, BaseModelCreate, DeploymentCreate, EndpointCreate, FinetuneCreate
 
 
 @pytest.fixture

@@ -9,9 +9,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from server.models.gateway import Gateway, ModelError
-from server.models.hub import ModelHub
-from server.models.schemas import AdapterRef, BaseModelCreate, DeploymentCreate, FinetuneCreate
+from modelhub.gateway import Gateway, ModelError
+from modelhub.hub import ModelHub
+from modelhub.schemas import AdapterRef, BaseModelCreate, DeploymentCreate, FinetuneCreate
 from tests.models.test_deployments import until
 
 pytestmark = pytest.mark.slow

@@ -10,9 +10,9 @@ import pytest
 from engine.graph import validate
 from engine.runner import execute
 from engine.spec import Services
+from modelhub.config import EndpointModel
+from modelhub.gateway import Gateway
 from nodes.registry import CATALOG
-from server.models.config import EndpointModel
-from server.models.gateway import Gateway
 from tests.doubles.openai_server import Reply, ScriptedOpenAI
 from tests.helpers import chain, end, node, start, workflow
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from engine.spec import Services
-from server.models.config import EndpointModel
-from server.models.gateway import Gateway
+from modelhub.config import EndpointModel
+from modelhub.gateway import Gateway
 from tests.doubles.openai_server import Reply
 from tests.helpers import chain, node, start, workflow
 from tests.server.conftest import asgi_client, running_app

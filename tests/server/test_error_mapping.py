@@ -17,7 +17,7 @@ from engine.errors import DefinitionError, Issue
 from server.app import ERROR_STATUS, status_of
 from tests.server.conftest import running_app
 
-PACKAGES = ("engine", "knowledge", "nodes", "server")
+PACKAGES = ("engine", "knowledge", "nodes", "modelhub", "server")
 
 # Raised and caught inside one module (or one process that is not the server); never seen by a route.
 CONTAINED = {
@@ -29,12 +29,12 @@ CONTAINED = {
     "nodes.sandbox.runtime.output.OutputProblem": "inside the sandbox worker process",
     "server.agents.tools.ToolFailed": "an agent's tool call; the loop hands the message to the model",
     "server.limits._TooLarge": "the body-limit middleware answers 413 itself",
-    "server.models.deployments._Failed": "the deployment supervisor marks the deployment failed",
-    "server.models.gateway._Retryable": "the gateway retries, then raises ModelError",
-    "server.models.hf_server.ServeError": "the transformers model server's own app (its own handler)",
-    "server.models.launcher.LaunchError": "the deployment manager marks the deployment failed with it",
-    "server.models.stream.MalformedChunk": "the gateway raises ModelError quoting it",
-    "server.models.stream.StreamError": "the gateway raises ModelError quoting it",
+    "modelhub.deployments._Failed": "the deployment supervisor marks the deployment failed",
+    "modelhub.gateway._Retryable": "the gateway retries, then raises ModelError",
+    "modelhub.hf_server.ServeError": "the transformers model server's own app (its own handler)",
+    "modelhub.launcher.LaunchError": "the deployment manager marks the deployment failed with it",
+    "modelhub.stream.MalformedChunk": "the gateway raises ModelError quoting it",
+    "modelhub.stream.StreamError": "the gateway raises ModelError quoting it",
     "server.settings.SettingsError": "start-up and the command line, before any app exists",
 }
 

@@ -11,8 +11,8 @@ import pytest
 import pytest_asyncio
 
 from engine.spec import Services
-from server.models.config import EndpointModel
-from server.models.gateway import Gateway
+from modelhub.config import EndpointModel
+from modelhub.gateway import Gateway
 from server.services import build_services, close_services
 from server.templates import WORKFLOWS_DIR, ensure_knowledge
 from tests.doubles.openai_server import ScriptedOpenAI

@@ -18,9 +18,9 @@ import httpx
 
 from engine.errors import NodeError
 from engine.spec import Usage
+from modelhub.config import EndpointModel
+from modelhub.stream import MalformedChunk, StreamError, StreamState, error_text
 from nodes import llm_presets as presets
-from server.models.config import EndpointModel
-from server.models.stream import MalformedChunk, StreamError, StreamState, error_text
 
 # Seed best practice (docs/models.md): temperature 0.3 (0 for identical answers), top_p 1, presence_penalty 0.
 SEED_DEFAULTS: dict[str, Any] = {"temperature": 0.3, "top_p": 1.0, "presence_penalty": 0.0}
@@ -52,7 +52,7 @@ class _Retryable(Exception):
 
 
 class Resolver(Protocol):
-    """Where names beyond the configured ones come from (``server.models.hub.ModelHub``)."""
+    """Where names beyond the configured ones come from (``modelhub.hub.ModelHub``)."""
 
     def lookup(self, name: str) -> EndpointModel | None: ...  # raises ModelError when known but not servable
 

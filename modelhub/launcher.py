@@ -69,7 +69,8 @@ def build(backend: str, served_name: str, spec: dict[str, Any], port: int | None
     if backend == "vllm":
         argv = [vllm_executable(), "serve", spec["model_path"], "--served-model-name", served_name,
                 "--host", "127.0.0.1", "--port", str(port)]
-        for option, key in (("--max-model-len", "max_model_len"), ("--gpu-memory-utilization", "gpu_memory_utilization"),
+        for option, key in (("--max-model-len", "max_model_len"),
+                            ("--gpu-memory-utilization", "gpu_memory_utilization"),
                             ("--tensor-parallel-size", "tensor_parallel_size")):
             if spec.get(key) is not None:
                 argv += [option, str(spec[key])]
@@ -77,7 +78,7 @@ def build(backend: str, served_name: str, spec: dict[str, Any], port: int | None
         argv += ["--enable-lora", "--max-loras", str(spec.get("max_loras") or max(len(adapters), 4)),
                  "--max-lora-rank", str(lora_rank(spec))]
     elif backend == "transformers":
-        argv = [sys.executable, "-m", "server.models.hf_server", "--model", spec["model_path"],
+        argv = [sys.executable, "-m", "modelhub.hf_server", "--model", spec["model_path"],
                 "--served-model-name", served_name, "--host", "127.0.0.1", "--port", str(port)]
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(Path(__file__).resolve().parents[2]),
                                                           env.get("PYTHONPATH")]))

@@ -16,10 +16,9 @@ from pathlib import Path
 
 import httpx
 
-from server.db.models_registry import DeploymentRow
-from server.errors import ConflictError
-from server.models import launcher
-from server.models.registry import Registry
+from modelhub import launcher
+from modelhub.errors import DeploymentConflict
+from modelhub.repository import DeploymentRecord, ModelRepository
 
 log = logging.getLogger(__name__)
 LIVE = ("starting", "ready", "stopping")
@@ -44,7 +43,7 @@ class _Failed(Exception):
 class Deployments:
     """Starts, watches, restarts and stops deployment servers; the registry keeps their state."""
 
-    def __init__(self, registry: Registry, data_dir: Path, timing: Timing | None = None,
+    def __init__(self, registry: ModelRepository, data_dir: Path, timing: Timing | None = None,
                  on_change: Callable[[], None] | None = None):
         self.registry = registry
         self.data_dir = data_dir
@@ -53,10 +52,10 @@ class Deployments:
         self._tasks: dict[str, asyncio.Task] = {}
         self._procs: dict[str, subprocess.Popen] = {}
 
-    def log_path(self, row: DeploymentRow) -> Path:
+    def log_path(self, row: DeploymentRecord) -> Path:
         return self.data_dir / "deployments" / row.name / "server.log"
 
-    def _set(self, deployment_id: str, state: str, **fields: object) -> DeploymentRow:
+    def _set(self, deployment_id: str, state: str, **fields: object) -> DeploymentRecord:
         row = self.registry.update_deployment(deployment_id, state=state, **fields)
         self.on_change()
         return row
@@ -66,10 +65,10 @@ class Deployments:
         return task is not None and not task.done()
 
     # -- start ---------------------------------------------------------------------------------------
-    async def start(self, ident: str) -> DeploymentRow:
+    async def start(self, ident: str) -> DeploymentRecord:
         row = self.registry.get_deployment(ident)
         if self.running(row.id) or (row.state in LIVE and launcher.alive(row.pid)):
-            raise ConflictError(f"deployment '{row.name}' is already {row.state}; stop it first")
+            raise DeploymentConflict(f"deployment '{row.name}' is already {row.state}; stop it first")
         try:
             launch = launcher.build(row.backend, row.name, row.spec)
         except launcher.LaunchError as exc:
@@ -79,7 +78,7 @@ class Deployments:
         self._tasks[row.id] = asyncio.create_task(self._supervise(row, launch, None), name=f"deployment {row.name}")
         return row
 
-    async def _supervise(self, row: DeploymentRow, launch: launcher.Launch, attached: int | None) -> None:
+    async def _supervise(self, row: DeploymentRecord, launch: launcher.Launch, attached: int | None) -> None:
         restarts, was_ready = 0, attached is not None
         log_path = self.log_path(row)
         async with httpx.AsyncClient() as client:
@@ -116,7 +115,7 @@ class Deployments:
                 row = self.registry.get_deployment(row.id)  # adapters may have changed meanwhile
                 launch = launcher.build(row.backend, row.name, row.spec, port=launch.port)
 
-    async def _wait_ready(self, client: httpx.AsyncClient, row: DeploymentRow, proc: subprocess.Popen,
+    async def _wait_ready(self, client: httpx.AsyncClient, row: DeploymentRecord, proc: subprocess.Popen,
                           port: int) -> None:
         timeout = float(row.spec.get("start_timeout_s") or 900)
         deadline = asyncio.get_running_loop().time() + timeout
@@ -125,7 +124,8 @@ class Deployments:
             code = proc.poll()
             if code is not None:
                 last = next((line for line in reversed(launcher.tail(self.log_path(row), 20)) if line.strip()), "")
-                raise _Failed(f"the server exited with code {code} while starting" + (f": {last.strip()}" if last else ""))
+                raise _Failed(f"the server exited with code {code} while starting"
+                              + (f": {last.strip()}" if last else ""))
             missing = await launcher.probe(client, port, row.name) or ""
             if not missing:
                 return
@@ -133,7 +133,7 @@ class Deployments:
                 raise _Failed(f"not ready after {timeout:g} s ({missing}); see the log")
             await asyncio.sleep(self.timing.poll_s)
 
-    async def _watch(self, client: httpx.AsyncClient, row: DeploymentRow, pid: int | None,
+    async def _watch(self, client: httpx.AsyncClient, row: DeploymentRecord, pid: int | None,
                      proc: subprocess.Popen | None, port: int) -> str:
         """Returns (why) when the server died or stopped answering."""
         loop = asyncio.get_running_loop()
@@ -152,7 +152,7 @@ class Deployments:
                     raise _Failed(f"health check failed {failures} times: {problem}")
 
     # -- stop ----------------------------------------------------------------------------------------
-    async def stop(self, ident: str, reason: str | None = None) -> DeploymentRow:
+    async def stop(self, ident: str, reason: str | None = None) -> DeploymentRecord:
         row = self.registry.get_deployment(ident)
         task = self._tasks.pop(row.id, None)
         if task is not None and not task.done():
@@ -169,7 +169,7 @@ class Deployments:
             return self._set(row.id, "failed", pid=None)
         return self._set(row.id, "stopped", pid=None, reason=reason)
 
-    async def restart(self, ident: str) -> DeploymentRow:
+    async def restart(self, ident: str) -> DeploymentRecord:
         await self.stop(ident)
         return await self.start(ident)
 

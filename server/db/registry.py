@@ -1,4 +1,4 @@
-"""The model registry's store: endpoints, base models, fine-tuned models (versioned) and deployments.
+"""The model registry's store (the hub's ``ModelRepository``): endpoints, base models, fine-tuned models (versioned) and deployments.
 
 Validation happens here, before anything is saved: a LoRA adapter directory must exist, hold an
 ``adapter_config.json``, and name the same base model it is registered on.
@@ -16,13 +16,13 @@ from pydantic import BaseModel
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import sessionmaker
 
+from modelhub.deployments import Timing
+from modelhub.hub import ModelHub
+from modelhub.schemas import AdapterRef, BaseModelCreate, DeploymentCreate, EndpointCreate, FinetuneCreate
 from server.db import migrate
 from server.db.models_registry import DeploymentRow, ModelRow
 from server.db.store import open_engine
 from server.errors import ConflictError, InvalidRequestError, NotFoundError
-from server.models.schemas import (
-    AdapterRef, BaseModelCreate, DeploymentCreate, EndpointCreate, FinetuneCreate,
-)
 
 
 def read_adapter_config(path: str | Path) -> dict[str, Any]:
@@ -241,3 +241,8 @@ class Registry:
     def delete_deployment(self, deployment_id: str) -> None:
         with self._session.begin() as s:
             s.execute(delete(DeploymentRow).where(DeploymentRow.id == deployment_id))
+
+
+def open_hub(data_dir: Path, timing: Timing | None = None) -> ModelHub:
+    """The model hub of a data directory, over its registry."""
+    return ModelHub(Registry.for_data_dir(data_dir), data_dir, timing)

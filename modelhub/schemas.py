@@ -77,7 +77,7 @@ class FinetuneCreate(_Strict):
     _name = field_validator("name")(check_name)
 
     @model_validator(mode="after")
-    def _one_source(self) -> "FinetuneCreate":
+    def _one_source(self) -> FinetuneCreate:
         if bool(self.adapter_path) == bool(self.merged_path):
             raise ValueError("give exactly one of adapter_path (LoRA) or merged_path (merged weights)")
         return self
@@ -106,7 +106,7 @@ class AdapterRef(_Strict):
     version: int | None = Field(None, ge=1, le=1_000_000, description="fine-tuned model version; default the newest")
 
     @model_validator(mode="after")
-    def _one_source(self) -> "AdapterRef":
+    def _one_source(self) -> AdapterRef:
         if bool(self.path) == bool(self.finetune):
             raise ValueError("give exactly one of path or finetune")
         if self.path and not self.name:

@@ -13,25 +13,24 @@ from typing import Any
 
 import httpx
 
-from server.db.models_registry import DeploymentRow
-from server.errors import ConflictError, InvalidRequestError, NotFoundError, UnavailableError
-from server.models import gpus, launcher
-from server.models.config import EndpointModel
-from server.models.deployments import Deployments, Timing
-from server.models.gateway import ModelError
-from server.models.registry import Registry
-from server.models.schemas import AdapterPublic, AdapterRef, DeploymentPublic
+from modelhub import gpus, launcher
+from modelhub.config import EndpointModel
+from modelhub.deployments import Deployments, Timing
+from modelhub.errors import AdapterNotFound, DeploymentConflict, DeploymentUnreachable, ModelHubError
+from modelhub.gateway import ModelError
+from modelhub.repository import DeploymentRecord, ModelRepository
+from modelhub.schemas import AdapterPublic, AdapterRef, DeploymentPublic
 
 # Another process (the CLI) may change deployments; the resolution cache is this fresh.
 CACHE_TTL_S = 1.0
 
 
 class ModelHub:
-    """Registered models and deployments of one data directory."""
+    """Registered models and deployments of one data directory (``registry``: their records; the hub closes it)."""
 
-    def __init__(self, data_dir: Path, timing: Timing | None = None):
+    def __init__(self, registry: ModelRepository, data_dir: Path, timing: Timing | None = None):
         self.data_dir = data_dir
-        self.registry = Registry.for_data_dir(data_dir)
+        self.registry = registry
         self.deployments = Deployments(self.registry, data_dir, timing, on_change=self.invalidate)
         self._cache: dict[str, EndpointModel | ModelError | None] = {}
         self._cached_at = 0.0
@@ -105,7 +104,7 @@ class ModelHub:
                              f"of its base '{model.spec['base']}' (loom model deploy ... --adapter {name})")
         raise ModelError(f"base model '{name}' is not deployed: create a deployment of it first")
 
-    def _served(self, dep: DeploymentRow, name: str, served: str, params: dict[str, Any]) -> EndpointModel:
+    def _served(self, dep: DeploymentRecord, name: str, served: str, params: dict[str, Any]) -> EndpointModel:
         if dep.state != "ready" or dep.port is None:
             why = f": {dep.reason}" if dep.reason else ""
             raise ModelError(f"model '{name}' is on deployment '{dep.name}', which is {dep.state}, not ready{why}")
@@ -114,7 +113,7 @@ class ModelHub:
                              params=dict(params), timeout_s=600.0, max_retries=1)
 
     # -- deployments ---------------------------------------------------------------------------------
-    def public(self, row: DeploymentRow) -> DeploymentPublic:
+    def public(self, row: DeploymentRecord) -> DeploymentPublic:
         spec = row.spec
         return DeploymentPublic(
             id=row.id, name=row.name, backend=row.backend, state=row.state, reason=row.reason, port=row.port,
@@ -124,30 +123,30 @@ class ModelHub:
             adapters=[AdapterPublic(**a) for a in spec.get("adapters", [])], spec=spec,
             created_at=row.created_at, updated_at=row.updated_at)
 
-    async def add_adapter(self, ident: str, ref: AdapterRef) -> DeploymentRow:
+    async def add_adapter(self, ident: str, ref: AdapterRef) -> DeploymentRecord:
         """Adds an adapter; on a ready server it is loaded at runtime (no restart)."""
         row = self.registry.get_deployment(ident)
         adapter = self.registry.resolve_adapter(ref, row.spec.get("model_path"))
         adapters = list(row.spec.get("adapters", []))
         if adapter["name"] in _adapter_names(row) or adapter["name"] == row.name:
-            raise ConflictError(f"deployment '{row.name}' already serves an adapter named '{adapter['name']}'")
+            raise DeploymentConflict(f"deployment '{row.name}' already serves an adapter named '{adapter['name']}'")
         if row.state in ("starting", "stopping"):
-            raise ConflictError(f"deployment '{row.name}' is {row.state}; add the adapter once it is ready")
+            raise DeploymentConflict(f"deployment '{row.name}' is {row.state}; add the adapter once it is ready")
         if row.state == "ready":
             limit = launcher.lora_rank(row.spec)
             if row.backend == "vllm" and adapter.get("rank") and adapter["rank"] > limit:
-                raise InvalidRequestError(f"adapter '{adapter['name']}' has rank {adapter['rank']}, above this "
+                raise ModelHubError(f"adapter '{adapter['name']}' has rank {adapter['rank']}, above this "
                                           f"deployment's --max-lora-rank {limit}; set max_lora_rank and restart")
             await self._post(row, "/v1/load_lora_adapter", {"lora_name": adapter["name"], "lora_path": adapter["path"]})
         row = self.registry.update_deployment(row.id, spec={**row.spec, "adapters": adapters + [adapter]})
         self.invalidate()
         return row
 
-    async def remove_adapter(self, ident: str, name: str) -> DeploymentRow:
+    async def remove_adapter(self, ident: str, name: str) -> DeploymentRecord:
         """Removes an adapter; on a ready server it is unloaded at runtime."""
         row = self.registry.get_deployment(ident)
         if name not in _adapter_names(row):
-            raise NotFoundError("adapter", f"{name}' on deployment '{row.name}")
+            raise AdapterNotFound(name, row.name)
         if row.state == "ready":
             await self._post(row, "/v1/unload_lora_adapter", {"lora_name": name})
         adapters = [a for a in row.spec.get("adapters", []) if a["name"] != name]
@@ -155,15 +154,16 @@ class ModelHub:
         self.invalidate()
         return row
 
-    async def _post(self, row: DeploymentRow, path: str, body: dict[str, Any]) -> None:
+    async def _post(self, row: DeploymentRecord, path: str, body: dict[str, Any]) -> None:
         url = f"http://127.0.0.1:{row.port}{path}"
         try:
             async with httpx.AsyncClient() as client:
                 response = await client.post(url, json=body, timeout=120.0)
         except httpx.HTTPError as exc:
-            raise UnavailableError(f"deployment '{row.name}' did not answer {path}: {type(exc).__name__}") from None
+            raise DeploymentUnreachable(
+                f"deployment '{row.name}' did not answer {path}: {type(exc).__name__}") from None
         if response.status_code >= 400:
-            raise InvalidRequestError(f"deployment '{row.name}' refused {path}: HTTP {response.status_code} "
+            raise ModelHubError(f"deployment '{row.name}' refused {path}: HTTP {response.status_code} "
                                       f"{response.text[:300]}")
 
     async def delete(self, ident: str) -> None:
@@ -181,5 +181,5 @@ class ModelHub:
         return gpus.inventory()
 
 
-def _adapter_names(row: DeploymentRow) -> set[str]:
+def _adapter_names(row: DeploymentRecord) -> set[str]:
     return {a["name"] for a in row.spec.get("adapters", [])}

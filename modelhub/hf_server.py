@@ -4,7 +4,7 @@ For development on CPU, so a fine-tuned adapter can be tried without a GPU. It s
 API Loom uses: ``/health``, ``/v1/models``, ``/v1/chat/completions`` (streaming included),
 ``/v1/load_lora_adapter`` and ``/v1/unload_lora_adapter``. One generation at a time.
 
-    python -m server.models.hf_server --model DIR --served-model-name NAME --port 8001 [--lora-modules a=DIR ...]
+    python -m modelhub.hf_server --model DIR --served-model-name NAME --port 8001 [--lora-modules a=DIR ...]
 """
 
 from __future__ import annotations
