@@ -1,8 +1,8 @@
 """The model gateway: resolves a model name to an OpenAI-compatible server and calls chat completions.
 
-Streaming over httpx; a model's ``timeout_s`` is a deadline for each whole call (connect, first token and the
-full stream); retries with backoff on 429, 5xx, timeouts, connection errors and streams cut short (a stream is
-retried only while nothing has been emitted yet).
+Streaming over httpx, the event stream split into events by httpx-sse; a model's ``timeout_s`` is a deadline
+for each whole call (connect, first token and the full stream); retries with backoff on 429, 5xx, timeouts,
+connection errors and streams cut short (a stream is retried only while nothing has been emitted yet).
 """
 
 from __future__ import annotations
@@ -10,11 +10,12 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import aclosing, asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import httpx
+from httpx_sse import EventSource, SSEError
 
 from engine.errors import NodeError
 from engine.spec import Usage
@@ -190,16 +191,19 @@ class Gateway:
         state, first = StreamState(), None
         async with self._open(url, body, headers, timeout, name) as response:
             try:
-                async for line in response.aiter_lines():
-                    if not line.startswith("data:"):
-                        continue
-                    text = state.feed(line[5:].strip())
-                    if state.done:
-                        break
-                    if text:
-                        if first is None:
-                            first = round((time.perf_counter() - started) * 1000, 3)
-                        emit(text)
+                async with aclosing(EventSource(response).aiter_sse()) as events:
+                    async for event in events:
+                        if not event.data:  # an event without data (a bare id or name): nothing to read
+                            continue
+                        text = state.feed(event.data.strip())
+                        if state.done:
+                            break
+                        if text:
+                            if first is None:
+                                first = round((time.perf_counter() - started) * 1000, 3)
+                            emit(text)
+            except SSEError as exc:  # the answer is not an event stream (its Content-Type says so)
+                raise _Retryable(f"the answer is not an event stream ({exc})") from None
             except MalformedChunk as exc:
                 raise ModelError(f"model '{name}' sent a {exc}") from None
             except StreamError as exc:

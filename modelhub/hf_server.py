@@ -21,8 +21,9 @@ from typing import Any
 
 import uvicorn
 from fastapi import FastAPI
-from fastapi.responses import JSONResponse, PlainTextResponse, StreamingResponse
+from fastapi.responses import JSONResponse, PlainTextResponse
 from pydantic import BaseModel, ConfigDict, Field
+from sse_starlette import EventSourceResponse, ServerSentEvent
 
 # Used when a tokenizer carries no chat template of its own.
 FALLBACK_TEMPLATE = ("{% for m in messages %}{{ m['role'] }}: {{ m['content'] }}\n{% endfor %}"
@@ -176,11 +177,11 @@ def build_app(engine: Engine) -> FastAPI:
         return PlainTextResponse(f"Success: LoRA adapter '{body.lora_name}' removed successfully.")
 
     @app.post("/v1/chat/completions", response_model=None)
-    def chat(body: ChatRequest) -> dict[str, Any] | StreamingResponse:
+    def chat(body: ChatRequest) -> dict[str, Any] | EventSourceResponse:
         if body.model != engine.served_name and body.model not in engine.adapters:
             raise ServeError(404, f"The model `{body.model}` does not exist.")
         if body.stream:
-            return StreamingResponse(_stream(engine, body), media_type="text/event-stream")
+            return EventSourceResponse(_stream(engine, body), sep="\n")  # with comment pings while it thinks
         text, prompt, completion = engine.generate(body)
         return {"id": f"chatcmpl-{uuid.uuid4().hex[:12]}", "object": "chat.completion", "created": int(time.time()),
                 "model": body.model, "choices": [{"index": 0, "message": {"role": "assistant", "content": text},
@@ -191,7 +192,7 @@ def build_app(engine: Engine) -> FastAPI:
     return app
 
 
-def _stream(engine: Engine, body: ChatRequest) -> Iterator[str]:
+def _stream(engine: Engine, body: ChatRequest) -> Iterator[ServerSentEvent]:
     from transformers import TextIteratorStreamer
 
     streamer = TextIteratorStreamer(engine.tokenizer, skip_prompt=True, skip_special_tokens=True, timeout=600)
@@ -206,9 +207,12 @@ def _stream(engine: Engine, body: ChatRequest) -> Iterator[str]:
 
     ident = f"chatcmpl-{uuid.uuid4().hex[:12]}"
 
-    def chunk(delta: dict[str, Any], finish: str | None = None) -> str:
-        return "data: " + json.dumps({"id": ident, "object": "chat.completion.chunk", "model": body.model,
-                                      "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}) + "\n\n"
+    def data(payload: dict[str, Any] | str) -> ServerSentEvent:
+        return ServerSentEvent(payload if isinstance(payload, str) else json.dumps(payload), sep="\n")
+
+    def chunk(delta: dict[str, Any], finish: str | None = None) -> ServerSentEvent:
+        return data({"id": ident, "object": "chat.completion.chunk", "model": body.model,
+                     "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]})
 
     thread = threading.Thread(target=work, daemon=True)
     thread.start()
@@ -218,15 +222,15 @@ def _stream(engine: Engine, body: ChatRequest) -> Iterator[str]:
             yield chunk({"content": piece})
     thread.join()
     if "error" in result:
-        yield "data: " + json.dumps({"error": {"message": result["error"]}}) + "\n\n"
+        yield data({"error": {"message": result["error"]}})
         return
     _, prompt, completion = result["value"]
     yield chunk({}, "stop")
     if (body.model_extra or {}).get("stream_options", {}).get("include_usage"):
-        yield "data: " + json.dumps({"id": ident, "object": "chat.completion.chunk", "model": body.model,
-                                     "choices": [], "usage": {"prompt_tokens": prompt, "completion_tokens": completion,
-                                                              "total_tokens": prompt + completion}}) + "\n\n"
-    yield "data: [DONE]\n\n"
+        yield data({"id": ident, "object": "chat.completion.chunk", "model": body.model, "choices": [],
+                    "usage": {"prompt_tokens": prompt, "completion_tokens": completion,
+                              "total_tokens": prompt + completion}})
+    yield data("[DONE]")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -1,5 +1,6 @@
-"""Reading an OpenAI-compatible chat-completions stream: one ``data:`` payload at a time, each checked for
-shape, into text, tool calls, usage and the finish reason; and knowing whether the stream ended properly."""
+"""Reading an OpenAI-compatible chat-completions stream: one event's ``data`` payload at a time (httpx-sse
+splits the stream into events), each checked for shape, into text, tool calls, usage and the finish reason;
+and knowing whether the stream ended properly."""
 
 from __future__ import annotations
 
