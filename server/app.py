@@ -11,6 +11,7 @@ from pathlib import Path
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import FileResponse, JSONResponse
 
+from agents import errors as agent_errors
 from engine import errors as engine_errors
 from modelhub import errors as hub_errors
 from modelhub.config import ModelConfigError
@@ -53,6 +54,7 @@ ERROR_STATUS.update({
     # with its issues (``definition_error``).
     engine_errors.WorkflowError: 400, engine_errors.DefinitionError: 422,
     ModelError: 502,  # the model server failed or refused the call
+    agent_errors.AgentError: 400,
     hub_errors.ModelHubError: 400, hub_errors.AdapterNotFound: 404, hub_errors.DeploymentConflict: 409,
     hub_errors.DeploymentUnreachable: 503,
     ModelConfigError: 503, sandbox_errors.SandboxUnavailableError: 503,  # a part of this server is not set up

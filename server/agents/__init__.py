@@ -1,2 +1,2 @@
-"""Agent apps: a persona, skills (plugin tools and published workflows) and knowledge, answered by a
-tool-calling loop over the model gateway, with every step traced."""
+"""The server's side of agent apps: their store, HTTP schemas, the chat feed, and skills resolved against
+this server's workflows (the loop itself is the top-level ``agents`` package)."""

@@ -13,9 +13,9 @@ from typing import Any
 
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
-from server.agents.loop import Turn, TurnResult
-from server.agents.resolve import resolve
-from server.agents.spec import AgentConfig
+from agents.loop import Turn, TurnResult
+from server.agents.skills import resolve
+from agents.spec import AgentConfig
 from server.agents.store import AgentStore, agent_store, is_agent_id
 from server.api import sse
 from server.api.launch import file_values

@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from server.agents.spec import AgentConfig
+from agents.spec import AgentConfig
 
 
 class AgentSummary(BaseModel):

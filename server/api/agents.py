@@ -10,12 +10,12 @@ from fastapi import APIRouter, Body, Depends
 from fastapi.responses import JSONResponse, Response
 
 from server.agents import chat
-from server.agents.resolve import problems, resolve
+from server.agents.skills import problems, resolve
 from server.agents.schemas import (
     AgentInfo, AgentList, AgentPublic, AgentReply, AgentSummary, ConversationList,
     ConversationPublic, KeyCreated, KeyPublic, ToolPublic, TurnDetail, TurnList, TurnSummary,
 )
-from server.agents.spec import AgentConfig, export_json
+from agents.spec import AgentConfig, export_json
 from server.agents.store import AgentStore, agent_store
 from server.api.params import Limit, Offset
 from server.api.schemas import ChatCreate, KeyCreate

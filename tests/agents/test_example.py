@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from knowledge.service import KnowledgeService
-from server.agents.spec import AgentConfig
+from agents.spec import AgentConfig
 from tests.agents.conftest import call, services_for
 from tests.agents.test_knowledge import NOTES
 from tests.doubles.openai_server import Reply

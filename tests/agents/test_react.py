@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from server.agents import react
-from server.agents.tools import render_result
+from agents import react
+from agents.tools import render_result
 
 
 @pytest.mark.parametrize("text, calls, answer", [

@@ -17,7 +17,7 @@ from engine.errors import DefinitionError, Issue
 from server.app import ERROR_STATUS, status_of
 from tests.server.conftest import running_app
 
-PACKAGES = ("engine", "knowledge", "nodes", "modelhub", "server")
+PACKAGES = ("engine", "knowledge", "nodes", "agents", "modelhub", "server")
 
 # Raised and caught inside one module (or one process that is not the server); never seen by a route.
 CONTAINED = {
@@ -27,7 +27,7 @@ CONTAINED = {
     "nodes.sandbox.seccomp.SeccompUnavailable": "sandbox start-up; the pool reports the sandbox unavailable",
     "nodes.sandbox.runtime.execute._NoMain": "inside the sandbox worker process",
     "nodes.sandbox.runtime.output.OutputProblem": "inside the sandbox worker process",
-    "server.agents.tools.ToolFailed": "an agent's tool call; the loop hands the message to the model",
+    "agents.tools.ToolFailed": "an agent's tool call; the loop hands the message to the model",
     "server.limits._TooLarge": "the body-limit middleware answers 413 itself",
     "modelhub.deployments._Failed": "the deployment supervisor marks the deployment failed",
     "modelhub.gateway._Retryable": "the gateway retries, then raises ModelError",

@@ -1,4 +1,4 @@
-// Mirrors server/agents/spec.py (AgentConfig, the import/export format "1") and server/agents/schemas.py.
+// Mirrors agents/spec.py (AgentConfig, the import/export format "1") and server/agents/schemas.py.
 import type { LLMParams } from '../../nodes/llm/defaults';
 
 export interface PluginSkill { type: 'plugin'; plugin: string; tool: string; name?: string | null; description?: string | null }

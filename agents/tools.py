@@ -12,9 +12,10 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+from agents.errors import SkillError
+from agents.spec import KnowledgeSettings, PluginSkill, WorkflowSkill
+from engine.services import FileReader, Retriever, ToolProvider
 from nodes.plugins.schema import type_json_schema
-from server.agents.spec import KnowledgeSettings, PluginSkill, WorkflowSkill
-from server.errors import InvalidRequestError
 
 KNOWLEDGE_TOOL = "search_knowledge"
 
@@ -55,14 +56,14 @@ class AgentTool:
 WorkflowRunner = Callable[[str, int, dict[str, Any], dict[str, Any]], Awaitable[tuple[str, dict[str, Any]]]]
 
 
-def plugin_tool(index: int, skill: PluginSkill, registry: Any, files: Any = None) -> AgentTool:
+def plugin_tool(index: int, skill: PluginSkill, registry: ToolProvider | None, files: FileReader | None = None
+                ) -> AgentTool:
     where = f"skills[{index}]"
     if registry is None:
-        raise InvalidRequestError(f"{where}: plugins are not available on this server")
+        raise SkillError(f"{where}: plugins are not available on this server")
     schema = registry.tool_schema(skill.plugin, skill.tool)
     if schema is None:
-        raise InvalidRequestError(f"{where}: plugin '{skill.plugin}' has no tool '{skill.tool}' "
-                                  "(see GET /api/plugins)")
+        raise SkillError(f"{where}: plugin '{skill.plugin}' has no tool '{skill.tool}' (see GET /api/plugins)")
 
     async def call(arguments: dict[str, Any]) -> ToolOutput:
         return ToolOutput(await registry.call(skill.plugin, skill.tool, arguments, files=files))
@@ -86,7 +87,7 @@ def workflow_tool(index: int, skill: WorkflowSkill, workflow_id: str, version: i
                      call=call, source=workflow_id)
 
 
-def knowledge_tool(settings: KnowledgeSettings, knowledge: Any) -> AgentTool:
+def knowledge_tool(settings: KnowledgeSettings, knowledge: Retriever | None) -> AgentTool:
     async def call(arguments: dict[str, Any]) -> ToolOutput:
         query = arguments.get("query")
         if not isinstance(query, str) or not query.strip():
@@ -100,7 +101,7 @@ def knowledge_tool(settings: KnowledgeSettings, knowledge: Any) -> AgentTool:
                                  "properties": {"query": {"type": "string", "description": "what to look for"}}})
 
 
-async def search(settings: KnowledgeSettings, knowledge: Any, query: str) -> list[dict[str, Any]]:
+async def search(settings: KnowledgeSettings, knowledge: Retriever | None, query: str) -> list[dict[str, Any]]:
     """Passages from the app's knowledge bases: ``[{content, score, document}]``, best first."""
     if knowledge is None:
         raise ToolFailed("knowledge bases are not available on this server")
@@ -148,6 +149,6 @@ def check_names(tools: list[AgentTool]) -> None:
     seen: dict[str, int] = {}
     for index, tool in enumerate(tools):
         if tool.name in seen:
-            raise InvalidRequestError(f"skills[{index}]: the tool name '{tool.name}' is already used by "
-                                      f"skills[{seen[tool.name]}]; give one of them a 'name'")
+            raise SkillError(f"skills[{index}]: the tool name '{tool.name}' is already used by "
+                             f"skills[{seen[tool.name]}]; give one of them a 'name'")
         seen[tool.name] = index

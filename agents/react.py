@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from server.agents.tools import AgentTool
+from agents.tools import AgentTool
 
 STOP = ["\nObservation"]
 

@@ -13,12 +13,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from agents import react
+from agents.model_client import chat_tools
+from agents.spec import AgentConfig
+from agents.tools import AgentTool, ToolFailed, render_result, search
 from engine.spec import Usage
-from server.agents import react
-from server.agents.model_client import chat_tools
 from modelhub.gateway import ChatResult
-from server.agents.spec import AgentConfig
-from server.agents.tools import AgentTool, ToolFailed, render_result, search
 
 log = logging.getLogger(__name__)
 Emit = Callable[..., None]  # emit(event_type, /, **fields)
@@ -158,7 +158,8 @@ class Turn:
     async def _call_tool(self, step: int, call: dict[str, Any]) -> tuple[str, str, str]:
         """Run one call; any failure becomes an ``{"error": ...}`` result the model can react to."""
         function = call.get("function") or {}
-        call_id, name, raw = call.get("id") or f"call_{step}", str(function.get("name") or ""), function.get("arguments")
+        call_id, name = call.get("id") or f"call_{step}", str(function.get("name") or "")
+        raw = function.get("arguments")
         self.emit("tool_call", step=step, call_id=call_id, tool=name, arguments=raw)
         started = time.perf_counter()
         record: dict[str, Any] = {"kind": "tool", "step": step, "call_id": call_id, "tool": name,
@@ -173,7 +174,7 @@ class Turn:
             output = await asyncio.wait_for(tool.call(arguments), self.config.tool_timeout_s)
             record["run_id"] = output.run_id
             value, error = output.value, None
-        except asyncio.TimeoutError:
+        except TimeoutError:
             value, error = None, f"the tool did not finish within {self.config.tool_timeout_s:g} s"
         except Exception as exc:
             if isinstance(exc, ToolFailed):

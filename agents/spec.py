@@ -66,7 +66,7 @@ class AgentConfig(Strict):
     tool_timeout_s: float = Field(120.0, gt=0, le=3600)
 
     @model_validator(mode="after")
-    def _unique_skills(self) -> "AgentConfig":
+    def _unique_skills(self) -> AgentConfig:
         seen: set[tuple[str, ...]] = set()
         for index, skill in enumerate(self.skills):
             key = (skill.type, skill.plugin, skill.tool) if isinstance(skill, PluginSkill) else \
