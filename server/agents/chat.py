@@ -11,7 +11,8 @@ import time
 from collections.abc import AsyncIterator
 from typing import Any
 
-from fastapi.responses import JSONResponse, Response, StreamingResponse
+from fastapi.responses import JSONResponse, Response
+from sse_starlette import ServerSentEvent
 
 from agents.loop import Turn, TurnResult
 from server.agents.skills import resolve
@@ -129,11 +130,10 @@ async def answer(state: AppState, agent_id: str, config: AgentConfig, body: Any,
         await feed.done.wait()
         return JSONResponse(reply())
 
-    async def events() -> AsyncIterator[bytes]:
-        yield sse.frame({"conversation_id": conversation.id, "run_id": row.id, "turn_id": row.id}, "conversation")
+    async def events() -> AsyncIterator[ServerSentEvent]:
+        yield sse.event({"conversation_id": conversation.id, "run_id": row.id, "turn_id": row.id}, "conversation")
         async for event in feed.follow():
-            yield sse.frame(event)
-        yield sse.frame(reply(), "message")
+            yield sse.event(event)
+        yield sse.event(reply(), "message")
 
-    return StreamingResponse(events(), media_type="text/event-stream",
-                             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+    return sse.response(events())

@@ -11,8 +11,9 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from fastapi import APIRouter
-from fastapi.responses import JSONResponse, Response, StreamingResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
+from sse_starlette import ServerSentEvent
 
 from server.api import agents as agents_api
 from server.api import sse
@@ -153,16 +154,15 @@ async def chat(state: AppState, workflow_id: str, definition: dict[str, Any], ve
     if body.response_mode == "blocking":
         return JSONResponse(reply(await state.runs.wait(live)))
 
-    async def events() -> AsyncIterator[bytes]:
-        yield sse.frame({"conversation_id": conversation.id, "run_id": live.run_id}, "conversation")
+    async def events() -> AsyncIterator[ServerSentEvent]:
+        yield sse.event({"conversation_id": conversation.id, "run_id": live.run_id}, "conversation")
         async for event in live.follow(0):
-            yield sse.frame(event)
+            yield sse.event(event)
         await live.done.wait()
         if live.final is not None:
-            yield sse.frame(reply(live.final), "message")
+            yield sse.event(reply(live.final), "message")
 
-    return StreamingResponse(events(), media_type="text/event-stream",
-                             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+    return sse.response(events())
 
 
 # -- public -----------------------------------------------------------------------------------------
