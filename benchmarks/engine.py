@@ -3,7 +3,7 @@
     python benchmarks/engine.py [--chain 1000] [--branches 20] [--wait-ms 200] [--validate 5000,20000]
 
 Targets (issue: the foundation): ≤ 0.2 ms scheduling overhead per node on a 1,000-node chain of trivial
-nodes; 20 parallel branches each waiting 200 ms on I/O finish within 1.1× one branch. Validation is linear
+nodes (issue 15: ≤ 20 µs); 20 parallel branches each waiting 200 ms on I/O finish within 1.1× one branch. Validation is linear
 in nodes + edges (issue: hardening): a 20,000-node chain validates in under 1 s.
 The last line of output is one JSON object of figures.
 """

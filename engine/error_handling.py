@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from engine.errors import NodeError, NodeTimeoutError, RunLimitError
 from engine.models import ErrorPolicy, RetryPolicy
@@ -51,13 +51,12 @@ class NodeFailure:
         return cls(message, RunLimitError.__name__, retryable=False)
 
 
-@dataclass(frozen=True, slots=True)
-class Attempts:
-    """The last attempt's result, or the failure that ended the attempts; ``count`` attempts were made."""
+class Attempts(NamedTuple):
+    """The last attempt's result, or the failure that ended the attempts; ``made`` attempts were made."""
 
     result: NodeResult | None
     failure: NodeFailure | None
-    count: int
+    made: int
 
 
 def retry_delay_s(retry: RetryPolicy, attempt_no: int) -> float:
@@ -84,8 +83,7 @@ async def attempt(call: Callable[[], Awaitable[NodeResult]], *, timeout_s: float
         attempt_no += 1
 
 
-@dataclass(frozen=True, slots=True)
-class Handled:
+class Handled(NamedTuple):
     """A node's outcome after its error strategy: what it reports and which handle it takes (``None``: none)."""
 
     status: Literal["succeeded", "failed"]

@@ -11,9 +11,10 @@ import asyncio
 import json
 import time
 import uuid
+from collections import deque
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from engine.error_handling import Attempts, Handled, NodeFailure, apply_strategy, attempt
 from engine.events import (
@@ -64,14 +65,10 @@ class RunResult:
                 "elapsed_ms": self.elapsed_ms, "usage": self.usage}
 
 
-@dataclass
-class _Outcome:
+class _Outcome(NamedTuple):
     node_id: str
-    status: str  # succeeded | failed
-    outputs: dict[str, Any]
     branch: str | None
-    error: str | None = None
-    handled: bool = False
+    error: str | None  # set when the node failed and no error strategy took over: the run fails
 
 
 class _RunFailed(Exception):
@@ -98,18 +95,29 @@ class Run:
         self.usage = Usage()
         self.executions = 0
         self._seq = 0
-        self._queue: asyncio.Queue[BaseEvent] = asyncio.Queue()
+        self._events: deque[BaseEvent] = deque()
+        self._event_waiter: asyncio.Future[None] | None = None
         self._driver: asyncio.Task[None] | None = None
         self._driving = False
         self._stop_requested = False
+        # Scheduling state (see _schedule): the worker tasks, edges still unresolved per node, whether a node
+        # has a taken incoming edge, and the future the driver waits on.
+        self._running: set[asyncio.Task[None]] = set()
+        self._pending_edges: dict[str, int] = {}
+        self._taken: dict[str, bool] = {}
+        self._settled: asyncio.Future[None]  # created by _schedule, on the run's event loop
 
     # -- public -------------------------------------------------------------------------------------
     async def events(self) -> AsyncIterator[BaseEvent]:
         """Run the workflow, yielding events in order until ``run_finished``."""
         self._driver = asyncio.create_task(self._drive())
+        buffered = self._events
         try:
             while True:
-                event = await self._queue.get()
+                if not buffered:
+                    self._event_waiter = asyncio.get_running_loop().create_future()
+                    await self._event_waiter
+                event = buffered.popleft()
                 yield event
                 if isinstance(event, RunFinishedEvent):
                     return
@@ -134,7 +142,10 @@ class Run:
     def _emit(self, cls: type[BaseEvent], **fields: Any) -> BaseEvent:
         self._seq += 1
         event = cls(run_id=self.run_id, seq=self._seq, ts=time.time(), **fields)
-        self._queue.put_nowait(event)
+        self._events.append(event)
+        waiter = self._event_waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
         return event
 
     async def _drive(self) -> None:
@@ -142,13 +153,12 @@ class Run:
         started = time.perf_counter()
         self._emit(RunStartedEvent, workflow=self.graph.workflow.name, mode=self.graph.workflow.mode,
                    inputs=self.inputs, resumed_from=self.resumed_from)
-        running: dict[asyncio.Task[_Outcome], str] = {}
         status, error, failed_node = "succeeded", None, None
         try:
             if self._stop_requested:
                 raise asyncio.CancelledError
             async with asyncio.timeout(self.limits.max_wall_time_s):
-                await self._schedule_loop(running)
+                await self._schedule()
         except TimeoutError:
             status, error = "failed", (f"run exceeded the wall-time limit of "
                                        f"{self.limits.max_wall_time_s:g} s")
@@ -157,54 +167,90 @@ class Run:
         except asyncio.CancelledError:
             status, error = "stopped", "run stopped"
             if not self._stop_requested:
-                await self._cancel_all(running)
+                await self._cancel_all()
                 raise
         finally:
-            await self._cancel_all(running)
+            await self._cancel_all()
         outputs = self._run_outputs() if status == "succeeded" else {}
         self._emit(RunFinishedEvent, status=status, outputs=outputs, error=error, failed_node=failed_node,
                    elapsed_ms=round((time.perf_counter() - started) * 1000, 3),
                    usage=self.usage.as_dict(), node_executions=self.executions)
 
-    async def _cancel_all(self, running: dict[asyncio.Task[_Outcome], str]) -> None:
-        for task in running:
+    async def _cancel_all(self) -> None:
+        tasks = list(self._running)
+        for task in tasks:
             task.cancel()
-        if running:
-            await asyncio.gather(*running, return_exceptions=True)
-        running.clear()
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)
+        self._running.clear()
 
-    async def _schedule_loop(self, running: dict[asyncio.Task[_Outcome], str]) -> None:
+    # -- scheduling ---------------------------------------------------------------------------------
+    # Each branch is a worker task that, when its node finishes, resolves the node's outgoing edges itself
+    # and carries on with the first node that became ready; only further ready nodes get tasks of their own.
+    # A chain is therefore one task, and a completion costs no wake-up of a central loop. The driver waits
+    # on one future, settled when the last worker ends or a node fails unhandled.
+    async def _schedule(self) -> None:
         graph = self.graph
-        pending_edges = {nid: len(edges) for nid, edges in graph.incoming.items()}
-        taken = dict.fromkeys(graph.nodes, False)
-        self._start(graph.start_id, running)
-        while running:
-            done, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
-            for task in done:
-                running.pop(task)
-                outcome = task.result()
-                if outcome.status == "failed" and not outcome.handled:
-                    raise _RunFailed(outcome.error or "node failed", outcome.node_id)
-                # Resolve outgoing edges; skip whole subtrees whose edges are all skipped.
-                resolved = [(e.target, e.source_handle == outcome.branch)
-                            for e in graph.outgoing[outcome.node_id]]
-                while resolved:
-                    target, is_taken = resolved.pop()
-                    pending_edges[target] -= 1
-                    taken[target] = taken[target] or is_taken
-                    if pending_edges[target]:
-                        continue
-                    if taken[target]:
-                        self._start(target, running)
-                    else:
-                        self._skip(target)
-                        resolved.extend((e.target, False) for e in graph.outgoing[target])
+        self._pending_edges = {nid: len(edges) for nid, edges in graph.incoming.items()}
+        self._taken = dict.fromkeys(graph.nodes, False)
+        self._settled = asyncio.get_running_loop().create_future()
+        self._count_execution()
+        self._spawn(graph.start_id)
+        await self._settled
 
-    def _start(self, node_id: str, running: dict[asyncio.Task[_Outcome], str]) -> None:
+    def _spawn(self, node_id: str) -> None:
+        task = asyncio.create_task(self._work(node_id))
+        self._running.add(task)
+        task.add_done_callback(self._worker_done)
+
+    def _worker_done(self, task: asyncio.Task[None]) -> None:
+        self._running.discard(task)
+        if not self._running and not self._settled.done():
+            self._settled.set_result(None)
+
+    async def _work(self, node_id: str | None) -> None:
+        inline = 0
+        try:
+            while node_id is not None:
+                outcome = await self._execute(node_id)
+                inline += 1
+                # Let concurrent branches interleave as they would with a task per node, and never hold the
+                # event loop for a long chain of nodes that do not await.
+                if len(self._running) > 1 or inline % 64 == 0:
+                    await asyncio.sleep(0)
+                node_id = self._advance(outcome)
+        except Exception as exc:  # _RunFailed, or a runner bug: the driver raises it
+            if not self._settled.done():
+                self._settled.set_exception(exc)
+
+    def _advance(self, outcome: _Outcome) -> str | None:
+        """Resolve a finished node's outgoing edges: skip whole subtrees whose edges are all skipped, start
+        the nodes that became ready. Returns the first of those for the caller to run, or ``None``."""
+        if outcome.error is not None:
+            raise _RunFailed(outcome.error, outcome.node_id)
+        graph, pending_edges, taken = self.graph, self._pending_edges, self._taken
+        ready: list[str] = []
+        resolved = [(e.target, e.source_handle == outcome.branch) for e in graph.outgoing[outcome.node_id]]
+        while resolved:
+            target, is_taken = resolved.pop()
+            pending_edges[target] -= 1
+            taken[target] = taken[target] or is_taken
+            if pending_edges[target]:
+                continue
+            if taken[target]:
+                self._count_execution()
+                ready.append(target)
+            else:
+                self._skip(target)
+                resolved.extend((e.target, False) for e in graph.outgoing[target])
+        for node_id in ready[1:]:
+            self._spawn(node_id)
+        return ready[0] if ready else None
+
+    def _count_execution(self) -> None:
         self.executions += 1
         if self.executions > self.limits.max_node_executions:
             raise _RunFailed(f"run exceeded the limit of {self.limits.max_node_executions} node executions")
-        running[asyncio.create_task(self._execute(node_id))] = node_id
 
     def _skip(self, node_id: str) -> None:
         node = self.graph.nodes[node_id]
@@ -221,27 +267,28 @@ class Run:
 
     # -- one node -----------------------------------------------------------------------------------
     async def _execute(self, node_id: str) -> _Outcome:
-        node = self.graph.nodes[node_id]
-        spec = self.graph.specs[node_id]
-        inputs = {name: self.pool.resolve(source) for name, source in node.inputs.items()}
+        graph = self.graph
+        node = graph.nodes[node_id]
+        spec = graph.specs[node_id]
+        resolve = self.pool.resolve
+        inputs = {name: resolve(source) for name, source in node.inputs.items()}
         self._emit(NodeStartedEvent, node_id=node_id, node_type=node.type, title=node.title, inputs=inputs)
         started = time.perf_counter()
         reused = self.reuse.get(node_id)
         if reused is not None:
             tried = Attempts(NodeResult(outputs=reused.outputs, branch=reused.branch), None, 0)
         else:
-            ctx = NodeContext(node=node, run_id=self.run_id, mode=self.graph.workflow.mode, inputs=inputs,
-                              services=self.services, sys=self.pool.outputs("sys") or {},
-                              run_inputs=self.inputs, resolve_source=self.pool.resolve,
-                              emit=self._chunk_emitter(node_id))
-            config = self.graph.configs[node_id]
+            ctx = NodeContext(node=node, run_id=self.run_id, mode=graph.workflow.mode, inputs=inputs,
+                              services=self.services, sys=self.pool.outputs("sys") or {}, run_inputs=self.inputs,
+                              resolve_source=resolve, emit=self._chunk_emitter(node_id))
+            config = graph.configs[node_id]
             tried = await attempt(lambda: spec.run(ctx, config), timeout_s=node.timeout_s or spec.default_timeout_s,
                                   retry=node.retry)
         result, failure = tried.result, tried.failure
         if result is not None:
             failure = failure or self._size_failure(result.outputs)
         if failure is None and result is not None:
-            outcome = Handled("succeeded", result.outputs, result.branch, handled=False)
+            outcome = Handled("succeeded", result.outputs, result.branch, False)
         else:
             assert failure is not None
             outcome = apply_strategy(node.on_error, spec, failure)
@@ -255,10 +302,9 @@ class Run:
                    status=outcome.status, inputs=inputs, outputs=outcome.outputs, branch=outcome.branch,
                    elapsed_ms=round((time.perf_counter() - started) * 1000, 3),
                    usage=usage.as_dict() if usage else None, error=error, error_handled=outcome.handled,
-                   attempts=tried.count, logs=logs, reused=reused is not None)
+                   attempts=tried.made, logs=logs, reused=reused is not None)
         unhandled = outcome.status == "failed" and not outcome.handled
-        return _Outcome(node_id, outcome.status, outcome.outputs, outcome.branch,
-                        f"{node.label}: {error}" if unhandled else None, outcome.handled)
+        return _Outcome(node_id, outcome.branch, f"{node.label}: {error}" if unhandled else None)
 
     def _chunk_emitter(self, node_id: str) -> Callable[[str], None]:
         def emit(delta: str) -> None:

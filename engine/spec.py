@@ -27,7 +27,7 @@ class NodeResult:
     logs: list[str] | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class NodeContext:
     """Everything a running node may use."""
 

@@ -196,4 +196,4 @@ async def test_each_attempt_has_its_own_timeout() -> None:
         return NodeResult(outputs={"calls": calls})
 
     tried = await attempt(slow_then_fast, timeout_s=0.05, retry=RetryPolicy(max_attempts=2, backoff_ms=0))
-    assert (tried.count, tried.failure, tried.result and tried.result.outputs) == (2, None, {"calls": 2})
+    assert (tried.made, tried.failure, tried.result and tried.result.outputs) == (2, None, {"calls": 2})
