@@ -5,12 +5,11 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import typer  # noqa: E402
-from rich.console import Console  # noqa: E402
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn  # noqa: E402
 from rich.table import Table  # noqa: E402
 
@@ -18,24 +17,17 @@ from knowledge.errors import KnowledgeError  # noqa: E402
 from knowledge.limits import ParseLimits  # noqa: E402
 from knowledge.service import KnowledgeService  # noqa: E402
 from knowledge.settings import ChunkingSettings, EmbeddingSettings, KBSettings, RetrievalSettings  # noqa: E402
+from server.cli.common import AsJson, DataDir, err, fail, out  # noqa: E402
 
 app = typer.Typer(help="Knowledge bases: create, add documents, search (hit test), list.", no_args_is_help=True,
                   pretty_exceptions_enable=False, add_completion=False)
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
 
-DataDir = Annotated[Optional[Path], typer.Option("--data-dir", help="Data directory (env LOOM_DATA_DIR, default ./.loom)")]
-AsJson = Annotated[bool, typer.Option("--json", help="Print JSON")]
 
 
 def _service(data_dir: Path | None) -> KnowledgeService:
     return KnowledgeService(Path(data_dir or os.environ.get("LOOM_DATA_DIR") or ".loom").expanduser(),
                             ParseLimits.from_env())
 
-
-def _fail(message: str, code: int = 1) -> typer.Exit:
-    err.print(f"[red]error:[/] {message}")
-    return typer.Exit(code)
 
 
 @app.command()
@@ -45,11 +37,11 @@ def create(
     max_length: Annotated[int, typer.Option(help="Largest chunk (in --unit)")] = 300,
     overlap: Annotated[int, typer.Option(help="Overlap between chunks (in --unit)")] = 30,
     unit: Annotated[str, typer.Option(help="chars or tokens")] = "chars",
-    separator: Annotated[Optional[list[str]], typer.Option(help="Separator, repeatable, in order (\\n is a newline)")] = None,
+    separator: Annotated[list[str] | None, typer.Option(help="Separator, repeatable, in order (\\n is a newline)")] = None,
     embedding_model: Annotated[str, typer.Option(help="sentence-transformers model name or local path")] = "all-MiniLM-L6-v2",
     mode: Annotated[str, typer.Option(help="Default search mode: vector, keyword or hybrid")] = "hybrid",
     top_k: Annotated[int, typer.Option(help="Default number of results")] = 5,
-    rerank_model: Annotated[Optional[str], typer.Option(help="CrossEncoder model for reranking")] = None,
+    rerank_model: Annotated[str | None, typer.Option(help="CrossEncoder model for reranking")] = None,
     description: Annotated[str, typer.Option(help="What the knowledge base holds")] = "",
     data_dir: DataDir = None, as_json: AsJson = False,
 ) -> None:
@@ -62,12 +54,12 @@ def create(
                               embedding=EmbeddingSettings(model=embedding_model),
                               retrieval=RetrievalSettings(mode=mode, top_k=top_k, rerank_model=rerank_model))
     except ValueError as exc:
-        raise _fail(f"invalid settings: {exc}", 2) from None
+        raise fail(f"invalid settings: {exc}", 2) from None
     service = _service(data_dir)
     try:
         info = service.create(name, settings)
     except KnowledgeError as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     if as_json:
         print(json.dumps(info.as_dict(), ensure_ascii=False))
     else:
@@ -79,7 +71,7 @@ def add(name: str, files: list[Path], data_dir: DataDir = None, as_json: AsJson 
     """Add documents; each is parsed, chunked, embedded and indexed. Exit 1 if any failed."""
     service = _service(data_dir)
     if not service.exists(name):
-        raise _fail(f"knowledge base '{name}' does not exist")
+        raise fail(f"knowledge base '{name}' does not exist")
     results = []
     with Progress(TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), TimeElapsedColumn(),
                   console=err, disable=as_json) as bar:
@@ -89,7 +81,7 @@ def add(name: str, files: list[Path], data_dir: DataDir = None, as_json: AsJson 
             try:
                 data = path.read_bytes()
             except OSError as exc:
-                raise _fail(f"{path}: {exc.strerror or exc}") from None
+                raise fail(f"{path}: {exc.strerror or exc}") from None
             info = service.add_document(name, path.name, data,
                                         progress=lambda f, task=task: bar.update(task, completed=f))
             bar.update(task, completed=1.0)
@@ -111,10 +103,10 @@ def add(name: str, files: list[Path], data_dir: DataDir = None, as_json: AsJson 
 @app.command()
 def search(
     name: str, query: str,
-    mode: Annotated[Optional[str], typer.Option(help="vector, keyword or hybrid (default: the KB's)")] = None,
-    top_k: Annotated[Optional[int], typer.Option("--top-k", help="Number of results")] = None,
-    score_threshold: Annotated[Optional[float], typer.Option(help="Drop results scoring below this")] = None,
-    document: Annotated[Optional[list[str]], typer.Option(help="Only this document id (repeatable)")] = None,
+    mode: Annotated[str | None, typer.Option(help="vector, keyword or hybrid (default: the KB's)")] = None,
+    top_k: Annotated[int | None, typer.Option("--top-k", help="Number of results")] = None,
+    score_threshold: Annotated[float | None, typer.Option(help="Drop results scoring below this")] = None,
+    document: Annotated[list[str] | None, typer.Option(help="Only this document id (repeatable)")] = None,
     data_dir: DataDir = None, as_json: AsJson = False,
 ) -> None:
     """Hit test: the ranked chunks for a query, with scores, document and position."""
@@ -123,7 +115,7 @@ def search(
         hits = service.search(name, query, mode=mode, top_k=top_k, score_threshold=score_threshold,
                               document_ids=document)
     except KnowledgeError as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     if as_json:
         print(json.dumps([h.as_dict() for h in hits], ensure_ascii=False))
         return
@@ -136,7 +128,7 @@ def search(
 
 @app.command("list")
 def list_(data_dir: DataDir = None, as_json: AsJson = False,
-          documents: Annotated[Optional[str], typer.Option(help="List this KB's documents instead")] = None) -> None:
+          documents: Annotated[str | None, typer.Option(help="List this KB's documents instead")] = None) -> None:
     """List knowledge bases (or one KB's documents with --documents NAME)."""
     service = _service(data_dir)
     try:
@@ -152,7 +144,7 @@ def list_(data_dir: DataDir = None, as_json: AsJson = False,
             return
         kbs = service.list()
     except KnowledgeError as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     if as_json:
         print(json.dumps([kb.as_dict() for kb in kbs], ensure_ascii=False))
         return
@@ -174,10 +166,10 @@ def remove_doc(name: str, document: str, data_dir: DataDir = None) -> None:
         if document not in ids:
             named = [d.document_id for d in docs if d.filename == document]
             if len(named) > 1:
-                raise _fail(f"{len(named)} documents are named '{document}'; give the document id")
+                raise fail(f"{len(named)} documents are named '{document}'; give the document id")
             document = named[0] if named else document
         service.remove_document(name, document)
         service.close()
     except KnowledgeError as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     out.print(f"removed {document} from {name}")

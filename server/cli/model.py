@@ -10,35 +10,25 @@ import asyncio
 import json
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Annotated, Any, Optional, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import typer
 from pydantic import ValidationError
-from rich.console import Console
 from rich.table import Table
 
-from server.errors import ServerError
 from modelhub.errors import ModelHubError
 from modelhub.hub import ModelHub
+from modelhub.schemas import AdapterRef, BaseModelCreate, DeploymentCreate, EndpointCreate, FinetuneCreate, Training
+from server.cli.common import AsJson, DataDir, fail, out
 from server.db.registry import open_hub
-from modelhub.schemas import (
-    AdapterRef, BaseModelCreate, DeploymentCreate, EndpointCreate, FinetuneCreate, Training,
-)
+from server.errors import ServerError
 from server.services import data_dir_from
 
 app = typer.Typer(no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
 T = TypeVar("T")
 
-DataDir = Annotated[Optional[Path], typer.Option("--data-dir", help="Data directory (env LOOM_DATA_DIR, default ./.loom)")]
-AsJson = Annotated[bool, typer.Option("--json", help="Print JSON")]
-Params = Annotated[Optional[str], typer.Option("--params", help='recommended inference params as JSON, e.g. {"temperature": 0.2}')]
+Params = Annotated[str | None, typer.Option("--params", help='recommended inference params as JSON, e.g. {"temperature": 0.2}')]
 
-
-def _fail(message: str, code: int = 1) -> typer.Exit:
-    err.print(f"[red]error:[/] {message}")
-    return typer.Exit(code)
 
 
 def _json_arg(value: str | None, option: str) -> dict[str, Any]:
@@ -47,9 +37,9 @@ def _json_arg(value: str | None, option: str) -> dict[str, Any]:
     try:
         data = json.loads(value)
     except json.JSONDecodeError as exc:
-        raise _fail(f"{option}: invalid JSON at column {exc.colno}: {exc.msg}", 2) from None
+        raise fail(f"{option}: invalid JSON at column {exc.colno}: {exc.msg}", 2) from None
     if not isinstance(data, dict):
-        raise _fail(f"{option}: expected a JSON object", 2)
+        raise fail(f"{option}: expected a JSON object", 2)
     return data
 
 
@@ -64,7 +54,7 @@ def _with_hub(data_dir: Path | None, work: Callable[[ModelHub], Awaitable[T]]) -
     try:
         return asyncio.run(main())
     except (ServerError, ModelHubError, ValidationError) as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
 
 
 def _show(row: Any, as_json: bool, hub: ModelHub | None = None) -> None:
@@ -106,7 +96,7 @@ def list_models(data_dir: DataDir = None, as_json: AsJson = False) -> None:
 
 @app.command("add-endpoint")
 def add_endpoint(name: str, base_url: str, model: str,
-                 api_key_env: Annotated[Optional[str], typer.Option(help="env variable holding the key")] = None,
+                 api_key_env: Annotated[str | None, typer.Option(help="env variable holding the key")] = None,
                  params: Params = None, data_dir: DataDir = None, as_json: AsJson = False) -> None:
     """Register an OpenAI-compatible endpoint."""
     async def work(hub: ModelHub) -> Any:
@@ -117,8 +107,8 @@ def add_endpoint(name: str, base_url: str, model: str,
 
 @app.command("add-base")
 def add_base(name: str, source: Annotated[str, typer.Argument(help="local directory or hub id")],
-             context_length: Annotated[Optional[int], typer.Option(help="context length in tokens")] = None,
-             chat_template: Annotated[Optional[str], typer.Option()] = None,
+             context_length: Annotated[int | None, typer.Option(help="context length in tokens")] = None,
+             chat_template: Annotated[str | None, typer.Option()] = None,
              license_note: Annotated[str, typer.Option("--license")] = "",
              data_dir: DataDir = None, as_json: AsJson = False) -> None:
     """Register a base model."""
@@ -130,13 +120,13 @@ def add_base(name: str, source: Annotated[str, typer.Argument(help="local direct
 
 @app.command("add-finetune")
 def add_finetune(name: str, base: str,
-                 adapter: Annotated[Optional[str], typer.Option(help="LoRA adapter directory")] = None,
-                 merged: Annotated[Optional[str], typer.Option(help="merged weights directory")] = None,
+                 adapter: Annotated[str | None, typer.Option(help="LoRA adapter directory")] = None,
+                 merged: Annotated[str | None, typer.Option(help="merged weights directory")] = None,
                  dataset: Annotated[str, typer.Option(help="training data set")] = "",
-                 training_params: Annotated[Optional[str], typer.Option(help="training params as JSON")] = None,
-                 prompt_template: Annotated[Optional[str], typer.Option(help="prompt template used in training")] = None,
+                 training_params: Annotated[str | None, typer.Option(help="training params as JSON")] = None,
+                 prompt_template: Annotated[str | None, typer.Option(help="prompt template used in training")] = None,
                  params: Params = None,
-                 scores: Annotated[Optional[str], typer.Option(help='evaluation scores as JSON, e.g. {"bleu": 31}')] = None,
+                 scores: Annotated[str | None, typer.Option(help='evaluation scores as JSON, e.g. {"bleu": 31}')] = None,
                  data_dir: DataDir = None, as_json: AsJson = False) -> None:
     """Register a fine-tuned model (a new version when the name exists)."""
     async def work(hub: ModelHub) -> Any:
@@ -155,11 +145,11 @@ def _adapter(value: str) -> AdapterRef:
 @app.command()
 def deploy(name: str, base: Annotated[str, typer.Argument(help="registered base model, or a local path / hub id")],
            backend: Annotated[str, typer.Option(help="vllm or transformers")] = "vllm",
-           adapter: Annotated[Optional[list[str]], typer.Option(help="fine-tuned model name, or NAME=DIR (repeatable)")] = None,
-           gpus: Annotated[Optional[str], typer.Option(help="GPU ids, e.g. 0,1")] = None,
-           port: Optional[int] = None, max_model_len: Optional[int] = None,
-           gpu_memory_utilization: Optional[float] = None, tensor_parallel_size: Optional[int] = None,
-           max_lora_rank: Optional[int] = None,
+           adapter: Annotated[list[str] | None, typer.Option(help="fine-tuned model name, or NAME=DIR (repeatable)")] = None,
+           gpus: Annotated[str | None, typer.Option(help="GPU ids, e.g. 0,1")] = None,
+           port: int | None = None, max_model_len: int | None = None,
+           gpu_memory_utilization: float | None = None, tensor_parallel_size: int | None = None,
+           max_lora_rank: int | None = None,
            start: Annotated[bool, typer.Option(help="start it and wait until it is ready")] = False,
            data_dir: DataDir = None, as_json: AsJson = False) -> None:
     """Create a deployment of a base model plus adapters."""

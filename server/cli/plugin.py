@@ -6,30 +6,22 @@ import asyncio
 import json
 import os
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from nodes.plugins import PluginError, ToolRegistry
+from server.cli.common import AsJson, DataDir, fail, out
 from server.services import data_dir_from
 
 app = typer.Typer(no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
 
-DataDir = Annotated[Optional[Path], typer.Option("--data-dir", help="Data directory (env LOOM_DATA_DIR, default ./.loom)")]
-AsJson = Annotated[bool, typer.Option("--json", help="Print JSON")]
 
 
 def _registry(data_dir: Path | None) -> ToolRegistry:
     return ToolRegistry(data_dir_from(data_dir))
 
-
-def _fail(message: str, code: int = 1) -> typer.Exit:
-    err.print(f"[red]error:[/] {message}", markup=True)
-    return typer.Exit(code)
 
 
 def _pairs(items: list[str], option: str) -> dict[str, str]:
@@ -37,7 +29,7 @@ def _pairs(items: list[str], option: str) -> dict[str, str]:
     for item in items:
         key, sep, value = item.partition("=")
         if not sep or not key:
-            raise _fail(f"{option} {item!r}: expected NAME=VALUE", 2)
+            raise fail(f"{option} {item!r}: expected NAME=VALUE", 2)
         values[key.strip()] = value
     return values
 
@@ -48,7 +40,7 @@ def list_plugins(data_dir: DataDir = None, as_json: AsJson = False) -> None:
     try:
         plugins = _registry(data_dir).list_plugins()
     except PluginError as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     if as_json:
         print(json.dumps([p.model_dump(mode="json") for p in plugins], ensure_ascii=False))
         return
@@ -63,8 +55,8 @@ def list_plugins(data_dir: DataDir = None, as_json: AsJson = False) -> None:
 
 @app.command()
 def call(plugin: str, tool: str,
-         param: Annotated[Optional[list[str]], typer.Option("--param", "-p", help="NAME=VALUE (repeatable)")] = None,
-         params_json: Annotated[Optional[str], typer.Option("--params-json", help="All parameters as a JSON object")] = None,
+         param: Annotated[list[str] | None, typer.Option("--param", "-p", help="NAME=VALUE (repeatable)")] = None,
+         params_json: Annotated[str | None, typer.Option("--params-json", help="All parameters as a JSON object")] = None,
          data_dir: DataDir = None, as_json: AsJson = False) -> None:
     """Call a tool. Values are converted to the parameter types; read_file may take a local path here."""
     params: dict[str, Any] = {}
@@ -72,9 +64,9 @@ def call(plugin: str, tool: str,
         try:
             params = json.loads(params_json)
         except json.JSONDecodeError as exc:
-            raise _fail(f"--params-json: invalid JSON at column {exc.colno}: {exc.msg}", 2) from None
+            raise fail(f"--params-json: invalid JSON at column {exc.colno}: {exc.msg}", 2) from None
         if not isinstance(params, dict):
-            raise _fail("--params-json: expected a JSON object", 2)
+            raise fail("--params-json: expected a JSON object", 2)
     params.update(_pairs(param or [], "--param"))
     registry = _registry(data_dir)
 
@@ -87,7 +79,7 @@ def call(plugin: str, tool: str,
     try:
         result = asyncio.run(go())
     except PluginError as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     if as_json:
         print(json.dumps(result, ensure_ascii=False, default=str))
     else:
@@ -99,18 +91,18 @@ def _secret(value: str) -> str:
     if value.startswith("env:"):
         name = value[4:]
         if name not in os.environ:
-            raise _fail(f"--credential: environment variable {name} is not set", 2)
+            raise fail(f"--credential: environment variable {name} is not set", 2)
         return os.environ[name]
     return value
 
 
 @app.command("import")
 def import_plugin(name: str, spec: Annotated[str, typer.Argument(help="OpenAPI 3 file (JSON/YAML) or http(s) URL")],
-                  allow_host: Annotated[Optional[list[str]], typer.Option(
+                  allow_host: Annotated[list[str] | None, typer.Option(
                       "--allow-host", help="Host, address or CIDR the plugin may reach even if private")] = None,
-                  credential: Annotated[Optional[list[str]], typer.Option(
+                  credential: Annotated[list[str] | None, typer.Option(
                       "--credential", help="SCHEME=SECRET or SCHEME=env:VAR, per security scheme")] = None,
-                  base_url: Annotated[Optional[str], typer.Option(help="Override the document's server URL")] = None,
+                  base_url: Annotated[str | None, typer.Option(help="Override the document's server URL")] = None,
                   replace: Annotated[bool, typer.Option(help="Replace a plugin of the same name")] = False,
                   data_dir: DataDir = None, as_json: AsJson = False) -> None:
     """Import an OpenAPI 3.x document as a plugin (one tool per operation)."""
@@ -119,14 +111,14 @@ def import_plugin(name: str, spec: Annotated[str, typer.Argument(help="OpenAPI 3
     if not spec.lower().startswith(("http://", "https://")):
         path = Path(spec).expanduser()
         if not path.is_file():
-            raise _fail(f"{spec}: no such file", 2)
+            raise fail(f"{spec}: no such file", 2)
         source = path.read_bytes()
     try:
         info = _registry(data_dir).import_openapi(name, source, credentials=credentials or None,
                                                   allow_hosts=allow_host or None, base_url=base_url,
                                                   replace=replace)
     except PluginError as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     if as_json:
         print(json.dumps(info.model_dump(mode="json"), ensure_ascii=False))
     else:
@@ -140,7 +132,7 @@ def export(name: str, data_dir: DataDir = None) -> None:
     try:
         print(json.dumps(_registry(data_dir).export(name), ensure_ascii=False, indent=2))
     except PluginError as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
 
 
 @app.command()
@@ -149,5 +141,5 @@ def delete(name: str, data_dir: DataDir = None) -> None:
     try:
         _registry(data_dir).delete(name)
     except PluginError as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     out.print(f"deleted {name}")

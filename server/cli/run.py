@@ -6,18 +6,19 @@ import asyncio
 import json
 import mimetypes
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 
 from engine.debug import run_node
 from engine.errors import DefinitionError
-from engine.events import NodeFinishedEvent, NodeStartedEvent, RunFinishedEvent, TextChunkEvent
+from engine.events import NodeFinishedEvent, RunFinishedEvent, TextChunkEvent
 from engine.graph import validate
 from engine.runner import Run, RunLimits
 from engine.spec import Services
 from nodes.registry import CATALOG
+from server.cli.common import read_workflow
 from server.services import build_services, close_services, data_dir_from
 from server.settings import load_settings
 from server.templates import ensure_knowledge, knowledge_bases_of
@@ -69,17 +70,15 @@ def _store_files(values: dict[str, Any], services: Services) -> dict[str, Any]:
 
 def run(
     file: Path,
-    input: Annotated[Optional[list[str]], typer.Option("--input", "-i", help="name=value (name=@path for a file)")] = None,
-    inputs_json: Annotated[Optional[str], typer.Option("--inputs-json", help="All inputs as one JSON object")] = None,
-    node: Annotated[Optional[str], typer.Option("--node", help="Run only this node with the given inputs")] = None,
+    input: Annotated[list[str] | None, typer.Option("--input", "-i", help="name=value (name=@path for a file)")] = None,
+    inputs_json: Annotated[str | None, typer.Option("--inputs-json", help="All inputs as one JSON object")] = None,
+    node: Annotated[str | None, typer.Option("--node", help="Run only this node with the given inputs")] = None,
     stream: Annotated[bool, typer.Option("--stream", help="Print LLM text as it streams "
                                          "(with --json: every run event as a JSON line)")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="End with the result object as one JSON line")] = False,
-    data_dir: Annotated[Optional[Path], typer.Option("--data-dir", help="Data directory")] = None,
+    data_dir: Annotated[Path | None, typer.Option("--data-dir", help="Data directory")] = None,
 ) -> None:
     """Run a workflow; exit 0 exactly when the run succeeded."""
-    from server.cli import read_workflow
-
     data = read_workflow(file)
     values = parse_inputs(input or [], inputs_json)
     limits = load_settings().run_limits()  # LOOM_RUN_*, as for the server's runs
@@ -128,8 +127,6 @@ async def _run_graph(graph: Any, values: dict[str, Any], services: Services, str
                 console.print(f"[dim]{event.node_id} ›[/] ", end="")
                 streaming_node = event.node_id
             console.print(event.delta, end="", markup=False)
-        elif isinstance(event, NodeStartedEvent) and not stream:
-            pass
         elif isinstance(event, NodeFinishedEvent):
             if streaming_node is not None:
                 console.print()

@@ -5,16 +5,29 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import Annotated
 
-import uvicorn
+import typer
 
-from nodes.sandbox import isolation
-from server.app import create_app
-from server.settings import load_settings
+from server.cli.common import DataDir
+from server.services import data_dir_from
 
 
-def serve(host: str, port: int, data_dir: Path | None) -> None:
+def serve(host: Annotated[str, typer.Option(help="Interface to bind")] = "127.0.0.1",
+          port: Annotated[int, typer.Option(help="Port")] = 8000, data_dir: DataDir = None) -> None:
+    """Start the Loom server (UI, console API, public API)."""
+    start(host, port, data_dir_from(data_dir))
+
+
+def start(host: str, port: int, data_dir: Path | None) -> None:
     """Serve the UI, console API and public API on ``host:port`` with data in ``data_dir``."""
+    # The server's modules load here, not when another command starts.
+    import uvicorn
+
+    from nodes.sandbox import isolation
+    from server.app import create_app
+    from server.settings import load_settings
+
     overrides = {"host": host, "port": port}
     if data_dir is not None:
         overrides["data_dir"] = Path(data_dir)

@@ -1,4 +1,5 @@
-"""The model registry's store (the hub's ``ModelRepository``): endpoints, base models, fine-tuned models (versioned) and deployments.
+"""The model registry's store (the hub's ``ModelRepository``): endpoints, base models, fine-tuned models
+(versioned) and deployments.
 
 Validation happens here, before anything is saved: a LoRA adapter directory must exist, hold an
 ``adapter_config.json``, and name the same base model it is registered on.
@@ -67,7 +68,7 @@ class Registry:
         self._session = sessionmaker(self.engine, expire_on_commit=False)
 
     @classmethod
-    def for_data_dir(cls, data_dir: Path) -> "Registry":
+    def for_data_dir(cls, data_dir: Path) -> Registry:
         data_dir.mkdir(parents=True, exist_ok=True)
         return cls(f"sqlite:///{(data_dir / 'loom.db').resolve()}")
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from server.cli_kb import app
+from server.cli.kb import app
 from tests.knowledge.conftest import ENGLISH, POEMS
 
 runner = CliRunner()

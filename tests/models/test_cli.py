@@ -8,7 +8,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from server.cli_model import app
+from server.cli.model import app
 from modelhub import launcher
 
 runner = CliRunner()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from server.cli import app
+from server.cli.main import app
 from tests.plugins.toy_api import API_KEY, ToyServer
 
 runner = CliRunner()
