@@ -58,13 +58,17 @@ from modelhub.datasets.stats import (
 )
 
 
-def check_report(path: Path, fmt: Format | None = None, length: LengthFunction | None = None,
-                 epochs: int | None = None) -> dict[str, Any]:
+def report(result: CheckResult, stats: DatasetStats) -> dict[str, Any]:
     """The ``loom dataset check --json`` object: ``{rows, format, bad: [{line, reason}], stats}``."""
-    result = check_file(path, fmt)
-    stats = compute_stats(result.samples, result.format, length, epochs=epochs)
     return {"rows": result.rows, "format": str(result.format) if result.format else None,
             "bad": [{"line": bad.line, "reason": bad.reason} for bad in result.bad], "stats": stats.to_dict()}
+
+
+def check_report(path: Path, fmt: Format | None = None, length: LengthFunction | None = None,
+                 epochs: int | None = None) -> dict[str, Any]:
+    """Check a file and compute its statistics in one call: :func:`report` of both."""
+    result = check_file(path, fmt)
+    return report(result, compute_stats(result.samples, result.format, length, epochs=epochs))
 
 
 __all__ = [
@@ -72,7 +76,7 @@ __all__ = [
     "Format", "LengthFunction", "OperatorResult", "RawRow", "RowError", "Sample", "Split", "Turn", "apply_pipeline",
     "check_file", "check_report", "check_rows", "choose_format", "compute_stats", "convert_chinese", "convert_format",
     "count_characters", "detect_format", "drop_garbled", "dumps_jsonl", "map_text", "mask_pii", "normalize_symbols",
-    "parse_row", "read_rows", "remove_exact_duplicates", "remove_near_duplicates", "split_think",
+    "parse_row", "read_rows", "report", "remove_exact_duplicates", "remove_near_duplicates", "split_think",
     "split_train_validation", "strip_abnormal", "suggested_epochs", "to_row", "to_simplified", "to_traditional",
     "tokenizer_length", "write_jsonl",
 ]

@@ -60,7 +60,7 @@ class DatasetStats:
     rows: int
     unit: str                                   # "tokens" or "characters"
     turns: int = 0                              # assistant answers over all dialogue rows
-    turns_per_row: dict[int, int] = field(default_factory=dict)
+    turns_per_row: list[dict[str, int]] = field(default_factory=list)  # [{"turns": 2, "rows": 10}, ...]
     with_system: int = 0
     with_thinking: int = 0
     length_min: int = 0
@@ -116,7 +116,7 @@ def compute_stats(samples: Sequence[Sample], fmt: Format | None, length: LengthF
     turns = Counter(sum(1 for turn in sample.turns if turn.role == "assistant")
                     for sample in samples if sample.is_dialogue)
     stats.turns = sum(count * rows for count, rows in turns.items())
-    stats.turns_per_row = dict(sorted(turns.items()))
+    stats.turns_per_row = [{"turns": count, "rows": rows} for count, rows in sorted(turns.items())]
     stats.with_system = sum(1 for sample in samples if sample.system)
     stats.with_thinking = sum(1 for sample in samples if any(THINK_OPEN in turn.content for turn in sample.turns))
     if lengths:

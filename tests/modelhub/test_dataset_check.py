@@ -8,6 +8,7 @@ line, and the chain-of-thought example that ends with a curly quote where its cl
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from modelhub.datasets import (
     Format,
     RowError,
     check_file,
+    check_report,
     detect_format,
     parse_row,
     read_rows,
@@ -185,3 +187,12 @@ def test_detect_format() -> None:
     assert detect_format({"target": "a"}) == Format.CONTEXT_TARGET
     assert detect_format({"text": "t"}) == Format.TEXT
     assert detect_format({"prompt": "p"}) is None and detect_format([1]) is None
+
+
+def test_check_report_is_the_json_the_command_prints() -> None:
+    data = check_report(FIXTURES / "seed_context_target.jsonl")
+    assert data["rows"] == 9 and data["format"] == "context-target"
+    assert [bad["line"] for bad in data["bad"]] == [4, 5, 6, 7, 9]
+    assert data["bad"][0] == {"line": 4, "reason": "missing key 'target'"}
+    assert data["stats"]["rows"] == 4 and data["stats"]["unit"] == "characters"
+    assert json.loads(json.dumps(data, ensure_ascii=False)) == data

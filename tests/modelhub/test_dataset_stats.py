@@ -45,7 +45,8 @@ def test_turns_system_and_thinking_of_the_seed_file() -> None:
     result = check_file(FIXTURES / "seed_context_target.jsonl")
     stats = compute_stats(result.samples, result.format)
     assert stats.rows == 4 and stats.format == "context-target"
-    assert stats.turns_per_row == {1: 2, 2: 1, 4: 1} and stats.turns == 8
+    assert stats.turns_per_row == [{"turns": 1, "rows": 2}, {"turns": 2, "rows": 1}, {"turns": 4, "rows": 1}]
+    assert stats.turns == 8
     assert stats.with_thinking == 1 and stats.with_system == 0
     assert stats.unit == "characters"
     lengths = sorted(len(sample.joined()) - (len(sample.contents()) - 1) for sample in result.samples)
@@ -121,7 +122,7 @@ def test_too_few_rows_for_this_many_epochs() -> None:
 def test_pretraining_text_advice_counts_tokens_not_rows() -> None:
     result = check_file(FIXTURES / "seed_text.jsonl")
     stats = compute_stats(result.samples, result.format)
-    assert stats.turns == 0 and stats.turns_per_row == {}
+    assert stats.turns == 0 and stats.turns_per_row == []
     codes = advice_codes(stats.advice)
     assert "too_few_rows" in codes and "epochs" not in codes
     assert "a billion tokens" in next(item.message for item in stats.advice if item.code == "too_few_rows")
