@@ -3,6 +3,7 @@ repository it asks (``server.db.registry.Registry`` implements it over the serve
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, Protocol
 
 from modelhub.schemas import AdapterRef
@@ -61,7 +62,7 @@ class ModelRepository(Protocol):
         """An adapter entry as a deployment keeps it (served name, directory, rank, lineage), checked."""
         ...
 
-    def list_deployments(self) -> list[DeploymentRecord]: ...
+    def list_deployments(self) -> Sequence[DeploymentRecord]: ...
 
     def get_deployment(self, ident: str) -> DeploymentRecord:
         """By id or by name."""
