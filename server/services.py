@@ -14,7 +14,6 @@ from server import datadir
 from server.files import FileStore
 from modelhub import config as model_config
 from modelhub.gateway import Gateway
-from modelhub.hub import ModelHub
 from server.db.registry import open_hub
 
 

@@ -4,7 +4,7 @@ the public app info, chat and conversations (``/v1/agents``; ``POST /v1/apps/{ag
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends
 from fastapi.responses import JSONResponse, Response
