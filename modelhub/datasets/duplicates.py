@@ -9,10 +9,12 @@ least ``threshold`` are near duplicates (the seeds' 问答对去重 "去除数�
 from __future__ import annotations
 
 from collections.abc import Sequence
-
-from datasketch import MinHash, MinHashLSH
+from typing import TYPE_CHECKING
 
 from modelhub.datasets.formats import Sample, canonical
+
+if TYPE_CHECKING:
+    from datasketch import MinHash
 
 NEAR_THRESHOLD = 0.8
 NUM_PERM = 128
@@ -35,6 +37,8 @@ def shingles(text: str, size: int = SHINGLE) -> set[str]:
 
 
 def _minhash(text: str, num_perm: int, seed: int) -> MinHash:
+    from datasketch import MinHash  # imported when used: it takes a second, and every `loom` command loads this
+
     minhash = MinHash(num_perm=num_perm, seed=seed)
     minhash.update_batch([gram.encode("utf-8") for gram in shingles(text)])
     return minhash
@@ -47,6 +51,8 @@ def near_duplicate_groups(samples: Sequence[Sample], threshold: float = NEAR_THR
     A group is the connected set of pairs with an estimated Jaccard similarity of at least ``threshold``; each
     group is sorted, and groups come in the order of their first member.
     """
+    from datasketch import MinHashLSH
+
     if not 0 < threshold <= 1:
         raise ValueError(f"threshold must be in (0, 1], got {threshold}")
     hashes = [_minhash(sample.joined(), num_perm, seed) for sample in samples]

@@ -71,13 +71,17 @@ def read_jsonl(lines: Iterable[str]) -> Iterator[RawRow]:
 
 def explain_json_error(text: str, exc: json.JSONDecodeError) -> str:
     """The decoder's message with its column, and the likely cause when it is a common hand-editing slip."""
-    reason = f"invalid JSON at column {exc.colno}: {exc.msg}"
+    if exc.msg.startswith("Unterminated string"):
+        reason = f"invalid JSON: the string that starts at column {exc.colno} is never closed"
+    else:
+        reason = f"invalid JSON at column {exc.colno}: {exc.msg}"
     curly = _curly_quote_fix(text)
     if curly is not None:
         return f"{reason}; the curly quote {text[curly]} at column {curly + 1} stands where a straight quote (\") " \
                "must close or open a string"
     if exc.msg.startswith("Expecting ',' delimiter") and text[:exc.pos].rstrip().endswith('"'):
-        return f"{reason}; a straight quote (\") inside a string must be escaped as \\\" (or written as “ ”)"
+        return f"{reason}; a string ends just before: a quote is missing earlier, or a straight quote (\") inside " \
+               "the text must be escaped as \\\" (or written as “ ”)"
     if exc.msg.startswith("Extra data"):
         return f"{reason}; more than one JSON value on the line (one object per line)"
     return reason

@@ -145,8 +145,8 @@ def advise(stats: DatasetStats, lengths: Sequence[int], epochs: int | None = Non
     holds = f"a context of {fits // 1024}k holds 95% of rows. " if fits else "not even 128k holds 95% of rows. "
     message = (f"95% of rows are at most {stats.length_p95} {unit} long and the longest is {stats.length_max}{rough}; "
                + holds
-               + f"Set the maximum sequence length to at least {stats.length_max} or the {longer} longest rows are "
-               "cut or dropped.")
+               + f"Set the maximum sequence length to at least {stats.length_max}"
+               + (f" or the {longer} longest rows are cut or dropped." if longer else "."))
     advice.append(Advice("context_length", message,
                          "003 Baidu Qianfan practice: 如果数据集长度(95%以上)在4k以内:考虑使用4k模型; "
                          "002 Qianfan slides: 序列长度 建议根据最长训练语料的长度设置"))

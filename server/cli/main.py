@@ -7,7 +7,7 @@ import sys
 
 import typer
 
-from server.cli import kb, model, plugin, run, serve, workflow
+from server.cli import dataset, kb, model, plugin, run, serve, workflow
 from server.cli.common import err
 from server.settings import SettingsError
 
@@ -20,6 +20,7 @@ app.command()(serve.serve)
 app.add_typer(kb.app, name="kb", help="Knowledge bases: create, add documents, search (hit test), list.")
 app.add_typer(plugin.app, name="plugin", help="Plugins: list tools, call a tool, import OpenAPI.")
 app.add_typer(model.app, name="model", help="Models: registry, deployments (vLLM / transformers), GPUs.")
+app.add_typer(dataset.app, name="dataset", help="Datasets: check a JSONL or CSV file for fine-tuning.")
 
 
 def main() -> None:

@@ -37,8 +37,8 @@ def test_seed_messages_file_reports_the_unescaped_quotes_row_only() -> None:
     assert result.format == Format.MESSAGES
     assert result.rows == 8 and len(result.samples) == 7
     assert [str(bad) for bad in result.bad] == [
-        "line 3: invalid JSON at column 99: Expecting ',' delimiter; a straight quote (\") inside a string must be "
-        "escaped as \\\" (or written as “ ”)"]
+        "line 3: invalid JSON at column 99: Expecting ',' delimiter; a string ends just before: a quote is missing "
+        "earlier, or a straight quote (\") inside the text must be escaped as \\\" (or written as “ ”)"]
     first, second = result.samples[0], result.samples[1]
     assert first.line == 1 and first.system is None and [t.role for t in first.turns] == ["user", "assistant"]
     assert second.system == "请根据古诗内容，仅回复作者的名字。" and second.turns[-1].content == "李群玉"
@@ -51,8 +51,8 @@ def test_seed_context_target_file_every_broken_example_by_line() -> None:
     assert sorted(bad) == [4, 5, 6, 7, 9]
     assert bad[4] == "missing key 'target'"
     assert bad[5].startswith("invalid JSON at column 49: Expecting ',' delimiter")
-    assert bad[6].startswith("invalid JSON at column 39: Unterminated string")
-    assert bad[7].startswith("invalid JSON at column 178: Unterminated string")
+    assert bad[6] == "invalid JSON: the string that starts at column 39 is never closed"
+    assert bad[7].startswith("invalid JSON: the string that starts at column 178 is never closed; ")
     assert "the curly quote ” at column" in bad[7] and "must close or open a string" in bad[7]
     assert "more than one JSON value on the line" in bad[9]
     assert [sample.line for sample in result.samples] == [1, 2, 3, 8]
