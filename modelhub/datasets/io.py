@@ -50,6 +50,12 @@ def read_rows(path: Path) -> Iterator[RawRow]:
     try:
         with path.open(encoding="utf-8-sig", newline="") as handle:
             if kind == "jsonl":
+                first = handle.read(1)
+                while first.isspace():
+                    first = handle.read(1)
+                if first == "[":
+                    raise DatasetFileError(f"{path.name}: a JSON array; write one JSON object per line (JSONL)")
+                handle.seek(0)
                 yield from read_jsonl(handle)
             else:
                 yield from read_csv(handle, delimiter="\t" if path.suffix.lower() == ".tsv" else ",")

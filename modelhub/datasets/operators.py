@@ -53,7 +53,7 @@ def map_text(samples: Iterable[Sample], operator: TextOperator, name: str = "ope
         turns = tuple(Turn(turn.role, operator(turn.content)) for turn in sample.turns)
         empty = [turn.role for turn in turns if not turn.content.strip()]
         if empty or (sample.system and not (system or "").strip()):
-            result.dropped.append(Dropped(sample.line, f"{name} left a {(empty or ['system'])[0]} message empty"))
+            result.dropped.append(Dropped(sample.line, f"{name} left an empty {(empty or ['system'])[0]} message"))
             continue
         result.samples.append(replace(sample, system=system or None, turns=turns))
     return result

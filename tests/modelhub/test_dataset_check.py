@@ -123,6 +123,21 @@ def test_csv_without_known_columns_and_unknown_extension_fail_as_a_whole(tmp_pat
         check_file(csv_file)
     with pytest.raises(DatasetFileError, match="unknown file type .txt"):
         check_file(tmp_path / "data.txt")
+    array = tmp_path / "data.json"
+    array.write_text('\n [{"text": "a"}]', encoding="utf-8")
+    with pytest.raises(DatasetFileError, match="data.json: a JSON array; write one JSON object per line"):
+        check_file(array)
+
+
+def test_tsv_and_json_extension_files(tmp_path: Path) -> None:
+    tsv = tmp_path / "data.tsv"
+    tsv.write_text("context\ttarget\n你好, 在吗\t在的\n\t空问题\n", encoding="utf-8")
+    result = check_file(tsv)
+    assert result.samples[0].turns[0].content == "你好, 在吗"
+    assert [str(b) for b in result.bad] == ["line 3: context is empty"]
+    jsonl = tmp_path / "data.json"
+    jsonl.write_text('{"text": "a"}\n{"text": ""}\n', encoding="utf-8")
+    assert [str(b) for b in check_file(jsonl).bad] == ["line 2: text is empty"]
 
 
 def test_not_utf8_file_is_named(tmp_path: Path) -> None:

@@ -139,7 +139,7 @@ def test_drop_garbled_rows() -> None:
 def test_map_text_drops_rows_an_operator_empties_and_keeps_the_rest() -> None:
     samples = [qa("问题", "<b></b>", 1), Sample(line=2, text="█ ◆"), qa("<i>问</i>", "答", 3)]
     result = map_text(samples, strip_abnormal, "strip_abnormal")
-    assert [(d.line, d.reason) for d in result.dropped] == [(1, "strip_abnormal left a assistant message empty"),
+    assert [(d.line, d.reason) for d in result.dropped] == [(1, "strip_abnormal left an empty assistant message"),
                                                             (2, "strip_abnormal left the text empty")]
     assert result.samples[0].turns[0].content == "问" and result.samples[0].line == 3
 
@@ -213,7 +213,7 @@ def test_pipeline_runs_named_operators_in_order_and_collects_drops() -> None:
     result = apply_pipeline(samples, [("strip_abnormal", {}), ("mask_pii", {"kinds": ["phone"]}),
                                       ("convert_chinese", {"to": "simplified"}), ("remove_exact_duplicates", {})])
     assert [s.turns[0].content for s in result.samples] == ["电话[PHONE]"]
-    assert [(d.line, d.reason) for d in result.dropped] == [(3, "strip_abnormal left a assistant message empty"),
+    assert [(d.line, d.reason) for d in result.dropped] == [(3, "strip_abnormal left an empty assistant message"),
                                                             (2, "exact duplicate of line 1")]
     assert set(OPERATORS) >= {"normalize_symbols", "strip_abnormal", "mask_pii", "convert_chinese",
                               "remove_exact_duplicates", "remove_near_duplicates", "drop_garbled"}
