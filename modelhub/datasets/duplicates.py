@@ -8,6 +8,7 @@ least ``threshold`` are near duplicates (the seeds' 问答对去重 "去除数�
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -36,10 +37,15 @@ def shingles(text: str, size: int = SHINGLE) -> set[str]:
     return {compact[index:index + size] for index in range(len(compact) - size + 1)}
 
 
-def _minhash(text: str, num_perm: int, seed: int) -> MinHash:
-    from datasketch import MinHash  # imported when used: it takes a second, and every `loom` command loads this
+def _minhash(text: str, template: MinHash) -> MinHash:
+    """A MinHash of the text's 3-grams with the template's permutations (made once: making them is most of the
+    cost of a MinHash) and CRC-32 as the shingle hash (C speed, where datasketch's default SHA-1 is called from
+    Python per shingle)."""
+    from datasketch import MinHash
 
-    minhash = MinHash(num_perm=num_perm, seed=seed)
+    minhash = MinHash(num_perm=len(template.hashvalues),
+                      seed=template.seed, hashfunc=zlib.crc32, permutations=template.permutations,
+                      scheme=template.scheme)
     minhash.update_batch([gram.encode("utf-8") for gram in shingles(text)])
     return minhash
 
@@ -51,11 +57,12 @@ def near_duplicate_groups(samples: Sequence[Sample], threshold: float = NEAR_THR
     A group is the connected set of pairs with an estimated Jaccard similarity of at least ``threshold``; each
     group is sorted, and groups come in the order of their first member.
     """
-    from datasketch import MinHashLSH
+    from datasketch import MinHash, MinHashLSH  # imported when used: it takes a second to load
 
     if not 0 < threshold <= 1:
         raise ValueError(f"threshold must be in (0, 1], got {threshold}")
-    hashes = [_minhash(sample.joined(), num_perm, seed) for sample in samples]
+    template = MinHash(num_perm=num_perm, seed=seed)
+    hashes = [_minhash(sample.joined(), template) for sample in samples]
     # LSH only proposes candidates (the Jaccard estimate decides); above 0.9 it cannot be banded, so ask it for more.
     lsh = MinHashLSH(threshold=min(threshold, 0.9), num_perm=num_perm)
     parent = list(range(len(samples)))
