@@ -105,7 +105,11 @@ def _curly_quote_fix(text: str, tries: int = 40) -> int | None:
     return None
 
 
+CSV_FIELD_LIMIT = 1 << 24  # a cell may hold a 128k-token conversation; the csv module's default stops at 128 KiB
+
+
 def read_csv(handle: TextIO, delimiter: str = ",") -> Iterator[RawRow]:
+    csv.field_size_limit(max(csv.field_size_limit(), CSV_FIELD_LIMIT))
     reader = csv.reader(handle, delimiter=delimiter)
     try:
         header = next(reader)

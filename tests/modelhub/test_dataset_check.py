@@ -135,6 +135,9 @@ def test_tsv_and_json_extension_files(tmp_path: Path) -> None:
     result = check_file(tsv)
     assert result.samples[0].turns[0].content == "你好, 在吗"
     assert [str(b) for b in result.bad] == ["line 3: context is empty"]
+    long_cell = tmp_path / "long.csv"
+    long_cell.write_text(f"text\n\"{'长' * 300_000}\"\n", encoding="utf-8")
+    assert len(check_file(long_cell).samples[0].joined()) == 300_000
     jsonl = tmp_path / "data.json"
     jsonl.write_text('{"text": "a"}\n{"text": ""}\n', encoding="utf-8")
     assert [str(b) for b in check_file(jsonl).bad] == ["line 2: text is empty"]
