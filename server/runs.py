@@ -1,9 +1,10 @@
 """Run orchestration: start runs as background jobs, record their events, fan them out live to any number of
 subscribers (SSE), replay from a ``seq``, stop, and plan a resume from an earlier run.
 
-Events are kept in memory while a run is live. The run writer records the run's row when it starts, its
-events every ``FLUSH_S`` seconds for long runs, and the rest with the result when it finishes; under load
-many runs share one transaction. Until its end is recorded, a run is answered from memory.
+A live run's events are in its event log (server.eventlog), which holds its newest ``max_events``. The run
+writer records the run's row when it starts, its events every ``FLUSH_S`` seconds for long runs (and before
+the log could drop them), and the rest with the result when it finishes; under load many runs share one
+transaction. Until its end is recorded, a run is answered from memory, older events from the store.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from engine.spec import Services
 from server.db.models import RunRow
 from server.db.store import RunWrite, Store, new_id, new_run_row
 from server.db.writer import RunWriter
+from server.eventlog import MAX_EVENTS, EventLog, EventsTrimmed, MemoryEventLog
 from server.errors import ConflictError, TooManyRunsError
 from server.metrics import Metrics
 from server.jobs import Jobs
@@ -52,18 +54,17 @@ class RunRequest:
 
 
 class LiveRun:
-    """A run in flight: its events so far, and a signal for followers."""
+    """A run in flight: its row, its engine run and its event log."""
 
-    def __init__(self, row: dict[str, Any], engine_run: Run):
+    def __init__(self, row: dict[str, Any], engine_run: Run, log: EventLog):
         self.row = row  # the run's columns as recorded at its start
         self.run_id: str = row["id"]
         self.workflow_id: str = row["workflow_id"]
         self.engine_run = engine_run
-        self.events: list[dict[str, Any]] = []
-        self.done = asyncio.Event()
+        self.log = log
+        self.final: dict[str, Any] | None = None  # the run_finished event, once appended
         self.stop_requested = False
         self._cancelled = False
-        self._changed = asyncio.Event()
 
     def cancel(self) -> None:
         """Stop the engine run, once: cancelling it again would interrupt its clean-up and lose its end."""
@@ -71,44 +72,18 @@ class LiveRun:
             self._cancelled = True
             self.engine_run.cancel()
 
-    def append(self, event: dict[str, Any]) -> None:
-        self.events.append(event)
-        self._changed.set()
-        self._changed = asyncio.Event()
-
-    def finish(self) -> None:
-        self.done.set()
-        self._changed.set()
-
-    @property
-    def final(self) -> dict[str, Any] | None:
-        last = self.events[-1] if self.events else None
-        return last if last is not None and last["type"] == "run_finished" else None
-
-    async def follow(self, after: int = 0) -> AsyncIterator[dict[str, Any]]:
-        """Every event with ``seq > after``, now and as they come, until the run finishes."""
-        index = 0
-        while True:
-            changed = self._changed
-            while index < len(self.events):
-                event = self.events[index]
-                index += 1
-                if event["seq"] > after:
-                    yield event
-            if self.done.is_set():
-                return
-            await changed.wait()
-
 
 class RunManager:
     """Starts runs in the background and answers for runs in flight."""
 
-    def __init__(self, store: Store, services: Services, metrics: Metrics, jobs: Jobs, limits: RunLimits):
+    def __init__(self, store: Store, services: Services, metrics: Metrics, jobs: Jobs, limits: RunLimits,
+                 max_events: int = MAX_EVENTS):
         self.store = store
         self.services = services
         self.metrics = metrics
         self.jobs = jobs
         self.limits = limits
+        self.max_events = max_events  # per live run; older events are read back from the store
         self.live: dict[str, LiveRun] = {}
         self.writer = RunWriter(store)
 
@@ -134,7 +109,7 @@ class RunManager:
                           source=request.source, definition=request.definition, inputs=request.inputs,
                           sys=sys_values, resumed_from=request.resumed_from,
                           conversation_id=sys_values.get("conversation_id"), user=sys_values.get("user"))
-        live = LiveRun(row, engine_run)
+        live = LiveRun(row, engine_run, MemoryEventLog(self.max_events))
         self.live[run_id] = live
         self.writer.put(RunWrite(run_id, row=row))
         self.metrics.runs_in_flight.inc()
@@ -150,31 +125,36 @@ class RunManager:
         return await asyncio.to_thread(self.store.get_run, run_id)
 
     async def _drive(self, live: LiveRun, request: RunRequest) -> None:
-        flushed, last_flush = 0, time.monotonic()
+        # Events go to the log at once and to the writer in batches: every FLUSH_S seconds for long runs, and
+        # always before the log could drop them (it drops its oldest quarter when full).
+        pending: list[dict[str, Any]] = []
+        last_flush, flush_count = time.monotonic(), max(1, self.max_events // 4)
         try:
             # aclosing: when this loop fails, the engine's driver is cancelled at once, not left to the GC.
             async with aclosing(live.engine_run.events()) as events:
                 async for event in events:
                     data = event.model_dump(mode="json")
-                    live.append(data)
+                    self._append(live, data, pending)
                     self.metrics.observe_event(data, request.source)
                     if live.stop_requested:
                         live.cancel()  # a stop that arrived before the engine had started
-                    if data["type"] == "node_finished" and time.monotonic() - last_flush > FLUSH_S:
-                        batch, flushed = live.events[flushed:], len(live.events)
-                        self.writer.put(RunWrite(live.run_id, events=batch))
-                        last_flush = time.monotonic()
+                    if len(pending) >= flush_count or (data["type"] == "node_finished"
+                                                       and time.monotonic() - last_flush > FLUSH_S):
+                        self.writer.put(RunWrite(live.run_id, events=pending))
+                        pending, last_flush = [], time.monotonic()
         except asyncio.CancelledError:
             # The server is shutting down: record the run as interrupted; the writer drains on close.
-            live.append(self._synthetic_end(live, "interrupted", "the server stopped while this run was in flight"))
-            self.writer.put(self._end_write(live, flushed))
+            self._append(live, self._synthetic_end(live, "interrupted",
+                                                   "the server stopped while this run was in flight"), pending)
+            self.writer.put(self._end_write(live, pending))
             self._forget(live)
             raise
         except Exception as exc:  # a crash in the engine must fail this run, not the server
             log.exception("run %s crashed", live.run_id)
-            live.append(self._synthetic_end(live, "failed", f"internal error: {type(exc).__name__}: {exc}"))
+            self._append(live, self._synthetic_end(live, "failed", f"internal error: {type(exc).__name__}: {exc}"),
+                         pending)
         try:
-            await self.writer.write(self._end_write(live, flushed))
+            await self.writer.write(self._end_write(live, pending))
             if request.on_finish is not None and live.final is not None:
                 try:
                     await request.on_finish(live.final)
@@ -184,21 +164,26 @@ class RunManager:
             self._forget(live)
 
     @staticmethod
-    def _end_write(live: LiveRun, flushed: int) -> RunWrite:
-        return RunWrite(live.run_id, row=live.row, final=live.final or {"status": "failed"},
-                        events=live.events[flushed:])
+    def _append(live: LiveRun, event: dict[str, Any], pending: list[dict[str, Any]]) -> None:
+        live.log.append(event)
+        pending.append(event)
+        if event["type"] == "run_finished":
+            live.final = event
+
+    @staticmethod
+    def _end_write(live: LiveRun, pending: list[dict[str, Any]]) -> RunWrite:
+        return RunWrite(live.run_id, row=live.row, final=live.final or {"status": "failed"}, events=pending)
 
     def _forget(self, live: LiveRun) -> None:
         self.live.pop(live.run_id, None)
         self.metrics.runs_in_flight.dec()
-        live.finish()
+        live.log.close()
 
     @staticmethod
     def _synthetic_end(live: LiveRun, status: str, error: str) -> dict[str, Any]:
-        seq = live.events[-1]["seq"] + 1 if live.events else 1
-        return {"type": "run_finished", "run_id": live.run_id, "seq": seq, "ts": time.time(), "status": status,
-                "outputs": {}, "error": error, "failed_node": None, "elapsed_ms": 0.0, "usage": {},
-                "node_executions": live.engine_run.executions}
+        return {"type": "run_finished", "run_id": live.run_id, "seq": live.log.last_seq + 1, "ts": time.time(),
+                "status": status, "outputs": {}, "error": error, "failed_node": None, "elapsed_ms": 0.0,
+                "usage": {}, "node_executions": live.engine_run.executions}
 
     def stop(self, run_id: str) -> None:
         live = self.live.get(run_id)
@@ -206,25 +191,60 @@ class RunManager:
             status = live.final["status"] if live is not None else self.store.get_run(run_id).status  # 404
             raise ConflictError(f"run '{run_id}' is not running (status: {status})")
         live.stop_requested = True
-        if live.events:
+        if live.log.last_seq:
             # Before its first event the engine's driver task may not have run yet, and one cancelled then
             # never reports its end: _drive cancels at the first event instead.
             live.cancel()
 
     async def events(self, run_id: str, after: int = 0) -> AsyncIterator[dict[str, Any]]:
-        """A run's events after ``seq``: live ones as they come, recorded ones from the store."""
+        """A run's events after ``seq``: live ones as they come, recorded ones from the store (404 for unknown
+        runs)."""
         live = self.live.get(run_id)
         if live is not None:
-            async for event in live.follow(after):
+            async for event in self.follow(live, after):
                 yield event
             return
-        await asyncio.to_thread(self.store.get_run, run_id)  # 404 for unknown runs
+        await asyncio.to_thread(self.store.get_run, run_id)
         for event in await asyncio.to_thread(self.store.run_events, run_id, after):
             yield event
 
+    async def follow(self, live: LiveRun, after: int = 0) -> AsyncIterator[dict[str, Any]]:
+        """A live run's events after ``seq`` until it finishes, the ones its log has dropped from the store."""
+        async for event in self._read(live, after, follow=True):
+            yield event
+
+    async def history(self, run_id: str) -> list[dict[str, Any]]:
+        """Every event of a run so far (live or recorded), without waiting for more."""
+        live = self.live.get(run_id)
+        if live is None:
+            return await asyncio.to_thread(self.store.run_events, run_id)
+        return [event async for event in self._read(live, 0, follow=False)]
+
+    async def _read(self, live: LiveRun, after: int, follow: bool) -> AsyncIterator[dict[str, Any]]:
+        while True:
+            try:
+                if follow:
+                    async for event in live.log.follow(after):
+                        after = event["seq"]
+                        yield event
+                else:
+                    for event in await live.log.read(after):
+                        yield event
+                return
+            except EventsTrimmed as trimmed:
+                # What the log dropped was queued to the writer first: once a write queued now has committed,
+                # the store has it.
+                await self.writer.write(RunWrite(live.run_id))
+                for event in await asyncio.to_thread(self.store.run_events, live.run_id, after):
+                    if event["seq"] >= trimmed.first_seq:
+                        break
+                    after = event["seq"]
+                    yield event
+                after = max(after, trimmed.first_seq - 1)  # a batch the writer could not record is lost
+
     async def wait(self, live: LiveRun) -> dict[str, Any]:
         """The run_finished event, once the run is recorded."""
-        await live.done.wait()
+        await live.log.wait_closed()
         assert live.final is not None
         return live.final
 

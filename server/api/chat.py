@@ -156,9 +156,9 @@ async def chat(state: AppState, workflow_id: str, definition: dict[str, Any], ve
 
     async def events() -> AsyncIterator[ServerSentEvent]:
         yield sse.event({"conversation_id": conversation.id, "run_id": live.run_id}, "conversation")
-        async for event in live.follow(0):
+        async for event in state.runs.follow(live):
             yield sse.event(event)
-        await live.done.wait()
+        await state.runs.wait(live)
         if live.final is not None:
             yield sse.event(reply(live.final), "message")
 

@@ -61,7 +61,7 @@ async def respond(runs: RunManager, request: RunRequest, mode: ResponseMode) -> 
     if mode == "async":
         return JSONResponse({"run_id": live.run_id}, status_code=202)
     if mode == "streaming":
-        return sse.stream(live.follow(0))
+        return sse.stream(runs.follow(live))
     return JSONResponse(result_body(await runs.wait(live)))
 
 

@@ -40,9 +40,7 @@ async def _own_run(state: State, key: AppKey, run_id: str):
 @router.get("/runs/{run_id}", response_model=RunDetail)
 async def get_run(state: State, key: AppKey, run_id: str) -> RunDetail:
     row = await _own_run(state, key, run_id)
-    live = state.runs.live.get(run_id)
-    events = list(live.events) if live is not None else await asyncio.to_thread(state.store.run_events, run_id)
-    return run_detail(row, events)
+    return run_detail(row, await state.runs.history(run_id))
 
 
 @router.get("/runs/{run_id}/events", response_class=Response,

@@ -57,9 +57,7 @@ def list_runs(state: State, workflow_id: str | None = None, status: Status | Non
 @router.get("/api/runs/{run_id}", response_model=RunDetail)
 async def get_run(state: State, run_id: str) -> RunDetail:
     row = await state.runs.get(run_id)
-    live = state.runs.live.get(run_id)
-    events = list(live.events) if live is not None else await asyncio.to_thread(state.store.run_events, run_id)
-    return run_detail(row, events)
+    return run_detail(row, await state.runs.history(run_id))
 
 
 @router.get("/api/runs/{run_id}/events", response_class=Response,
@@ -85,8 +83,7 @@ async def resume_run(state: State, run_id: str, body: ResumeCreate | None = None
         raise ConflictError(f"run '{run_id}' is {old.status}; only failed, stopped or interrupted runs resume")
     workflow = await asyncio.to_thread(state.store.get_workflow, old.workflow_id)
     graph = compile_graph(state, workflow.definition)
-    live = state.runs.live.get(run_id)  # finished a moment ago: its events may not be written yet
-    events = list(live.events) if live is not None else await asyncio.to_thread(state.store.run_events, run_id)
+    events = await state.runs.history(run_id)  # from memory when it finished a moment ago, not yet written
     request = RunRequest(workflow_id=old.workflow_id, graph=graph, definition=workflow.definition,
                          inputs=old.inputs, source=old.source, sys=old.sys,
                          reuse=reuse_plan(graph, old.definition, events), resumed_from=run_id)

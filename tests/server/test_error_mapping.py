@@ -36,6 +36,9 @@ CONTAINED = {
     "modelhub.stream.MalformedChunk": "the gateway raises ModelError quoting it",
     "modelhub.stream.StreamError": "the gateway raises ModelError quoting it",
     "server.settings.SettingsError": "start-up and the command line, before any app exists",
+    "server.eventlog.EventLogError": "the event log's root; only its subclasses are raised",
+    "server.eventlog.EventsTrimmed": "runs read what their log dropped from the store; turn streams skip ahead",
+    "server.eventlog.LogClosed": "a producer appending after it closed its own log: a bug, rightly a 500",
 }
 
 

@@ -7,7 +7,11 @@ import asyncio
 
 import httpx
 
-from tests.server.conftest import running_app, asgi_client, wait_for
+from engine.spec import Services
+from server.app import create_app
+from server.settings import Settings
+from tests.helpers import catalog_with_test_nodes
+from tests.server.conftest import LiveServer, running_app, asgi_client, wait_for
 from tests.server.helpers import echo_workflow, parse_sse, sleepy_workflow
 
 
@@ -116,6 +120,29 @@ async def test_streaming_and_reconnect_from_seq_over_live_uvicorn(live_server):
                                     json={"inputs": {"text": "x"}, "response_mode": "async"})).json()["run_id"]
         live = parse_sse((await client.get(f"/api/runs/{run_id}/events", params={"after": 1})).text)
         assert live[0][1]["seq"] == 2 and live[-1][0] == "run_finished"
+
+
+async def test_a_live_run_longer_than_its_event_log_reads_the_dropped_events_from_the_store(data_dir):
+    app = create_app(Settings(data_dir=data_dir), services=Services(), catalog=catalog_with_test_nodes())
+    with LiveServer(app) as server:
+        app.state.loom.runs.max_events = 2  # the log holds its newest two events; the run has ten
+        async with httpx.AsyncClient(base_url=server.url, timeout=30) as client:
+            workflow_id = await create(client, sleepy_workflow(seconds=0.5))
+            run_id = (await client.post(f"/api/workflows/{workflow_id}/runs",
+                                        json={"inputs": {"text": "x"}, "response_mode": "async"})).json()["run_id"]
+
+            async def slow_started():
+                detail = (await client.get(f"/api/runs/{run_id}")).json()
+                return detail if [n["node_id"] for n in detail["nodes"]] == ["start", "a"] else None
+
+            detail = await wait_for(slow_started)  # the trace of a live run, its first events from the store
+            assert detail["status"] == "running" and detail["nodes"][1]["outputs"]["value"] == "A"
+            streams = await asyncio.gather(*(client.get(f"/api/runs/{run_id}/events", params={"after": after})
+                                             for after in (0, 1, 4)))
+            for after, response in zip((0, 1, 4), streams):
+                frames = parse_sse(response.text)
+                assert [d["seq"] for _, d in frames] == list(range(after + 1, 11))
+                assert frames[-1][0] == "run_finished" and frames[-1][1]["status"] == "succeeded"
 
 
 async def test_single_node_debug(client):
