@@ -213,6 +213,8 @@ class Run:
         try:
             while node_id is not None:
                 outcome = await self._execute(node_id)
+                if outcome.error is not None:  # failed, and no error strategy took over: the run fails now
+                    raise _RunFailed(outcome.error, outcome.node_id)
                 inline += 1
                 # Let concurrent branches interleave as they would with a task per node, and never hold the
                 # event loop for a long chain of nodes that do not await.
@@ -226,8 +228,6 @@ class Run:
     def _advance(self, outcome: _Outcome) -> str | None:
         """Resolve a finished node's outgoing edges: skip whole subtrees whose edges are all skipped, start
         the nodes that became ready. Returns the first of those for the caller to run, or ``None``."""
-        if outcome.error is not None:
-            raise _RunFailed(outcome.error, outcome.node_id)
         graph, pending_edges, taken = self.graph, self._pending_edges, self._taken
         ready: list[str] = []
         resolved = [(e.target, e.source_handle == outcome.branch) for e in graph.outgoing[outcome.node_id]]
