@@ -14,8 +14,8 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from engine.spec import Services
-from server.db.models import ApiKeyRow
-from server.db.store import Store
+from server.db.models import AppKeyRow
+from server.db.store import Store, app_label
 from server.errors import AuthError, ForbiddenError
 from server.files import FileStore
 from server.runs import RunManager
@@ -71,8 +71,9 @@ async def require_admin(settings: SettingsDep, credentials: Credentials) -> None
         raise AuthError("wrong admin token")
 
 
-def app_key(store: StoreDep, credentials: Credentials) -> ApiKeyRow:
-    """The API key presented to the public API (any app's)."""
+def app_key(store: Store, credentials: HTTPAuthorizationCredentials | None) -> AppKeyRow:
+    """The live API key presented to the public API (any app's, workflow or agent). Checked before anything
+    the request names is looked up, so that a caller without a key learns nothing about which ids exist."""
     if credentials is None:
         raise AuthError("missing API key: send 'Authorization: Bearer <key>'")
     row = store.find_key(credentials.credentials)
@@ -81,17 +82,17 @@ def app_key(store: StoreDep, credentials: Credentials) -> ApiKeyRow:
     return row
 
 
-async def presented_key(store: StoreDep, credentials: Credentials) -> ApiKeyRow:
+async def presented_key(store: StoreDep, credentials: Credentials) -> AppKeyRow:
     """``app_key`` without a thread hop when the key was seen lately (the usual case)."""
     if credentials is not None and (row := store.cached_key(credentials.credentials)) is not None:
         return row
     return await asyncio.to_thread(app_key, store, credentials)
 
 
-AppKey = Annotated[ApiKeyRow, Depends(presented_key)]
+AppKey = Annotated[AppKeyRow, Depends(presented_key)]
 
 
-def check_app(key: ApiKeyRow, workflow_id: str) -> None:
+def check_app(key: AppKeyRow, app_id: str) -> None:
     """A key opens only its own app."""
-    if key.workflow_id != workflow_id:
-        raise ForbiddenError(f"this API key belongs to another app, not to workflow '{workflow_id}'")
+    if key.app_id != app_id:
+        raise ForbiddenError(f"this API key belongs to another app, not to {app_label(app_id)} '{app_id}'")

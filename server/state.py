@@ -36,6 +36,7 @@ class AppState:
         store = Store(settings.database_url)
         store.migrate()
         store.mark_interrupted()
+        store.interrupt_messages()
         jobs, metrics = Jobs(), Metrics()
         runs = RunManager(store, services, metrics, jobs, settings.run_limits())
         return cls(settings, store, services, catalog, jobs, metrics, runs)

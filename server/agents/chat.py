@@ -17,13 +17,13 @@ from sse_starlette import ServerSentEvent
 from agents.loop import Turn, TurnResult
 from server.agents.skills import resolve
 from agents.spec import AgentConfig
-from server.agents.store import AgentStore, agent_store, is_agent_id
+from server.agents.store import agent_store
 from server.api import sse
 from server.api.launch import file_values
-from server.errors import AuthError, ForbiddenError
+from server.deps import app_key, check_app
 from server.state import AppState
 
-__all__ = ["answer", "authorize", "is_agent_id", "public_chat"]
+__all__ = ["answer", "public_chat"]
 HISTORY_TURNS = 100
 
 
@@ -58,29 +58,10 @@ class Feed:
             await changed.wait()
 
 
-def presented_key(store: AgentStore, credentials: Any) -> Any:
-    """The live agent app key presented (``Authorization: Bearer <key>``); checked before anything the request
-    names is looked up, so that an unauthenticated caller learns nothing about which ids exist."""
-    if credentials is None:
-        raise AuthError("missing API key: send 'Authorization: Bearer <key>'")
-    key = store.find_key(credentials.credentials)
-    if key is None:
-        raise AuthError("unknown or revoked API key")
-    return key
-
-
-def authorize(store: AgentStore, credentials: Any, agent_id: str) -> None:
-    """A live API key of this agent app."""
-    key = presented_key(store, credentials)
-    if key.agent_id != agent_id:
-        raise ForbiddenError(f"this API key belongs to another app, not to agent app '{agent_id}'")
-
-
 async def public_chat(state: AppState, credentials: Any, agent_id: str, body: Any) -> Response:
     """``POST /v1/apps/{agent_id}/chat``: the published app, opened by one of its API keys."""
-    store = agent_store(state.store)
-    await asyncio.to_thread(authorize, store, credentials, agent_id)
-    row = await asyncio.to_thread(store.published, agent_id)
+    check_app(await asyncio.to_thread(app_key, state.store, credentials), agent_id)
+    row = await asyncio.to_thread(agent_store(state.store).published, agent_id)
     return await answer(state, agent_id, AgentConfig.model_validate(row.published), body, "api")
 
 
@@ -90,15 +71,14 @@ async def answer(state: AppState, agent_id: str, config: AgentConfig, body: Any,
     owner = agent_id if source == "api" else None  # an app's key opens only the app's own files
     files = file_values(state, getattr(body, "files", None) or [], owner)
     tools = await resolve(state, config, owner)
-    store = agent_store(state.store)
+    store = state.store
     conversation = await asyncio.to_thread(store.open_conversation, agent_id, body.conversation_id, source,
                                            body.user, body.query[:60])
     history: list[dict[str, str]] = []
-    for turn in await asyncio.to_thread(store.turns, conversation.id, HISTORY_TURNS):
+    for turn in await asyncio.to_thread(store.messages, conversation.id, HISTORY_TURNS):
         if turn.status == "succeeded":
             history += [{"role": "user", "content": turn.query}, {"role": "assistant", "content": turn.answer}]
-    row = await asyncio.to_thread(store.start_turn, agent_id, conversation.id, body.query,
-                                  config.model_dump(mode="json"))
+    row = await asyncio.to_thread(store.add_message, conversation, body.query, config=config.model_dump(mode="json"))
     feed = Feed(row.id)
     outcome: dict[str, TurnResult] = {}
 
@@ -107,7 +87,7 @@ async def answer(state: AppState, agent_id: str, config: AgentConfig, body: Any,
             feed.emit("turn_started", conversation_id=conversation.id, agent_id=agent_id, query=body.query)
             turn = Turn(config, gateway, tools, knowledge=state.services.knowledge, emit=feed.emit)
             result = outcome["result"] = await turn.run(body.query, history, files)
-            await asyncio.to_thread(store.finish_turn, row.id, status=result.status, answer=result.answer,
+            await asyncio.to_thread(store.finish_message, row.id, status=result.status, answer=result.answer,
                                     error=result.error, trace=result.trace, usage=result.usage.as_dict(),
                                     elapsed_ms=result.elapsed_ms)
             feed.emit("turn_finished", status=result.status, answer=result.answer, error=result.error,

@@ -1,10 +1,11 @@
-"""Request and response shapes of the agent API (console ``/api/agents``, public ``/v1/agents``)."""
+"""Request and response shapes of the agent API (console ``/api/agents``, public ``/v1/agents``); keys,
+conversations and messages have every app's shapes (server/api/app_schemas.py)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from agents.spec import AgentConfig
 
@@ -62,65 +63,3 @@ class AgentReply(BaseModel):
     message_id: str | None
     status: str  # succeeded | failed | step_limit
     error: str | None
-
-
-class ConversationPublic(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: str
-    agent_id: str
-    source: str
-    user: str | None
-    name: str
-    created_at: float
-    updated_at: float
-
-
-class ConversationList(BaseModel):
-    items: list[ConversationPublic]
-
-
-class TurnSummary(BaseModel):
-    """One turn as listed: the message, the answer, how it ended."""
-
-    model_config = ConfigDict(from_attributes=True)
-
-    id: str
-    conversation_id: str
-    agent_id: str
-    query: str
-    answer: str
-    status: str
-    error: str | None
-    usage: dict[str, Any]
-    elapsed_ms: float
-    created_at: float
-    finished_at: float | None
-
-
-class TurnList(BaseModel):
-    items: list[TurnSummary]
-
-
-class TurnDetail(TurnSummary):
-    """A turn with its trace: retrieval, model and tool steps in the order they finished."""
-
-    trace: list[dict[str, Any]]
-    config: dict[str, Any]
-
-
-class KeyPublic(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: str
-    agent_id: str
-    name: str
-    prefix: str
-    created_at: float
-    revoked_at: float | None
-
-
-class KeyCreated(KeyPublic):
-    """A new key; ``key`` is shown this once."""
-
-    key: str

@@ -11,16 +11,17 @@ from fastapi.responses import JSONResponse, Response
 
 from server.agents import chat
 from server.agents.skills import problems, resolve
-from server.agents.schemas import (
-    AgentInfo, AgentList, AgentPublic, AgentReply, AgentSummary, ConversationList,
-    ConversationPublic, KeyCreated, KeyPublic, ToolPublic, TurnDetail, TurnList, TurnSummary,
-)
+from server.agents.schemas import AgentInfo, AgentList, AgentPublic, AgentReply, AgentSummary, ToolPublic
 from agents.spec import AgentConfig, export_json
 from server.agents.store import AgentStore, agent_store
+from server.api.app_schemas import (
+    ConversationList, KeyCreated, KeyPublic, MessageDetail, MessageList,
+)
 from server.api.params import Limit, Offset
 from server.api.schemas import ChatCreate, KeyCreate
 from server.db.models_agents import AgentRow
-from server.deps import Credentials, State, require_admin
+from server.deps import Credentials, State, app_key, check_app, require_admin
+from server.errors import NotFoundError
 
 console = APIRouter(prefix="/api", tags=["agents"], dependencies=[Depends(require_admin)])
 public = APIRouter(prefix="/v1", tags=["agents"])
@@ -102,20 +103,22 @@ async def agent_tools(state: State, agents: Agents, agent_id: str) -> list[ToolP
 
 # -- keys -------------------------------------------------------------------------------------------
 @console.post("/agents/{agent_id}/keys", response_model=KeyCreated, status_code=201)
-def create_key(agents: Agents, agent_id: str, body: Annotated[KeyCreate | None, Body()] = None) -> KeyCreated:
-    row, key = agents.create_key(agent_id, body.name if body else "")
-    return KeyCreated(**KeyPublic.model_validate(row).model_dump(), key=key)
+def create_key(state: State, agents: Agents, agent_id: str,
+               body: Annotated[KeyCreate | None, Body()] = None) -> KeyPublic:
+    agents.get(agent_id)
+    row, key = state.store.create_key(agent_id, body.name if body else "")
+    return KeyCreated.of(row, key=key)
 
 
 @console.get("/agents/{agent_id}/keys", response_model=list[KeyPublic])
-def list_keys(agents: Agents, agent_id: str) -> list[KeyPublic]:
+def list_keys(state: State, agents: Agents, agent_id: str) -> list[KeyPublic]:
     agents.get(agent_id)
-    return [KeyPublic.model_validate(r) for r in agents.list_keys(agent_id)]
+    return [KeyPublic.of(r) for r in state.store.list_keys(agent_id)]
 
 
 @console.delete("/agents/{agent_id}/keys/{key_id}", response_model=KeyPublic)
-def revoke_key(agents: Agents, agent_id: str, key_id: str) -> KeyPublic:
-    return KeyPublic.model_validate(agents.revoke_key(agent_id, key_id))
+def revoke_key(state: State, agent_id: str, key_id: str) -> KeyPublic:
+    return KeyPublic.of(state.store.revoke_key(agent_id, key_id))
 
 
 # -- preview chat, conversations, traces --------------------------------------------------------------
@@ -127,40 +130,44 @@ async def preview_chat(state: State, agents: Agents, agent_id: str, body: ChatCr
 
 
 @console.get("/agents/{agent_id}/conversations", response_model=ConversationList)
-def list_conversations(agents: Agents, agent_id: str, user: str | None = None) -> ConversationList:
+def list_conversations(state: State, agents: Agents, agent_id: str, user: str | None = None) -> ConversationList:
     agents.get(agent_id)
-    return ConversationList(items=[ConversationPublic.model_validate(r)
-                                   for r in agents.list_conversations(agent_id, user)])
+    return ConversationList.of(state.store.list_conversations(agent_id, user))
 
 
-@console.get("/agent-conversations/{conversation_id}/messages", response_model=TurnList)
-def list_messages(agents: Agents, conversation_id: str) -> TurnList:
-    agents.get_conversation(conversation_id)
-    return TurnList(items=[TurnSummary.model_validate(t) for t in agents.turns(conversation_id)])
+@console.get("/agent-conversations/{conversation_id}/messages", response_model=MessageList)
+def list_messages(state: State, conversation_id: str) -> MessageList:
+    """The same as ``GET /api/conversations/{conversation_id}/messages``."""
+    state.store.get_conversation(conversation_id)
+    return MessageList.of(state.store.messages(conversation_id))
 
 
 @console.delete("/agent-conversations/{conversation_id}", status_code=204)
-def delete_conversation(agents: Agents, conversation_id: str) -> None:
-    agents.get_conversation(conversation_id)
-    agents.delete_conversation(conversation_id)
+def delete_conversation(state: State, conversation_id: str) -> None:
+    """The same as ``DELETE /api/conversations/{conversation_id}``."""
+    state.store.get_conversation(conversation_id)
+    state.store.delete_conversation(conversation_id)
 
 
-@console.get("/agents/{agent_id}/turns", response_model=TurnList)
-def list_turns(agents: Agents, agent_id: str, limit: Limit = 50, offset: Offset = 0) -> TurnList:
+@console.get("/agents/{agent_id}/turns", response_model=MessageList)
+def list_turns(state: State, agents: Agents, agent_id: str, limit: Limit = 50, offset: Offset = 0) -> MessageList:
     agents.get(agent_id)
-    return TurnList(items=[TurnSummary.model_validate(t) for t in agents.list_turns(agent_id, limit, offset)])
+    return MessageList.of(state.store.app_messages(agent_id, limit, offset))
 
 
-@console.get("/agent-turns/{turn_id}", response_model=TurnDetail)
-def get_turn(agents: Agents, turn_id: str) -> TurnDetail:
+@console.get("/agent-turns/{turn_id}", response_model=MessageDetail)
+def get_turn(state: State, turn_id: str) -> MessageDetail:
     """One turn with its full trace (model calls with messages, tokens, latency; tool calls with results)."""
-    return TurnDetail.model_validate(agents.get_turn(turn_id), from_attributes=True)
+    row = state.store.get_message(turn_id)
+    if row.config is None:  # a chat workflow's message: its trace is its run's
+        raise NotFoundError("turn", turn_id)
+    return MessageDetail.of(row)
 
 
 # -- public ----------------------------------------------------------------------------------------
 @public.get("/agents/{agent_id}", response_model=AgentInfo)
-def app_info(agents: Agents, credentials: Credentials, agent_id: str) -> AgentInfo:
-    chat.authorize(agents, credentials, agent_id)
+def app_info(state: State, agents: Agents, credentials: Credentials, agent_id: str) -> AgentInfo:
+    check_app(app_key(state.store, credentials), agent_id)
     config = AgentConfig.model_validate(agents.published(agent_id).published)
     return AgentInfo(id=agent_id, name=config.name, icon=config.icon, description=config.description,
                      opening_statement=config.opening_statement, suggested_questions=config.suggested_questions)
@@ -173,19 +180,20 @@ async def public_chat(state: State, credentials: Credentials, agent_id: str, bod
 
 
 @public.get("/agents/{agent_id}/conversations", response_model=ConversationList)
-def public_conversations(agents: Agents, credentials: Credentials, agent_id: str,
+def public_conversations(state: State, credentials: Credentials, agent_id: str,
                          user: str | None = None) -> ConversationList:
-    chat.authorize(agents, credentials, agent_id)
-    return ConversationList(items=[ConversationPublic.model_validate(r)
-                                   for r in agents.list_conversations(agent_id, user)])
+    """The same as ``GET /v1/apps/{agent_id}/conversations``."""
+    check_app(app_key(state.store, credentials), agent_id)
+    return ConversationList.of(state.store.list_conversations(agent_id, user))
 
 
-@public.get("/agent-conversations/{conversation_id}/messages", response_model=TurnList)
-def public_messages(agents: Agents, credentials: Credentials, conversation_id: str) -> TurnList:
-    chat.presented_key(agents, credentials)
-    conversation = agents.get_conversation(conversation_id)
-    chat.authorize(agents, credentials, conversation.agent_id)
-    return TurnList(items=[TurnSummary.model_validate(t) for t in agents.turns(conversation_id)])
+@public.get("/agent-conversations/{conversation_id}/messages", response_model=MessageList)
+def public_messages(state: State, credentials: Credentials, conversation_id: str) -> MessageList:
+    """The same as ``GET /v1/conversations/{conversation_id}/messages``."""
+    key = app_key(state.store, credentials)
+    conversation = state.store.get_conversation(conversation_id)
+    check_app(key, conversation.app_id)
+    return MessageList.of(state.store.messages(conversation_id))
 
 
 router.include_router(console)

@@ -12,17 +12,18 @@ from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel
 from sse_starlette import ServerSentEvent
 
-from server.api import agents as agents_api
-from server.api import sse
-from server.api.launch import compile_graph, file_inputs, file_values
-from server.api.schemas import ChatCreate
 from server.agents import chat as agent_chat
 from server.agents.schemas import AgentInfo
-from server.agents.schemas import ConversationList as AgentConversationList
-from server.agents.store import agent_store, is_agent_id
+from server.agents.store import agent_store
+from server.api import agents as agents_api
+from server.api import sse
+from server.api.app_schemas import ConversationList, MessageList
+from server.api.launch import compile_graph, file_inputs, file_values
+from server.api.schemas import ChatCreate
+from server.db.store import is_agent_id
 from server.deps import AppKey, Credentials, State, app_key, check_app
 from server.errors import InvalidRequestError
 from server.runs import RunRequest
@@ -56,45 +57,6 @@ class AppPublic(BaseModel):
     inputs: list[dict[str, Any]]
 
 
-class ConversationPublic(BaseModel):
-    """A conversation as listed."""
-
-    model_config = ConfigDict(from_attributes=True)
-
-    id: str
-    workflow_id: str
-    user: str | None
-    name: str
-    created_at: float
-    updated_at: float
-
-
-class MessagePublic(BaseModel):
-    """One turn: the user's query and the app's answer."""
-
-    model_config = ConfigDict(from_attributes=True)
-
-    id: str
-    conversation_id: str
-    run_id: str | None
-    query: str
-    answer: str
-    status: str
-    created_at: float
-
-
-class ConversationList(BaseModel):
-    """An app's conversations, most recent first."""
-
-    items: list[ConversationPublic]
-
-
-class MessageList(BaseModel):
-    """A conversation's messages, oldest first."""
-
-    items: list[MessagePublic]
-
-
 def answer_of(outputs: dict[str, Any]) -> str:
     """The reply: the end node's ``answer``, else its only text output."""
     if "answer" in outputs:
@@ -122,7 +84,7 @@ async def chat(state: AppState, workflow_id: str, definition: dict[str, Any], ve
     owner = workflow_id if source == "api" else None  # an app's key opens only the app's own files
     inputs, files = file_inputs(state, body.inputs, owner), file_values(state, body.files, owner)
     store = state.store
-    conversation = await asyncio.to_thread(store.open_conversation, workflow_id, body.conversation_id,
+    conversation = await asyncio.to_thread(store.open_conversation, workflow_id, body.conversation_id, source,
                                            body.user, body.query[:60])
     history: list[dict[str, str]] = []
     for message in await asyncio.to_thread(store.messages, conversation.id, HISTORY_TURNS):
@@ -133,8 +95,10 @@ async def chat(state: AppState, workflow_id: str, definition: dict[str, Any], ve
 
     async def on_finish(final: dict[str, Any]) -> None:
         answer = answer_of(final.get("outputs") or {})
-        row = await asyncio.to_thread(store.add_message, conversation.id, final["run_id"], body.query, answer,
-                                      final["status"])
+        usage = final.get("usage") or {}
+        row = await asyncio.to_thread(store.add_message, conversation, body.query, final["status"], answer=answer,
+                                      run_id=final["run_id"], error=final.get("error"), usage=usage,
+                                      elapsed_ms=final.get("elapsed_ms") or 0.0)
         recorded.update(message_id=row.id, answer=answer)
 
     request = RunRequest(
@@ -170,7 +134,7 @@ async def chat(state: AppState, workflow_id: str, definition: dict[str, Any], ve
 async def get_app(state: State, credentials: Credentials, workflow_id: str) -> AppPublic | AgentInfo:
     """What a chat client shows before the first message, for a chat workflow or an agent app."""
     if is_agent_id(workflow_id):
-        return agents_api.app_info(agent_store(state.store), credentials, workflow_id)
+        return agents_api.app_info(state, agent_store(state.store), credentials, workflow_id)
     check_app(app_key(state.store, credentials), workflow_id)
     version = await asyncio.to_thread(state.store.get_version, workflow_id)
     return app_info(workflow_id, version.definition)
@@ -188,21 +152,20 @@ async def send_message(state: State, credentials: Credentials, workflow_id: str,
                       state.settings.max_concurrent_runs_per_app)
 
 
-@public.get("/apps/{workflow_id}/conversations", response_model=ConversationList | AgentConversationList)
+@public.get("/apps/{workflow_id}/conversations", response_model=ConversationList)
 def list_conversations(state: State, credentials: Credentials, workflow_id: str,
-                       user: str | None = None) -> ConversationList | AgentConversationList:
-    if is_agent_id(workflow_id):
-        return agents_api.public_conversations(agent_store(state.store), credentials, workflow_id, user)
+                       user: str | None = None) -> ConversationList:
+    """The conversations of a chat workflow or an agent app."""
     check_app(app_key(state.store, credentials), workflow_id)
-    rows = state.store.list_conversations(workflow_id, user)
-    return ConversationList(items=[ConversationPublic.model_validate(r) for r in rows])
+    return ConversationList.of(state.store.list_conversations(workflow_id, user))
 
 
 @public.get("/conversations/{conversation_id}/messages", response_model=MessageList)
 def list_messages(state: State, key: AppKey, conversation_id: str) -> MessageList:
+    """A conversation's messages, oldest first (a chat workflow's or an agent app's)."""
     conversation = state.store.get_conversation(conversation_id)
-    check_app(key, conversation.workflow_id)
-    return MessageList(items=[MessagePublic.model_validate(m) for m in state.store.messages(conversation_id)])
+    check_app(key, conversation.app_id)
+    return MessageList.of(state.store.messages(conversation_id))
 
 
 # -- console (draft preview) ------------------------------------------------------------------------
@@ -220,14 +183,13 @@ async def preview_message(state: State, workflow_id: str, body: ChatCreate) -> R
 @console.get("/workflows/{workflow_id}/conversations", response_model=ConversationList)
 def list_draft_conversations(state: State, workflow_id: str, user: str | None = None) -> ConversationList:
     state.store.get_workflow(workflow_id)
-    rows = state.store.list_conversations(workflow_id, user)
-    return ConversationList(items=[ConversationPublic.model_validate(r) for r in rows])
+    return ConversationList.of(state.store.list_conversations(workflow_id, user))
 
 
 @console.get("/conversations/{conversation_id}/messages", response_model=MessageList)
 def list_draft_messages(state: State, conversation_id: str) -> MessageList:
     state.store.get_conversation(conversation_id)
-    return MessageList(items=[MessagePublic.model_validate(m) for m in state.store.messages(conversation_id)])
+    return MessageList.of(state.store.messages(conversation_id))
 
 
 @console.delete("/conversations/{conversation_id}", status_code=204)

@@ -11,9 +11,8 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 
 from knowledge.filenames import safe_filename
-from server.agents.store import agent_store
-from server.deps import Credentials, FilesDep, State
-from server.errors import AuthError, PayloadTooLargeError
+from server.deps import Credentials, FilesDep, State, presented_key
+from server.errors import PayloadTooLargeError
 
 console = APIRouter(prefix="/api/files", tags=["files"])
 public = APIRouter(prefix="/v1/files", tags=["files"])
@@ -60,11 +59,5 @@ def download_file(files: FilesDep, file_id: str) -> Response:
 async def upload_app_file(state: State, files: FilesDep, credentials: Credentials, file: Upload) -> FilePublic:
     """Upload a file for a run or a chat message of the app whose key this is (a workflow app or an agent
     app); only that app's runs and turns (and the console) can use it."""
-    if credentials is None:
-        raise AuthError("missing API key: send 'Authorization: Bearer <key>'")
-    found = state.store.cached_key(credentials.credentials) or await asyncio.to_thread(
-        lambda: state.store.find_key(credentials.credentials) or agent_store(state.store).find_key(
-            credentials.credentials))
-    if found is None:
-        raise AuthError("unknown or revoked API key")
-    return await save(files, file, owner=getattr(found, "workflow_id", None) or found.agent_id)
+    key = await presented_key(state.store, credentials)
+    return await save(files, file, owner=key.app_id)

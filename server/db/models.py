@@ -77,13 +77,24 @@ class EventRow(Base):
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
 
 
-class ApiKeyRow(Base):
-    """A per-app API key; only its SHA-256 hash and a display prefix are kept."""
+class AppRow(Base):
+    """An app: a workflow (its draft in ``workflows``) or an agent (its config in ``agent_apps``). Keys,
+    conversations and messages belong to an app, whatever its kind; deleting the app deletes them."""
 
-    __tablename__ = "api_keys"
+    __tablename__ = "apps"
+
+    id: Mapped[str] = mapped_column(String(48), primary_key=True)  # a workflow id, or "agent-<hex>"
+    kind: Mapped[str] = mapped_column(String(16))  # workflow | agent
+    created_at: Mapped[float] = mapped_column(Float)
+
+
+class AppKeyRow(Base):
+    """An app's API key; only its SHA-256 hash and a display prefix are kept."""
+
+    __tablename__ = "app_keys"
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    workflow_id: Mapped[str] = mapped_column(ForeignKey("workflows.id", ondelete="CASCADE"), index=True)
+    app_id: Mapped[str] = mapped_column(ForeignKey("apps.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(200), default="")
     prefix: Mapped[str] = mapped_column(String(16))
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
@@ -93,13 +104,14 @@ class ApiKeyRow(Base):
 
 
 class ConversationRow(Base):
-    """A chat-app conversation."""
+    """A conversation with an app (a chat workflow or an agent)."""
 
-    __tablename__ = "conversations"
-    __table_args__ = (Index("ix_conversations_workflow", "workflow_id", "updated_at"),)
+    __tablename__ = "app_conversations"
+    __table_args__ = (Index("ix_app_conversations_app", "app_id", "updated_at"),)
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    workflow_id: Mapped[str] = mapped_column(ForeignKey("workflows.id", ondelete="CASCADE"))
+    app_id: Mapped[str] = mapped_column(ForeignKey("apps.id", ondelete="CASCADE"))
+    source: Mapped[str] = mapped_column(String(16))  # console | api
     user: Mapped[str | None] = mapped_column(String(200), nullable=True)
     name: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[float] = mapped_column(Float)
@@ -107,15 +119,24 @@ class ConversationRow(Base):
 
 
 class MessageRow(Base):
-    """One turn of a conversation: the user's query and the app's answer."""
+    """One turn of a conversation: the user's query, the app's answer and how it ended. A chat workflow's turn
+    is a recorded run (``run_id``); an agent's turn keeps the app as it answered and its trace here."""
 
-    __tablename__ = "messages"
-    __table_args__ = (Index("ix_messages_conversation", "conversation_id", "created_at"),)
+    __tablename__ = "app_messages"
+    __table_args__ = (Index("ix_app_messages_conversation", "conversation_id", "created_at"),
+                      Index("ix_app_messages_app", "app_id", "created_at"))
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("app_conversations.id", ondelete="CASCADE"))
+    app_id: Mapped[str] = mapped_column(String(48))
     run_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
     query: Mapped[str] = mapped_column(Text)
     answer: Mapped[str] = mapped_column(Text, default="")
-    status: Mapped[str] = mapped_column(String(16), default="succeeded")
+    status: Mapped[str] = mapped_column(String(16))  # running | succeeded | failed | stopped | step_limit | interrupted
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    config: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)  # an agent as it answered
+    trace: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    usage: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    elapsed_ms: Mapped[float] = mapped_column(Float, default=0.0)
     created_at: Mapped[float] = mapped_column(Float)
+    finished_at: Mapped[float | None] = mapped_column(Float, nullable=True)

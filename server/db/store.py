@@ -13,16 +13,17 @@ from typing import Any
 from sqlalchemy import bindparam, create_engine, delete, event, func, insert, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from server.db import migrate
 from server.db.cache import RowCache
 from server.db.models import (
-    ApiKeyRow, ConversationRow, EventRow, MessageRow, RunRow, VersionRow, WorkflowRow,
+    AppKeyRow, AppRow, ConversationRow, EventRow, MessageRow, RunRow, VersionRow, WorkflowRow,
 )
 from server.errors import ConflictError, NotFoundError
 
 KEY_PREFIX = "loom-"
+AGENT_ID_PREFIX = "agent-"
 LIVE_STATUSES = ("running",)
 
 
@@ -32,6 +33,16 @@ def new_id() -> str:
 
 def hash_key(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
+
+
+def is_agent_id(app_id: str) -> bool:
+    """Agent app ids are ``agent-<hex>``; workflow ids are plain hex, so the two never collide."""
+    return app_id.startswith(AGENT_ID_PREFIX)
+
+
+def app_label(app_id: str) -> str:
+    """What an app is called in messages: ``agent app`` or ``workflow``."""
+    return "agent app" if is_agent_id(app_id) else "workflow"
 
 
 def open_engine(url: str) -> Engine:
@@ -63,13 +74,13 @@ class RunWrite:
 
 
 class Store:
-    """Workflows, versions, runs and their events, API keys, conversations and messages."""
+    """Workflows, versions, runs and their events; and every app's API keys, conversations and messages."""
 
     def __init__(self, url: str):
         self.engine = open_engine(url)
         self._session = sessionmaker(self.engine, expire_on_commit=False)
         # Every public request reads its API key and the app's newest version: keep them in memory.
-        self.keys: RowCache[ApiKeyRow] = RowCache()
+        self.keys: RowCache[AppKeyRow] = RowCache()
         self.latest: RowCache[VersionRow] = RowCache()
 
     def migrate(self) -> None:
@@ -83,6 +94,7 @@ class Store:
         now = time.time()
         row = WorkflowRow(id=new_id(), created_at=now, updated_at=now, **_summary(definition))
         with self._session.begin() as s:
+            self.add_app(s, row.id, "workflow", now)
             s.add(row)
         return row
 
@@ -113,8 +125,9 @@ class Store:
             if row is None:
                 raise NotFoundError("workflow", workflow_id)
             s.delete(row)
+            self.delete_app(s, workflow_id)
         self.latest.invalidate(lambda key, _: key == workflow_id)
-        self.keys.invalidate(lambda _, key: key.workflow_id == workflow_id)
+        self.forget_keys(workflow_id)
 
     def latest_versions(self) -> dict[str, int]:
         with self._session() as s:
@@ -216,64 +229,82 @@ class Store:
                 finished_at=time.time()))
             return result.rowcount or 0
 
-    # -- API keys -----------------------------------------------------------------------------------
-    def create_key(self, workflow_id: str, name: str = "") -> tuple[ApiKeyRow, str]:
+    # -- apps: API keys ------------------------------------------------------------------------------
+    def add_app(self, s: Session, app_id: str, kind: str, now: float) -> None:
+        """Record a new app of ``kind`` in session ``s``, before the row of its kind's own table."""
+        s.add(AppRow(id=app_id, kind=kind, created_at=now))
+        s.flush()
+
+    def delete_app(self, s: Session, app_id: str) -> None:
+        """Delete an app's keys, conversations and messages in session ``s`` (then call ``forget_keys``)."""
+        s.execute(delete(AppRow).where(AppRow.id == app_id))
+
+    def forget_keys(self, app_id: str) -> None:
+        """Drop an app's cached keys; call once its deletion has committed."""
+        self.keys.invalidate(lambda _, key: key.app_id == app_id)
+
+    def _require_app(self, app_id: str) -> None:
+        with self._session() as s:
+            if s.get(AppRow, app_id) is None:
+                raise NotFoundError(app_label(app_id), app_id)
+
+    def create_key(self, app_id: str, name: str = "") -> tuple[AppKeyRow, str]:
         """A new key for the app; the plain key is returned once and only its hash is kept."""
-        self.get_workflow(workflow_id)
+        self._require_app(app_id)
         key = KEY_PREFIX + secrets.token_urlsafe(32)
-        row = ApiKeyRow(id=new_id(), workflow_id=workflow_id, name=name, prefix=key[:12],
-                        key_hash=hash_key(key), created_at=time.time())
+        row = AppKeyRow(id=new_id(), app_id=app_id, name=name, prefix=key[:12], key_hash=hash_key(key),
+                        created_at=time.time())
         with self._session.begin() as s:
             s.add(row)
         return row, key
 
-    def list_keys(self, workflow_id: str) -> list[ApiKeyRow]:
-        self.get_workflow(workflow_id)
+    def list_keys(self, app_id: str) -> list[AppKeyRow]:
+        self._require_app(app_id)
         with self._session() as s:
-            return list(s.scalars(select(ApiKeyRow).where(ApiKeyRow.workflow_id == workflow_id)
-                                  .order_by(ApiKeyRow.created_at)))
+            return list(s.scalars(select(AppKeyRow).where(AppKeyRow.app_id == app_id)
+                                  .order_by(AppKeyRow.created_at)))
 
-    def revoke_key(self, workflow_id: str, key_id: str) -> ApiKeyRow:
+    def revoke_key(self, app_id: str, key_id: str) -> AppKeyRow:
         with self._session.begin() as s:
-            row = s.get(ApiKeyRow, key_id)
-            if row is None or row.workflow_id != workflow_id:
+            row = s.get(AppKeyRow, key_id)
+            if row is None or row.app_id != app_id:
                 raise NotFoundError("API key", key_id)
             row.revoked_at = row.revoked_at or time.time()
         self.keys.invalidate(lambda _, cached: cached.id == key_id)
         return row
 
-    def find_key(self, key: str) -> ApiKeyRow | None:
+    def find_key(self, key: str) -> AppKeyRow | None:
         """The live (unrevoked) key row for a presented key, or None."""
         return self.keys.get(hash_key(key), lambda: self._load_key(key))
 
-    def cached_key(self, key: str) -> ApiKeyRow | None:
+    def cached_key(self, key: str) -> AppKeyRow | None:
         """``find_key`` from memory only: None when the key has not been seen lately."""
         return self.keys.peek(hash_key(key))
 
-    def _load_key(self, key: str) -> ApiKeyRow | None:
+    def _load_key(self, key: str) -> AppKeyRow | None:
         with self._session() as s:
-            row = s.scalars(select(ApiKeyRow).where(ApiKeyRow.key_hash == hash_key(key))).first()
+            row = s.scalars(select(AppKeyRow).where(AppKeyRow.key_hash == hash_key(key))).first()
         return row if row is not None and row.revoked_at is None else None
 
-    # -- conversations ------------------------------------------------------------------------------
-    def open_conversation(self, workflow_id: str, conversation_id: str | None, user: str | None,
+    # -- apps: conversations and messages -----------------------------------------------------------
+    def open_conversation(self, app_id: str, conversation_id: str | None, source: str, user: str | None,
                           name: str) -> ConversationRow:
         """The given conversation of this app, or a new one when ``conversation_id`` is None."""
         with self._session.begin() as s:
             if conversation_id is not None:
                 row = s.get(ConversationRow, conversation_id)
-                if row is None or row.workflow_id != workflow_id:
+                if row is None or row.app_id != app_id:
                     raise NotFoundError("conversation", conversation_id)
                 return row
             now = time.time()
-            row = ConversationRow(id=new_id(), workflow_id=workflow_id, user=user, name=name[:200],
+            row = ConversationRow(id=new_id(), app_id=app_id, source=source, user=user, name=name[:200],
                                   created_at=now, updated_at=now)
             s.add(row)
         return row
 
-    def list_conversations(self, workflow_id: str, user: str | None = None,
+    def list_conversations(self, app_id: str, user: str | None = None,
                            limit: int = 50) -> list[ConversationRow]:
-        query = select(ConversationRow).where(ConversationRow.workflow_id == workflow_id)
+        query = select(ConversationRow).where(ConversationRow.app_id == app_id)
         if user is not None:
             query = query.where(ConversationRow.user == user)
         with self._session() as s:
@@ -286,26 +317,55 @@ class Store:
             raise NotFoundError("conversation", conversation_id)
         return row
 
+    def delete_conversation(self, conversation_id: str) -> None:
+        with self._session.begin() as s:
+            s.execute(delete(ConversationRow).where(ConversationRow.id == conversation_id))
+
     def messages(self, conversation_id: str, limit: int = 100) -> list[MessageRow]:
+        """A conversation's latest messages, oldest first."""
         with self._session() as s:
             rows = s.scalars(select(MessageRow).where(MessageRow.conversation_id == conversation_id)
                              .order_by(MessageRow.created_at.desc()).limit(limit))
             return list(reversed(list(rows)))
 
-    def add_message(self, conversation_id: str, run_id: str | None, query: str, answer: str,
-                    status: str) -> MessageRow:
-        now = time.time()
-        row = MessageRow(id=new_id(), conversation_id=conversation_id, run_id=run_id, query=query,
-                         answer=answer, status=status, created_at=now)
-        with self._session.begin() as s:
-            s.add(row)
-            s.execute(update(ConversationRow).where(ConversationRow.id == conversation_id)
-                      .values(updated_at=now))
+    def app_messages(self, app_id: str, limit: int = 50, offset: int = 0) -> list[MessageRow]:
+        """An app's messages over all its conversations, newest first."""
+        with self._session() as s:
+            return list(s.scalars(select(MessageRow).where(MessageRow.app_id == app_id)
+                                  .order_by(MessageRow.created_at.desc()).limit(limit).offset(offset)))
+
+    def get_message(self, message_id: str) -> MessageRow:
+        with self._session() as s:
+            row = s.get(MessageRow, message_id)
+        if row is None:
+            raise NotFoundError("message", message_id)
         return row
 
-    def delete_conversation(self, conversation_id: str) -> None:
+    def add_message(self, conversation: ConversationRow, query: str, status: str = "running",
+                    **fields: Any) -> MessageRow:
+        """Record a message (a finished one, or one that starts ``running`` and ends with ``finish_message``)."""
+        now = time.time()
+        row = MessageRow(id=new_id(), conversation_id=conversation.id, app_id=conversation.app_id, query=query,
+                         status=status, created_at=now, **{"answer": "", "trace": [], "usage": {},
+                                                           "elapsed_ms": 0.0, **fields})
+        if status != "running":
+            row.finished_at = now
         with self._session.begin() as s:
-            s.execute(delete(ConversationRow).where(ConversationRow.id == conversation_id))
+            s.add(row)
+            s.execute(update(ConversationRow).where(ConversationRow.id == conversation.id).values(updated_at=now))
+        return row
+
+    def finish_message(self, message_id: str, **fields: Any) -> None:
+        with self._session.begin() as s:
+            s.execute(update(MessageRow).where(MessageRow.id == message_id)
+                      .values(finished_at=time.time(), **fields))
+
+    def interrupt_messages(self) -> int:
+        """Messages left ``running`` by a previous process did not finish; say so."""
+        with self._session.begin() as s:
+            result = s.execute(update(MessageRow).where(MessageRow.status.in_(LIVE_STATUSES)).values(
+                status="interrupted", error="the server stopped during this turn", finished_at=time.time()))
+            return result.rowcount or 0
 
 
 def new_run_row(**fields: Any) -> dict[str, Any]:
