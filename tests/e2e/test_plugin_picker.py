@@ -68,7 +68,7 @@ def test_pick_a_tool_fills_inputs_and_offers_typed_outputs(page, loom_server, tm
     note.write_text("独坐幽篁里，弹琴复长啸。", encoding="utf-8")
     page.get_by_test_id("tab-run").click()
     page.get_by_test_id("run-input-doc").set_input_files(str(note))
-    page.wait_for_timeout(500)  # the upload answers with the file value
+    expect(page.get_by_test_id("run-input-doc-uploaded")).to_have_text("uploaded note.txt", timeout=20_000)
     page.get_by_test_id("start-run").click()
     expect(page.get_by_test_id("run-status")).to_have_text("succeeded", timeout=20_000)
     expect(page.get_by_test_id("run-outputs")).to_contain_text("独坐幽篁里")

@@ -9,7 +9,10 @@ import { parseLiteral } from '../nodes/shared/controls';
 
 interface Props { workflowId: string; variables: StartVariable[]; beforeRun: () => Promise<boolean> }
 
-function fieldFor(v: StartVariable, value: unknown, set: (x: unknown) => void) {
+/** Runs an upload for a file input: the Run button waits for it, and a rejected file is shown, not skipped. */
+type Uploader = (name: string, work: () => Promise<unknown>) => void;
+
+function fieldFor(v: StartVariable, value: unknown, set: (x: unknown) => void, upload: Uploader) {
   const testId = `run-input-${v.name}`;
   if (v.type === 'boolean') return <input type="checkbox" checked={!!value} onChange={(e) => set(e.target.checked)} data-testid={testId} />;
   if (v.options?.length) {
@@ -17,10 +20,20 @@ function fieldFor(v: StartVariable, value: unknown, set: (x: unknown) => void) {
   }
   if (v.type === 'number' || v.type === 'integer') return <input type="number" value={String(value ?? '')} onChange={(e) => set(e.target.value === '' ? '' : Number(e.target.value))} data-testid={testId} />;
   if (v.type === 'file' || v.type === 'array[file]') {
-    return <input type="file" multiple={v.type === 'array[file]'} data-testid={testId} onChange={async (e) => {
-      const files = await Promise.all([...(e.target.files ?? [])].map(readFile));
-      set(v.type === 'file' ? files[0] : files);
-    }} />;
+    const chosen = Array.isArray(value) ? value : value ? [value] : [];
+    return (
+      <span>
+        <input type="file" multiple={v.type === 'array[file]'} data-testid={testId} onChange={(e) => {
+          const picked = [...(e.target.files ?? [])];
+          set(undefined);
+          upload(v.name, async () => {
+            const files = await Promise.all(picked.map(readFile));
+            set(v.type === 'file' ? files[0] : files);
+          });
+        }} />
+        {chosen.length > 0 && <span className="muted" data-testid={`${testId}-uploaded`}>uploaded {chosen.map((f) => String((f as Record<string, unknown>).name ?? '')).join(', ')}</span>}
+      </span>
+    );
   }
   if (v.type === 'string') return <textarea rows={2} value={String(value ?? '')} onChange={(e) => set(e.target.value)} data-testid={testId} />;
   return <textarea rows={2} placeholder="JSON" value={typeof value === 'string' ? value : JSON.stringify(value ?? '')} onChange={(e) => set(parseLiteral(e.target.value))} data-testid={testId} />;
@@ -37,7 +50,15 @@ export function RunPanel({ workflowId, variables, beforeRun }: Props) {
   const run = useStore(stores.run, (s) => s);
   const [values, setValues] = useState<Record<string, unknown>>({});
   const [error, setError] = useState<string | null>(null);
+  const [uploading, setUploading] = useState(0);
   const abort = useRef<AbortController | null>(null);
+  const upload: Uploader = (name, work) => {
+    setError(null);
+    setUploading((n) => n + 1);
+    work()
+      .catch((err) => setError(`Input '${name}': the file was not uploaded: ${err instanceof Error ? err.message : String(err)}`))
+      .finally(() => setUploading((n) => n - 1));
+  };
   const start = async () => {
     setError(null);
     if (!(await beforeRun())) { setError('Fix the validation errors marked on the canvas first.'); return; }
@@ -57,11 +78,11 @@ export function RunPanel({ workflowId, variables, beforeRun }: Props) {
       {variables.map((v) => (
         <label key={v.name} className="field">
           <span className="field-label">{v.label || v.name}{v.required ? ' *' : ''} <span className="muted">{v.type}</span></span>
-          {fieldFor(v, values[v.name], (x) => setValues((s) => ({ ...s, [v.name]: x })))}
+          {fieldFor(v, values[v.name], (x) => setValues((s) => ({ ...s, [v.name]: x })), upload)}
         </label>
       ))}
       <div className="row">
-        <button type="button" className="primary" onClick={start} disabled={run.status === 'running'} data-testid="start-run">{run.status === 'running' ? 'Running…' : 'Run'}</button>
+        <button type="button" className="primary" onClick={start} disabled={run.status === 'running' || uploading > 0} data-testid="start-run">{run.status === 'running' ? 'Running…' : uploading > 0 ? 'Uploading…' : 'Run'}</button>
         {run.status === 'running' && <button type="button" onClick={() => abort.current?.abort()}>Stop</button>}
       </div>
       {error && <div className="field-error" data-testid="run-panel-error">{error}</div>}
