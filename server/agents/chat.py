@@ -1,7 +1,8 @@
 """Agent chat: one user message → one traced turn of the agent loop, in a persisted conversation.
 
 Shared by the public API (``POST /v1/apps/{agent_id}/chat``, the published app, an agent API key) and the
-console preview (``POST /api/agents/{agent_id}/chat``, the draft). Answers blocking, as SSE, or async.
+console preview (``POST /api/agents/{agent_id}/chat``, the draft). A turn runs in the background and its events
+go to an event log; the routers answer from it blocking, as SSE, or async.
 """
 
 from __future__ import annotations
@@ -9,64 +10,62 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Any
-
-from fastapi.responses import JSONResponse, Response
-from sse_starlette import ServerSentEvent
 
 from agents.loop import Turn, TurnResult
 from server.agents.skills import resolve
 from agents.spec import AgentConfig
 from server.agents.store import agent_store
-from server.api import sse
 from server.api.launch import file_values
 from server.deps import app_key, check_app
+from server.eventlog import Event, EventLog, EventsTrimmed, MemoryEventLog
 from server.state import AppState
 
-__all__ = ["answer", "public_chat"]
+__all__ = ["LiveTurn", "answer", "public_chat"]
 HISTORY_TURNS = 100
 
 
-class Feed:
-    """A turn's events so far, for any number of SSE followers."""
+@dataclass
+class LiveTurn:
+    """A turn running in the background: its ids, its event log, and its reply once the log has closed."""
 
-    def __init__(self, turn_id: str):
-        self.turn_id = turn_id
-        self.events: list[dict[str, Any]] = []
-        self.done = asyncio.Event()
-        self._changed = asyncio.Event()
+    conversation_id: str
+    turn_id: str
+    log: EventLog
+    result: TurnResult | None = None  # set when the agent loop returns
 
-    def emit(self, kind: str, /, **fields: Any) -> None:
-        self.events.append({"type": kind, "turn_id": self.turn_id, "seq": len(self.events) + 1, "ts": time.time(),
-                            **fields})
-        self._changed.set()
-        self._changed = asyncio.Event()
+    def reply(self) -> dict[str, Any]:
+        """The answer as the API returns it (``run_id`` and ``message_id`` are the turn id)."""
+        result = self.result
+        return {"conversation_id": self.conversation_id, "answer": result.answer if result else "",
+                "run_id": self.turn_id, "message_id": self.turn_id,
+                "status": result.status if result else "interrupted",
+                "error": result.error if result else "the turn did not finish"}
 
-    def close(self) -> None:
-        self.done.set()
-        self._changed.set()
-
-    async def follow(self) -> AsyncIterator[dict[str, Any]]:
-        index = 0
+    async def events(self) -> AsyncIterator[Event]:
+        """The turn's events from its first, as they come, until it finishes. Nothing keeps a turn's events
+        besides its log: a follower that falls behind its bound skips what was dropped (the reply has the answer)."""
+        after = 0
         while True:
-            changed = self._changed
-            while index < len(self.events):
-                index += 1
-                yield self.events[index - 1]
-            if self.done.is_set():
+            try:
+                async for event in self.log.follow(after):
+                    after = event["seq"]
+                    yield event
                 return
-            await changed.wait()
+            except EventsTrimmed as trimmed:
+                after = trimmed.first_seq - 1
 
 
-async def public_chat(state: AppState, credentials: Any, agent_id: str, body: Any) -> Response:
+async def public_chat(state: AppState, credentials: Any, agent_id: str, body: Any) -> LiveTurn:
     """``POST /v1/apps/{agent_id}/chat``: the published app, opened by one of its API keys."""
     check_app(await asyncio.to_thread(app_key, state.store, credentials), agent_id)
     row = await asyncio.to_thread(agent_store(state.store).published, agent_id)
     return await answer(state, agent_id, AgentConfig.model_validate(row.published), body, "api")
 
 
-async def answer(state: AppState, agent_id: str, config: AgentConfig, body: Any, source: str) -> Response:
-    """Run one turn for ``body`` (``query, conversation_id?, response_mode, user?, files?``) and reply."""
+async def answer(state: AppState, agent_id: str, config: AgentConfig, body: Any, source: str) -> LiveTurn:
+    """Start one turn for ``body`` (``query, conversation_id?, user?, files?``) in the background."""
     gateway = state.services.llm  # None: the turn fails with a message saying so, like an LLM node would
     owner = agent_id if source == "api" else None  # an app's key opens only the app's own files
     files = file_values(state, getattr(body, "files", None) or [], owner)
@@ -79,41 +78,24 @@ async def answer(state: AppState, agent_id: str, config: AgentConfig, body: Any,
         if turn.status == "succeeded":
             history += [{"role": "user", "content": turn.query}, {"role": "assistant", "content": turn.answer}]
     row = await asyncio.to_thread(store.add_message, conversation, body.query, config=config.model_dump(mode="json"))
-    feed = Feed(row.id)
-    outcome: dict[str, TurnResult] = {}
+    live = LiveTurn(conversation.id, row.id, MemoryEventLog())
+
+    def emit(kind: str, /, **fields: Any) -> None:
+        log = live.log
+        log.append({"type": kind, "turn_id": row.id, "seq": log.last_seq + 1, "ts": time.time(), **fields})
 
     async def drive() -> None:
         try:
-            feed.emit("turn_started", conversation_id=conversation.id, agent_id=agent_id, query=body.query)
-            turn = Turn(config, gateway, tools, knowledge=state.services.knowledge, emit=feed.emit)
-            result = outcome["result"] = await turn.run(body.query, history, files)
+            emit("turn_started", conversation_id=conversation.id, agent_id=agent_id, query=body.query)
+            turn = Turn(config, gateway, tools, knowledge=state.services.knowledge, emit=emit)
+            result = live.result = await turn.run(body.query, history, files)
             await asyncio.to_thread(store.finish_message, row.id, status=result.status, answer=result.answer,
                                     error=result.error, trace=result.trace, usage=result.usage.as_dict(),
                                     elapsed_ms=result.elapsed_ms)
-            feed.emit("turn_finished", status=result.status, answer=result.answer, error=result.error,
-                      usage=result.usage.as_dict(), elapsed_ms=result.elapsed_ms)
+            emit("turn_finished", status=result.status, answer=result.answer, error=result.error,
+                 usage=result.usage.as_dict(), elapsed_ms=result.elapsed_ms)
         finally:
-            feed.close()
+            live.log.close()
 
     state.jobs.submit(drive(), name=f"agent-turn-{row.id}")
-
-    def reply() -> dict[str, Any]:
-        result = outcome.get("result")
-        return {"conversation_id": conversation.id, "answer": result.answer if result else "", "run_id": row.id,
-                "message_id": row.id, "status": result.status if result else "interrupted",
-                "error": result.error if result else "the turn did not finish"}
-
-    mode = getattr(body, "response_mode", "blocking")
-    if mode == "async":
-        return JSONResponse({"run_id": row.id, "conversation_id": conversation.id}, status_code=202)
-    if mode == "blocking":
-        await feed.done.wait()
-        return JSONResponse(reply())
-
-    async def events() -> AsyncIterator[ServerSentEvent]:
-        yield sse.event({"conversation_id": conversation.id, "run_id": row.id, "turn_id": row.id}, "conversation")
-        async for event in feed.follow():
-            yield sse.event(event)
-        yield sse.event(reply(), "message")
-
-    return sse.response(events())
+    return live

@@ -4,10 +4,12 @@ the public app info, chat and conversations (``/v1/agents``; ``POST /v1/apps/{ag
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends
 from fastapi.responses import JSONResponse, Response
+from sse_starlette import ServerSentEvent
 
 from server.agents import chat
 from server.agents.skills import problems, resolve
@@ -17,8 +19,9 @@ from server.agents.store import AgentStore, agent_store
 from server.api.app_schemas import (
     ConversationList, KeyCreated, KeyPublic, MessageDetail, MessageList,
 )
+from server.api import sse
 from server.api.params import Limit, Offset
-from server.api.schemas import ChatCreate, KeyCreate
+from server.api.schemas import ChatCreate, KeyCreate, ResponseMode
 from server.db.models_agents import AgentRow
 from server.deps import Credentials, State, app_key, check_app, require_admin
 from server.errors import NotFoundError
@@ -34,6 +37,24 @@ def _store(state: State) -> AgentStore:
 
 Agents = Annotated[AgentStore, Depends(_store)]
 SSE = {200: {"description": "blocking: the reply; streaming: SSE of the turn's events, then a 'message' event"}}
+
+
+async def respond(turn: chat.LiveTurn, mode: ResponseMode) -> Response:
+    """A turn answered in the asked response mode: its reply, SSE of its events then the reply, or its ids."""
+    if mode == "async":
+        return JSONResponse({"run_id": turn.turn_id, "conversation_id": turn.conversation_id}, status_code=202)
+    if mode == "blocking":
+        await turn.log.wait_closed()
+        return JSONResponse(turn.reply())
+
+    async def frames() -> AsyncIterator[ServerSentEvent]:
+        yield sse.event({"conversation_id": turn.conversation_id, "run_id": turn.turn_id, "turn_id": turn.turn_id},
+                        "conversation")
+        async for event in turn.events():
+            yield sse.event(event)
+        yield sse.event(turn.reply(), "message")
+
+    return sse.response(frames())
 
 
 def summary(row: AgentRow) -> AgentSummary:
@@ -126,7 +147,8 @@ def revoke_key(state: State, agent_id: str, key_id: str) -> KeyPublic:
 async def preview_chat(state: State, agents: Agents, agent_id: str, body: ChatCreate) -> Response:
     """Chat with the draft (the editor's live preview)."""
     row = await asyncio.to_thread(agents.get, agent_id)
-    return await chat.answer(state, agent_id, AgentConfig.model_validate(row.config), body, "console")
+    turn = await chat.answer(state, agent_id, AgentConfig.model_validate(row.config), body, "console")
+    return await respond(turn, body.response_mode)
 
 
 @console.get("/agents/{agent_id}/conversations", response_model=ConversationList)
@@ -176,7 +198,7 @@ def app_info(state: State, agents: Agents, credentials: Credentials, agent_id: s
 @public.post("/agents/{agent_id}/chat", response_model=AgentReply, responses=SSE)
 async def public_chat(state: State, credentials: Credentials, agent_id: str, body: ChatCreate) -> Response:
     """The same as ``POST /v1/apps/{agent_id}/chat``."""
-    return await chat.public_chat(state, credentials, agent_id, body)
+    return await respond(await chat.public_chat(state, credentials, agent_id, body), body.response_mode)
 
 
 @public.get("/agents/{agent_id}/conversations", response_model=ConversationList)

@@ -145,7 +145,8 @@ async def get_app(state: State, credentials: Credentials, workflow_id: str) -> A
                                              "then a 'message' event with the reply"}})
 async def send_message(state: State, credentials: Credentials, workflow_id: str, body: ChatCreate) -> Response:
     if is_agent_id(workflow_id):  # agent apps answer through their tool-calling loop, with their own keys
-        return await agent_chat.public_chat(state, credentials, workflow_id, body)
+        turn = await agent_chat.public_chat(state, credentials, workflow_id, body)
+        return await agents_api.respond(turn, body.response_mode)
     check_app(app_key(state.store, credentials), workflow_id)
     version = await asyncio.to_thread(state.store.get_version, workflow_id)
     return await chat(state, workflow_id, version.definition, version.version, body, "api",
