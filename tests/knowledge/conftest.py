@@ -12,6 +12,7 @@ from pypdf import PdfReader, PdfWriter
 
 from knowledge.embedding import Embedder, get_embedder
 from knowledge.service import KnowledgeService
+from tests.knowledge.hostile import pdf_file
 
 
 @pytest.fixture(scope="session")
@@ -43,15 +44,7 @@ def make_pdf(pages: list[str]) -> bytes:
                        f"/Resources << /Font << /F1 3 0 R >> >> /Contents {len(objects)} 0 R >>")
         kids.append(f"{len(objects)} 0 R")
     objects[1] = f"<< /Type /Pages /Kids [{' '.join(kids)}] /Count {len(kids)} >>"
-    out, offsets = bytearray(b"%PDF-1.4\n"), []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += f"{number} 0 obj\n{body}\nendobj\n".encode("latin-1")
-    xref = len(out)
-    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
-    out += "".join(f"{o:010d} 00000 n \n" for o in offsets).encode()
-    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
-    return bytes(out)
+    return pdf_file(objects)
 
 
 def encrypt_pdf(data: bytes, password: str = "secret") -> bytes:
