@@ -3,8 +3,8 @@
     python benchmarks/engine.py [--chain 1000] [--branches 20] [--wait-ms 200] [--validate 5000,20000]
 
 Targets (issue: the foundation): ≤ 0.2 ms scheduling overhead per node on a 1,000-node chain of trivial
-nodes (issue 15: ≤ 20 µs); 20 parallel branches each waiting 200 ms on I/O finish within 1.1× one branch. Validation is linear
-in nodes + edges (issue: hardening): a 20,000-node chain validates in under 1 s.
+nodes (issue 15: ≤ 20 µs); 20 parallel branches each waiting 200 ms on I/O finish within 1.1× one branch. Validation
+is linear in nodes + edges (issue: hardening): a 20,000-node chain validates in under 1 s.
 The last line of output is one JSON object of figures.
 """
 
@@ -54,7 +54,8 @@ def chain_workflow(length: int) -> dict:
         previous = f"n{i}.output"
     nodes.append({"id": "end", "type": "end", "inputs": {"answer": {"ref": previous}}})
     ids = [n["id"] for n in nodes]
-    return {"name": "chain", "nodes": nodes, "edges": [{"source": a, "target": b} for a, b in zip(ids, ids[1:], strict=False)]}
+    edges = [{"source": a, "target": b} for a, b in zip(ids, ids[1:], strict=False)]
+    return {"name": "chain", "nodes": nodes, "edges": edges}
 
 
 def parallel_workflow(branches: int, wait_ms: float) -> dict:

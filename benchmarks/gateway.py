@@ -85,7 +85,8 @@ async def measure(gateway: Gateway, name: str, url: str, model: str, n: int) -> 
     workflow = {"version": "1", "name": "bench", "nodes": [
         {"id": "start", "type": "start", "config": {"variables": [{"name": "query", "type": "string"}]}},
         {"id": "llm", "type": "llm", "inputs": {"query": {"ref": "start.query"}},
-         "config": {"model": name, "params": {"max_tokens": 32}, "messages": [{"role": "user", "content": "{{query}}"}]}},
+         "config": {"model": name, "params": {"max_tokens": 32},
+                    "messages": [{"role": "user", "content": "{{query}}"}]}},
         {"id": "end", "type": "end", "inputs": {"answer": {"ref": "llm.text"}}}],
         "edges": [{"source": "start", "target": "llm"}, {"source": "llm", "target": "end"}]}
     services = Services(llm=gateway)
@@ -96,7 +97,8 @@ async def measure(gateway: Gateway, name: str, url: str, model: str, n: int) -> 
     async with httpx.AsyncClient(limits=limits, timeout=60) as client:
         for i in range(n + 20):  # the first 20 warm up both paths
             # Which path goes first alternates, so neither always meets a freshly woken server.
-            pair = [lambda: direct_call(client, url, model, stream=False), lambda: loom_call(gateway, name, stream=False),
+            pair = [lambda: direct_call(client, url, model, stream=False),
+                    lambda: loom_call(gateway, name, stream=False),
                     lambda: direct_call(client, url, model, stream=True), lambda: loom_call(gateway, name, stream=True)]
             order = [0, 1, 2, 3] if i % 2 else [1, 0, 3, 2]
             got = {k: await pair[k]() for k in order}

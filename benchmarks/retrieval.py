@@ -85,7 +85,7 @@ def main() -> None:
         for mode in MODES:
             hits_at = {1: 0, 3: 0, 5: 0}
             mrr = ndcg = 0.0
-            for query, vector in zip(queries, vectors):
+            for query, vector in zip(queries, vectors, strict=True):
                 if not query["text"].strip():  # an empty question finds nothing: counted as a miss
                     continue
                 hits = service.search("bench", query["text"], mode=mode, top_k=10, query_vector=vector)

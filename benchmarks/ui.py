@@ -43,7 +43,8 @@ def big_workflow(n: int) -> dict:
         kind, node_id = KINDS[i % len(KINDS)], f"n{i}"
         node = {"id": node_id, "type": kind, "position": {"x": (i % 15) * 280, "y": (i // 15) * 180}}
         if kind == "llm":
-            node |= {"inputs": {"q": query}, "config": {"model": "default", "messages": [{"role": "user", "content": "{{q}}"}]}}
+            messages = [{"role": "user", "content": "{{q}}"}]
+            node |= {"inputs": {"q": query}, "config": {"model": "default", "messages": messages}}
         elif kind == "variable-aggregator":
             node |= {"inputs": {"a": query}}
         else:
@@ -87,7 +88,8 @@ RECORDER = """() => { window.__frames = []; let last = performance.now(); window
   window.__mutations = 0;
   window.__observer?.disconnect();
   window.__observer = new MutationObserver((list) => { if (window.__rec) window.__mutations += list.length; });
-  window.__observer.observe(document.querySelector('.react-flow'), { subtree: true, attributes: true, childList: true, characterData: true }); }"""
+  window.__observer.observe(document.querySelector('.react-flow'),
+                            { subtree: true, attributes: true, childList: true, characterData: true }); }"""
 
 
 def summary(frames: list[float]) -> dict:
@@ -118,7 +120,8 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=120, help="pointer moves per gesture")
     parser.add_argument("--chromium", default=CHROMIUM)
     parser.add_argument("--cpu-throttle", type=float, default=1.0,
-                        help="slow the page's CPU by this factor (DevTools emulation), to see costs an idle machine hides")
+                        help="slow the page's CPU by this factor (DevTools emulation), "
+                             "to see costs an idle machine hides")
     args = parser.parse_args()
     build_ui()
     from playwright.sync_api import sync_playwright
@@ -150,13 +153,15 @@ def main() -> None:
             viewport = ".react-flow__viewport"
             before = page.locator(viewport).get_attribute("style")
             pane = page.locator(".react-flow__pane").bounding_box()
+            class_at = "([x, y]) => document.elementFromPoint(x, y)?.className"
             empty = next(p for p in ((pane["x"] + pane["width"] * fx, pane["y"] + pane["height"] * fy)
                                      for fx in (0.5, 0.3, 0.7, 0.1) for fy in (0.97, 0.9, 0.03))
-                         if "react-flow__pane" in (page.evaluate("([x, y]) => document.elementFromPoint(x, y)?.className", list(p)) or ""))
+                         if "react-flow__pane" in (page.evaluate(class_at, list(p)) or ""))
             pan = measure(page, empty, (empty[0] + 400, empty[1] - 300), args.steps)
             pan["viewport_moved"] = page.locator(viewport).get_attribute("style") != before
             browser.close()
-    result = {"benchmark": "ui", "nodes": args.nodes, "cpu_throttle": args.cpu_throttle, "rendered_nodes": rendered, "drag": drag, "pan": pan}
+    result = {"benchmark": "ui", "nodes": args.nodes, "cpu_throttle": args.cpu_throttle, "rendered_nodes": rendered,
+              "drag": drag, "pan": pan}
     print(f"drag: p50 {drag['p50_ms']} ms, p95 {drag['p95_ms']} ms per frame; "
           f"pan: p50 {pan['p50_ms']} ms, p95 {pan['p95_ms']} ms", file=sys.stderr)
     print(json.dumps(result))

@@ -111,7 +111,7 @@ def question_bank_docx() -> bytes:
         document.add_paragraph(f"《{title}》 {dynasty}·{poet}：{poem} 题目：{question} 答案：{answer}")
     document.add_heading("诗人与名句", level=1)
     table = document.add_table(rows=1, cols=3)
-    for cell, text in zip(table.rows[0].cells, ("诗题", "作者", "名句")):
+    for cell, text in zip(table.rows[0].cells, ("诗题", "作者", "名句"), strict=True):
         cell.text = text
     for title, poet, dynasty, poem, _, _ in POEMS:
         row = table.add_row().cells
