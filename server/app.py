@@ -15,6 +15,7 @@ from agents import errors as agent_errors
 from engine import errors as engine_errors
 from modelhub import errors as hub_errors
 from modelhub.config import ModelConfigError
+from modelhub.datasets import DatasetFileError
 from modelhub.gateway import ModelError
 from engine.errors import DefinitionError
 from engine.spec import NodeSpec, Services
@@ -24,7 +25,8 @@ from nodes.sandbox import errors as sandbox_errors
 from nodes.registry import CATALOG
 from server import errors
 from server.api import (
-    agents, chat, debug, files, health, keys, knowledge, models, plugins, public, runs, templates, workflows,
+    agents, chat, datasets, debug, files, health, keys, knowledge, models, plugins, public, runs, templates,
+    workflows,
 )
 from server.deps import require_admin
 from server.limits import BodyLimit, multipart_routes
@@ -57,6 +59,7 @@ ERROR_STATUS.update({
     agent_errors.AgentError: 400,
     hub_errors.ModelHubError: 400, hub_errors.AdapterNotFound: 404, hub_errors.DeploymentConflict: 409,
     hub_errors.DeploymentUnreachable: 503,
+    DatasetFileError: 400,  # an uploaded dataset file that cannot be read as a whole (not UTF-8, a JSON array)
     ModelConfigError: 503, sandbox_errors.SandboxUnavailableError: 503,  # a part of this server is not set up
     kb_errors.KnowledgeError: 400, kb_errors.KnowledgeBaseNotFound: 404, kb_errors.DocumentNotFound: 404,
     kb_errors.KnowledgeBaseExists: 409,
@@ -120,7 +123,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     app.include_router(health.router)
     app.include_router(agents.router)  # console (admin-guarded inside) and public agent routes
     for router in (workflows.router, templates.router, runs.router, debug.router, keys.router, chat.console,
-                   files.console, knowledge.router, plugins.router, models.router):
+                   files.console, knowledge.router, plugins.router, models.router, datasets.router):
         app.include_router(router, dependencies=admin)
     for router in (public.router, chat.public, files.public):
         app.include_router(router)

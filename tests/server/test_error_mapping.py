@@ -35,10 +35,8 @@ CONTAINED = {
     "modelhub.launcher.LaunchError": "the deployment manager marks the deployment failed with it",
     "modelhub.stream.MalformedChunk": "the gateway raises ModelError quoting it",
     "modelhub.stream.StreamError": "the gateway raises ModelError quoting it",
-    # The dataset library has no route yet; the command line (``loom dataset``) reports these itself.
     "modelhub.datasets.formats.RowError": "the dataset check turns each into a bad row with its line",
     "modelhub.datasets.formats.ConversionError": "dataset format conversion, run by the command line only",
-    "modelhub.datasets.io.DatasetFileError": "reading a dataset file, by the command line only",
     "server.settings.SettingsError": "start-up and the command line, before any app exists",
     "server.eventlog.EventLogError": "the event log's root; only its subclasses are raised",
     "server.eventlog.EventsTrimmed": "runs read what their log dropped from the store; turn streams skip ahead",

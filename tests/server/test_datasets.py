@@ -1,0 +1,131 @@
+"""The dataset API over real HTTP and a real SQLite database: import with bad rows by line, operators with what
+they dropped, split, publish (then immutable), preview, delete, and the statuses of each refusal."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from tests.server.conftest import asgi_client, running_app
+
+
+def chat(question: str, answer: str) -> str:
+    return json.dumps({"messages": [{"role": "user", "content": question},
+                                    {"role": "assistant", "content": answer}]}, ensure_ascii=False)
+
+
+GOOD = [chat(f"question {n}", f"answer number {n}") for n in range(1, 9)]
+FILE = "\n".join([GOOD[0], GOOD[1], '{"messages": [{"role": "user", "content": "hi"}]}', GOOD[2], GOOD[0],
+                  GOOD[3], json.dumps({"messages": [{"role": "assistant", "content": "first"}]})] + GOOD[4:]) + "\n"
+
+
+async def upload(client: httpx.AsyncClient, name: str = "support", content: str = FILE,
+                 filename: str = "support.jsonl", **form: str) -> httpx.Response:
+    return await client.post("/api/datasets", data={"name": name, **form},
+                             files={"file": (filename, content.encode(), "application/octet-stream")})
+
+
+async def test_import_operators_split_publish_and_preview(data_dir: Path) -> None:
+    async with running_app(data_dir) as app, asgi_client(app) as client:
+        response = await upload(client)
+        assert response.status_code == 201, response.text
+        raw = response.json()
+        assert (raw["number"], raw["stage"], raw["format"], raw["source"]) == (1, "raw", "messages", "support.jsonl")
+        assert raw["rows"] == 9 and raw["report"]["rows"] == 11  # good rows; every row
+        bad = raw["report"]["bad"]
+        assert [b["line"] for b in bad] == [3, 7]
+        assert "assistant" in bad[0]["reason"] and "role order" in bad[1]["reason"]
+        stats = raw["report"]["stats"]
+        assert stats["rows"] == 9 and stats["exact_duplicates"] == [[1, 5]]
+        assert sum(bucket["rows"] for bucket in stats["histogram"]) == 9
+        dataset = raw["dataset_id"]
+
+        preview = (await client.get(f"/api/datasets/{dataset}/versions/1/rows", params={"offset": 3, "limit": 2})).json()
+        assert preview["total"] == 9
+        assert [item["line"] for item in preview["items"]] == [5, 6]  # lines of the uploaded file, bad ones skipped
+        assert preview["items"][0]["row"] == json.loads(GOOD[0])
+
+        response = await client.post(f"/api/datasets/{dataset}/versions/1/operators",
+                                     json={"steps": [{"operator": "remove_exact_duplicates"},
+                                                     {"operator": "mask_pii", "params": {"kinds": ["email"]}}]})
+        assert response.status_code == 201, response.text
+        processed = response.json()
+        assert (processed["number"], processed["stage"], processed["parent"], processed["rows"]) == (2, "processed", 1, 8)
+        assert processed["operations"]["dropped"] == [{"line": 5, "reason": "exact duplicate of line 1"}]
+        assert processed["operations"]["steps"][1] == {"operator": "mask_pii", "params": {"kinds": ["email"]}}
+
+        # publishing needs a split
+        assert (await client.post(f"/api/datasets/{dataset}/versions/2/publish")).status_code == 409
+        response = await client.post(f"/api/datasets/{dataset}/versions/2/split", json={"validation": 0.2, "seed": 1})
+        assert response.status_code == 201, response.text
+        split = response.json()
+        assert (split["number"], split["train_rows"], split["validation_rows"]) == (3, 6, 2)
+        valid = (await client.get(f"/api/datasets/{dataset}/versions/3/rows", params={"part": "validation"})).json()
+        train = (await client.get(f"/api/datasets/{dataset}/versions/3/rows", params={"part": "train"})).json()
+        lines = [i["line"] for i in valid["items"]] + [i["line"] for i in train["items"]]
+        assert sorted(lines) == [1, 2, 4, 6, 8, 9, 10, 11]
+
+        response = await client.post(f"/api/datasets/{dataset}/versions/3/publish")
+        assert response.status_code == 200, response.text
+        assert response.json()["stage"] == "published" and response.json()["published_at"]
+        # immutable once published: no second publish, no delete
+        assert (await client.post(f"/api/datasets/{dataset}/versions/3/publish")).status_code == 409
+        assert (await client.delete(f"/api/datasets/{dataset}/versions/3")).status_code == 409
+        # an unpublished version can go
+        assert (await client.delete(f"/api/datasets/{dataset}/versions/2")).status_code == 204
+        listed = (await client.get("/api/datasets")).json()["items"]
+        assert [(d["name"], [(v["number"], v["stage"]) for v in d["versions"]]) for d in listed] == [
+            ("support", [(1, "raw"), (3, "published")])]
+        by_name = (await client.get("/api/datasets/support")).json()
+        assert by_name["id"] == dataset
+        # the published version still reads after its parent went
+        assert (await client.get(f"/api/datasets/{dataset}/versions/3/rows")).json()["total"] == 8
+
+        # a second raw version of the same dataset, from CSV
+        csv_file = 'text\n"one row"\n"another row"\n'
+        response = await client.post(f"/api/datasets/{dataset}/versions",
+                                     files={"file": ("more.csv", csv_file.encode(), "text/csv")})
+        assert response.status_code == 201, response.text
+        assert (response.json()["number"], response.json()["format"], response.json()["rows"]) == (4, "text", 2)
+
+        assert (await client.delete(f"/api/datasets/{dataset}")).status_code == 204
+        assert (await client.get(f"/api/datasets/{dataset}")).status_code == 404
+        assert not (data_dir / "datasets" / dataset).exists()
+
+
+async def test_refusals_answer_deliberate_statuses(data_dir: Path) -> None:
+    async with running_app(data_dir, max_upload_bytes=2_000) as app, asgi_client(app) as client:
+        assert (await upload(client, filename="notes.txt")).status_code == 415
+        assert (await upload(client, content="x" * 3_000)).status_code == 413
+        response = await upload(client, content='[{"text": "a"}]', filename="array.json")
+        assert response.status_code == 400 and "JSONL" in response.json()["detail"]
+        response = await client.post("/api/datasets", data={"name": "latin"},
+                                     files={"file": ("latin.jsonl", '{"text": "café"}\n'.encode("latin-1"))})
+        assert response.status_code == 400 and "UTF-8" in response.json()["detail"]
+        assert (await client.get("/api/datasets")).json()["items"] == []  # nothing saved by a refused file
+        assert (await upload(client, name="dup", content=GOOD[0])).status_code == 201
+        assert (await upload(client, name="dup", content=GOOD[0])).status_code == 409
+        assert (await client.get("/api/datasets/nope")).status_code == 404
+        assert (await client.get("/api/datasets/dup/versions/9")).status_code == 404
+        steps: dict[str, Any] = {"steps": [{"operator": "no_such_thing"}]}
+        response = await client.post("/api/datasets/dup/versions/1/operators", json=steps)
+        assert response.status_code == 400 and "remove_exact_duplicates" in response.json()["detail"]
+        response = await client.post("/api/datasets/dup/versions/1/operators",
+                                     json={"steps": [{"operator": "mask_pii", "params": {"colour": "red"}}]})
+        assert response.status_code == 400
+        # one row cannot be split
+        response = await client.post("/api/datasets/dup/versions/1/split", json={"validation": 0.5})
+        assert response.status_code == 400 and "at least 2" in response.json()["detail"]
+        operators = (await client.get("/api/datasets/operators")).json()["items"]
+        assert {"remove_exact_duplicates", "remove_near_duplicates", "mask_pii"} <= {o["name"] for o in operators}
+
+
+async def test_dataset_routes_are_admin_guarded(data_dir: Path) -> None:
+    async with running_app(data_dir, admin_token="sekrit") as app:
+        async with asgi_client(app) as client:
+            assert (await client.get("/api/datasets")).status_code == 401
+        async with asgi_client(app, token="sekrit") as client:
+            assert (await client.get("/api/datasets")).status_code == 200
