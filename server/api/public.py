@@ -22,7 +22,8 @@ router = APIRouter(prefix="/v1", tags=["public"])
 async def run_workflow(state: State, key: AppKey, workflow_id: str, body: RunCreate) -> Response:
     """Run the newest published version of the app."""
     check_app(key, workflow_id)
-    version = await asyncio.to_thread(state.store.get_version, workflow_id)
+    # The newest version is cached: no thread hop when it was read lately (the usual case).
+    version = state.store.cached_version(workflow_id) or await asyncio.to_thread(state.store.get_version, workflow_id)
     graph = compile_graph(state, version.definition, (workflow_id, version.version))
     request = RunRequest(workflow_id=workflow_id, graph=graph, definition=version.definition,
                          inputs=file_inputs(state, body.inputs, workflow_id), version=version.version, source="api",

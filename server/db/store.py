@@ -163,6 +163,10 @@ class Store:
         row = self._find_version(workflow_id, version)
         return row if row is not None else self._missing_version(workflow_id, version)
 
+    def cached_version(self, workflow_id: str) -> VersionRow | None:
+        """``get_version(workflow_id)`` from memory only: None when it has not been read lately."""
+        return self.latest.peek(workflow_id)
+
     def _find_version(self, workflow_id: str, version: int | None) -> VersionRow | None:
         with self._session() as s:
             query = select(VersionRow).where(VersionRow.workflow_id == workflow_id)
@@ -191,10 +195,15 @@ class Store:
 
     def write_runs(self, writes: Iterable[RunWrite]) -> None:
         """Apply run writes in order, in one transaction (Core statements: the ORM's unit of work cost more
-        than SQLite itself here)."""
+        than SQLite itself here). The events of all the writes go in one batched insert, after the run rows."""
+        events: list[dict[str, Any]] = []
         with self.engine.begin() as conn:
             for write in writes:
                 _apply(conn, write)
+                events.extend({"run_id": write.run_id, "seq": e["seq"], "type": e["type"], "data": e}
+                              for e in write.events)
+            if events:
+                conn.execute(_INSERT_EVENTS, events)
 
     def get_run(self, run_id: str) -> RunRow:
         with self._session() as s:
@@ -377,6 +386,7 @@ def new_run_row(**fields: Any) -> dict[str, Any]:
 _RUNS, _EVENTS = RunRow.__table__, EventRow.__table__
 _ENDED = ("status", "outputs", "error", "failed_node", "elapsed_ms", "usage", "total_tokens", "finished_at")
 # Statements built once, executed with parameters: SQLAlchemy then reuses their compiled form.
+_INSERT_EVENTS = insert(_EVENTS)
 _INSERT_RUN = sqlite_insert(_RUNS).on_conflict_do_nothing(index_elements=["id"])
 _UPSERT_RUN = sqlite_insert(_RUNS).on_conflict_do_update(
     index_elements=["id"], set_={name: sqlite_insert(_RUNS).excluded[name] for name in _ENDED})
@@ -396,9 +406,6 @@ def _apply(conn: Connection, write: RunWrite) -> None:
             conn.execute(_END_RUN, {"run_id": write.run_id, **{f"new_{k}": v for k, v in ended.items()}})
     elif write.row is not None:
         conn.execute(_INSERT_RUN, write.row)
-    if write.events:
-        conn.execute(insert(_EVENTS), [{"run_id": write.run_id, "seq": e["seq"], "type": e["type"], "data": e}
-                                       for e in write.events])
 
 
 def _summary(definition: dict[str, Any]) -> dict[str, Any]:
