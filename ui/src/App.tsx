@@ -3,6 +3,7 @@ import { BrowserRouter, NavLink, Route, Routes } from 'react-router-dom';
 import WorkflowsPage from './pages/WorkflowsPage';
 import KnowledgePage from './pages/KnowledgePage';
 import ModelsPage from './pages/ModelsPage';
+import DatasetsPage from './pages/datasets/DatasetsPage';
 
 const EditorPage = lazy(() => import('./editor/EditorPage'));
 const AgentsPage = lazy(() => import('./pages/agents/AgentsPage'));
@@ -18,6 +19,7 @@ export function App() {
           <NavLink to="/agents">Agents</NavLink>
           <NavLink to="/knowledge">Knowledge</NavLink>
           <NavLink to="/models">Models</NavLink>
+          <NavLink to="/datasets">Datasets</NavLink>
         </nav>
         <main className="main">
           <Suspense fallback={<div className="page muted">Loading…</div>}>
@@ -28,6 +30,7 @@ export function App() {
               <Route path="/agents/:id" element={<AgentEditorPage />} />
               <Route path="/knowledge" element={<KnowledgePage />} />
               <Route path="/models" element={<ModelsPage />} />
+              <Route path="/datasets" element={<DatasetsPage />} />
               <Route path="*" element={<div className="page">Not found.</div>} />
             </Routes>
           </Suspense>

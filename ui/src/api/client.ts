@@ -47,7 +47,8 @@ export async function request<T>(method: string, path: string, body?: unknown): 
 }
 
 /** Multipart upload with progress (fetch cannot report upload progress; XMLHttpRequest can). */
-export function upload<T>(path: string, field: string, files: File[], onProgress?: (fraction: number) => void): Promise<T> {
+export function upload<T>(path: string, field: string, files: File[], onProgress?: (fraction: number) => void,
+  fields: Record<string, string> = {}): Promise<T> {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
     xhr.open('POST', path);
@@ -62,6 +63,7 @@ export function upload<T>(path: string, field: string, files: File[], onProgress
     };
     xhr.onerror = () => reject(new ApiError(`upload to ${path} failed`, 0));
     const form = new FormData();
+    for (const [k, v] of Object.entries(fields)) form.append(k, v);
     for (const f of files) form.append(field, f, f.name);
     xhr.send(form);
   });

@@ -1,0 +1,230 @@
+import { useCallback, useEffect, useState } from 'react';
+import { datasetsApi, type Dataset, type Operator, type RowPage, type Version } from './api';
+import { actions, describeVersion, histogramBars, parseParams } from './helpers';
+
+const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
+const PAGE = 10;
+
+/** Fine-tuning datasets: import a JSONL/CSV file (bad rows by line), statistics with the length histogram,
+ * operators, train/validation split and publish, versions and a row preview (docs/finetuning.md). */
+export default function DatasetsPage() {
+  const [datasets, setDatasets] = useState<Dataset[]>([]);
+  const [current, setCurrent] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const load = useCallback(() => datasetsApi.list().then(setDatasets).catch((e) => setError(message(e))), []);
+  useEffect(() => { void load(); }, [load]);
+  const dataset = datasets.find((d) => d.id === current);
+  return (
+    <div className="page datasets-page">
+      <h1>Datasets</h1>
+      {error && <pre className="field-error" data-testid="datasets-error">{error}</pre>}
+      <div className="row" style={{ alignItems: 'flex-start' }}>
+        <div style={{ width: 300 }}>
+          <ImportForm onImported={(v) => { setCurrent(v.dataset_id); void load(); }} onError={setError} />
+          <div className="section-title">Datasets</div>
+          {datasets.map((d) => (
+            <div key={d.id} className={`card ${current === d.id ? 'selected' : ''}`} onClick={() => setCurrent(d.id)}
+              data-testid={`dataset-card-${d.name}`} style={{ cursor: 'pointer', marginBottom: 6 }}>
+              <strong>{d.name}</strong> <span className="muted">{d.versions.length} versions
+                {d.versions.some((v) => v.stage === 'published') ? ' · published' : ''}</span>
+            </div>
+          ))}
+        </div>
+        {dataset && <DatasetDetail key={dataset.id} dataset={dataset} onChanged={load}
+          onDeleted={() => { setCurrent(null); void load(); }} />}
+      </div>
+    </div>
+  );
+}
+
+function ImportForm({ onImported, onError }: { onImported: (v: Version) => void; onError: (e: string | null) => void }) {
+  const [name, setName] = useState('');
+  const [format, setFormat] = useState('auto');
+  const [file, setFile] = useState<File | null>(null);
+  const [busy, setBusy] = useState(false);
+  const submit = async () => {
+    if (!file) { onError('choose a .jsonl or .csv file'); return; }
+    onError(null); setBusy(true);
+    try { onImported(await datasetsApi.importFile(file, name || file.name.replace(/\.[^.]+$/, ''), format)); setName(''); }
+    catch (e) { onError(message(e)); }
+    setBusy(false);
+  };
+  return (
+    <form className="card" onSubmit={(e) => { e.preventDefault(); void submit(); }} data-testid="dataset-import">
+      <div className="section-title">Import a dataset</div>
+      <label className="field"><span className="field-label">Name</span>
+        <input value={name} onChange={(e) => setName(e.target.value)} placeholder="the file's name" data-testid="dataset-name" /></label>
+      <label className="field"><span className="field-label">Format</span>
+        <select value={format} onChange={(e) => setFormat(e.target.value)} data-testid="dataset-format">
+          <option value="auto">detect</option><option value="messages">messages</option>
+          <option value="context-target">context / target</option><option value="text">text (pre-training)</option>
+        </select></label>
+      <input type="file" accept=".jsonl,.ndjson,.json,.csv,.tsv" onChange={(e) => setFile(e.target.files?.[0] ?? null)} data-testid="dataset-file" />
+      <button type="submit" className="primary" disabled={busy} data-testid="dataset-import-submit">{busy ? 'Checking…' : 'Import'}</button>
+    </form>
+  );
+}
+
+function DatasetDetail({ dataset, onChanged, onDeleted }: { dataset: Dataset; onChanged: () => void; onDeleted: () => void }) {
+  const newest = dataset.versions[dataset.versions.length - 1]?.number ?? null;
+  const [selected, setSelected] = useState<number | null>(newest);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => { setSelected(newest); }, [newest]);
+  const version = dataset.versions.find((v) => v.number === selected);
+  const run = async (action: () => Promise<Version | void>) => {
+    setError(null);
+    try { const made = await action(); if (made) setSelected(made.number); onChanged(); } catch (e) { setError(message(e)); }
+  };
+  const remove = async () => {
+    if (!window.confirm(`Delete dataset ${dataset.name} with every version?`)) return;
+    try { await datasetsApi.deleteDataset(dataset.id); onDeleted(); } catch (e) { setError(message(e)); }
+  };
+  return (
+    <div className="card" style={{ flex: 1 }} data-testid="dataset-detail">
+      <div className="row"><h2>{dataset.name}</h2><span className="spacer" />
+        <button type="button" onClick={() => void remove()} data-testid="dataset-delete">Delete dataset</button></div>
+      {error && <pre className="field-error" data-testid="dataset-action-error">{error}</pre>}
+      <div className="section-title">Versions</div>
+      <table data-testid="dataset-versions"><tbody>
+        {dataset.versions.map((v) => (
+          <tr key={v.number} className={v.number === selected ? 'selected' : ''} onClick={() => setSelected(v.number)}
+            style={{ cursor: 'pointer' }} data-testid={`version-${v.number}`}>
+            <td><strong>v{v.number}</strong></td>
+            <td><span className={`badge stage-${v.stage}`} data-testid="version-stage">{v.stage}</span></td>
+            <td>{v.rows} rows</td>
+            <td className="muted">{describeVersion(v)}</td>
+          </tr>
+        ))}
+      </tbody></table>
+      {version && <VersionPanel key={version.number} dataset={dataset} version={version} run={run} />}
+    </div>
+  );
+}
+
+function VersionPanel({ dataset, version, run }: { dataset: Dataset; version: Version; run: (a: () => Promise<Version | void>) => Promise<void> }) {
+  const can = actions(version);
+  const [validation, setValidation] = useState(0.1);
+  const [stratify, setStratify] = useState('');
+  const bad = version.report.bad;
+  const dropped = version.operations.dropped ?? [];
+  return (
+    <div data-testid="version-panel">
+      <div className="section-title">v{version.number} · {version.stage}{version.format ? ` · ${version.format}` : ''}</div>
+      {bad.length > 0 && (
+        <div data-testid="bad-rows">
+          <div className="field-error">{bad.length} bad row{bad.length === 1 ? '' : 's'} of {version.report.rows} (left out of this version)</div>
+          <ul>{bad.slice(0, 200).map((b) => <li key={b.line} data-testid="bad-row"><code>line {b.line}</code>: {b.reason}</li>)}</ul>
+        </div>
+      )}
+      {dropped.length > 0 && (
+        <div data-testid="dropped-rows">
+          <div className="muted">{dropped.length} row{dropped.length === 1 ? '' : 's'} dropped by the operators</div>
+          <ul>{dropped.slice(0, 200).map((d) => <li key={`${d.line}-${d.reason}`} data-testid="dropped-row"><code>line {d.line}</code>: {d.reason}</li>)}</ul>
+        </div>
+      )}
+      <StatsView version={version} />
+      <OperatorsForm version={version} run={run} dataset={dataset} />
+      <div className="section-title">Split and publish</div>
+      <div className="row">
+        <label className="field"><span className="field-label">Validation share</span>
+          <input type="number" min={0.01} max={0.9} step={0.01} value={validation} onChange={(e) => setValidation(Number(e.target.value))} data-testid="split-validation" /></label>
+        <label className="field"><span className="field-label">Stratify by field</span>
+          <input value={stratify} onChange={(e) => setStratify(e.target.value)} placeholder="optional" data-testid="split-stratify" /></label>
+        <button type="button" onClick={() => void run(() => datasetsApi.split(dataset.id, version.number, validation, stratify))} data-testid="split-submit">Split</button>
+        {can.publish && <button type="button" className="primary" onClick={() => void run(() => datasetsApi.publish(dataset.id, version.number))} data-testid="publish-submit">Publish</button>}
+        {can.remove && <button type="button" onClick={() => void run(() => datasetsApi.deleteVersion(dataset.id, version.number))} data-testid="version-delete">Delete version</button>}
+      </div>
+      {version.stage === 'published' && <div className="muted" data-testid="published-note">Published: this version no longer changes, and fine-tuning jobs can train on it.</div>}
+      <Preview dataset={dataset} version={version} />
+    </div>
+  );
+}
+
+function StatsView({ version }: { version: Version }) {
+  const s = version.report.stats;
+  const bars = histogramBars(s.histogram ?? []);
+  return (
+    <div data-testid="dataset-stats">
+      <div className="section-title">Statistics</div>
+      <div className="row muted">
+        <span>{s.rows} rows</span>{s.turns > 0 && <span>{s.turns} answers</span>}
+        <span>length ({s.unit}) min {s.length_min} · mean {s.length_mean} · p95 {s.length_p95} · max {s.length_max}</span>
+        <span data-testid="stats-duplicates">{s.exact_duplicates.length} duplicate groups · {s.near_duplicates.length} near-duplicate groups</span>
+      </div>
+      <div data-testid="length-histogram">
+        {bars.map((b) => (
+          <div key={b.label} className="row" data-testid="histogram-bar" style={{ gap: 6 }}>
+            <span className="muted" style={{ width: 70, textAlign: 'right' }}>{b.label}</span>
+            <span style={{ display: 'inline-block', height: 10, width: `${Math.max(b.percent, b.rows ? 1 : 0) * 2}px`, background: '#6366f1', borderRadius: 2 }} />
+            <span className="muted">{b.rows}</span>
+          </div>
+        ))}
+      </div>
+      {s.advice.length > 0 && <ul data-testid="dataset-advice">{s.advice.map((a) => <li key={a.code}>{a.message} <span className="muted">({a.source})</span></li>)}</ul>}
+    </div>
+  );
+}
+
+function OperatorsForm({ dataset, version, run }: { dataset: Dataset; version: Version; run: (a: () => Promise<Version | void>) => Promise<void> }) {
+  const [operators, setOperators] = useState<Operator[]>([]);
+  const [chosen, setChosen] = useState<string[]>([]);
+  const [params, setParams] = useState<Record<string, string>>({});
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => { datasetsApi.operators().then(setOperators).catch((e) => setError(message(e))); }, []);
+  const toggle = (name: string) => setChosen((c) => (c.includes(name) ? c.filter((n) => n !== name) : [...c, name]));
+  const apply = () => {
+    setError(null);
+    let steps;
+    try { steps = chosen.map((operator) => ({ operator, params: parseParams(operator, params[operator] ?? '') })); }
+    catch (e) { setError(message(e)); return; }
+    void run(() => datasetsApi.apply(dataset.id, version.number, steps));
+  };
+  return (
+    <div data-testid="operators-form">
+      <div className="section-title">Operators (a new processed version; in the order ticked)</div>
+      {operators.map((o) => (
+        <div key={o.name} className="row">
+          <label className="inline" title={o.description}>
+            <input type="checkbox" checked={chosen.includes(o.name)} onChange={() => toggle(o.name)} data-testid={`operator-${o.name}`} />
+            {o.name}{chosen.includes(o.name) ? ` (${chosen.indexOf(o.name) + 1})` : ''}</label>
+          <span className="muted" style={{ flex: 1 }}>{o.description}</span>
+          {chosen.includes(o.name) && <input value={params[o.name] ?? ''} placeholder='parameters as JSON, e.g. {"threshold": 0.9}'
+            onChange={(e) => setParams({ ...params, [o.name]: e.target.value })} data-testid={`operator-params-${o.name}`} />}
+        </div>
+      ))}
+      {error && <div className="field-error">{error}</div>}
+      <button type="button" disabled={!chosen.length} onClick={apply} data-testid="operators-apply">Apply</button>
+    </div>
+  );
+}
+
+function Preview({ dataset, version }: { dataset: Dataset; version: Version }) {
+  const [offset, setOffset] = useState(0);
+  const [part, setPart] = useState('');
+  const [page, setPage] = useState<RowPage | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    datasetsApi.rows(dataset.id, version.number, offset, PAGE, part || undefined).then(setPage).catch((e) => setError(message(e)));
+  }, [dataset.id, version.number, offset, part]);
+  return (
+    <div data-testid="dataset-preview">
+      <div className="row"><div className="section-title">Rows</div>
+        {version.train_rows !== null && (
+          <select value={part} onChange={(e) => { setPart(e.target.value); setOffset(0); }} data-testid="preview-part">
+            <option value="">all</option><option value="train">train</option><option value="validation">validation</option>
+          </select>)}
+        <span className="spacer" />
+        {page && <span className="muted">{page.total ? `${offset + 1}–${Math.min(offset + PAGE, page.total)} of ${page.total}` : 'no rows'}</span>}
+        <button type="button" disabled={offset === 0} onClick={() => setOffset(Math.max(0, offset - PAGE))} data-testid="preview-prev">Previous</button>
+        <button type="button" disabled={!page || offset + PAGE >= page.total} onClick={() => setOffset(offset + PAGE)} data-testid="preview-next">Next</button>
+      </div>
+      {error && <div className="field-error">{error}</div>}
+      <table><tbody>
+        {page?.items.map((item) => (
+          <tr key={item.line} data-testid="preview-row"><td className="muted">line {item.line}</td>
+            <td><pre className="json">{JSON.stringify(item.row, null, 1)}</pre></td></tr>
+        ))}
+      </tbody></table>
+    </div>
+  );
+}
