@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 
+from server.errors import ConflictError
 from tests.server.conftest import asgi_client, running_app
 
 
@@ -129,3 +130,23 @@ async def test_dataset_routes_are_admin_guarded(data_dir: Path) -> None:
             assert (await client.get("/api/datasets")).status_code == 401
         async with asgi_client(app, token="sekrit") as client:
             assert (await client.get("/api/datasets")).status_code == 200
+
+
+async def test_only_published_versions_hand_out_their_training_files(data_dir: Path) -> None:
+    async with running_app(data_dir) as app, asgi_client(app) as client:
+        dataset = (await upload(client)).json()["dataset_id"]
+        await client.post(f"/api/datasets/{dataset}/versions/1/split", json={"validation": 0.25})
+        store = app.state.datasets
+        split = store.get_version(dataset, 2)
+        try:
+            store.file(split)
+        except ConflictError as exc:
+            assert "not published" in str(exc)
+        else:
+            raise AssertionError("an unpublished version handed out its training file")
+        await client.post(f"/api/datasets/{dataset}/versions/2/publish")
+        published = store.get_version(dataset, 2)
+        train = [json.loads(line) for line in store.file(published).read_text().splitlines()]
+        validation = store.file(published, "validation").read_text().splitlines()
+        assert (len(train), len(validation)) == (7, 2)
+        assert all(row["messages"][-1]["role"] == "assistant" for row in train)
