@@ -1,10 +1,12 @@
 """Engine benchmark: scheduling overhead per node on a long chain, and concurrency of I/O-bound branches.
 
-    python benchmarks/engine.py [--chain 1000] [--branches 20] [--wait-ms 200] [--validate 5000,20000]
+    python benchmarks/engine.py [--chain 1000] [--branches 20] [--wait-ms 200] [--validate 5000,20000] [--no-compare]
 
 Targets (issue: the foundation): ≤ 0.2 ms scheduling overhead per node on a 1,000-node chain of trivial
 nodes (issue 15: ≤ 20 µs); 20 parallel branches each waiting 200 ms on I/O finish within 1.1× one branch. Validation
 is linear in nodes + edges (issue: hardening): a 20,000-node chain validates in under 1 s.
+The chain also runs on LangGraph and graphon (Dify's engine), installed by this script into a side environment,
+benchmarks/.venv-compare (git-ignored, not project dependencies); issue 15's target is ≥ 10× faster than both.
 The last line of output is one JSON object of figures.
 """
 
@@ -13,7 +15,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -40,6 +44,36 @@ async def _wait(ctx: NodeContext, config: WaitConfig) -> NodeResult:
 
 def _outputs(node: NodeDef, config: WaitConfig, services: Services | None) -> dict[str, str]:
     return {"value": "string"}
+
+
+HERE = Path(__file__).resolve().parent
+COMPARE_VENV = HERE / ".venv-compare"
+COMPARE_PACKAGES = ("langgraph", "graphon")
+
+
+def compare(chain: int, repeat: int) -> dict:
+    """The same chain on the other engines, run in the side environment (built on first use). A library that
+    cannot be installed or run is reported with the reason, never with a figure."""
+    python = COMPARE_VENV / "bin" / "python"
+    try:
+        if not python.exists():
+            subprocess.run([sys.executable, "-m", "venv", str(COMPARE_VENV)], check=True, capture_output=True)
+        for package in COMPARE_PACKAGES:
+            probe = subprocess.run([str(python), "-c", f"import {package}"], capture_output=True)
+            if probe.returncode != 0:
+                install = subprocess.run([str(python), "-m", "pip", "install", "-q", package],
+                                         capture_output=True, text=True)
+                if install.returncode != 0:
+                    print(f"could not install {package}: {install.stderr.strip().splitlines()[-1:]}")
+        done = subprocess.run([str(python), str(HERE / "compare_engines.py"), "--chain", str(chain),
+                               "--repeat", str(repeat)], capture_output=True, text=True, timeout=1800)
+        if done.returncode != 0:
+            error = (done.stderr.strip().splitlines() or ["failed"])[-1]
+        else:
+            return json.loads(done.stdout.strip().splitlines()[-1])
+    except (OSError, subprocess.SubprocessError, ValueError) as exc:
+        error = f"side environment: {exc}"
+    return {package: {"error": error} for package in COMPARE_PACKAGES}
 
 
 BENCH_CATALOG = {**CATALOG, "wait": NodeSpec(type="wait", title="Wait", config_model=WaitConfig, run=_wait,
@@ -83,6 +117,7 @@ async def main() -> None:
     parser.add_argument("--wait-ms", type=float, default=200.0)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--validate", default="5000,20000", help="chain lengths to time validation on")
+    parser.add_argument("--no-compare", action="store_true", help="skip LangGraph and graphon")
     args = parser.parse_args()
     limits = RunLimits(max_node_executions=args.chain + 10)
 
@@ -93,7 +128,15 @@ async def main() -> None:
     chain_runs = [await time_run(chain, limits) for _ in range(args.repeat)]
     per_node_ms = statistics.median(chain_runs) * 1000 / args.chain
     print(f"chain of {args.chain} nodes: median {statistics.median(chain_runs) * 1000:.1f} ms "
-          f"→ {per_node_ms:.4f} ms per node (validation {validate_ms:.0f} ms)")
+          f"→ {per_node_ms:.4f} ms per node (validation {validate_ms:.0f} ms; load average "
+          f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
+    others = {} if args.no_compare else compare(args.chain, args.repeat)
+    for name, figures in others.items():
+        if "per_node_us" in figures:
+            print(f"  {name} {figures['version']}: {figures['per_node_us']:.1f} µs per node "
+                  f"→ Loom is {figures['per_node_us'] / (per_node_ms * 1000):.1f}× faster")
+        else:
+            print(f"  {name}: not measured — {figures.get('error', figures)}")
 
     validate_figures = {}
     for length in (int(n) for n in args.validate.split(",") if n):
@@ -114,7 +157,11 @@ async def main() -> None:
     print(f"{args.branches} branches waiting {args.wait_ms:g} ms: {many * 1000:.1f} ms vs one branch "
           f"{one * 1000:.1f} ms → ratio {ratio:.3f}")
     print(json.dumps({
-        "chain_nodes": args.chain, "per_node_ms": round(per_node_ms, 4), "per_node_target_ms": 0.2,
+        "chain_nodes": args.chain, "per_node_ms": round(per_node_ms, 4), "per_node_target_ms": 0.02,
+        "load_average": round(os.getloadavg()[0], 2),
+        "compare": {name: {k: v for k, v in figures.items() if k != "trace"} | (
+            {"times_slower": round(figures["per_node_us"] / (per_node_ms * 1000), 1)} if "per_node_us" in figures
+            else {}) for name, figures in others.items()},
         "chain_validate_ms": round(validate_ms, 1), **validate_figures, "chain_20000_validate_target_ms": 1000,
         "branches": args.branches, "branch_wait_ms": args.wait_ms, "parallel_wall_ms": round(many * 1000, 1),
         "single_branch_ms": round(one * 1000, 1), "parallel_ratio": round(ratio, 3), "parallel_ratio_target": 1.1,
