@@ -155,8 +155,8 @@ async def blocking_load(url: str, key: str, requests: int, concurrency: int, ser
         async with Connection(parts.host, parts.port) as connection:
             for i in remaining:
                 t0 = time.perf_counter()
-                status, body = await connection.post(parts.path, json.dumps({"inputs": {"text": f"hello {i}"}}).encode(),
-                                                     headers)
+                payload = json.dumps({"inputs": {"text": f"hello {i}"}}).encode()
+                status, body = await connection.post(parts.path, payload, headers)
                 latencies.append(time.perf_counter() - t0)
                 if status != 200 or json.loads(body)["status"] != "succeeded":
                     failures += 1
