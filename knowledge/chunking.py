@@ -63,7 +63,8 @@ def _split(text: str, separators: list[str], max_length: int, length: Length) ->
             pieces = [p + sep for p in parts[:-1]] + ([parts[-1]] if parts[-1] else [])
             out: list[str] = []
             for piece in pieces:
-                out.extend(_split(piece, separators[i + 1:], max_length, length) if length(piece) > max_length else [piece])
+                fits = length(piece) <= max_length
+                out.extend([piece] if fits else _split(piece, separators[i + 1:], max_length, length))
             return out
     return _hard_cut(text, max_length, length)
 

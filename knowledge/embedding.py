@@ -11,7 +11,7 @@ import numpy as np
 from knowledge.errors import EmbeddingError
 from knowledge.settings import DEFAULT_EMBEDDING_MODEL
 
-_MODELS: dict[str, "Embedder"] = {}
+_MODELS: dict[str, Embedder] = {}
 _MODELS_LOCK = threading.Lock()
 
 

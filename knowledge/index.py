@@ -119,7 +119,7 @@ class VectorIndex:
         os.replace(directory / "vectors.json.tmp", directory / "vectors.json")
 
     @classmethod
-    def load(cls, directory: Path, dimension: int, settings: IndexSettings, generation: int) -> "VectorIndex | None":
+    def load(cls, directory: Path, dimension: int, settings: IndexSettings, generation: int) -> VectorIndex | None:
         """The saved index if it reflects ``generation``, else ``None`` (the caller rebuilds it)."""
         try:
             meta = json.loads((directory / "vectors.json").read_text())

@@ -19,14 +19,14 @@ from dataclasses import asdict
 from pathlib import Path
 
 from knowledge.errors import ParseError
-from knowledge.limits import ParseLimits
+from knowledge.limits import DEFAULT_LIMITS, ParseLimits
 from knowledge.parsing import ParsedDocument, file_format
 
 log = logging.getLogger(__name__)
 _ROOT = str(Path(__file__).resolve().parent.parent)  # the child imports this tree, not the current directory
 
 
-def parse_isolated(filename: str, data: bytes, limits: ParseLimits = ParseLimits()) -> ParsedDocument:
+def parse_isolated(filename: str, data: bytes, limits: ParseLimits = DEFAULT_LIMITS) -> ParsedDocument:
     """``parse`` in a child process with ``limits.memory_mb`` of address space and ``limits.timeout_s``."""
     file_format(filename)  # an unsupported name fails here, without a process
     header = json.dumps({"filename": filename, "limits": asdict(limits)}).encode()

@@ -108,7 +108,8 @@ class KeywordIndex:
         return self.top(ids, scores, k, allowed)
 
     @staticmethod
-    def top(ids: np.ndarray, scores: np.ndarray, k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    def top(ids: np.ndarray, scores: np.ndarray, k: int,
+            allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """The best ``k`` positive entries of a full score vector."""
         if allowed is not None:
             mask = np.isin(ids, allowed)

@@ -27,7 +27,10 @@ class ParseLimits:
     timeout_s: float = 120.0                   # wall-clock time of the parser process
 
     @classmethod
-    def from_env(cls) -> "ParseLimits":
+    def from_env(cls) -> ParseLimits:
         """The defaults, each overridable by ``LOOM_PARSE_<NAME>`` (e.g. ``LOOM_PARSE_TIMEOUT_S=300``)."""
         found = {f.name: os.environ.get(f"LOOM_PARSE_{f.name.upper()}") for f in fields(cls)}
         return cls(**{name: float(v) if name == "timeout_s" else int(v) for name, v in found.items() if v})
+
+
+DEFAULT_LIMITS = ParseLimits()  # immutable, so one instance serves as every default

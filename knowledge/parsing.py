@@ -18,7 +18,7 @@ from typing import Any
 
 from knowledge.encoding import decode_text
 from knowledge.errors import ParseError
-from knowledge.limits import ParseLimits
+from knowledge.limits import DEFAULT_LIMITS, ParseLimits
 
 __all__ = ["MAX_BYTES", "SUPPORTED", "ParsedDocument", "decode_text", "file_format", "parse"]
 MAX_BYTES = ParseLimits.max_bytes
@@ -56,14 +56,15 @@ def file_format(filename: str) -> str:
 
 
 def parse(filename: str, data: bytes, *, max_bytes: int | None = None,
-          limits: ParseLimits = ParseLimits()) -> ParsedDocument:
+          limits: ParseLimits = DEFAULT_LIMITS) -> ParsedDocument:
     """Read ``data`` (the content of ``filename``) into text, or raise ``ParseError``."""
     kind = file_format(filename)
     max_bytes = limits.max_bytes if max_bytes is None else max_bytes
     if not data:
         raise ParseError(filename, "file is empty")
     if len(data) > max_bytes:
-        raise ParseError(filename, f"file is too large ({len(data) / 1e6:.1f} MB; the limit is {max_bytes / 1e6:.1f} MB)")
+        raise ParseError(filename, f"file is too large ({len(data) / 1e6:.1f} MB; "
+                                   f"the limit is {max_bytes / 1e6:.1f} MB)")
     if kind == "pdf":
         doc = _parse_pdf(filename, data, limits)
     elif kind == "docx":
@@ -77,7 +78,8 @@ def parse(filename: str, data: bytes, *, max_bytes: int | None = None,
     # NUL and lone surrogates are never text: they must not reach chunks or indexes.
     doc.text = doc.text.replace("\x00", "").encode("utf-8", "replace").decode("utf-8")
     if not doc.text.strip():
-        raise ParseError(filename, "no text found in the file" + (" (scanned images need OCR)" if kind == "pdf" else ""))
+        hint = " (scanned images need OCR)" if kind == "pdf" else ""
+        raise ParseError(filename, "no text found in the file" + hint)
     return doc
 
 

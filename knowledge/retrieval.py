@@ -12,8 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from knowledge.embedding import Embedder
-from knowledge.index import VectorIndex
 from knowledge.errors import InvalidSettings
+from knowledge.index import VectorIndex
 from knowledge.keyword import tokenize
 from knowledge.records import Hit
 from knowledge.rerank import rerank_scores
@@ -48,13 +48,13 @@ def search(store: KBStore, embedder: Embedder, query: Query) -> list[Hit]:
     if s.mode in ("vector", "hybrid"):
         vec = query.vector if query.vector is not None else embedder.encode([query.text])[0]
         ids, scores = vectors.search(vec, pool, allowed)
-        for rank, (i, v) in enumerate(zip(ids, scores)):
+        for rank, (i, v) in enumerate(zip(ids, scores, strict=True)):
             scored.setdefault(int(i), {})["vector"] = float(v)
             scored[int(i)]["vector_rank"] = rank
     if s.mode in ("keyword", "hybrid"):
         all_ids, all_scores = keywords.scores(tokenize(query.text))
         ids, scores = keywords.top(all_ids, all_scores, pool, allowed)
-        for rank, (i, v) in enumerate(zip(ids, scores)):
+        for rank, (i, v) in enumerate(zip(ids, scores, strict=True)):
             scored.setdefault(int(i), {})["keyword"] = float(v)
             scored[int(i)]["keyword_rank"] = rank
     if s.mode == "hybrid" and scored:
@@ -69,7 +69,7 @@ def search(store: KBStore, embedder: Embedder, query: Query) -> list[Hit]:
         hits = hits[:max(s.top_k * 3, 20)]
         texts = [h.metadata.get("question", "") + "\n" + h.content if "question" in h.metadata else h.content
                  for h in hits]
-        for hit, r in zip(hits, rerank_scores(s.rerank_model, query.text, texts)):
+        for hit, r in zip(hits, rerank_scores(s.rerank_model, query.text, texts), strict=True):
             hit.scores["rerank"], hit.score = r, r
         hits.sort(key=lambda h: -h.score)
     if s.score_threshold is not None:
@@ -82,13 +82,13 @@ def _complete(scored: dict[int, dict[str, float]], vectors: VectorIndex,
     """Give every hybrid candidate both signals, so a chunk found by one list is not scored 0 by the other."""
     missing_vec = [i for i, sc in scored.items() if "vector" not in sc]
     if missing_vec:
-        for i, v in zip(missing_vec, vectors.vectors(missing_vec) @ np.asarray(vec, dtype=np.float32)):
+        for i, v in zip(missing_vec, vectors.vectors(missing_vec) @ np.asarray(vec, dtype=np.float32), strict=True):
             scored[i]["vector"] = float(v)
     missing_kw = [i for i, sc in scored.items() if "keyword" not in sc]
     if missing_kw:
         ids, scores = keyword_scores
         positions = np.searchsorted(ids, missing_kw) if len(ids) and np.all(ids[:-1] <= ids[1:]) else None
-        lookup = None if positions is not None else dict(zip(ids.tolist(), scores.tolist()))
+        lookup = None if positions is not None else dict(zip(ids.tolist(), scores.tolist(), strict=True))
         for j, i in enumerate(missing_kw):
             if lookup is not None:
                 scored[i]["keyword"] = float(lookup.get(i, 0.0))

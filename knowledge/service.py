@@ -24,7 +24,7 @@ from knowledge.errors import InvalidSettings, KnowledgeBaseExists, KnowledgeBase
 from knowledge.filenames import safe_filename
 from knowledge.isolation import parse_isolated
 from knowledge.keyword import tokenize
-from knowledge.limits import ParseLimits
+from knowledge.limits import DEFAULT_LIMITS, ParseLimits
 from knowledge.parsing import ParsedDocument
 from knowledge.records import Chunk, DocumentInfo, Hit, KBInfo
 from knowledge.retrieval import Query, search
@@ -39,7 +39,7 @@ _NAME = re.compile(r"^[\w-]{1,64}$", re.UNICODE)
 class KnowledgeService:
     """All knowledge bases of one data directory."""
 
-    def __init__(self, data_dir: Path, limits: ParseLimits = ParseLimits()):
+    def __init__(self, data_dir: Path, limits: ParseLimits = DEFAULT_LIMITS):
         self.root = Path(data_dir) / "knowledge"
         self.limits = limits
         self.root.mkdir(parents=True, exist_ok=True)
@@ -137,7 +137,7 @@ class KnowledgeService:
             batch: list[tuple[str, list[Chunk]]] = []
             # Each document is parsed in a child process of its own; two at a time hide their start-up.
             with ThreadPoolExecutor(max_workers=PARSERS) as pool:
-                for document, parsed in zip(documents, pool.map(parse, documents)):
+                for document, parsed in zip(documents, pool.map(parse, documents), strict=True):
                     try:
                         if isinstance(parsed, ParsedDocument):
                             batch.append((document.document_id, self._chunk(store.settings, parsed)))

@@ -40,7 +40,7 @@ class ChunkingSettings(_Settings):
     answer_field: str = Field("answer", description="qa: CSV column / JSON key of the answer")
 
     @model_validator(mode="after")
-    def _overlap_below_length(self) -> "ChunkingSettings":
+    def _overlap_below_length(self) -> ChunkingSettings:
         if self.overlap >= self.max_length:
             raise ValueError(f"overlap ({self.overlap}) must be smaller than max_length ({self.max_length})")
         return self

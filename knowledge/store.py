@@ -61,7 +61,7 @@ class KBStore:
     # --- settings and meta -------------------------------------------------------------------------------
 
     @classmethod
-    def create(cls, name: str, directory: Path, settings: KBSettings) -> "KBStore":
+    def create(cls, name: str, directory: Path, settings: KBSettings) -> KBStore:
         directory.mkdir(parents=True, exist_ok=True)
         tmp = directory / "settings.json.tmp"
         tmp.write_text(settings.model_dump_json(indent=2), encoding="utf-8")
@@ -69,7 +69,7 @@ class KBStore:
         return cls(name, directory, settings)
 
     @classmethod
-    def open(cls, name: str, directory: Path) -> "KBStore":
+    def open(cls, name: str, directory: Path) -> KBStore:
         settings = KBSettings.model_validate_json((directory / "settings.json").read_text(encoding="utf-8"))
         return cls(name, directory, settings)
 
@@ -115,12 +115,14 @@ class KBStore:
         return DocumentInfo(document_id=row[0], kb=self.name, filename=row[1], status=row[2], error=row[3],
                             size=row[4], chunks=row[5], progress=row[6], created_at=row[7], updated_at=row[8])
 
-    def set_status(self, document_id: str, status: str, *, error: str | None = None, progress: float | None = None) -> None:
+    def set_status(self, document_id: str, status: str, *, error: str | None = None,
+                   progress: float | None = None) -> None:
         self.db.execute("UPDATE documents SET status=?, error=?, progress=COALESCE(?, progress), updated_at=? "
                         "WHERE id=?", (status, error, progress, time.time(), document_id))
 
     def set_progress(self, document_id: str, progress: float) -> None:
-        self.db.execute("UPDATE documents SET progress=?, updated_at=? WHERE id=?", (progress, time.time(), document_id))
+        self.db.execute("UPDATE documents SET progress=?, updated_at=? WHERE id=?",
+                        (progress, time.time(), document_id))
 
     def counts(self) -> tuple[int, int]:
         docs = self.db.execute("SELECT COUNT(*), COALESCE(SUM(chunks), 0) FROM documents").fetchone()
@@ -128,10 +130,11 @@ class KBStore:
 
     # --- chunks ------------------------------------------------------------------------------------------
 
-    def commit_chunks(self, document_id: str, chunks: list[Chunk], vectors: np.ndarray, tokens: list[list[str]]) -> None:
+    def commit_chunks(self, document_id: str, chunks: list[Chunk], vectors: np.ndarray,
+                      tokens: list[list[str]]) -> None:
         """Store a document's chunks and mark it ready, atomically; then update the loaded indexes."""
         rows = [(document_id, c.position, c.content, c.search_text, json.dumps(c.metadata, ensure_ascii=False),
-                 " ".join(t), v.astype(np.float32).tobytes()) for c, v, t in zip(chunks, vectors, tokens)]
+                 " ".join(t), v.astype(np.float32).tobytes()) for c, v, t in zip(chunks, vectors, tokens, strict=True)]
         with self._transaction():
             self.db.execute("DELETE FROM chunks WHERE document_id=?", (document_id,))
             first = None
@@ -144,12 +147,12 @@ class KBStore:
             self._set_meta("generation", str(self.generation + 1))
         ids = np.array([r[0] for r in self.db.execute(
             "SELECT id FROM chunks WHERE document_id=? ORDER BY id", (document_id,))], dtype=np.int64)
-        for chunk, chunk_id in zip(chunks, ids):
+        for chunk, chunk_id in zip(chunks, ids, strict=True):
             chunk.chunk_id, chunk.document_id = str(chunk_id), document_id
         if self.vectors is not None:
             self.vectors.add(ids, vectors)
         if self.keywords is not None:
-            for chunk_id, toks in zip(ids, tokens):
+            for chunk_id, toks in zip(ids, tokens, strict=True):
                 self.keywords.add(int(chunk_id), toks)
         self._unsaved = True
 
