@@ -13,19 +13,31 @@ from fastapi.responses import FileResponse, JSONResponse
 
 from agents import errors as agent_errors
 from engine import errors as engine_errors
+from engine.errors import DefinitionError
+from engine.spec import NodeSpec, Services
+from knowledge import errors as kb_errors
 from modelhub import errors as hub_errors
 from modelhub.config import ModelConfigError
 from modelhub.datasets import DatasetFileError
 from modelhub.gateway import ModelError
-from engine.errors import DefinitionError
-from engine.spec import NodeSpec, Services
-from knowledge import errors as kb_errors
 from nodes.plugins import errors as plugin_errors
-from nodes.sandbox import errors as sandbox_errors
 from nodes.registry import CATALOG
+from nodes.sandbox import errors as sandbox_errors
 from server import errors
 from server.api import (
-    agents, chat, datasets, debug, files, health, keys, knowledge, models, plugins, public, runs, templates,
+    agents,
+    chat,
+    datasets,
+    debug,
+    files,
+    health,
+    keys,
+    knowledge,
+    models,
+    plugins,
+    public,
+    runs,
+    templates,
     workflows,
 )
 from server.deps import require_admin

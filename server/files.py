@@ -71,7 +71,7 @@ class FileStore:
         (folder / "meta.json").write_text(json.dumps(record, ensure_ascii=False))
         return value
 
-    def scoped(self, owner: str | None) -> "FileStore | AppFiles":
+    def scoped(self, owner: str | None) -> FileStore | AppFiles:
         """The store as the runs of app ``owner`` see it (None: the console, which sees every file)."""
         return self if owner is None else AppFiles(self, owner)
 

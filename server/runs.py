@@ -24,10 +24,10 @@ from engine.spec import Services
 from server.db.models import RunRow
 from server.db.store import RunWrite, Store, new_id, new_run_row
 from server.db.writer import RunWriter
-from server.eventlog import MAX_EVENTS, EventLog, EventsTrimmed, MemoryEventLog
 from server.errors import ConflictError, TooManyRunsError
-from server.metrics import Metrics
+from server.eventlog import MAX_EVENTS, EventLog, EventsTrimmed, MemoryEventLog
 from server.jobs import Jobs
+from server.metrics import Metrics
 
 log = logging.getLogger(__name__)
 FLUSH_S = 1.0

@@ -8,13 +8,13 @@ from pathlib import Path
 from engine.spec import Services
 from knowledge.limits import ParseLimits
 from knowledge.service import KnowledgeService
+from modelhub import config as model_config
+from modelhub.gateway import Gateway
 from nodes.plugins import ToolRegistry
 from nodes.sandbox import SandboxPool
 from server import datadir
-from server.files import FileStore
-from modelhub import config as model_config
-from modelhub.gateway import Gateway
 from server.db.registry import open_hub
+from server.files import FileStore
 
 
 def data_dir_from(value: str | Path | None) -> Path:

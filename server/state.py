@@ -31,7 +31,7 @@ class AppState:
     ingestion: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(1))  # one document at a time
 
     @classmethod
-    def open(cls, settings: Settings, services: Services, catalog: Mapping[str, NodeSpec]) -> "AppState":
+    def open(cls, settings: Settings, services: Services, catalog: Mapping[str, NodeSpec]) -> AppState:
         datadir.prepare(settings.data_dir)
         store = Store(settings.database_url)
         store.migrate()

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from agents.loop import Turn, TurnResult
-from server.agents.skills import resolve
 from agents.spec import AgentConfig
+from server.agents.skills import resolve
 from server.agents.store import agent_store
 from server.api.launch import file_values
 from server.deps import app_key, check_app

@@ -16,10 +16,10 @@ from server.db.store import AGENT_ID_PREFIX, Store, is_agent_id
 from server.errors import ConflictError, NotFoundError
 
 __all__ = ["AgentStore", "agent_store", "is_agent_id"]
-_stores: "weakref.WeakKeyDictionary[Store, AgentStore]" = weakref.WeakKeyDictionary()
+_stores: weakref.WeakKeyDictionary[Store, AgentStore] = weakref.WeakKeyDictionary()
 
 
-def agent_store(store: Store) -> "AgentStore":
+def agent_store(store: Store) -> AgentStore:
     """The agent store over the server's database (one per ``Store``)."""
     found = _stores.get(store)
     if found is None:

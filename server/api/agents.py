@@ -11,15 +11,13 @@ from fastapi import APIRouter, Body, Depends
 from fastapi.responses import JSONResponse, Response
 from sse_starlette import ServerSentEvent
 
-from server.agents import chat
-from server.agents.skills import problems, resolve
-from server.agents.schemas import AgentInfo, AgentList, AgentPublic, AgentReply, AgentSummary, ToolPublic
 from agents.spec import AgentConfig, export_json
+from server.agents import chat
+from server.agents.schemas import AgentInfo, AgentList, AgentPublic, AgentReply, AgentSummary, ToolPublic
+from server.agents.skills import problems, resolve
 from server.agents.store import AgentStore, agent_store
-from server.api.app_schemas import (
-    ConversationList, KeyCreated, KeyPublic, MessageDetail, MessageList,
-)
 from server.api import sse
+from server.api.app_schemas import ConversationList, KeyCreated, KeyPublic, MessageDetail, MessageList
 from server.api.params import Limit, Offset
 from server.api.schemas import ChatCreate, KeyCreate, ResponseMode
 from server.db.models_agents import AgentRow

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Body
+
 from server.api.app_schemas import KeyCreated, KeyList, KeyPublic
 from server.api.schemas import KeyCreate
 from server.deps import State

@@ -8,7 +8,7 @@ from fastapi.responses import JSONResponse, Response
 
 from engine.graph import Graph, validate
 from server.api import sse
-from server.api.schemas import NodeTrace, RunDetail, RunResultPublic, ResponseMode
+from server.api.schemas import NodeTrace, ResponseMode, RunDetail, RunResultPublic
 from server.db.models import RunRow
 from server.errors import InvalidRequestError
 from server.runs import RunManager, RunRequest

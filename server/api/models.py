@@ -7,15 +7,22 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 
-from nodes import llm_presets as presets
 from modelhub.hub import ModelHub
-from server.db.registry import open_hub
 from modelhub.schemas import (
-    AdapterRef, BaseModelCreate, DeploymentCreate, DeploymentPublic, EndpointCreate, FinetuneCreate, ModelPublic,
+    AdapterRef,
+    BaseModelCreate,
+    DeploymentCreate,
+    DeploymentPublic,
+    EndpointCreate,
+    FinetuneCreate,
+    ModelPublic,
 )
+from nodes import llm_presets as presets
+from server.db.registry import open_hub
 
 router = APIRouter(tags=["models"])
-Version = Annotated[int | None, Query(ge=1, le=1_000_000, description="a fine-tuned model's version; default the newest")]
+Version = Annotated[int | None, Query(ge=1, le=1_000_000,
+                                      description="a fine-tuned model's version; default the newest")]
 
 
 async def get_hub(request: Request) -> ModelHub:
@@ -123,7 +130,8 @@ def list_deployments(hub: Hub) -> DeploymentList:
 
 @router.post("/api/deployments", response_model=DeploymentPublic, status_code=201)
 async def create_deployment(hub: Hub, body: DeploymentCreate,
-                            start: Annotated[bool, Query(description="start it right away")] = False) -> DeploymentPublic:
+                            start: Annotated[bool, Query(description="start it right away")] = False,
+                            ) -> DeploymentPublic:
     row = hub.registry.create_deployment(body)
     if start:
         row = await hub.deployments.start(row.id)

@@ -13,7 +13,13 @@ from server.api import sse
 from server.api.launch import compile_graph, file_inputs, file_values, respond, run_detail
 from server.api.params import After, Limit, Offset
 from server.api.schemas import (
-    ConsoleRunCreate, ResponseMode, RunAccepted, RunDetail, RunList, RunPublic, RunResultPublic,
+    ConsoleRunCreate,
+    ResponseMode,
+    RunAccepted,
+    RunDetail,
+    RunList,
+    RunPublic,
+    RunResultPublic,
 )
 from server.deps import State
 from server.errors import ConflictError

@@ -37,7 +37,13 @@ def check(file: Path,
     {rows, format, bad: [{line, reason}], stats}).
     """
     from modelhub.datasets import (  # imported when the command runs, not by every `loom` command
-        DatasetFileError, Format, LengthFunction, check_file, compute_stats, report, tokenizer_length,
+        DatasetFileError,
+        Format,
+        LengthFunction,
+        check_file,
+        compute_stats,
+        report,
+        tokenizer_length,
     )
 
     if not file.is_file():

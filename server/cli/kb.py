@@ -37,8 +37,10 @@ def create(
     max_length: Annotated[int, typer.Option(help="Largest chunk (in --unit)")] = 300,
     overlap: Annotated[int, typer.Option(help="Overlap between chunks (in --unit)")] = 30,
     unit: Annotated[str, typer.Option(help="chars or tokens")] = "chars",
-    separator: Annotated[list[str] | None, typer.Option(help="Separator, repeatable, in order (\\n is a newline)")] = None,
-    embedding_model: Annotated[str, typer.Option(help="sentence-transformers model name or local path")] = "all-MiniLM-L6-v2",
+    separator: Annotated[list[str] | None,
+                         typer.Option(help="Separator, repeatable, in order (\\n is a newline)")] = None,
+    embedding_model: Annotated[str, typer.Option(help="sentence-transformers model name or local path")
+                               ] = "all-MiniLM-L6-v2",
     mode: Annotated[str, typer.Option(help="Default search mode: vector, keyword or hybrid")] = "hybrid",
     top_k: Annotated[int, typer.Option(help="Default number of results")] = 5,
     rerank_model: Annotated[str | None, typer.Option(help="CrossEncoder model for reranking")] = None,

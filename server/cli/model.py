@@ -27,7 +27,8 @@ from server.services import data_dir_from
 app = typer.Typer(no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
 T = TypeVar("T")
 
-Params = Annotated[str | None, typer.Option("--params", help='recommended inference params as JSON, e.g. {"temperature": 0.2}')]
+Params = Annotated[str | None, typer.Option(
+    "--params", help='recommended inference params as JSON, e.g. {"temperature": 0.2}')]
 
 
 
@@ -85,12 +86,14 @@ def list_models(data_dir: DataDir = None, as_json: AsJson = False) -> None:
         return
     table = Table("model", "kind", "version", "details")
     for m in models:
-        detail = m.spec.get("base_url") or m.spec.get("source") or f"base {m.spec.get('base')}, rank {m.spec.get('rank')}"
+        detail = (m.spec.get("base_url") or m.spec.get("source")
+                  or f"base {m.spec.get('base')}, rank {m.spec.get('rank')}")
         table.add_row(m.name, m.kind, str(m.version), str(detail))
     out.print(table)
     table = Table("deployment", "backend", "state", "port", "adapters", "reason")
     for d in deployments:
-        table.add_row(d.name, d.backend, d.state, str(d.port or ""), ", ".join(a.name for a in d.adapters), d.reason or "")
+        adapters = ", ".join(a.name for a in d.adapters)
+        table.add_row(d.name, d.backend, d.state, str(d.port or ""), adapters, d.reason or "")
     out.print(table)
 
 
@@ -126,7 +129,8 @@ def add_finetune(name: str, base: str,
                  training_params: Annotated[str | None, typer.Option(help="training params as JSON")] = None,
                  prompt_template: Annotated[str | None, typer.Option(help="prompt template used in training")] = None,
                  params: Params = None,
-                 scores: Annotated[str | None, typer.Option(help='evaluation scores as JSON, e.g. {"bleu": 31}')] = None,
+                 scores: Annotated[str | None,
+                                   typer.Option(help='evaluation scores as JSON, e.g. {"bleu": 31}')] = None,
                  data_dir: DataDir = None, as_json: AsJson = False) -> None:
     """Register a fine-tuned model (a new version when the name exists)."""
     async def work(hub: ModelHub) -> Any:
@@ -145,7 +149,8 @@ def _adapter(value: str) -> AdapterRef:
 @app.command()
 def deploy(name: str, base: Annotated[str, typer.Argument(help="registered base model, or a local path / hub id")],
            backend: Annotated[str, typer.Option(help="vllm or transformers")] = "vllm",
-           adapter: Annotated[list[str] | None, typer.Option(help="fine-tuned model name, or NAME=DIR (repeatable)")] = None,
+           adapter: Annotated[list[str] | None,
+                              typer.Option(help="fine-tuned model name, or NAME=DIR (repeatable)")] = None,
            gpus: Annotated[str | None, typer.Option(help="GPU ids, e.g. 0,1")] = None,
            port: int | None = None, max_model_len: int | None = None,
            gpu_memory_utilization: float | None = None, tensor_parallel_size: int | None = None,

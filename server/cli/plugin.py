@@ -56,7 +56,8 @@ def list_plugins(data_dir: DataDir = None, as_json: AsJson = False) -> None:
 @app.command()
 def call(plugin: str, tool: str,
          param: Annotated[list[str] | None, typer.Option("--param", "-p", help="NAME=VALUE (repeatable)")] = None,
-         params_json: Annotated[str | None, typer.Option("--params-json", help="All parameters as a JSON object")] = None,
+         params_json: Annotated[str | None,
+                                typer.Option("--params-json", help="All parameters as a JSON object")] = None,
          data_dir: DataDir = None, as_json: AsJson = False) -> None:
     """Call a tool. Values are converted to the parameter types; read_file may take a local path here."""
     params: dict[str, Any] = {}

@@ -23,7 +23,15 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import sessionmaker
 
 from modelhub.datasets import (
-    OPERATORS, Format, Sample, apply_pipeline, check_file, compute_stats, report, split_train_validation, write_jsonl,
+    OPERATORS,
+    Format,
+    Sample,
+    apply_pipeline,
+    check_file,
+    compute_stats,
+    report,
+    split_train_validation,
+    write_jsonl,
 )
 from modelhub.datasets.checks import CheckResult
 from server.db.models_datasets import DatasetRow, DatasetVersionRow

@@ -104,7 +104,8 @@ class Registry:
         """A new version of a fine-tuned model (1, 2, ...); the adapter is checked against its base."""
         base = self.get_model(spec.base)
         if base.kind != "base":
-            raise InvalidRequestError(f"fine-tuned model '{spec.name}': '{spec.base}' is a {base.kind}, not a base model")
+            raise InvalidRequestError(f"fine-tuned model '{spec.name}': '{spec.base}' is a {base.kind}, "
+                                      "not a base model")
         data = spec.model_dump(mode="json", exclude={"name"})
         if spec.adapter_path:
             path = Path(spec.adapter_path).expanduser().resolve()
@@ -172,8 +173,8 @@ class Registry:
                 raise InvalidRequestError(f"fine-tuned model '{ref.finetune}' is built on '{model.spec['base']}', "
                                           f"not on this deployment's base model ({base_source})")
             read_adapter_config(model.spec["adapter_path"])  # still there?
-            return {"name": ref.name or ref.finetune, "path": model.spec["adapter_path"], "rank": model.spec.get("rank"),
-                    "finetune": ref.finetune, "version": model.version}
+            return {"name": ref.name or ref.finetune, "path": model.spec["adapter_path"],
+                    "rank": model.spec.get("rank"), "finetune": ref.finetune, "version": model.version}
         path = Path(str(ref.path)).expanduser().resolve()
         config = read_adapter_config(path)
         trained_on = str(config.get("base_model_name_or_path") or "")

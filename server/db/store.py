@@ -17,9 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from server.db import migrate
 from server.db.cache import RowCache
-from server.db.models import (
-    AppKeyRow, AppRow, ConversationRow, EventRow, MessageRow, RunRow, VersionRow, WorkflowRow,
-)
+from server.db.models import AppKeyRow, AppRow, ConversationRow, EventRow, MessageRow, RunRow, VersionRow, WorkflowRow
 from server.errors import ConflictError, NotFoundError
 
 KEY_PREFIX = "loom-"

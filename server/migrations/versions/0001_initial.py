@@ -5,9 +5,8 @@ Revises:
 Create Date: 2026-11-23 00:07:02.018552
 """
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0001'
 down_revision = None

@@ -4,9 +4,8 @@ Revision ID: 0003_agents
 Revises: 0002_models
 """
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0003_agents'
 down_revision = '0002_models'

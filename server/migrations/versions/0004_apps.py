@@ -9,9 +9,8 @@ error, usage and timing from the run it recorded; a conversation's source is
 where its first run came from (the console preview, else the public API).
 """
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0004_apps'
 down_revision = '0003_agents'

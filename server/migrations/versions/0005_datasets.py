@@ -7,9 +7,8 @@ Two new tables; nothing existing changes. A version's rows are files in the data
 downgrade drops the tables and leaves those files behind.
 """
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0005_datasets'
 down_revision = '0004_apps'
