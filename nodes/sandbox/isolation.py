@@ -95,7 +95,12 @@ def launch(mode_: str) -> Launch:
     """The launch plan for one zygote in ``mode_`` (``full`` or ``none``)."""
     if mode_ == "none":
         return _plain()
-    return _bubblewrap([interpreter(), "-I", "-S", "-B", "-c", BOOT, _LIB])
+    return _bubblewrap(_python(BOOT, _LIB))
+
+
+def _python(code: str, lib: str) -> list[str]:
+    """The isolated interpreter running ``code`` with ``lib`` (the runtime package's parent) as argv[1]."""
+    return [interpreter(), "-I", "-S", "-B", "-c", code, lib]
 
 
 def _plain() -> Launch:
@@ -106,7 +111,7 @@ def _plain() -> Launch:
     (lib / "RestrictedPython").symlink_to(_restricted_python())
     scratch = Path(home, "scratch")
     scratch.mkdir(mode=0o700)
-    return Launch(argv=[interpreter(), "-I", "-S", "-B", "-c", BOOT, str(lib)], env=dict(_ENV), cwd=str(scratch),
+    return Launch(argv=_python(BOOT, str(lib)), env=dict(_ENV), cwd=str(scratch),
                   scratch=str(scratch), uid=None, seccomp=False, cleanup=[home])
 
 
@@ -196,7 +201,7 @@ def problem(mode_: str = "full") -> str | None:
 @functools.cache
 def _problem(bwrap: str) -> str | None:
     try:
-        plan = _bubblewrap([interpreter(), "-I", "-S", "-B", "-c", _CHECK, _LIB])
+        plan = _bubblewrap(_python(_CHECK, _LIB))
     except seccomp.SeccompUnavailable as exc:
         return f"seccomp cannot be used: {exc}"
     except IsolationError as exc:

@@ -243,11 +243,12 @@ class SandboxPool:
         except (asyncio.IncompleteReadError, ConnectionError, TimeoutError, ValueError):
             self._retire(worker)
             code = process.returncode
+            said = ""
             with contextlib.suppress(Exception):
                 async with asyncio.timeout(1):
-                    stderr = process.stderr
-                    said = (await stderr.read(4096)).decode(errors="replace") if stderr is not None else ""
-            detail = isolation.explain(said) if "said" in locals() and said.strip() else ""
+                    assert process.stderr is not None
+                    said = (await process.stderr.read(4096)).decode(errors="replace")
+            detail = isolation.explain(said) if said.strip() else ""
             raise SandboxUnavailableError("a sandbox worker failed to start"
                                           + (f" (exit status {code})" if code is not None else "")
                                           + (f": {detail}" if detail else "")) from None

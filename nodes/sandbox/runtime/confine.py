@@ -12,13 +12,13 @@ import ctypes
 import os
 import resource
 import signal
-import struct
 import sys
 from dataclasses import dataclass
 
+from . import protocol
+
 REPLY_FD = 3
 JOB_FD = 4
-_LENGTH = struct.Struct(">I")
 _PR_SET_NO_NEW_PRIVS = 38
 _PR_SET_SECCOMP = 22
 _SECCOMP_MODE_FILTER = 2
@@ -80,19 +80,12 @@ def keep_only(reply: int, job: int) -> None:
 
 def receive_job() -> bytes:
     """The job body the zygote writes into ``JOB_FD`` (a length, then the bytes); the pipe is closed after."""
-    def exactly(size: int) -> bytes:
-        chunks, left = [], size
-        while left:
-            chunk = os.read(JOB_FD, min(left, 1 << 20))
-            if not chunk:
-                raise EOFError("the zygote closed the job pipe")
-            chunks.append(chunk)
-            left -= len(chunk)
-        return b"".join(chunks)
-
     try:
-        (size,) = _LENGTH.unpack(exactly(_LENGTH.size))
-        return exactly(size)
+        header = protocol.read_exactly(JOB_FD, protocol.HEADER.size)
+        body = protocol.read_exactly(JOB_FD, protocol.HEADER.unpack(header)[0]) if header is not None else None
+        if body is None:
+            raise EOFError("the zygote closed the job pipe")
+        return body
     finally:
         os.close(JOB_FD)
 

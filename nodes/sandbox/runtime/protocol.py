@@ -13,6 +13,7 @@ is untrusted: the host checks its types.
 from __future__ import annotations
 
 import json
+import os
 import struct
 from typing import Any
 
@@ -34,3 +35,25 @@ def decode(body: bytes) -> dict[str, Any]:
     if not isinstance(message, dict):
         raise ValueError("sandbox message is not an object")
     return message
+
+
+def read_into(fd: int, view: memoryview) -> bool:
+    """Fill ``view`` from ``fd``; False if the other end closed first."""
+    while view:
+        count = os.readv(fd, [view])
+        if not count:
+            return False
+        view = view[count:]
+    return True
+
+
+def read_exactly(fd: int, size: int) -> bytes | None:
+    """``size`` bytes from ``fd``, or None if the other end closed first."""
+    buffer = bytearray(size)
+    return bytes(buffer) if read_into(fd, memoryview(buffer)) else None
+
+
+def write_all(fd: int, data: bytes | memoryview) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]

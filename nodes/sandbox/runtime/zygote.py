@@ -92,14 +92,14 @@ class Zygote:
                                    "seccomp": self.seccomp is not None, "language": self.language}))
         spare = self._prefork()
         while True:
-            header = self._read_exactly(protocol.JOB_HEADER.size)
+            header = protocol.read_exactly(self.fd_in, protocol.JOB_HEADER.size)
             if header is None:
                 return
             size, timeout_ms = protocol.JOB_HEADER.unpack(header)
             if len(self.buffer) < size:
                 self.buffer = bytearray(size)
             body = memoryview(self.buffer)[:size]
-            if not self._read_into(body):
+            if not protocol.read_into(self.fd_in, body):
                 return
             reply = self.run(spare, body, timeout_ms / 1000)
             body.release()
@@ -130,8 +130,8 @@ class Zygote:
                 self._child(scratch)
                 status = 0
             except BaseException as exc:  # the sandbox's own failure: user code has not run yet
-                _write(confine.REPLY_FD, protocol.encode({"ok": False, "kind": "internal", "message":
-                                                          f"the sandbox could not prepare the run: {exc}"}))
+                failure = {"ok": False, "kind": "internal", "message": f"the sandbox could not prepare the run: {exc}"}
+                protocol.write_all(confine.REPLY_FD, protocol.encode(failure))
             finally:
                 os._exit(status)
         os.close(job_read)
@@ -140,8 +140,8 @@ class Zygote:
 
     def run(self, spare: _Spare, body: memoryview, timeout_s: float) -> memoryview | bytes:
         try:
-            _write(spare.job, protocol.HEADER.pack(len(body)))
-            _write(spare.job, body)
+            protocol.write_all(spare.job, protocol.HEADER.pack(len(body)))
+            protocol.write_all(spare.job, body)
         except BrokenPipeError:
             pass  # it died getting ready: its reply (or its death) says why
         finally:
@@ -174,7 +174,7 @@ class Zygote:
         del body
         if self.language:
             confine.language_guards()
-        _write(confine.REPLY_FD, job.run())
+        protocol.write_all(confine.REPLY_FD, job.run())
 
     def _collect(self, fd: int, timeout_s: float) -> tuple[memoryview | bytes | None, bool]:
         """The child's reply frame (None if it sent no complete one), and whether the deadline passed.
@@ -240,31 +240,11 @@ class Zygote:
 
     # -- pipes ----------------------------------------------------------------------------------------
     def _frame(self, header: Any) -> bytes | None:
-        raw = self._read_exactly(header.size)
-        if raw is None:
-            return None
-        return self._read_exactly(header.unpack(raw)[0])
-
-    def _read_exactly(self, size: int) -> bytes | None:
-        buffer = bytearray(size)
-        return bytes(buffer) if self._read_into(memoryview(buffer)) else None
-
-    def _read_into(self, view: memoryview) -> bool:
-        while view:
-            count = os.readv(self.fd_in, [view])
-            if not count:
-                return False
-            view = view[count:]
-        return True
+        raw = protocol.read_exactly(self.fd_in, header.size)
+        return None if raw is None else protocol.read_exactly(self.fd_in, header.unpack(raw)[0])
 
     def send(self, data: bytes | memoryview) -> None:
-        _write(self.fd_out, data)
-
-
-def _write(fd: int, data: bytes | memoryview) -> None:
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view):]
+        protocol.write_all(self.fd_out, data)
 
 
 def _drop_privileges(uid: int) -> None:
