@@ -128,6 +128,16 @@ class Registry:
             latest = s.scalar(select(func.max(ModelRow.version)).where(ModelRow.name == spec.name)) or 0
         return self._add(spec.name, "finetune", data, version=latest + 1)
 
+    def annotate_model(self, model_id: str, **fields: Any) -> ModelRow:
+        """Adds fields to a registered model's spec (e.g. the lineage a fine-tuning job records)."""
+        with self._session.begin() as s:
+            row = s.get(ModelRow, model_id)
+            if row is None:
+                raise NotFoundError("model", model_id)
+            row.spec = {**row.spec, **fields}
+            row.updated_at = time.time()
+        return row
+
     def list_models(self, kind: str | None = None) -> list[ModelRow]:
         query = select(ModelRow).order_by(ModelRow.kind, ModelRow.name, ModelRow.version)
         if kind:
