@@ -34,6 +34,7 @@ from modelhub.datasets import (
     write_jsonl,
 )
 from modelhub.datasets.checks import CheckResult
+from modelhub.finetune.repository import TrainingFiles
 from server.db.models_datasets import DatasetRow, DatasetVersionRow
 from server.errors import ConflictError, InvalidRequestError, NotFoundError
 
@@ -222,6 +223,28 @@ class DatasetStore:
         if version.stage != "published":
             raise ConflictError(f"version {version.number} is not published; only published versions train")
         return self._folder(version.dataset_id, version.number) / f"{part}.jsonl"
+
+    def training_files(self, ident: str, number: int) -> TrainingFiles:
+        """A published version's training and validation files for a fine-tuning job (dataset by id or name).
+
+        Raises ValueError naming the dataset and version when either does not exist or the version is not
+        published (only published versions train)."""
+        try:
+            dataset = self.get_dataset(ident)
+        except NotFoundError:
+            raise ValueError(f"dataset '{ident}' does not exist") from None
+        try:
+            version = self.get_version(dataset.id, number)
+        except NotFoundError:
+            raise ValueError(f"dataset '{dataset.name}' has no version {number}") from None
+        if version.stage != "published" or version.train_rows is None or version.format is None:
+            raise ValueError(f"dataset '{dataset.name}' version {number} is {version.stage}, not published; "
+                             "only published versions train")
+        folder = self._folder(dataset.id, number)
+        validation = folder / "validation.jsonl"
+        return TrainingFiles(train=folder / "train.jsonl",
+                             validation=validation if version.validation_rows else None,
+                             format=version.format, rows=version.train_rows)
 
     # -- internals -----------------------------------------------------------------------------------
     def _folder(self, dataset_id: str, number: int) -> Path:

@@ -44,7 +44,8 @@ async def test_import_operators_split_publish_and_preview(data_dir: Path) -> Non
         assert sum(bucket["rows"] for bucket in stats["histogram"]) == 9
         dataset = raw["dataset_id"]
 
-        preview = (await client.get(f"/api/datasets/{dataset}/versions/1/rows", params={"offset": 3, "limit": 2})).json()
+        preview = (await client.get(f"/api/datasets/{dataset}/versions/1/rows",
+                                    params={"offset": 3, "limit": 2})).json()
         assert preview["total"] == 9
         assert [item["line"] for item in preview["items"]] == [5, 6]  # lines of the uploaded file, bad ones skipped
         assert preview["items"][0]["row"] == json.loads(GOOD[0])
@@ -54,7 +55,8 @@ async def test_import_operators_split_publish_and_preview(data_dir: Path) -> Non
                                                      {"operator": "mask_pii", "params": {"kinds": ["email"]}}]})
         assert response.status_code == 201, response.text
         processed = response.json()
-        assert (processed["number"], processed["stage"], processed["parent"], processed["rows"]) == (2, "processed", 1, 8)
+        got = (processed["number"], processed["stage"], processed["parent"], processed["rows"])
+        assert got == (2, "processed", 1, 8)
         assert processed["operations"]["dropped"] == [{"line": 5, "reason": "exact duplicate of line 1"}]
         assert processed["operations"]["steps"][1] == {"operator": "mask_pii", "params": {"kinds": ["email"]}}
 
@@ -150,3 +152,24 @@ async def test_only_published_versions_hand_out_their_training_files(data_dir: P
         validation = store.file(published, "validation").read_text().splitlines()
         assert (len(train), len(validation)) == (7, 2)
         assert all(row["messages"][-1]["role"] == "assistant" for row in train)
+
+
+async def test_training_files_of_a_published_version_and_refusals_naming_it(data_dir: Path) -> None:
+    async with running_app(data_dir) as app, asgi_client(app) as client:
+        dataset = (await upload(client)).json()["dataset_id"]
+        await client.post(f"/api/datasets/{dataset}/versions/1/split", json={"validation": 0.25})
+        store = app.state.datasets
+        for ident, number, words in [("nope", 1, ["'nope'"]), ("support", 9, ["'support'", "version 9"]),
+                                     ("support", 2, ["'support'", "version 2", "not published"])]:
+            try:
+                store.training_files(ident, number)
+            except ValueError as exc:
+                assert all(word in str(exc) for word in words), str(exc)
+            else:
+                raise AssertionError(f"{ident} v{number} handed out training files")
+        await client.post(f"/api/datasets/{dataset}/versions/2/publish")
+        files = store.training_files("support", 2)
+        assert files == store.training_files(dataset, 2)  # by name or by id
+        assert (files.format, files.rows) == ("messages", 7)
+        assert len(files.train.read_text().splitlines()) == 7
+        assert files.validation is not None and len(files.validation.read_text().splitlines()) == 2
