@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
+from itertools import pairwise
 from typing import Any
 
 from pydantic import Field
@@ -51,7 +52,7 @@ def edge(source: str, target: str, handle: str | None = None) -> dict[str, str]:
 
 
 def chain(*ids: str) -> list[dict[str, str]]:
-    return [edge(a, b) for a, b in zip(ids, ids[1:])]
+    return [edge(a, b) for a, b in pairwise(ids)]
 
 
 def workflow(nodes: list[dict[str, Any]], edges: list[dict[str, str]], **fields: Any) -> dict[str, Any]:

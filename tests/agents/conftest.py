@@ -12,10 +12,10 @@ import httpx
 import pytest
 
 from engine.spec import Services
-from nodes.plugins import ToolRegistry
-from server.files import FileStore
 from modelhub.config import EndpointModel
 from modelhub.gateway import Gateway
+from nodes.plugins import ToolRegistry
+from server.files import FileStore
 from tests.helpers import chain, end, start, workflow
 from tests.server.conftest import asgi_client, running_app
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from knowledge.service import KnowledgeService
 from agents.spec import AgentConfig
+from knowledge.service import KnowledgeService
 from tests.agents.conftest import call, services_for
 from tests.agents.test_knowledge import NOTES
 from tests.doubles.openai_server import Reply
@@ -68,7 +68,8 @@ async def test_research_assistant_reads_the_upload_and_asks_the_workflow(client,
     openai_server.respond_with(model)
     reply = (await client.post(f"/api/agents/{agent_id}/chat", json={
         "query": "这篇文档的主要结论是什么？", "files": [{"file_id": upload["file_id"]}]})).json()
-    assert (reply["status"], reply["answer"]) == ("succeeded", "LoRA 只训练低秩矩阵，所以省显存。依据：文档与知识库笔记。")
+    assert (reply["status"], reply["answer"]) == ("succeeded",
+                                                  "LoRA 只训练低秩矩阵，所以省显存。依据：文档与知识库笔记。")
 
     offered = [t["function"]["name"] for t in openai_server.requests[0]["tools"]]
     assert offered == ["read_file", "research_assistant", "search_knowledge"]

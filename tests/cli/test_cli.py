@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -113,7 +114,7 @@ def test_run_streams_llm_text(tmp_path: Path, data_dir: Path) -> None:
 def long_chain(length: int) -> dict[str, Any]:
     ids = ["start", *(f"n{i}" for i in range(length - 2)), "end"]
     nodes = [start("q"), *(node(nid, "variable-aggregator", {"x": f"{prev}.{'q' if prev == 'start' else 'output'}"})
-                           for prev, nid in zip(ids, ids[1:-1])), end(answer=f"{ids[-2]}.output")]
+                           for prev, nid in pairwise(ids[:-1])), end(answer=f"{ids[-2]}.output")]
     return workflow(nodes, chain(*ids))
 
 

@@ -64,7 +64,8 @@ def test_check_with_a_local_tokenizer_counts_tokens(tmp_path: Path) -> None:
     raw.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
     PreTrainedTokenizerFast(tokenizer_object=raw, unk_token="[UNK]").save_pretrained(tmp_path / "tok")
     data = tmp_path / "data.jsonl"
-    data.write_text(json.dumps({"context": "the moon rises", "target": "over the quiet river"}) + "\n", encoding="utf-8")
+    row = {"context": "the moon rises", "target": "over the quiet river"}
+    data.write_text(json.dumps(row) + "\n", encoding="utf-8")
     result = loom("check", str(data), "--tokenizer", str(tmp_path / "tok"), "--json")
     assert result.returncode == 0, result.stderr
     stats = json.loads(result.stdout)["stats"]

@@ -98,7 +98,7 @@ class ScriptedOpenAI:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}/v1"
 
-    def start(self) -> "ScriptedOpenAI":
+    def start(self) -> ScriptedOpenAI:
         self._thread.start()
         return self
 
@@ -106,7 +106,7 @@ class ScriptedOpenAI:
         self._server.shutdown()
         self._server.server_close()
 
-    def __enter__(self) -> "ScriptedOpenAI":
+    def __enter__(self) -> ScriptedOpenAI:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

@@ -54,7 +54,8 @@ def create_bundled_kb(base_url: str, name: str, timeout_s: float = 120) -> None:
     folder = ROOT / "workflows" / "knowledge"
     entry = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))[name]
     settings = {"description": entry.get("description", ""), **entry.get("settings", {})}
-    httpx.post(f"{base_url}/api/knowledge-bases", json={"name": name, "settings": settings}, timeout=30).raise_for_status()
+    httpx.post(f"{base_url}/api/knowledge-bases", json={"name": name, "settings": settings},
+               timeout=30).raise_for_status()
     files = [("files", (Path(f).name, (folder / f).read_bytes())) for f in entry["files"]]
     httpx.post(f"{base_url}/api/knowledge-bases/{name}/documents", files=files, timeout=60).raise_for_status()
     deadline = time.monotonic() + timeout_s

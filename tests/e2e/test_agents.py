@@ -22,7 +22,8 @@ pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
 APP = ROOT / "apps" / "research-assistant.agent.json"
 ACADEMIC = ROOT / "workflows" / "knowledge" / "academic"
-ANSWER = "LoRA 冻结原模型权重，只训练两个低秩矩阵，所以优化器状态和梯度都小得多。依据：AI研读研究助手工作流（学术知识库）。"
+ANSWER = ("LoRA 冻结原模型权重，只训练两个低秩矩阵，所以优化器状态和梯度都小得多。"
+          "依据：AI研读研究助手工作流（学术知识库）。")
 WORKFLOW_NOTE = "LoRA 只训练低秩矩阵，显存占用低。"
 
 
@@ -64,7 +65,8 @@ def test_research_assistant_calls_the_workflow_in_the_preview(page, loom_server,
         if not any(m["role"] == "tool" for m in body["messages"]):
             arguments = json.dumps({"query": "LoRA 为什么省显存"}, ensure_ascii=False)
             return Reply("我先查一下学术知识库。", tool_calls=[
-                {"id": "call_ra", "type": "function", "function": {"name": "research_assistant", "arguments": arguments}}])
+                {"id": "call_ra", "type": "function",
+                 "function": {"name": "research_assistant", "arguments": arguments}}])
         return Reply(ANSWER, chunk_size=2, chunk_delay_s=0.04)
 
     model_server.respond_with(respond)
@@ -89,7 +91,8 @@ def test_research_assistant_calls_the_workflow_in_the_preview(page, loom_server,
     expect(page.get_by_test_id("agent-thought")).to_have_text("我先查一下学术知识库。")
     bubble = page.get_by_test_id("agent-chat-assistant")
     # The answer streams: a part of it shows before the whole.
-    page.wait_for_function("""([el, full]) => el && el.textContent.length > 2 && el.textContent !== full && full.startsWith(el.textContent)""",
+    page.wait_for_function("""([el, full]) => el && el.textContent.length > 2 && el.textContent !== full
+                                              && full.startsWith(el.textContent)""",
                            arg=[bubble.element_handle(), ANSWER], timeout=20_000)
     expect(bubble).to_have_text(ANSWER)
     expect(page.get_by_test_id("agent-turn-status")).to_have_text("succeeded")
@@ -113,7 +116,8 @@ def test_research_assistant_calls_the_workflow_in_the_preview(page, loom_server,
     expect(page.get_by_test_id("agent-gantt").locator(".gantt-row")).to_have_count(3)
     page.get_by_test_id("agent-trace-model").first.locator("summary").click()
     expect(page.get_by_test_id("agent-trace-model-detail").first).to_contain_text("# 角色")
-    expect(page.get_by_test_id("agent-trace-model-detail").first).to_contain_text("tools offered: read_file, research_assistant, search_knowledge")
+    expect(page.get_by_test_id("agent-trace-model-detail").first).to_contain_text(
+        "tools offered: read_file, research_assistant, search_knowledge")
     page.get_by_test_id("agent-trace-tool").locator("summary").click()
     expect(page.get_by_test_id("agent-trace-tool-detail")).to_contain_text(workflow_id)
 
@@ -152,11 +156,13 @@ def test_create_edit_autosave_publish_and_call_the_api(page, loom_server, model_
     while saved()["max_steps"] != 3 and time.monotonic() < deadline:
         time.sleep(0.2)
     config = saved()
-    assert config["persona"] == "# Role\nA patient maths tutor.\n\n# Steps\n1. Ask what the student knows.\n2. Explain step by step."
+    assert config["persona"] == ("# Role\nA patient maths tutor.\n\n"
+                                 "# Steps\n1. Ask what the student knows.\n2. Explain step by step.")
     assert config["opening_statement"] == "Hi! What are we learning today?"
     assert config["suggested_questions"] == ["What is a derivative?", "Why is 0! = 1?"]
     assert config["params"]["temperature"] == 0 and config["max_steps"] == 3
-    assert config["skills"] == [{"type": "plugin", "plugin": "read_file", "tool": "read_file", "name": None, "description": None}]
+    assert config["skills"] == [{"type": "plugin", "plugin": "read_file", "tool": "read_file", "name": None,
+                                 "description": None}]
 
     page.get_by_test_id("agent-max-steps").fill("99")  # over the limit: the server refuses, the page says why
     expect(page.get_by_test_id("save-state")).to_have_text("Not saved: fix the errors")

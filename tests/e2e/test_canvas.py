@@ -30,7 +30,8 @@ def simple(mode: str = "workflow") -> dict:
 
 
 def test_trial_run_streams_text_and_shows_statuses_and_trace(page, loom_server, model_server):
-    model_server.push(Reply("Spring rain on the river", chunk_size=4, chunk_delay_s=0.05, usage={"prompt_tokens": 7, "completion_tokens": 5, "total_tokens": 12}))
+    usage = {"prompt_tokens": 7, "completion_tokens": 5, "total_tokens": 12}
+    model_server.push(Reply("Spring rain on the river", chunk_size=4, chunk_delay_s=0.05, usage=usage))
     workflow_id = create_workflow(loom_server, simple())
     page.goto(f"/workflows/{workflow_id}")
     page.get_by_test_id("tab-run").click()

@@ -18,7 +18,8 @@ def chat_app() -> dict:
         "nodes": [
             {"id": "start", "type": "start", "config": {"variables": []}},
             {"id": "llm", "type": "llm", "inputs": {"q": {"ref": "sys.query"}},
-             "config": {"model": "default", "memory": {"window": 5}, "messages": [{"role": "user", "content": "{{q}}"}]}},
+             "config": {"model": "default", "memory": {"window": 5},
+                        "messages": [{"role": "user", "content": "{{q}}"}]}},
             {"id": "end", "type": "end", "inputs": {"answer": {"ref": "llm.text"}}},
         ],
         "edges": [{"source": "start", "target": "llm"}, {"source": "llm", "target": "end"}],

@@ -50,7 +50,8 @@ def test_register_deploy_tail_logs_adapters_and_stop(page, loom_server, tmp_path
     expect(lineage).to_contain_text("32768 tokens")
     expect(lineage.get_by_test_id("finetune-row")).to_contain_text("yuwen v1")
 
-    fill_form(page, "add-deployment", {"name": "qwen-local", "backend": "vllm", "base_model": "qwen", "max_model_len": "2048"})
+    fill_form(page, "add-deployment",
+              {"name": "qwen-local", "backend": "vllm", "base_model": "qwen", "max_model_len": "2048"})
     card = page.get_by_test_id("deployment-qwen-local")
     expect(card.get_by_test_id("deployment-state")).to_have_text("pending")
     card.get_by_test_id("deployment-start").click()

@@ -59,7 +59,8 @@ def zip_bomb_docx(size: int = 512 * 1024 ** 2) -> bytes:
 
 def table_docx(rows: int, cols: int) -> bytes:
     """One table of ``rows`` × ``cols`` numbered cells."""
-    row = b"<w:tr>" + b"".join(b"<w:tc><w:p><w:r><w:t>%d</w:t></w:r></w:p></w:tc>" % c for c in range(cols)) + b"</w:tr>"
+    cells = b"".join(b"<w:tc><w:p><w:r><w:t>%d</w:t></w:r></w:p></w:tc>" % c for c in range(cols))
+    row = b"<w:tr>" + cells + b"</w:tr>"
     return docx_package([b"<w:tbl>", *(row for _ in range(rows)), b"</w:tbl>"])
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import pytest
 
 from knowledge.chunking import chunk, split_text
@@ -31,7 +33,7 @@ def test_overlap_repeats_the_tail_of_the_previous_chunk() -> None:
     text = " ".join(f"w{i}" for i in range(60))
     pieces = split_text(text, [" "], max_length=40, overlap=10)
     assert all(len(p) <= 40 for p in pieces)
-    for left, right in zip(pieces, pieces[1:]):
+    for left, right in pairwise(pieces):
         assert left.split()[-1] in right.split()[:4]
 
 
@@ -60,7 +62,8 @@ def test_parent_child_matches_children_and_returns_the_paragraph() -> None:
 @pytest.mark.parametrize("text", [
     "question,answer\n李白是哪个朝代的？,唐代\n\"Capital of France?\",\"Paris, of course\"\n",
     '{"question": "李白是哪个朝代的？", "answer": "唐代"}\n{"q": "Capital of France?", "a": "Paris, of course"}\n',
-    '[{"问题": "李白是哪个朝代的？", "答案": "唐代"}, {"question": "Capital of France?", "answer": "Paris, of course"}]',
+    '[{"问题": "李白是哪个朝代的？", "答案": "唐代"}, '
+    '{"question": "Capital of France?", "answer": "Paris, of course"}]',
 ], ids=["csv", "jsonl", "json-array"])
 def test_qa_rows_match_on_question_and_return_answer(text: str) -> None:
     chunks = chunk(text, ChunkingSettings(method="qa"))

@@ -29,7 +29,8 @@ def test_create_add_search_list_remove(tmp_path: Path, embedder) -> None:
     result = runner.invoke(app, ["add", "yuwen", str(tmp_path / "broken.pdf"), *data, "--json"])
     assert result.exit_code == 1 and json.loads(result.stdout.strip().splitlines()[-1])[0]["status"] == "failed"
 
-    result = runner.invoke(app, ["search", "yuwen", "Eiffel Tower", "--mode", "keyword", "--top-k", "1", "--json", *data])
+    result = runner.invoke(app, ["search", "yuwen", "Eiffel Tower", "--mode", "keyword", "--top-k", "1", "--json",
+                                 *data])
     hits = json.loads(result.stdout.strip().splitlines()[-1])
     assert result.exit_code == 0 and len(hits) == 1 and hits[0]["document"] == "facts.md"
     facts_id = hits[0]["document_id"]

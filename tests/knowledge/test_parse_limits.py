@@ -11,8 +11,16 @@ from knowledge.isolation import parse_isolated
 from knowledge.limits import ParseLimits
 from knowledge.parsing import parse
 from tests.knowledge.conftest import make_docx, make_pdf
-from tests.knowledge.hostile import (cyclic_pages_pdf, cyclic_xref_pdf, docx_package, empty_paragraphs_docx,
-                                     lying_zip_docx, many_pages_pdf, table_docx, zip_bomb_docx)
+from tests.knowledge.hostile import (
+    cyclic_pages_pdf,
+    cyclic_xref_pdf,
+    docx_package,
+    empty_paragraphs_docx,
+    lying_zip_docx,
+    many_pages_pdf,
+    table_docx,
+    zip_bomb_docx,
+)
 
 BOMBS = [
     ("paragraphs.docx", empty_paragraphs_docx, "more than 200,000 paragraphs"),

@@ -77,7 +77,8 @@ ZH_TRADITIONAL = "床前明月光，疑是地上霜。舉頭望明月，低頭�
 FRENCH = "Ça dépend: l'élève, le garçon naïf, où est-il? Déjà vu à Genève, café crème brûlée et pâté."
 PLAIN = "Plain text about the Eiffel Tower and photosynthesis."
 ENCODED = [
-    ("utf-16", FRENCH), ("utf-16-le", PLAIN), ("utf-16-be", PLAIN), ("utf-16-le", FRENCH), ("utf-16-be", FRENCH), ("utf-16-le", ZH_SIMPLIFIED),
+    ("utf-16", FRENCH), ("utf-16-le", PLAIN), ("utf-16-be", PLAIN), ("utf-16-le", FRENCH), ("utf-16-be", FRENCH),
+    ("utf-16-le", ZH_SIMPLIFIED),
     ("utf-16-be", ZH_TRADITIONAL), ("gb18030", ZH_SIMPLIFIED), ("gbk", ZH_TRADITIONAL), ("big5", ZH_TRADITIONAL),
     ("latin-1", FRENCH), ("latin-1", "Les élèves étudient à l'école. Où est la bibliothèque?"),
     ("latin-1", "El niño comió piña el año pasado. ¿Dónde está la señora?"),

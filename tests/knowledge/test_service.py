@@ -42,7 +42,8 @@ def test_documents_of_every_format_are_indexed_and_searchable(service: Knowledge
     progress: list[float] = []
     txt = service.add_document("kb", "poems.txt", POEMS.encode("gbk"), progress=progress.append)
     pdf = service.add_document("kb", "facts.pdf", make_pdf(ENGLISH.split("\n\n")))
-    docx = service.add_document("kb", "table.docx", make_docx(["Capitals"], [["France", "Paris"], ["China", "Beijing"]]))
+    table = make_docx(["Capitals"], [["France", "Paris"], ["China", "Beijing"]])
+    docx = service.add_document("kb", "table.docx", table)
     assert [d.status for d in (txt, pdf, docx)] == ["ready"] * 3 and txt.chunks >= 2
     assert progress[-1] == 1.0 and progress == sorted(progress)
 
@@ -139,7 +140,8 @@ def test_parent_child_returns_each_paragraph_once(service: KnowledgeService) -> 
 
 def test_qa_knowledge_base_matches_questions_and_returns_answers(service: KnowledgeService) -> None:
     service.create("qa", KBSettings(chunking=ChunkingSettings(method="qa")))
-    rows = "question,answer\n《静夜思》的作者是谁？,李白\n《春晓》的作者是谁？,孟浩然\nWhat is the capital of France?,Paris\n"
+    rows = ("question,answer\n《静夜思》的作者是谁？,李白\n《春晓》的作者是谁？,孟浩然\n"
+            "What is the capital of France?,Paris\n")
     service.add_document("qa", "faq.csv", rows.encode("gbk"))
     hit = service.search("qa", "春晓是谁写的", mode="keyword", top_k=1)[0]
     assert hit.content == "孟浩然" and hit.metadata["question"] == "《春晓》的作者是谁？"

@@ -12,7 +12,6 @@ import pytest
 
 from engine.spec import Services
 from modelhub.gateway import Gateway
-from modelhub.hub import ModelHub
 from server.db.registry import open_hub
 from tests.models.conftest import FAST
 from tests.server.conftest import asgi_client, running_app

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from server.cli.model import app
 from modelhub import launcher
+from server.cli.model import app
 
 runner = CliRunner()
 

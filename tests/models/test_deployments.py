@@ -6,18 +6,19 @@ import asyncio
 import os
 import signal
 from collections.abc import Callable
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from modelhub.errors import DeploymentConflict, ModelHubError
 from modelhub import launcher
 from modelhub.deployments import Timing
+from modelhub.errors import DeploymentConflict, ModelHubError
 from modelhub.hub import ModelHub
-from server.db.registry import open_hub
 from modelhub.schemas import AdapterRef, BaseModelCreate, DeploymentCreate, FinetuneCreate
+from server.db.registry import open_hub
 
 
 async def until(hub: ModelHub, ident: str, *states: str, timeout: float = 20.0) -> Any:
@@ -60,7 +61,7 @@ async def test_start_builds_vllm_serve_and_becomes_ready(hub: ModelHub, base_dir
     got = await info(ready.port)
     argv = got["argv"]
     assert argv[:2] == ["serve", str(base_dir)]
-    pairs = dict(zip(argv[2::1], argv[3::1]))
+    pairs = dict(pairwise(argv[2:]))
     assert pairs["--served-model-name"] == "qwen" and pairs["--port"] == str(ready.port)
     assert pairs["--max-model-len"] == "4096" and pairs["--gpu-memory-utilization"] == "0.85"
     assert pairs["--tensor-parallel-size"] == "2" and pairs["--max-lora-rank"] == "16"  # 12 rounded up

@@ -11,11 +11,11 @@ import pytest
 from engine.graph import validate
 from engine.runner import execute
 from engine.spec import Services
-from nodes.registry import CATALOG
 from modelhub.config import EndpointModel
 from modelhub.gateway import Gateway, ModelError
 from modelhub.hub import ModelHub
 from modelhub.schemas import AdapterRef, BaseModelCreate, DeploymentCreate, EndpointCreate, FinetuneCreate
+from nodes.registry import CATALOG
 from tests.doubles.openai_server import ScriptedOpenAI
 from tests.helpers import chain, end, node, start, workflow
 from tests.models.test_deployments import until

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from server.errors import ConflictError, InvalidRequestError, NotFoundError
-from server.db.registry import Registry
 from modelhub.schemas import AdapterRef, BaseModelCreate, DeploymentCreate, EndpointCreate, FinetuneCreate
+from server.db.registry import Registry
+from server.errors import ConflictError, InvalidRequestError, NotFoundError
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ TEMPLATE = ("{% for m in messages %}{{ m['role'] }} : {{ m['content'] }} {% endf
 def build_model(folder: Path) -> Path:
     """A 2-layer GPT-2 with a 60-word vocabulary, saved with its tokenizer and chat template."""
     import torch
-    from tokenizers import Tokenizer, models, pre_tokenizers, decoders
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers
     from transformers import GPT2Config, GPT2LMHeadModel, PreTrainedTokenizerFast
 
     vocab = {tok: i for i, tok in enumerate(["[PAD]", "[UNK]", "[EOS]", *WORDS])}
@@ -43,7 +43,8 @@ def build_adapter(base: Path, folder: Path, rank: int = 4, seed: int = 1) -> Pat
 
     torch.manual_seed(seed)
     model = AutoModelForCausalLM.from_pretrained(base)
-    peft_model = get_peft_model(model, LoraConfig(r=rank, lora_alpha=64 * rank, target_modules=["c_attn"], fan_in_fan_out=True,
-                                                  init_lora_weights=False))
+    config = LoraConfig(r=rank, lora_alpha=64 * rank, target_modules=["c_attn"], fan_in_fan_out=True,
+                        init_lora_weights=False)
+    peft_model = get_peft_model(model, config)
     peft_model.save_pretrained(folder)
     return folder

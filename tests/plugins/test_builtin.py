@@ -14,7 +14,6 @@ from nodes.plugins import OutboundError, ParameterError, PluginError, ToolRegist
 from tests.plugins.conftest import make_pdf
 from tests.plugins.toy_api import ToyServer
 
-
 # -- current_time ------------------------------------------------------------------------------------------
 
 async def test_current_time_in_a_timezone(registry: ToolRegistry) -> None:

@@ -24,7 +24,8 @@ def test_list_json(data_dir: Path) -> None:
     assert set(plugins) >= {"read_file", "http_request", "current_time", "json_extract"}
     tool = plugins["read_file"]["tools"][0]
     assert tool["input_schema"]["required"] == ["file_url"]
-    assert tool["output_schema"]["properties"]["page_count"] == {"type": "integer", "description": "pages (PDF), else 1"}
+    assert tool["output_schema"]["properties"]["page_count"] == {"type": "integer",
+                                                                 "description": "pages (PDF), else 1"}
 
 
 def test_list_table(data_dir: Path) -> None:

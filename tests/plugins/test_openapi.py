@@ -9,7 +9,13 @@ from pathlib import Path
 import pytest
 
 from nodes.plugins import (
-    OutboundError, ParameterError, PluginError, PluginExists, PluginNotFound, SpecError, ToolRegistry,
+    OutboundError,
+    ParameterError,
+    PluginError,
+    PluginExists,
+    PluginNotFound,
+    SpecError,
+    ToolRegistry,
 )
 from tests.plugins.conftest import LOOPBACK
 from tests.plugins.toy_api import API_KEY, ToyServer

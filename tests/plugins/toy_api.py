@@ -128,7 +128,7 @@ class ToyServer:
         self.app.state.files[name] = (media_type, content)
         return f"{self.url}/files/{name}"
 
-    def __enter__(self) -> "ToyServer":
+    def __enter__(self) -> ToyServer:
         self._thread.start()
         deadline = time.monotonic() + 10
         while not self._server.started:

@@ -34,7 +34,12 @@ from typing import Any
 import pytest
 
 from nodes.sandbox import (
-    SandboxCompileError, SandboxError, SandboxLimitError, SandboxPool, SandboxRuntimeError, SandboxTimeoutError,
+    SandboxCompileError,
+    SandboxError,
+    SandboxLimitError,
+    SandboxPool,
+    SandboxRuntimeError,
+    SandboxTimeoutError,
 )
 from tests.sandbox.conftest import SECRET
 
@@ -196,7 +201,8 @@ SYSTEM_ATTACKS = [
             "            pass\n    return {'x': out}", SandboxRuntimeError, NOT_ALLOWED.format("os")),
     refused("list-proc-self-fd", "import os\ndef main(args):\n    return {'x': os.listdir('/proc/self/fd')}",
             SandboxRuntimeError, NOT_ALLOWED.format("os")),
-    refused("import-builtins", "import builtins\ndef main(args):\n    return {'x': builtins.open('/etc/passwd').read()}",
+    refused("import-builtins",
+            "import builtins\ndef main(args):\n    return {'x': builtins.open('/etc/passwd').read()}",
             SandboxCompileError, r'"builtins" is a reserved name'),
     refused("import-gc-old-runs", "import gc\ndef main(args):\n    return {'x': [repr(o) for o in gc.get_objects()]}",
             SandboxRuntimeError, NOT_ALLOWED.format("gc")),
@@ -284,11 +290,13 @@ SYSTEM_ATTACKS = [
     refused("eval", main_returning("eval('1 + 1')"), SandboxCompileError, r"Eval calls are not allowed"),
     refused("exec", "def main(args):\n    exec('import os')\n    return {}", SandboxCompileError,
             r"Exec calls are not allowed"),
-    refused("compile", main_returning("compile('1', 'f', 'eval')"), SandboxRuntimeError, NOT_AVAILABLE.format("compile")),
+    refused("compile", main_returning("compile('1', 'f', 'eval')"), SandboxRuntimeError,
+            NOT_AVAILABLE.format("compile")),
     refused("globals", main_returning("globals()"), SandboxRuntimeError, NOT_AVAILABLE.format("globals")),
     refused("vars", main_returning("vars(json)", prelude="import json"), SandboxRuntimeError,
             NOT_AVAILABLE.format("vars")),
-    refused("dir", main_returning("dir(json)", prelude="import json"), SandboxRuntimeError, NOT_AVAILABLE.format("dir")),
+    refused("dir", main_returning("dir(json)", prelude="import json"), SandboxRuntimeError,
+            NOT_AVAILABLE.format("dir")),
     refused("breakpoint", main_returning("breakpoint()"), SandboxCompileError, r'"breakpoint"'),
     refused("builtins-name", main_returning("__builtins__"), SandboxCompileError, UNDERSCORE.format("__builtins__")),
     refused("exit", "def main(args):\n    exit(1)", SandboxRuntimeError, NOT_AVAILABLE.format("exit")),
@@ -325,11 +333,13 @@ SYSTEM_ATTACKS = [
                                    prelude="import hashlib"), BOMB, timeout=1),
     refused("huge-output", main_returning("'a' * 5_000_000"), SandboxLimitError,
             r"output is 5,000,0\d\d bytes, over the limit of 1,000,000 bytes"),
-    refused("deep-output", "def main(args):\n    x = []\n    for _ in range(100):\n        x = [x]\n    return {'x': x}",
+    refused("deep-output",
+            "def main(args):\n    x = []\n    for _ in range(100):\n        x = [x]\n    return {'x': x}",
             SandboxLimitError, r"output 'x(\[0\])+' is nested more than 20 levels deep"),
     refused("cyclic-output", "def main(args):\n    x = []\n    x.append(x)\n    return {'x': x}", SandboxLimitError,
             r"nested more than 20 levels"),
-    refused("non-json-output", main_returning("{1, 2}"), SandboxRuntimeError, r"output 'x' is a set; return JSON values"),
+    refused("non-json-output", main_returning("{1, 2}"), SandboxRuntimeError,
+            r"output 'x' is a set; return JSON values"),
 ]
 
 

@@ -262,7 +262,8 @@ def test_non_root_servers_use_an_unprivileged_user_namespace(tmp_path: Path) -> 
         "from tests.sandbox.test_sandbox_confinement import PROBE\n"
         "async def main():\n"
         "    async with SandboxPool(size=1, memory_mb=300, language=False) as pool:\n"
-        "        result = await pool.run(PROBE, {'read': ['/etc/passwd'], 'write': ['/x'], 'port': 9, 'allowed': ['/']}, timeout_s=60)\n"
+        "        args = {'read': ['/etc/passwd'], 'write': ['/x'], 'port': 9, 'allowed': ['/']}\n"
+        "        result = await pool.run(PROBE, args, timeout_s=60)\n"
         "        print(json.dumps({'info': next(iter(pool._live)).info, 'r': json.loads(result.value['r'])}))\n"
         "asyncio.run(main())\n")
     done = subprocess.run(["unshare", "--user", "--map-user=1000", "--map-group=1000", sys.executable, str(script)],

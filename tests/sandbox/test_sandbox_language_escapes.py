@@ -14,8 +14,20 @@ import pytest
 
 from nodes.sandbox import SandboxCompileError, SandboxPool, SandboxRuntimeError, SandboxTimeoutError
 from tests.sandbox.test_sandbox_attacks import (
-    FORMAT, NOT_ALLOWED, NOT_AVAILABLE, RESTRICTED, SYSTEM_ATTACKS, UNDERSCORE, Attack, check_attack, fails, harmless,
-    loom_db, main_returning, refused, sandbox,
+    FORMAT,
+    NOT_ALLOWED,
+    NOT_AVAILABLE,
+    RESTRICTED,
+    SYSTEM_ATTACKS,
+    UNDERSCORE,
+    Attack,
+    check_attack,
+    fails,
+    harmless,
+    loom_db,
+    main_returning,
+    refused,
+    sandbox,
 )
 
 __all__ = ["loom_db", "sandbox"]  # the harness's fixtures, used here too
@@ -23,7 +35,8 @@ __all__ = ["loom_db", "sandbox"]  # the harness's fixtures, used here too
 pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.usefixtures("host_intact")]
 
 WRAPS_NAMES = r"functools: (assigned|updated) may only name"
-WRAPS_OWN = r"functools.update_wrapper / wraps only (wrap|update) functions (and objects )?(defined in|of) the code node"
+WRAPS_OWN = (r"functools.update_wrapper / wraps only (wrap|update) functions (and objects )?"
+             r"(defined in|of) the code node")
 WRITE = r"cannot modify attributes or items of {} objects"
 # Reaches real builtins from any function's globals, if anything ever hands out real globals.
 ESCAPE = "g()\n    def g():\n        import os\n        return os.getcwd()"
@@ -307,7 +320,8 @@ LANGUAGE_ATTACKS = [
         def main(args):
             return {'x': Mine('{0.__class__}').format(1)}
         """, SandboxRuntimeError, FORMAT),
-    refused("string-formatter", main_returning("string.Formatter().format('{0.__class__}', 1)", prelude="import string"),
+    refused("string-formatter",
+            main_returning("string.Formatter().format('{0.__class__}', 1)", prelude="import string"),
             SandboxRuntimeError, r"module 'string' has no attribute 'Formatter'"),
     refused("fstring-attr", main_returning("f'{args.__class__}'"), SandboxCompileError, UNDERSCORE.format("__class__")),
     refused("format-builtin-spec", main_returning("format(args, '{0.__class__}')"), SandboxRuntimeError,
@@ -374,7 +388,8 @@ LANGUAGE_ATTACKS = [
             "        return {'x': e.obj.codecs}", SandboxRuntimeError, r"module 'json' has no attribute 'codecs'"),
     harmless("exception-obj-is-a-proxy",
              "import json\ndef main(args):\n    try:\n        json.nope\n    except AttributeError as e:\n"
-             "        return {'x': [repr(e.obj), e.obj.dumps([1]), e.name]}", {"x": ["<module 'json'>", "[1]", "nope"]}),
+             "        return {'x': [repr(e.obj), e.obj.dumps([1]), e.name]}",
+             {"x": ["<module 'json'>", "[1]", "nope"]}),
     refused("module-dunder-getattr", main_returning("getattr(json, '__dict__')", prelude="import json"),
             SandboxRuntimeError, UNDERSCORE.format("__dict__")),
     refused("module-is-not-iterable", main_returning("list(json)", prelude="import json"), SandboxRuntimeError,
@@ -460,8 +475,10 @@ LANGUAGE_ATTACKS = [
             UNDERSCORE.format("__subclasses__")),
     refused("getattr-dunder", main_returning("getattr((), '__class__')"), SandboxRuntimeError,
             r'"__class__" is an invalid attribute name'),
-    refused("function-globals", main_returning("main.__globals__"), SandboxCompileError, UNDERSCORE.format("__globals__")),
-    refused("function-code", main_returning("(lambda: 0).__code__"), SandboxCompileError, UNDERSCORE.format("__code__")),
+    refused("function-globals", main_returning("main.__globals__"), SandboxCompileError,
+            UNDERSCORE.format("__globals__")),
+    refused("function-code", main_returning("(lambda: 0).__code__"), SandboxCompileError,
+            UNDERSCORE.format("__code__")),
     refused("generator-frame", main_returning("(i for i in [1]).gi_frame.f_back"), SandboxCompileError,
             RESTRICTED.format("f_back")),
     refused("generator-frame-getattr", main_returning("getattr((i for i in [1]), 'gi_frame')"), SandboxRuntimeError,
@@ -544,7 +561,8 @@ LANGUAGE_ATTACKS = [
     refused("getattr-non-str-name", main_returning("getattr(args, 5)"), SandboxRuntimeError,
             r"attribute name must be a string"),
     refused("getattr-str-subclass-name", "class Name(str):\n    pass\ndef main(args):\n"
-            "    return {'x': getattr(args, Name('__class__'))}", SandboxRuntimeError, r"attribute name must be a string"),
+            "    return {'x': getattr(args, Name('__class__'))}", SandboxRuntimeError,
+            r"attribute name must be a string"),
     refused("hasattr-non-str-name", main_returning("hasattr(args, None)"), SandboxRuntimeError,
             r"attribute name must be a string"),
     refused("setattr-function", main_returning("setattr(main, 'x', 1)"), SandboxRuntimeError, WRITE.format("function")),

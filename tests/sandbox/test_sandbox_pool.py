@@ -12,7 +12,11 @@ from pathlib import Path
 import pytest
 
 from nodes.sandbox import (
-    SandboxCompileError, SandboxLimitError, SandboxPool, SandboxRuntimeError, SandboxTimeoutError,
+    SandboxCompileError,
+    SandboxLimitError,
+    SandboxPool,
+    SandboxRuntimeError,
+    SandboxTimeoutError,
     SandboxUnavailableError,
 )
 

@@ -63,7 +63,8 @@ def listing(path):
 def check(args):
     needle = args["reversed_secret"][::-1]
     holders = [obj for obj in gc.get_objects() if isinstance(obj, (list, dict))
-               and any(isinstance(item, str) and needle in item for item in (obj.values() if isinstance(obj, dict) else obj))]
+               and any(isinstance(item, str) and needle in item
+                       for item in (obj.values() if isinstance(obj, dict) else obj))]
     return {
         "dumps": json.dumps({"a": [1, 2]}),
         "sorted": sorted([2, 1]),

@@ -47,7 +47,8 @@ async def test_history_is_fed_to_the_model_and_answers_stream(data_dir, openai_s
 
 
 def llm_run() -> dict:
-    nodes = [start("q"), node("llm", "llm", {"q": "start.q"}, config={"messages": [{"role": "user", "content": "{{q}}"}]},
+    nodes = [start("q"), node("llm", "llm", {"q": "start.q"},
+                              config={"messages": [{"role": "user", "content": "{{q}}"}]},
                               retry={"max_attempts": 2, "backoff_ms": 0}),
              node("end", "end", {"answer": "llm.text"})]
     return workflow(nodes, chain("start", "llm", "end"), name="writer")

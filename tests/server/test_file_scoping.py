@@ -23,7 +23,8 @@ async def _app(client, name: str) -> tuple[str, dict[str, str]]:
 async def test_an_apps_file_opens_only_for_that_app_and_the_console(client):
     first, first_key = await _app(client, "first")
     second, second_key = await _app(client, "second")
-    upload = await client.post("/v1/files", headers=first_key, files={"file": ("notes.md", b"# notes", "text/markdown")})
+    upload = await client.post("/v1/files", headers=first_key,
+                               files={"file": ("notes.md", b"# notes", "text/markdown")})
     assert upload.status_code == 201, upload.text
     value = upload.json()
 
@@ -90,7 +91,8 @@ async def test_a_chat_apps_files_are_its_own(client):
     await client.post(f"/api/workflows/{chat_id}/publish")
     chat_key = {"Authorization": "Bearer " + (await client.post(f"/api/workflows/{chat_id}/keys",
                                                                 json={"name": "k"})).json()["key"]}
-    foreign = (await client.post("/v1/files", headers=first_key, files={"file": ("a.md", b"# a", "text/markdown")})).json()
+    foreign = (await client.post("/v1/files", headers=first_key,
+                                 files={"file": ("a.md", b"# a", "text/markdown")})).json()
     own = (await client.post("/v1/files", headers=chat_key, files={"file": ("b.md", b"# b", "text/markdown")})).json()
     refused = await client.post(f"/v1/apps/{chat_id}/chat", headers=chat_key, json={"query": "hi", "files": [foreign]})
     assert refused.status_code == 404 and foreign["file_id"] in refused.json()["detail"]

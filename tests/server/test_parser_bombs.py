@@ -53,7 +53,8 @@ async def test_bombs_fail_fast_and_leave_the_server_and_the_batch_alone(data_dir
             _reset_peak_rss()
             started = time.monotonic()
             upload = await client.post("/api/knowledge-bases/kb/documents",
-                                       files=[("files", (name, data, "application/octet-stream")) for name, data in files])
+                                       files=[("files", (name, data, "application/octet-stream"))
+                                              for name, data in files])
             assert upload.status_code == 202, upload.text
             docs = {d["filename"]: d for d in await _settled(client, "kb", 1 + len(files))}
             elapsed = time.monotonic() - started

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from tests.helpers import chain, end, start, workflow
 from tests.server.conftest import asgi_client, running_app
 from tests.server.helpers import echo_workflow
-from tests.helpers import chain, end, start, workflow
 
 
 async def test_file_upload_read_back_and_limits(data_dir):

@@ -11,7 +11,7 @@ from engine.spec import Services
 from server.app import create_app
 from server.settings import Settings
 from tests.helpers import catalog_with_test_nodes
-from tests.server.conftest import LiveServer, running_app, asgi_client, wait_for
+from tests.server.conftest import LiveServer, asgi_client, running_app, wait_for
 from tests.server.helpers import echo_workflow, parse_sse, sleepy_workflow
 
 
@@ -139,7 +139,7 @@ async def test_a_live_run_longer_than_its_event_log_reads_the_dropped_events_fro
             assert detail["status"] == "running" and detail["nodes"][1]["outputs"]["value"] == "A"
             streams = await asyncio.gather(*(client.get(f"/api/runs/{run_id}/events", params={"after": after})
                                              for after in (0, 1, 4)))
-            for after, response in zip((0, 1, 4), streams):
+            for after, response in zip((0, 1, 4), streams, strict=True):
                 frames = parse_sse(response.text)
                 assert [d["seq"] for _, d in frames] == list(range(after + 1, 11))
                 assert frames[-1][0] == "run_finished" and frames[-1][1]["status"] == "succeeded"

@@ -53,7 +53,7 @@ def test_no_server_errors_under_schemathesis(data_dir: Path, tmp_path: Path):
             client.post("/api/workflows", json=chat_workflow())
             client.post("/api/knowledge-bases", json={"name": "notes"})
             client.post("/api/knowledge-bases/notes/documents",
-                        files={"files": ("notes.md", "# Notes\n\nBamboo grove, moonlight.".encode(), "text/markdown")})
+                        files={"files": ("notes.md", b"# Notes\n\nBamboo grove, moonlight.", "text/markdown")})
             key = client.post(f"/api/workflows/{workflow_id}/keys").json()["key"]
         result = subprocess.run(schemathesis_command(server.url, key, tmp_path / "report"),
                                 capture_output=True, text=True, timeout=WALL_LIMIT_S)

@@ -50,7 +50,8 @@ async def test_a_file_whose_content_is_not_what_its_name_says_gets_415(kb_client
 
 @pytest.mark.parametrize(("name", "data"), TRUTHS, ids=[x[0] for x in TRUTHS])
 async def test_a_file_that_is_what_its_name_says_is_taken(kb_client, name, data):
-    assert (await kb_client.post("/api/files", files={"file": (name, data, "application/octet-stream")})).status_code == 201
+    response = await kb_client.post("/api/files", files={"file": (name, data, "application/octet-stream")})
+    assert response.status_code == 201
 
 
 @pytest.mark.parametrize(("given", "stored"), [
@@ -76,5 +77,6 @@ async def test_knowledge_base_documents_get_safe_names_and_no_nul_reaches_the_in
 
     docs = await wait_for(ready, timeout=60)
     assert docs[0]["status"] == "ready", docs[0]["error"]
-    hits = (await kb_client.post("/api/knowledge-bases/kb/search", json={"query": "alpha beta", "mode": "keyword"})).json()
+    hits = (await kb_client.post("/api/knowledge-bases/kb/search",
+                                 json={"query": "alpha beta", "mode": "keyword"})).json()
     assert hits["items"] and all("\x00" not in h["content"] and h["document"] == stored for h in hits["items"])

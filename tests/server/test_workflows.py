@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
-
-from tests.helpers import chain, end, node, start, workflow
+from tests.helpers import chain, node, start, workflow
 from tests.server.helpers import echo_workflow
 
 
