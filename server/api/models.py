@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from pydantic import BaseModel, Field
 
 from modelhub.hub import ModelHub
@@ -25,17 +25,22 @@ Version = Annotated[int | None, Query(ge=1, le=1_000_000,
                                       description="a fine-tuned model's version; default the newest")]
 
 
-async def get_hub(request: Request) -> ModelHub:
+def app_hub(app: FastAPI) -> ModelHub:
     """The gateway's hub when the services carry one; else one for the data directory, made on first use."""
-    state = request.app.state.loom
+    state = app.state.loom
     gateway = state.services.llm
     hub = getattr(gateway, "registry", None)
     if not isinstance(hub, ModelHub):
-        hub = getattr(request.app.state, "model_hub", None)
+        hub = getattr(app.state, "model_hub", None)
         if hub is None:
-            hub = request.app.state.model_hub = open_hub(state.settings.data_dir)
+            hub = app.state.model_hub = open_hub(state.settings.data_dir)
             if gateway is not None and getattr(gateway, "registry", False) is None:
                 gateway.registry = hub  # so LLM nodes reach what is registered here
+    return hub
+
+
+async def get_hub(request: Request) -> ModelHub:
+    hub = app_hub(request.app)
     await hub.open()
     return hub
 
