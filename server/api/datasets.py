@@ -9,7 +9,7 @@ import uuid
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, FastAPI, File, Form, Query, Request, UploadFile
 from fastapi import Path as PathParam
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -26,11 +26,17 @@ Upload = Annotated[UploadFile, File(description="a JSONL or CSV dataset file")]
 FormatName = Literal["auto", "messages", "context-target", "text"]
 
 
-async def get_datasets(request: Request, state: State) -> DatasetStore:
-    store = getattr(request.app.state, "datasets", None)
+def dataset_store(app: FastAPI) -> DatasetStore:
+    """The app's dataset store, made on first use (fine-tuning reads published versions through it too)."""
+    store = getattr(app.state, "datasets", None)
     if store is None:
-        store = request.app.state.datasets = DatasetStore(state.store.engine, state.settings.data_dir / "datasets")
+        state = app.state.loom
+        store = app.state.datasets = DatasetStore(state.store.engine, state.settings.data_dir / "datasets")
     return store
+
+
+async def get_datasets(request: Request) -> DatasetStore:
+    return dataset_store(request.app)
 
 
 Datasets = Annotated[DatasetStore, Depends(get_datasets)]
