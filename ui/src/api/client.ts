@@ -76,6 +76,13 @@ export async function stream(path: string, body: unknown, onEvent: (e: Record<st
   await readSse(res, onEvent);
 }
 
+/** GET that answers with SSE (a job's live progress); resolves when the stream ends. */
+export async function follow(path: string, onEvent: (e: Record<string, unknown>, name: string) => void, signal?: AbortSignal): Promise<void> {
+  const res = await fetch(path, { headers: headers({ Accept: 'text/event-stream' }), signal });
+  if (!res.ok) throw await failure(res);
+  await readSse(res, onEvent);
+}
+
 /** Lists come back as an array or wrapped ({items|data|workflows: [...]}). */
 export function unwrapList<T>(body: unknown, key?: string): T[] {
   if (Array.isArray(body)) return body as T[];
