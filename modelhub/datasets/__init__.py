@@ -40,6 +40,7 @@ from modelhub.datasets.operators import (
     map_text,
     mask_pii,
     normalize_symbols,
+    operator_params,
     remove_exact_duplicates,
     remove_near_duplicates,
     split_train_validation,
@@ -48,6 +49,7 @@ from modelhub.datasets.operators import (
     to_traditional,
 )
 from modelhub.datasets.stats import (
+    CHARACTER_ESTIMATE,
     Advice,
     DatasetStats,
     LengthFunction,
@@ -72,11 +74,11 @@ def check_report(path: Path, fmt: Format | None = None, length: LengthFunction |
 
 
 __all__ = [
-    "OPERATORS", "Advice", "BadRow", "CheckResult", "ConversionError", "DatasetFileError", "DatasetStats", "Dropped",
-    "Format", "LengthFunction", "OperatorResult", "RawRow", "RowError", "Sample", "Split", "Turn", "apply_pipeline",
-    "check_file", "check_report", "check_rows", "choose_format", "compute_stats", "convert_chinese", "convert_format",
-    "count_characters", "detect_format", "drop_garbled", "dumps_jsonl", "map_text", "mask_pii", "normalize_symbols",
-    "parse_row", "read_rows", "report", "remove_exact_duplicates", "remove_near_duplicates", "split_think",
-    "split_train_validation", "strip_abnormal", "suggested_epochs", "to_row", "to_simplified", "to_traditional",
-    "tokenizer_length", "write_jsonl",
+    "CHARACTER_ESTIMATE", "OPERATORS", "Advice", "BadRow", "CheckResult", "ConversionError", "DatasetFileError",
+    "DatasetStats", "Dropped", "Format", "LengthFunction", "OperatorResult", "RawRow", "RowError", "Sample",
+    "Split", "Turn", "apply_pipeline", "check_file", "check_report", "check_rows", "choose_format", "compute_stats",
+    "convert_chinese", "convert_format", "count_characters", "detect_format", "drop_garbled", "dumps_jsonl",
+    "map_text", "mask_pii", "normalize_symbols", "operator_params", "parse_row", "read_rows", "report",
+    "remove_exact_duplicates", "remove_near_duplicates", "split_think", "split_train_validation", "strip_abnormal",
+    "suggested_epochs", "to_row", "to_simplified", "to_traditional", "tokenizer_length", "write_jsonl",
 ]

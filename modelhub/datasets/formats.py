@@ -237,10 +237,15 @@ def to_row(sample: Sample, fmt: Format) -> dict[str, Any]:
     no question and answer, so it cannot become a dialogue.
     """
     extra = dict(sample.extra)
+    where = f"line {sample.line}: " if sample.line else ""
+    # another format's key left in a row would make it read back as that format
+    clash = [key for keys in _FORMAT_KEYS.values() for key in keys if key in extra]
+    if clash:
+        raise ConversionError(f"{where}the row's own field '{clash[0]}' would clash with the {fmt} format's keys; "
+                              "rename or remove it first")
     if fmt == Format.TEXT:
         return {"text": sample.joined(), **extra}
     if sample.text is not None:
-        where = f"line {sample.line}: " if sample.line else ""
         raise ConversionError(f"{where}a pre-training text has no question and answer to write as {fmt}")
     if fmt == Format.MESSAGES:
         messages = ([{"role": "system", "content": sample.system}] if sample.system else []) + [

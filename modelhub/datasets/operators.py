@@ -9,8 +9,10 @@ place. :data:`OPERATORS` names them all for the API and the command line, in the
 
 from __future__ import annotations
 
+import inspect
 import random
 import re
+import typing
 import unicodedata
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -293,6 +295,7 @@ def _text_op(operator: Callable[..., str], name: str) -> Callable[..., OperatorR
         return map_text(samples, lambda text: operator(text, **params), name)
     run.__name__ = name
     run.__doc__ = operator.__doc__
+    run.__wrapped__ = operator  # type: ignore[attr-defined]  # its parameters are the operator's
     return run
 
 
@@ -305,6 +308,32 @@ OPERATORS: dict[str, Callable[..., OperatorResult]] = {
     "remove_exact_duplicates": remove_exact_duplicates,
     "remove_near_duplicates": remove_near_duplicates,
 }
+
+
+def operator_params(name: str) -> list[dict[str, Any]]:
+    """The parameters operator ``name`` takes, from its signature, for forms and help: ``{name, type, default}``
+    with ``type`` one of number, boolean, string, choice (with ``choices``) or choices (a subset of ``choices``)."""
+    function = inspect.unwrap(OPERATORS[name])
+    hints = typing.get_type_hints(function)
+    params: list[dict[str, Any]] = []
+    for parameter in list(inspect.signature(function).parameters.values())[1:]:  # after the text or the samples
+        hint = hints.get(parameter.name)
+        default = parameter.default
+        spec: dict[str, Any] = {"name": parameter.name,
+                                "default": list(default) if isinstance(default, tuple) else default}
+        origin, args = typing.get_origin(hint), typing.get_args(hint)
+        if origin is Literal:
+            spec.update(type="choice", choices=list(args))
+        elif args and typing.get_origin(args[0]) is Literal:  # Iterable[Literal[...]]
+            spec.update(type="choices", choices=list(typing.get_args(args[0])))
+        elif hint is bool:
+            spec["type"] = "boolean"
+        elif hint in (int, float):
+            spec["type"] = "number"
+        else:
+            spec["type"] = "string"
+        params.append(spec)
+    return params
 
 
 def apply_pipeline(samples: Sequence[Sample], steps: Iterable[tuple[str, dict[str, Any]]]) -> OperatorResult:
@@ -320,6 +349,6 @@ def apply_pipeline(samples: Sequence[Sample], steps: Iterable[tuple[str, dict[st
 
 
 __all__ = ["OPERATORS", "Dropped", "OperatorResult", "Split", "abnormal_ratio", "apply_pipeline", "convert_chinese",
-           "convert_format", "drop_garbled", "map_text", "mask_pii", "normalize_symbols", "remove_exact_duplicates",
-           "remove_near_duplicates", "split_train_validation", "strip_abnormal", "to_simplified", "to_traditional",
-           "valid_cn_id"]
+           "convert_format", "drop_garbled", "map_text", "mask_pii", "normalize_symbols", "operator_params",
+           "remove_exact_duplicates", "remove_near_duplicates", "split_train_validation", "strip_abnormal",
+           "to_simplified", "to_traditional", "valid_cn_id"]

@@ -12,6 +12,7 @@ import math
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -35,16 +36,33 @@ def count_characters(text: str) -> int:
     return len(text)
 
 
+CHARACTER_ESTIMATE = ("characters, not tokens: no tokenizer was given. One token is about 1-1.7 Chinese characters "
+                      "or 0.75-0.88 English words (Pangu FAQ 1.2), so for Chinese text this over-counts")
+
+
 def tokenizer_length(path: str | Path) -> LengthFunction:
-    """A length function counting the tokens of the tokenizer saved in a local directory (no download)."""
+    """A length function counting the tokens of the tokenizer saved in a local directory (no download).
+
+    Loaded once per resolved folder and kept (:func:`_load_tokenizer`); loading is slow, so a server calls this in
+    a worker thread."""
+    return _load_tokenizer(str(Path(path).expanduser().resolve()))
+
+
+@lru_cache(maxsize=8)
+def _load_tokenizer(folder: str) -> LengthFunction:
     from transformers import AutoTokenizer  # heavy import: only when a tokenizer is asked for
 
-    tokenizer = AutoTokenizer.from_pretrained(str(path), local_files_only=True)
+    tokenizer = AutoTokenizer.from_pretrained(folder, local_files_only=True)
 
     def count(text: str) -> int:
         return len(tokenizer.encode(text, add_special_tokens=False))
 
     return count
+
+
+def context_length_for(length: int, smallest: int = 128) -> int:
+    """The power of two at or above ``length`` (at least ``smallest``): the sequence length that holds it."""
+    return max(smallest, 1 << max(0, length - 1).bit_length())
 
 
 @dataclass(frozen=True)
@@ -59,6 +77,7 @@ class DatasetStats:
     format: str | None
     rows: int
     unit: str                                   # "tokens" or "characters"
+    measure: str = ""                           # what was counted: the tokenizer, or the character estimate
     turns: int = 0                              # assistant answers over all dialogue rows
     turns_per_row: list[dict[str, int]] = field(default_factory=list)  # [{"turns": 2, "rows": 10}, ...]
     with_system: int = 0
@@ -67,7 +86,9 @@ class DatasetStats:
     length_mean: float = 0.0
     length_p50: int = 0
     length_p95: int = 0
+    length_p99: int = 0
     length_max: int = 0
+    context_length: int = 0                     # the p99 length rounded up to a power of two
     total_length: int = 0
     histogram: list[dict[str, int | None]] = field(default_factory=list)  # [{"upto": edge or None, "rows": n}]
     exact_duplicates: list[list[int]] = field(default_factory=list)     # groups of line numbers
@@ -107,12 +128,16 @@ def suggested_epochs(rows: int) -> int:
 
 def compute_stats(samples: Sequence[Sample], fmt: Format | None, length: LengthFunction | None = None,
                   unit: str | None = None, epochs: int | None = None,
-                  near_threshold: float = NEAR_THRESHOLD) -> DatasetStats:
-    """Statistics and advice; ``epochs`` (the planned number) adds the "too few rows for this many epochs" check."""
-    measure = length or count_characters
+                  near_threshold: float = NEAR_THRESHOLD, measure: str | None = None) -> DatasetStats:
+    """Statistics and advice; ``epochs`` (the planned number) adds the "too few rows for this many epochs" check.
+
+    ``measure`` says what ``length`` counts (e.g. "tokens of Qwen2-0.5B's tokenizer"); without a length function
+    the statistics count characters and say so."""
+    count = length or count_characters
     stats = DatasetStats(format=str(fmt) if fmt else None, rows=len(samples),
-                         unit=unit or ("tokens" if length else "characters"))
-    lengths = sorted(sum(measure(part) for part in sample.contents()) for sample in samples)
+                         unit=unit or ("tokens" if length else "characters"),
+                         measure=(measure or "tokens of the given tokenizer") if length else CHARACTER_ESTIMATE)
+    lengths = sorted(sum(count(part) for part in sample.contents()) for sample in samples)
     turns = Counter(sum(1 for turn in sample.turns if turn.role == "assistant")
                     for sample in samples if sample.is_dialogue)
     stats.turns = sum(count * rows for count, rows in turns.items())
@@ -124,6 +149,8 @@ def compute_stats(samples: Sequence[Sample], fmt: Format | None, length: LengthF
         stats.total_length = sum(lengths)
         stats.length_mean = round(stats.total_length / len(lengths), 1)
         stats.length_p50, stats.length_p95 = percentile(lengths, 0.5), percentile(lengths, 0.95)
+        stats.length_p99 = percentile(lengths, 0.99)
+        stats.context_length = context_length_for(stats.length_p99)
     stats.histogram = histogram(lengths)
     stats.exact_duplicates = [[samples[index].line for index in group] for group in exact_duplicate_groups(samples)]
     stats.near_duplicates = [[samples[index].line for index in group]
@@ -145,7 +172,9 @@ def advise(stats: DatasetStats, lengths: Sequence[int], epochs: int | None = Non
     holds = f"a context of {fits // 1024}k holds 95% of rows. " if fits else "not even 128k holds 95% of rows. "
     message = (f"95% of rows are at most {stats.length_p95} {unit} long and the longest is {stats.length_max}{rough}; "
                + holds
-               + f"Set the maximum sequence length to at least {stats.length_max}"
+               + f"The data needs a sequence length of {stats.context_length} (the 99th percentile, "
+               + f"{stats.length_p99}, rounded up to a power of two); set the maximum sequence length to at least "
+               + f"{stats.length_max}"
                + (f" or the {longer} longest rows are cut or dropped." if longer else "."))
     advice.append(Advice("context_length", message,
                          "003 Baidu Qianfan practice: 如果数据集长度(95%以上)在4k以内:考虑使用4k模型; "

@@ -219,3 +219,36 @@ def test_pipeline_runs_named_operators_in_order_and_collects_drops() -> None:
                               "remove_exact_duplicates", "remove_near_duplicates", "drop_garbled"}
     with pytest.raises(ValueError, match="unknown operator 'shuffle'"):
         apply_pipeline(samples, [("shuffle", {})])
+
+
+def test_conversion_refuses_a_field_that_would_clash_naming_the_line() -> None:
+    sample = parse_row({"messages": [{"role": "user", "content": "Q"}, {"role": "assistant", "content": "A"}],
+                        "context": "old"}, Format.MESSAGES, 7)
+    with pytest.raises(ConversionError, match="line 7: the row's own field 'context' would clash"):
+        convert_format([sample], Format.TEXT)
+
+
+@pytest.mark.parametrize(("name", "expected"), [
+    ("mask_pii", [{"name": "kinds", "type": "choices", "default": ["url", "email", "id", "phone"],
+                   "choices": ["url", "email", "id", "phone"]}]),
+    ("convert_chinese", [{"name": "to", "type": "choice", "default": "simplified",
+                          "choices": ["simplified", "traditional", "taiwan", "hongkong"]}]),
+    ("normalize_symbols", [{"name": "width", "type": "choice", "default": "alnum", "choices": ["alnum", "all", "none"]},
+                           {"name": "quotes", "type": "boolean", "default": False}]),
+    ("strip_abnormal", [{"name": "html", "type": "boolean", "default": True}]),
+    ("drop_garbled", [{"name": "max_ratio", "type": "number", "default": 0.3}]),
+    ("remove_near_duplicates", [{"name": "threshold", "type": "number", "default": 0.8}]),
+    ("remove_exact_duplicates", []),
+])
+def test_operator_parameters_come_from_the_signatures(name: str, expected: list[dict[str, object]]) -> None:
+    from modelhub.datasets.operators import operator_params
+
+    assert operator_params(name) == expected
+
+
+@pytest.mark.parametrize(("text", "masked"), [
+    ("手机 15912345678 和 0086-13912345678", "手机 [PHONE] 和 [PHONE]"),
+    ("身份证 11010519491231002X、邮箱 a.b@c.cn、网址 http://x.cn/p", "身份证 [ID]、邮箱 [EMAIL]、网址 [URL]"),
+])
+def test_mask_pii_mixed_kinds_in_one_text(text: str, masked: str) -> None:
+    assert mask_pii(text) == masked

@@ -131,3 +131,29 @@ def test_pretraining_text_advice_counts_tokens_not_rows() -> None:
 def test_empty_dataset_has_no_advice() -> None:
     stats = compute_stats([], None)
     assert stats.rows == 0 and stats.advice == [] and stats.histogram[0] == {"upto": 128, "rows": 0}
+
+
+def test_context_length_is_the_99th_percentile_rounded_up_to_a_power_of_two() -> None:
+    from modelhub.datasets.stats import context_length_for
+
+    assert [context_length_for(n) for n in (0, 1, 128, 129, 1000, 1024, 1025)] == [128, 128, 128, 256, 1024, 1024,
+                                                                                     2048]
+    samples = [qa("问", "答" * 600, line) for line in range(1, 100)] + [qa("问", "答" * 5000, 100)]
+    stats = compute_stats(samples, Format.CONTEXT_TARGET)
+    assert (stats.length_p95, stats.length_p99, stats.context_length) == (601, 601, 1024)
+    context = next(item for item in stats.advice if item.code == "context_length")
+    assert "sequence length of 1024 (the 99th percentile, 601" in context.message
+
+
+def test_the_measure_says_which_estimate_counted_the_lengths(tmp_path: Path) -> None:
+    samples = [qa("the moon", "rises over the river")]
+    chars = compute_stats(samples, Format.MESSAGES)
+    assert chars.unit == "characters" and chars.measure.startswith("characters, not tokens: no tokenizer")
+    tokens = compute_stats(samples, Format.MESSAGES, tokenizer_length(word_tokenizer(tmp_path / "tok")),
+                           measure="tokens of tiny's tokenizer")
+    assert (tokens.unit, tokens.measure, tokens.length_max) == ("tokens", "tokens of tiny's tokenizer", 6)
+
+
+def test_tokenizers_are_loaded_once_per_folder(tmp_path: Path) -> None:
+    folder = word_tokenizer(tmp_path / "tok")
+    assert tokenizer_length(folder) is tokenizer_length(str(folder) + "/")
