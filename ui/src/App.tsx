@@ -8,6 +8,7 @@ import DatasetsPage from './pages/datasets/DatasetsPage';
 const EditorPage = lazy(() => import('./editor/EditorPage'));
 const AgentsPage = lazy(() => import('./pages/agents/AgentsPage'));
 const AgentEditorPage = lazy(() => import('./pages/agents/AgentEditorPage'));
+const FinetunePage = lazy(() => import('./pages/finetune/FinetunePage'));
 
 export function App() {
   return (
@@ -20,6 +21,7 @@ export function App() {
           <NavLink to="/knowledge">Knowledge</NavLink>
           <NavLink to="/models">Models</NavLink>
           <NavLink to="/datasets">Datasets</NavLink>
+          <NavLink to="/finetune">Fine-tuning</NavLink>
         </nav>
         <main className="main">
           <Suspense fallback={<div className="page muted">Loading…</div>}>
@@ -31,6 +33,7 @@ export function App() {
               <Route path="/knowledge" element={<KnowledgePage />} />
               <Route path="/models" element={<ModelsPage />} />
               <Route path="/datasets" element={<DatasetsPage />} />
+              <Route path="/finetune" element={<FinetunePage />} />
               <Route path="*" element={<div className="page">Not found.</div>} />
             </Routes>
           </Suspense>
