@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { Field, InputsTable, NumberInput, PromptEditor } from '../shared/controls';
 import { patchConfig, type PanelProps } from '../shared/panel';
 import { PARAM_FIELDS, paramsWarning, type LLMParams, type Message } from './defaults';
+import { fetchTrainingSystemPrompt, withSystemPrompt } from './trainedPrompt';
 
 export default function LLMPanel(props: PanelProps<'llm'>) {
   const { data } = props.node;
@@ -18,13 +19,23 @@ export default function LLMPanel(props: PanelProps<'llm'>) {
   const [schemaText, setSchemaText] = useState(JSON.stringify(cfg.output?.schema ?? { type: 'object', properties: {} }, null, 2));
   const [schemaError, setSchemaError] = useState<string | null>(null);
   const models = props.ctx.models.includes(cfg.model) ? props.ctx.models : [cfg.model, ...props.ctx.models];
+  const [prefilled, setPrefilled] = useState<string | null>(null);
+  const chooseModel = async (model: string) => {
+    patchConfig(props, { model });
+    setPrefilled(null);
+    const prompt = await fetchTrainingSystemPrompt(model);  // infer with the prompt the model was trained with
+    if (prompt === null) return;
+    props.update((d) => ({ ...d, config: { ...d.config, messages: withSystemPrompt(d.config.messages ?? [], prompt) } }));
+    setPrefilled(model);
+  };
   return (
     <div>
       <InputsTable inputs={data.inputs} options={props.ctx.upstream} issues={issues} onChange={(inputs) => props.update((d) => ({ ...d, inputs }))} />
       <Field label="Model" issues={issues} field="config.model">
-        <select value={cfg.model} onChange={(e) => patchConfig(props, { model: e.target.value })} data-testid="model-picker">
+        <select value={cfg.model} onChange={(e) => void chooseModel(e.target.value)} data-testid="model-picker">
           {models.map((m) => <option key={m}>{m}</option>)}
         </select>
+        {prefilled === cfg.model && <span className="muted" data-testid="system-prompt-prefilled">System prompt set to the one {prefilled} was fine-tuned with.</span>}
       </Field>
       <div className="section-title">Parameters</div>
       <Field label="Preset" issues={issues} field="config.preset">
