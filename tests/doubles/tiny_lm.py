@@ -67,7 +67,8 @@ def build_tiny_lm(path: Path, *, arch: str = "llama") -> Path:
     shape = dict(vocab_size=len(tokenizer), hidden_size=64, intermediate_size=128, num_hidden_layers=2,
                  num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=2048,
                  bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id,
-                 pad_token_id=tokenizer.pad_token_id, tie_word_embeddings=True)
+                 pad_token_id=tokenizer.pad_token_id, tie_word_embeddings=True,
+                 initializer_range=0.3)  # wide enough that a LoRA can move the logits within a few dozen steps
     torch.manual_seed(0)
     if arch == "llama":
         model: torch.nn.Module = LlamaForCausalLM(LlamaConfig(**shape))
