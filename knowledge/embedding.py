@@ -38,7 +38,10 @@ class Embedder:
             self.model: Any = SentenceTransformer(resolve_model(name), device="cpu")
         except Exception as exc:  # OSError, ValueError, hub errors: all mean "cannot load this model"
             raise EmbeddingError(f"cannot load embedding model '{name}': {exc}") from None
-        self.dimension = int(self.model.get_embedding_dimension())
+        dimension = self.model.get_embedding_dimension()
+        if dimension is None:
+            raise EmbeddingError(f"embedding model '{name}' does not declare the dimension of its vectors")
+        self.dimension = int(dimension)
         self._lock = threading.Lock()
 
     def encode(self, texts: list[str], batch_size: int = 64) -> np.ndarray:

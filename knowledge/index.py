@@ -34,6 +34,7 @@ class VectorIndex:
 
     def _new_index(self, hnsw: bool) -> faiss.IndexIDMap2:
         self.kind = "hnsw" if hnsw else "exact"
+        inner: faiss.Index
         if hnsw:
             inner = faiss.IndexHNSWFlat(self.dimension, self.settings.hnsw_m, faiss.METRIC_INNER_PRODUCT)
             inner.hnsw.efConstruction = 64
@@ -57,7 +58,7 @@ class VectorIndex:
         if len(ids) == 0:
             return
         if self.kind == "exact":
-            self.index.remove_ids(ids)
+            self.index.remove_ids(faiss.IDSelectorBatch(ids))
             return
         self.deleted.update(int(i) for i in ids)
         if len(self.deleted) > _REBUILD_DELETED_SHARE * self.index.ntotal:
@@ -99,7 +100,7 @@ class VectorIndex:
             order = np.argsort(-scores)[:k]
             return allowed[order], scores[order]
         if self.kind == "hnsw":
-            params = faiss.SearchParametersHNSW()
+            params = faiss.SearchParametersHNSW()  # type: ignore[attr-defined]  # missing from faiss's own stubs
             params.efSearch = max(self.settings.hnsw_ef_search, k)
             if self.deleted:
                 params.sel = faiss.IDSelectorNot(faiss.IDSelectorBatch(np.fromiter(self.deleted, dtype=np.int64)))
@@ -127,6 +128,8 @@ class VectorIndex:
                 return None
             index = faiss.read_index(str(directory / "vectors.faiss"))
         except (OSError, ValueError, RuntimeError):
+            return None
+        if not isinstance(index, faiss.IndexIDMap2):  # not what save() writes: rebuilt from the store
             return None
         loaded = cls(dimension, settings)
         # read_index returns the owning IndexIDMap2; keep that object (a downcast copy would not own it).

@@ -67,13 +67,13 @@ class KeywordIndex:
             self._docs.pop(int(chunk_id), None)
         self._matrix = None
 
-    def _build(self) -> None:
+    def _build(self) -> sparse.csr_matrix:
         # Rebuilt lazily on the first search after a change: idf and average length depend on every chunk.
         self._ids = np.fromiter(self._docs.keys(), dtype=np.int64, count=len(self._docs))
         n_terms = max(len(self.vocabulary), 1)
         if not self._docs:
             self._matrix, self._df = sparse.csr_matrix((n_terms, 0), dtype=np.float32), np.zeros(n_terms)
-            return
+            return self._matrix
         terms = [t for t, _ in self._docs.values()]
         counts = [c for _, c in self._docs.values()]
         lengths = np.array([c.sum() for c in counts], dtype=np.float32)
@@ -83,11 +83,11 @@ class KeywordIndex:
         weights = tf * (self.k1 + 1) / (tf + norm[cols])
         self._matrix = sparse.csr_matrix((weights, (np.concatenate(terms), cols)), shape=(n_terms, len(terms)))
         self._df = np.bincount(np.concatenate(terms), minlength=n_terms).astype(np.float64)
+        return self._matrix
 
     def scores(self, tokens: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """(chunk ids, normalised BM25) for every chunk: the raw score over that of a full, average match."""
-        if self._matrix is None:
-            self._build()
+        matrix = self._matrix if self._matrix is not None else self._build()
         n = len(self._ids)
         query = set(tokens)
         if n == 0 or not query:
@@ -98,7 +98,7 @@ class KeywordIndex:
         # The reference is a chunk of average length holding every query term once (BM25 weight 1 per term);
         # a query term no chunk contains still counts in it, with the highest idf.
         ideal = idf.sum() + (len(query) - len(known)) * math.log1p((n + 0.5) / 0.5)
-        raw = sparse.csr_matrix(idf[None, :]) @ self._matrix[known] if known else None
+        raw = sparse.csr_matrix(idf[None, :]) @ matrix[known] if known else None
         dense = np.asarray(raw.todense()).ravel() if raw is not None else np.zeros(n)
         return self._ids, np.minimum(dense / ideal, 1.0).astype(np.float32)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, fields
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -30,7 +31,9 @@ class ParseLimits:
     def from_env(cls) -> ParseLimits:
         """The defaults, each overridable by ``LOOM_PARSE_<NAME>`` (e.g. ``LOOM_PARSE_TIMEOUT_S=300``)."""
         found = {f.name: os.environ.get(f"LOOM_PARSE_{f.name.upper()}") for f in fields(cls)}
-        return cls(**{name: float(v) if name == "timeout_s" else int(v) for name, v in found.items() if v})
+        overrides: dict[str, Any] = {name: float(v) if name == "timeout_s" else int(v)
+                                     for name, v in found.items() if v}
+        return cls(**overrides)
 
 
 DEFAULT_LIMITS = ParseLimits()  # immutable, so one instance serves as every default

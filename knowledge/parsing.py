@@ -89,7 +89,7 @@ def _check_chars(filename: str, count: int, limits: ParseLimits) -> None:
 
 
 def _parse_pdf(filename: str, data: bytes, limits: ParseLimits) -> ParsedDocument:
-    from pypdf import PdfReader
+    from pypdf import PasswordType, PdfReader
 
     pages: list[str] = []
     try:
@@ -100,7 +100,7 @@ def _parse_pdf(filename: str, data: bytes, limits: ParseLimits) -> ParsedDocumen
                 try:
                     opened = reader.decrypt("")
                 except Exception:  # pypdf raises several types for unsupported crypto
-                    opened = 0
+                    opened = PasswordType.NOT_DECRYPTED
                 if not opened:
                     raise ParseError(filename, "PDF is encrypted (password protected)")
             _check_pages(filename, reader, limits)

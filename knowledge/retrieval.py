@@ -88,9 +88,9 @@ def _complete(scored: dict[int, dict[str, float]], vectors: VectorIndex,
     if missing_kw:
         ids, scores = keyword_scores
         positions = np.searchsorted(ids, missing_kw) if len(ids) and np.all(ids[:-1] <= ids[1:]) else None
-        lookup = None if positions is not None else dict(zip(ids.tolist(), scores.tolist(), strict=True))
+        lookup = {} if positions is not None else dict(zip(ids.tolist(), scores.tolist(), strict=True))
         for j, i in enumerate(missing_kw):
-            if lookup is not None:
+            if positions is None:
                 scored[i]["keyword"] = float(lookup.get(i, 0.0))
             else:
                 p = positions[j]

@@ -7,6 +7,7 @@ while a document is being embedded; only the final commit to the store takes it.
 from __future__ import annotations
 
 import asyncio
+import builtins
 import re
 import shutil
 import threading
@@ -93,8 +94,8 @@ class KnowledgeService:
         document = self.register_document(kb, filename, data)
         return self.ingest(kb, document.document_id, progress)
 
-    def add_documents(self, kb: str, files: list[tuple[str, bytes]], *,
-                      progress: Progress | None = None) -> list[DocumentInfo]:
+    def add_documents(self, kb: str, files: builtins.list[tuple[str, bytes]], *,
+                      progress: Progress | None = None) -> builtins.list[DocumentInfo]:
         """Register and ingest several files, embedding their chunks together (faster than one by one)."""
         ids = [self.register_document(kb, name, data).document_id for name, data in files]
         return self.ingest_many(kb, ids, progress)
@@ -108,7 +109,8 @@ class KnowledgeService:
         """Parse → clean → chunk → embed → index one registered document; failures mark it failed."""
         return self.ingest_many(kb, [document_id], progress)[0]
 
-    def ingest_many(self, kb: str, document_ids: list[str], progress: Progress | None = None) -> list[DocumentInfo]:
+    def ingest_many(self, kb: str, document_ids: builtins.list[str],
+                    progress: Progress | None = None) -> builtins.list[DocumentInfo]:
         """Ingest registered documents as one batch; each is committed (or failed) on its own."""
         store = self._store(kb)
         with self._lock(kb):
@@ -173,13 +175,13 @@ class KnowledgeService:
         with self._lock(kb):
             store.set_status(document_id, "failed", error=reason)
 
-    def _chunks(self, settings: KBSettings, filename: str, data: bytes) -> list[Chunk]:
+    def _chunks(self, settings: KBSettings, filename: str, data: bytes) -> builtins.list[Chunk]:
         return self._chunk(settings, parse_isolated(filename, data, self.limits))
 
-    def _chunk(self, settings: KBSettings, parsed: ParsedDocument) -> list[Chunk]:
+    def _chunk(self, settings: KBSettings, parsed: ParsedDocument) -> builtins.list[Chunk]:
         filename = parsed.filename
         text = clean(parsed.text, settings.cleaning)
-        length = len
+        length: Callable[[str], int] = len
         if settings.chunking.unit == "tokens":
             length = get_embedder(settings.embedding.model).count_tokens
         chunks = chunk(text, settings.chunking, filename=filename, length=length)
@@ -187,7 +189,7 @@ class KnowledgeService:
             raise InvalidSettings(f"{filename}: no text left after cleaning")
         return chunks
 
-    def documents(self, kb: str) -> list[DocumentInfo]:
+    def documents(self, kb: str) -> builtins.list[DocumentInfo]:
         with self._locked(kb) as store:
             return store.documents()
 
@@ -202,12 +204,12 @@ class KnowledgeService:
             store.remove_document(document_id)
             store.save_indexes()
 
-    def preview(self, settings_or_kb: KBSettings | str, filename: str, data: bytes) -> list[Chunk]:
+    def preview(self, settings_or_kb: KBSettings | str, filename: str, data: bytes) -> builtins.list[Chunk]:
         """The chunks a file would give, without indexing it (raises ``ParseError`` for a bad file)."""
         settings = self._store(settings_or_kb).settings if isinstance(settings_or_kb, str) else settings_or_kb
         return self._chunks(settings, filename, data)
 
-    def warm(self, names: list[str] | None = None) -> None:
+    def warm(self, names: builtins.list[str] | None = None) -> None:
         """Load the embedding models and indexes of these KBs (all when None) ahead of the first search."""
         for name in self.list_names() if names is None else names:
             if not self.exists(name):
@@ -218,15 +220,15 @@ class KnowledgeService:
                 if store.vectors is None:
                     store.load_indexes(embedder.dimension)
 
-    def list_names(self) -> list[str]:
+    def list_names(self) -> builtins.list[str]:
         return [p.name for p in sorted(self.root.iterdir()) if self.exists(p.name)]
 
     # --- search ------------------------------------------------------------------------------------------
 
     def search(self, kb: str, query: str, *, mode: Mode | None = None, top_k: int | None = None,
-               score_threshold: float | None = None, document_ids: list[str] | None = None,
+               score_threshold: float | None = None, document_ids: builtins.list[str] | None = None,
                weights: dict[str, float] | None = None, rerank: str | None = None, fusion: str | None = None,
-               query_vector: np.ndarray | None = None) -> list[Hit]:
+               query_vector: np.ndarray | None = None) -> builtins.list[Hit]:
         """Hit testing: ranked chunks with scores, document and position, using the KB's retrieval settings."""
         store = self._store(kb)
         overrides: dict = {"mode": mode, "top_k": top_k, "score_threshold": score_threshold,
@@ -245,10 +247,10 @@ class KnowledgeService:
         with self._locked(kb, store):
             return search(store, embedder, Query(query, settings, document_ids, query_vector))
 
-    async def retrieve(self, knowledge_bases: list[str], query: str, *, mode: Mode | None = None,
+    async def retrieve(self, knowledge_bases: builtins.list[str], query: str, *, mode: Mode | None = None,
                        top_k: int | None = None, score_threshold: float | None = None,
                        weights: dict[str, float] | None = None, rerank: str | None = None,
-                       document_ids: list[str] | None = None) -> list[dict]:
+                       document_ids: builtins.list[str] | None = None) -> builtins.list[dict]:
         """Search several KBs and merge: items ``{content, score, document, chunk_id, metadata}``, best first."""
         for name in knowledge_bases:
             if not self.exists(name):
