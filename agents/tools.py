@@ -113,7 +113,7 @@ async def search(settings: KnowledgeSettings, knowledge: Retriever | None, query
 
 def start_parameters(definition: dict[str, Any]) -> dict[str, Any]:
     """The start node's variables as a JSON Schema object."""
-    start = next((n for n in definition.get("nodes", []) if n.get("type") == "start"), {})
+    start: dict[str, Any] = next((n for n in definition.get("nodes", []) if n.get("type") == "start"), {})
     properties: dict[str, Any] = {}
     required: list[str] = []
     for variable in (start.get("config") or {}).get("variables", []):

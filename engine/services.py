@@ -96,10 +96,18 @@ class ToolParameter(Protocol):
 
 
 class ToolDescription(Protocol):
-    """A tool: its parameters and its outputs' engine types."""
+    """A tool: its parameters and its outputs' engine types, and how a model is told to call it."""
 
     @property
     def name(self) -> str: ...
+
+    @property
+    def description(self) -> str: ...
+
+    @property
+    def input_schema(self) -> dict[str, Any]:
+        """The parameters as one JSON Schema object (OpenAI-style tool calling)."""
+        ...
 
     @property
     def parameters(self) -> Sequence[ToolParameter]: ...

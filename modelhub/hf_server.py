@@ -139,7 +139,7 @@ class Engine:
         with self._adapter(request.model), torch.inference_mode():
             output = self.model.generate(**inputs, **options)
         new = output[0][inputs["input_ids"].shape[1]:]
-        text = self.tokenizer.decode(new, skip_special_tokens=True)
+        text = self.tokenizer.batch_decode(new[None], skip_special_tokens=True)[0]
         return _cut(text, request.stop), int(inputs["input_ids"].shape[1]), int(new.shape[0])
 
 

@@ -89,7 +89,7 @@ def merge_tool_call_deltas(calls: dict[int, dict[str, Any]], deltas: Any) -> Non
             index = int(delta.get("index") or 0) if isinstance(function, dict) else None
         except (TypeError, ValueError):
             index = None
-        if index is None:
+        if index is None or not isinstance(function, dict):
             raise MalformedChunk(f"malformed tool call delta: {str(delta)[:200]!r}")
         call = calls.setdefault(index, {"id": "", "type": "function", "function": {"name": "", "arguments": ""}})
         call["id"] = delta.get("id") or call["id"]
