@@ -11,11 +11,13 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, FastAPI, File, Form, Query, Request, UploadFile
 from fastapi import Path as PathParam
+from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from knowledge.filenames import safe_filename
-from modelhub.datasets import OPERATORS, Format
-from server.db.datasets import DatasetStore
+from modelhub.datasets import OPERATORS, Format, LengthFunction, operator_params
+from server.api.models import Hub
+from server.db.datasets import DatasetStore, base_model_tokenizer
 from server.db.models_datasets import DatasetRow, DatasetVersionRow
 from server.deps import State
 from server.errors import PayloadTooLargeError, UnsupportedTypeError
@@ -101,6 +103,20 @@ class SplitIn(BaseModel):
     stratify_by: str | None = Field(None, max_length=200, description="a field of the rows to stratify by")
 
 
+class ConvertIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    format: Literal["messages", "context-target", "text"] = Field(description="the format of the new version")
+
+
+class StatsOut(BaseModel):
+    """Statistics of a version's rows; ``stats.unit`` and ``stats.measure`` say whether lengths are tokens of
+    ``model``'s tokenizer or the character estimate used without one."""
+
+    model: str | None
+    stats: dict[str, Any]
+
+
 class RowPage(BaseModel):
     total: int
     offset: int
@@ -157,8 +173,8 @@ async def import_dataset(state: State, store: Datasets, file: Upload,
 @router.get("/operators")
 def list_operators() -> dict[str, Any]:
     """The operators a processed version can apply, with what each does."""
-    return {"items": [{"name": name, "description": (fn.__doc__ or "").strip().split("\n\n")[0]}
-                      for name, fn in OPERATORS.items()]}
+    return {"items": [{"name": name, "description": (fn.__doc__ or "").strip().split("\n\n")[0],
+                       "params": operator_params(name)} for name, fn in OPERATORS.items()]}
 
 
 @router.get("/{dataset}", response_model=DatasetPublic)
@@ -237,3 +253,43 @@ def split_version(store: Datasets, dataset: str, number: Number, body: SplitIn) 
 def publish_version(store: Datasets, dataset: str, number: Number) -> VersionPublic:
     """Freeze a split version: published versions are immutable and are the only ones a training job takes."""
     return VersionPublic.model_validate(store.publish(dataset, number))
+
+
+Part = Annotated[Literal["train", "validation"] | None, Query(description="one part of a split version")]
+
+
+@router.get("/{dataset}/versions/{number}/stats", response_model=StatsOut)
+async def version_stats(store: Datasets, hub: Hub, dataset: str, number: Number,
+                        model: Annotated[str | None, Query(max_length=200, description=(
+                            "a registered base model whose tokenizer counts the lengths; without one, characters"))]
+                        = None,
+                        epochs: Annotated[int | None, Query(ge=1, le=1000, description="planned epochs")] = None,
+                        part: Part = None) -> StatsOut:
+    """Statistics with the length histogram and the seeds' advice, counted with a base model's tokenizer."""
+    store.get_version(dataset, number)  # 404 before loading a tokenizer
+    length: LengthFunction | None = None
+    measure: str | None = None
+    if model:
+        length, measure = await asyncio.to_thread(base_model_tokenizer, hub.registry, model)
+    stats = await asyncio.to_thread(store.stats, dataset, number, length, measure, epochs, part)
+    return StatsOut(model=model or None, stats=stats.to_dict())
+
+
+@router.get("/{dataset}/versions/{number}/export", response_class=Response,
+            responses={200: {"content": {"application/x-ndjson": {}}}})
+def export_version(store: Datasets, dataset: str, number: Number,
+                   format: Annotated[Literal["messages", "context-target", "text"] | None, Query(
+                       description="the format to write; default the version's own")] = None,
+                   part: Part = None) -> Response:
+    """The version's rows as a JSONL download, in its own format or converted (400 naming the row that cannot be)."""
+    name = store.get_dataset(dataset).name
+    body = store.export(dataset, number, Format(format) if format else None, part)
+    filename = safe_filename(f"{name}-v{number}{'-' + part if part else ''}.jsonl", fallback="dataset.jsonl")
+    return Response(body, media_type="application/x-ndjson",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@router.post("/{dataset}/versions/{number}/convert", response_model=VersionPublic, status_code=201)
+def convert_version(store: Datasets, dataset: str, number: Number, body: ConvertIn) -> VersionPublic:
+    """A processed version with this version's rows in another format (400 naming the row that cannot convert)."""
+    return VersionPublic.model_validate(store.convert(dataset, number, Format(body.format)))

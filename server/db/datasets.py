@@ -24,18 +24,27 @@ from sqlalchemy.orm import sessionmaker
 
 from modelhub.datasets import (
     OPERATORS,
+    ConversionError,
+    DatasetStats,
     Format,
+    LengthFunction,
     Sample,
     apply_pipeline,
     check_file,
     compute_stats,
+    convert_format,
     report,
     split_train_validation,
+    tokenizer_length,
     write_jsonl,
 )
 from modelhub.datasets.checks import CheckResult
 from modelhub.finetune.repository import TrainingFiles
+from modelhub.repository import ModelRepository
+from server.db import migrate
 from server.db.models_datasets import DatasetRow, DatasetVersionRow
+from server.db.registry import is_local
+from server.db.store import open_engine
 from server.errors import ConflictError, InvalidRequestError, NotFoundError
 
 STAGES = ("raw", "processed", "published")
@@ -51,7 +60,19 @@ class DatasetStore:
 
     def __init__(self, engine: Engine, root: Path):
         self.root = root
+        self.engine = engine
         self._session = sessionmaker(engine, expire_on_commit=False)
+
+    @classmethod
+    def for_data_dir(cls, data_dir: Path) -> DatasetStore:
+        """The store of a data directory (its database migrated), as the server opens it: for ``loom dataset``."""
+        data_dir.mkdir(parents=True, exist_ok=True)
+        engine = open_engine(f"sqlite:///{(data_dir / 'loom.db').resolve()}")
+        migrate.upgrade(engine)
+        return cls(engine, data_dir / "datasets")
+
+    def close(self) -> None:
+        self.engine.dispose()
 
     # -- datasets ------------------------------------------------------------------------------------
     def list_datasets(self) -> list[tuple[DatasetRow, list[DatasetVersionRow]]]:
@@ -224,6 +245,53 @@ class DatasetStore:
             raise ConflictError(f"version {version.number} is not published; only published versions train")
         return self._folder(version.dataset_id, version.number) / f"{part}.jsonl"
 
+    def convert(self, ident: str, number: int, fmt: Format) -> DatasetVersionRow:
+        """A processed version with version ``number``'s rows written in format ``fmt`` (a split stays split).
+        A row that cannot be written in ``fmt`` (pre-training text as a dialogue) refuses it, naming the line."""
+        parent = self.get_version(ident, number)
+        if parent.format == fmt:
+            raise InvalidRequestError(f"version {number} is already in the {fmt} format")
+        parts = [None] if parent.train_rows is None else list(PARTS)
+        converted: dict[str, list[Sample]] = {}
+        for part in parts:
+            samples = self.samples(parent, part)
+            try:
+                convert_format(samples, fmt)
+            except ConversionError as exc:
+                raise InvalidRequestError(f"version {number} cannot be converted to {fmt}: {exc}") from None
+            converted[part or "rows"] = samples
+        folder = self._new_folder(parent.dataset_id)
+        try:
+            for part_name, samples in converted.items():
+                self._write(folder, part_name, samples, fmt)
+            every = sorted((s for samples in converted.values() for s in samples), key=lambda sample: sample.line)
+            operations = {"convert": {"from": parent.format, "to": str(fmt)}, "dropped": []}
+            return self._add_version(parent.dataset_id, folder, "processed", parent.number,
+                                     CheckResult(fmt, every), every, operations,
+                                     train_rows=parent.train_rows, validation_rows=parent.validation_rows)
+        except BaseException:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
+
+    def export(self, ident: str, number: int, fmt: Format | None = None, part: str | None = None) -> str:
+        """Version ``number``'s rows as JSONL in format ``fmt`` (its own by default); ``part`` of a split one."""
+        version = self.get_version(ident, number)
+        samples = self.samples(version, part)
+        target = fmt or (Format(version.format) if version.format else Format.TEXT)
+        try:
+            rows = convert_format(samples, target)
+        except ConversionError as exc:
+            raise InvalidRequestError(f"version {number} cannot be exported as {target}: {exc}") from None
+        return "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
+
+    def stats(self, ident: str, number: int, length: LengthFunction | None = None, measure: str | None = None,
+              epochs: int | None = None, part: str | None = None) -> DatasetStats:
+        """Statistics of a version's rows with a length function (a base model's tokenizer) and planned epochs;
+        without one, lengths are characters and ``measure`` says so."""
+        version = self.get_version(ident, number)
+        fmt = Format(version.format) if version.format else None
+        return compute_stats(self.samples(version, part), fmt, length, epochs=epochs, measure=measure)
+
     def training_files(self, ident: str, number: int) -> TrainingFiles:
         """A published version's training and validation files for a fine-tuning job (dataset by id or name).
 
@@ -307,3 +375,25 @@ class DatasetStore:
             raise ConflictError(f"{folder.name}/{part}.jsonl was changed on disk ({result.bad[0]})")
         lines = json.loads((folder / f"{part}.lines.json").read_text())
         return [dataclasses.replace(sample, line=line) for sample, line in zip(result.samples, lines, strict=True)]
+
+
+def base_model_tokenizer(registry: ModelRepository, name: str) -> tuple[LengthFunction, str]:
+    """The token counter of a registered model's tokenizer (a base model, or a fine-tune's base) and what it is
+    called in the statistics. Loads the tokenizer from the model's local folder, offline; slow the first time."""
+    row = registry.find_model(name)
+    if row is None:
+        raise InvalidRequestError(f"no registered model named '{name}'; register the base model first")
+    if row.kind == "finetune" and row.spec.get("base"):
+        return base_model_tokenizer(registry, str(row.spec["base"]))
+    if row.kind != "base":
+        raise InvalidRequestError(f"model '{name}' is {row.kind!r}, not a base model with local weights; "
+                                  "its tokenizer cannot be loaded")
+    source = str(row.spec.get("source") or "")
+    if not is_local(source) or not Path(source).expanduser().is_dir():
+        raise InvalidRequestError(f"base model '{name}' has no local folder ({source or 'no source'}); "
+                                  "its tokenizer cannot be loaded offline")
+    try:
+        length = tokenizer_length(source)
+    except Exception as exc:  # transformers raises many kinds for a folder that holds no usable tokenizer
+        raise InvalidRequestError(f"base model '{name}': cannot load a tokenizer from {source}: {exc}") from None
+    return length, f"tokens of {name}'s tokenizer"

@@ -173,3 +173,89 @@ async def test_training_files_of_a_published_version_and_refusals_naming_it(data
         assert (files.format, files.rows) == ("messages", 7)
         assert len(files.train.read_text().splitlines()) == 7
         assert files.validation is not None and len(files.validation.read_text().splitlines()) == 2
+
+
+def word_tokenizer(folder: Path) -> Path:
+    """A word-level tokenizer saved the way ``transformers`` saves one (no download): one token per word."""
+    from tokenizers import Tokenizer, models, pre_tokenizers
+    from transformers import PreTrainedTokenizerFast
+
+    words = "question answer number 1 2 3 4 5 6 7 8".split()
+    raw = Tokenizer(models.WordLevel({"[UNK]": 0, **{word: i + 1 for i, word in enumerate(words)}}, unk_token="[UNK]"))
+    raw.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
+    PreTrainedTokenizerFast(tokenizer_object=raw, unk_token="[UNK]").save_pretrained(folder)
+    return folder
+
+
+async def test_stats_with_a_registered_base_models_tokenizer_or_the_character_estimate(data_dir: Path,
+                                                                                      tmp_path: Path) -> None:
+    async with running_app(data_dir) as app, asgi_client(app) as client:
+        dataset = (await upload(client)).json()["dataset_id"]
+        chars = (await client.get(f"/api/datasets/{dataset}/versions/1/stats")).json()
+        assert chars["model"] is None and chars["stats"]["unit"] == "characters"
+        assert chars["stats"]["measure"].startswith("characters, not tokens")
+        assert chars["stats"]["length_max"] == len("question 1") + len("answer number 1")
+
+        folder = word_tokenizer(tmp_path / "tiny-base")
+        response = await client.post("/api/models", json={"kind": "base", "name": "tiny", "source": str(folder)})
+        assert response.status_code == 201, response.text
+        response = await client.get(f"/api/datasets/{dataset}/versions/1/stats", params={"model": "tiny", "epochs": 30})
+        assert response.status_code == 200, response.text
+        tokens = response.json()
+        assert tokens["model"] == "tiny" and tokens["stats"]["unit"] == "tokens"
+        assert tokens["stats"]["measure"] == "tokens of tiny's tokenizer"
+        # "question N" + "answer number N": 5 words
+        assert (tokens["stats"]["length_min"], tokens["stats"]["length_max"]) == (5, 5)
+        assert tokens["stats"]["context_length"] == 128
+        assert sum(bucket["rows"] for bucket in tokens["stats"]["histogram"]) == 9
+        advice = {item["code"]: item["message"] for item in tokens["stats"]["advice"]}
+        assert advice["epochs"].startswith("too few rows for 30 epochs") and "too_few_rows" in advice
+
+        await client.post("/api/models", json={"kind": "endpoint", "name": "remote", "base_url": "http://x/v1",
+                                               "model": "m"})
+        for model, words in [("missing", "no registered model named 'missing'"), ("remote", "not a base model")]:
+            response = await client.get(f"/api/datasets/{dataset}/versions/1/stats", params={"model": model})
+            assert response.status_code == 400 and words in response.text, response.text
+        assert (await client.get(f"/api/datasets/{dataset}/versions/7/stats")).status_code == 404
+
+
+async def test_export_and_convert_between_formats(data_dir: Path) -> None:
+    async with running_app(data_dir) as app, asgi_client(app) as client:
+        dataset = (await upload(client)).json()["dataset_id"]
+        response = await client.get(f"/api/datasets/{dataset}/versions/1/export", params={"format": "context-target"})
+        assert response.status_code == 200, response.text
+        assert response.headers["content-type"].startswith("application/x-ndjson")
+        assert 'filename="support-v1.jsonl"' in response.headers["content-disposition"]
+        rows = [json.loads(line) for line in response.text.splitlines()]
+        assert len(rows) == 9 and rows[0] == {"context": ["question 1"], "target": "answer number 1"}
+
+        response = await client.post(f"/api/datasets/{dataset}/versions/1/convert", json={"format": "text"})
+        assert response.status_code == 201, response.text
+        text = response.json()
+        assert (text["number"], text["format"], text["parent"], text["rows"]) == (2, "text", 1, 9)
+        assert text["operations"]["convert"] == {"from": "messages", "to": "text"}
+        preview = (await client.get(f"/api/datasets/{dataset}/versions/2/rows", params={"limit": 1})).json()
+        assert preview["items"][0] == {"line": 1, "row": {"text": "question 1\nanswer number 1"}}
+
+        # pre-training text has no question and answer: refused, naming the first row that cannot convert
+        for response in [await client.post(f"/api/datasets/{dataset}/versions/2/convert", json={"format": "messages"}),
+                         await client.get(f"/api/datasets/{dataset}/versions/2/export", params={"format": "messages"})]:
+            assert response.status_code == 400 and "line 1: a pre-training text" in response.text, response.text
+        response = await client.post(f"/api/datasets/{dataset}/versions/2/convert", json={"format": "text"})
+        assert response.status_code == 400 and "already in the text format" in response.text
+
+        # a split version stays split, and each part exports on its own
+        await client.post(f"/api/datasets/{dataset}/versions/1/split", json={"validation": 0.25})
+        converted = (await client.post(f"/api/datasets/{dataset}/versions/3/convert",
+                                       json={"format": "context-target"})).json()
+        assert (converted["train_rows"], converted["validation_rows"]) == (7, 2)
+        part = await client.get(f"/api/datasets/{dataset}/versions/4/export", params={"part": "validation"})
+        assert len(part.text.splitlines()) == 2 and "target" in part.text
+        assert 'filename="support-v4-validation.jsonl"' in part.headers["content-disposition"]
+
+
+async def test_operators_list_their_parameters(data_dir: Path) -> None:
+    async with running_app(data_dir) as app, asgi_client(app) as client:
+        items = {item["name"]: item for item in (await client.get("/api/datasets/operators")).json()["items"]}
+        assert items["remove_near_duplicates"]["params"] == [{"name": "threshold", "type": "number", "default": 0.8}]
+        assert items["mask_pii"]["params"][0]["choices"] == ["url", "email", "id", "phone"]
