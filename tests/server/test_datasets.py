@@ -183,7 +183,7 @@ def word_tokenizer(folder: Path) -> Path:
     words = "question answer number 1 2 3 4 5 6 7 8".split()
     raw = Tokenizer(models.WordLevel({"[UNK]": 0, **{word: i + 1 for i, word in enumerate(words)}}, unk_token="[UNK]"))
     raw.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
-    PreTrainedTokenizerFast(tokenizer_object=raw, unk_token="[UNK]").save_pretrained(folder)
+    PreTrainedTokenizerFast(tokenizer_object=raw, unk_token="[UNK]").save_pretrained(folder)  # type: ignore[no-untyped-call]
     return folder
 
 
