@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import secrets
 import time
 import uuid
@@ -10,9 +11,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import bindparam, create_engine, delete, event, func, insert, select, update
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy import JSON, create_engine, delete, event, func, select, update
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from server.db import migrate
@@ -192,16 +192,39 @@ class Store:
         self.write_runs([RunWrite(run_id, events=list(events))])
 
     def write_runs(self, writes: Iterable[RunWrite]) -> None:
-        """Apply run writes in order, in one transaction (Core statements: the ORM's unit of work cost more
-        than SQLite itself here). The events of all the writes go in one batched insert, after the run rows."""
-        events: list[dict[str, Any]] = []
+        """Apply run writes in order, in one transaction. The writes of one run are merged first (its start and
+        end queued together become one upsert), then each kind of statement runs once for the whole batch
+        (``executemany`` of a fixed SQL string, which SQLite prepares once per connection), run rows before
+        events; JSON columns are encoded as SQLAlchemy's JSON type encodes them."""
+        merged: dict[str, RunWrite] = {}
+        for write in writes:
+            seen = merged.get(write.run_id)
+            if seen is None:
+                merged[write.run_id] = RunWrite(write.run_id, write.row, write.final, list(write.events))
+                continue
+            seen.row = seen.row or write.row
+            seen.final = write.final or seen.final
+            seen.events.extend(write.events)
+        started: list[tuple[Any, ...]] = []
+        upserts: list[tuple[Any, ...]] = []
+        ends: list[tuple[Any, ...]] = []
+        events: list[tuple[Any, ...]] = []
+        dumps = json.dumps
+        for write in merged.values():
+            if write.final is not None:
+                ended = _ended(write.final)
+                if write.row is not None:  # insert or finish in one statement: the start may not be written yet
+                    upserts.append(_run_params({**write.row, **ended}))
+                else:
+                    ends.append((*_params(ended.items()), write.run_id))
+            elif write.row is not None:
+                started.append(_run_params(write.row))
+            events.extend((write.run_id, e["seq"], e["type"], dumps(e)) for e in write.events)
         with self.engine.begin() as conn:
-            for write in writes:
-                _apply(conn, write)
-                events.extend({"run_id": write.run_id, "seq": e["seq"], "type": e["type"], "data": e}
-                              for e in write.events)
-            if events:
-                conn.execute(_INSERT_EVENTS, events)
+            for sql, params in ((_INSERT_RUN, started), (_UPSERT_RUN, upserts), (_END_RUN, ends),
+                                (_INSERT_EVENTS, events)):
+                if params:
+                    conn.exec_driver_sql(sql, params)
 
     def get_run(self, run_id: str) -> RunRow:
         with self._session() as s:
@@ -383,27 +406,35 @@ def new_run_row(**fields: Any) -> dict[str, Any]:
 
 _RUNS, _EVENTS = RunRow.__table__, EventRow.__table__
 _ENDED = ("status", "outputs", "error", "failed_node", "elapsed_ms", "usage", "total_tokens", "finished_at")
-# Statements built once, executed with parameters: SQLAlchemy then reuses their compiled form.
-_INSERT_EVENTS = insert(_EVENTS)
-_INSERT_RUN = sqlite_insert(_RUNS).on_conflict_do_nothing(index_elements=["id"])
-_UPSERT_RUN = sqlite_insert(_RUNS).on_conflict_do_update(
-    index_elements=["id"], set_={name: sqlite_insert(_RUNS).excluded[name] for name in _ENDED})
-_END_RUN = update(_RUNS).where(_RUNS.c.id == bindparam("run_id")).values(
-    {name: bindparam(f"new_{name}") for name in _ENDED})
+# The run writer's statements as fixed SQL strings over the tables' columns: SQLite keeps each one prepared,
+# and no statement is compiled or bound through SQLAlchemy per run.
+_RUN_COLUMNS = tuple(column.name for column in _RUNS.columns)
+_RUN_JSON = frozenset(column.name for column in _RUNS.columns if isinstance(column.type, JSON))
+_INSERT_RUN_SQL = (f"INSERT INTO runs ({', '.join(_RUN_COLUMNS)}) "
+                   f"VALUES ({', '.join('?' for _ in _RUN_COLUMNS)})")
+_INSERT_RUN = _INSERT_RUN_SQL + " ON CONFLICT (id) DO NOTHING"
+_UPSERT_RUN = (_INSERT_RUN_SQL + " ON CONFLICT (id) DO UPDATE SET "
+               + ", ".join(f"{name} = excluded.{name}" for name in _ENDED))
+_END_RUN = f"UPDATE runs SET {', '.join(f'{name} = ?' for name in _ENDED)} WHERE id = ?"
+_INSERT_EVENTS = "INSERT INTO run_events (run_id, seq, type, data) VALUES (?, ?, ?, ?)"
 
 
-def _apply(conn: Connection, write: RunWrite) -> None:
-    if write.final is not None:
-        final, usage = write.final, write.final.get("usage") or {}
-        ended = {"status": final["status"], "outputs": final.get("outputs") or {}, "error": final.get("error"),
-                 "failed_node": final.get("failed_node"), "elapsed_ms": final.get("elapsed_ms") or 0.0,
-                 "usage": usage, "total_tokens": int(usage.get("total_tokens") or 0), "finished_at": time.time()}
-        if write.row is not None:  # insert or finish in one statement: the start may not be written yet
-            conn.execute(_UPSERT_RUN, {**write.row, **ended})
-        else:
-            conn.execute(_END_RUN, {"run_id": write.run_id, **{f"new_{k}": v for k, v in ended.items()}})
-    elif write.row is not None:
-        conn.execute(_INSERT_RUN, write.row)
+def _ended(final: dict[str, Any]) -> dict[str, Any]:
+    """The columns a run's end sets, from its run_finished event, in ``_ENDED`` order."""
+    usage = final.get("usage") or {}
+    return {"status": final["status"], "outputs": final.get("outputs") or {}, "error": final.get("error"),
+            "failed_node": final.get("failed_node"), "elapsed_ms": final.get("elapsed_ms") or 0.0, "usage": usage,
+            "total_tokens": int(usage.get("total_tokens") or 0), "finished_at": time.time()}
+
+
+def _params(columns: Iterable[tuple[str, Any]]) -> tuple[Any, ...]:
+    """Column values as statement parameters, JSON columns encoded (as the JSON column type encodes them)."""
+    return tuple(json.dumps(value) if name in _RUN_JSON else value for name, value in columns)
+
+
+def _run_params(row: dict[str, Any]) -> tuple[Any, ...]:
+    """A run row's values in ``_RUN_COLUMNS`` order (a column the row leaves out is NULL)."""
+    return _params((name, row.get(name)) for name in _RUN_COLUMNS)
 
 
 def _summary(definition: dict[str, Any]) -> dict[str, Any]:
