@@ -20,7 +20,8 @@ app.command()(serve.serve)
 app.add_typer(kb.app, name="kb", help="Knowledge bases: create, add documents, search (hit test), list.")
 app.add_typer(plugin.app, name="plugin", help="Plugins: list tools, call a tool, import OpenAPI.")
 app.add_typer(model.app, name="model", help="Models: registry, deployments (vLLM / transformers), GPUs.")
-app.add_typer(dataset.app, name="dataset", help="Datasets: check a JSONL or CSV file for fine-tuning.")
+app.add_typer(dataset.app, name="dataset",
+              help="Datasets: check, import, operators, split, convert, publish, export, stats.")
 
 
 def main() -> None:
