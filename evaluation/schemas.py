@@ -33,6 +33,12 @@ class EvalItem(BaseModel):
     tags: list[str] = Field(default_factory=list)  # for per-tag breakdowns ("domain", "general", "长文本", …)
     line: int | None = None  # the line of the uploaded file or dataset it came from
 
+    def expected(self) -> str | None:
+        """What metrics compare against: the reference, else the first gold label."""
+        if self.reference is not None:
+            return self.reference
+        return self.labels[0] if self.labels else None
+
 
 class EvalSet(BaseModel):
     """An evaluation set; its items are stored beside it (:class:`EvalRepository.set_items`)."""
@@ -93,6 +99,11 @@ class MetricSpec(BaseModel):
 
     name: str
     params: dict[str, Any] = Field(default_factory=dict)
+    alias: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_.:-]{1,64}$")  # the score's key; default: name
+
+    @property
+    def key(self) -> str:
+        return self.alias or self.name
 
 
 class JudgeConfig(BaseModel):
@@ -158,6 +169,10 @@ class EvalRun(BaseModel):
         duplicates = sorted({cid for cid in ids if ids.count(cid) > 1})
         if duplicates:
             raise ValueError(f"candidate ids must be unique; repeated: {', '.join(duplicates)}")
+        keys = [spec.key for spec in self.metrics]
+        repeated = sorted({key for key in keys if keys.count(key) > 1})
+        if repeated:
+            raise ValueError(f"metric keys must be unique (give an alias); repeated: {', '.join(repeated)}")
         if self.judge and self.judge.baseline and self.judge.baseline not in ids:
             raise ValueError(f"judge baseline {self.judge.baseline!r} is not one of the candidates ({', '.join(ids)})")
         return self
