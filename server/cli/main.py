@@ -8,6 +8,7 @@ import sys
 import typer
 
 from server.cli import dataset, kb, model, plugin, run, serve, workflow
+from server.cli import eval as eval_cli
 from server.cli.common import err
 from server.settings import SettingsError
 
@@ -22,6 +23,7 @@ app.add_typer(plugin.app, name="plugin", help="Plugins: list tools, call a tool,
 app.add_typer(model.app, name="model", help="Models: registry, deployments (vLLM / transformers), GPUs.")
 app.add_typer(dataset.app, name="dataset",
               help="Datasets: check, import, operators, split, convert, publish, export, stats.")
+app.add_typer(eval_cli.app, name="eval", help="Evaluation: score predictions against references with a metric.")
 
 
 def main() -> None:
