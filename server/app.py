@@ -15,6 +15,7 @@ from agents import errors as agent_errors
 from engine import errors as engine_errors
 from engine.errors import DefinitionError
 from engine.spec import NodeSpec, Services
+from evaluation.errors import EvaluationError
 from knowledge import errors as kb_errors
 from modelhub import errors as hub_errors
 from modelhub.config import ModelConfigError
@@ -29,6 +30,7 @@ from server.api import (
     chat,
     datasets,
     debug,
+    evaluation,
     files,
     health,
     keys,
@@ -71,6 +73,7 @@ ERROR_STATUS.update({
     agent_errors.AgentError: 400,
     hub_errors.ModelHubError: 400, hub_errors.AdapterNotFound: 404, hub_errors.DeploymentConflict: 409,
     hub_errors.DeploymentUnreachable: 503,
+    EvaluationError: 400,  # an evaluation set, metric, judge or candidate that cannot be used as asked
     DatasetFileError: 400,  # an uploaded dataset file that cannot be read as a whole (not UTF-8, a JSON array)
     ModelConfigError: 503, sandbox_errors.SandboxUnavailableError: 503,  # a part of this server is not set up
     kb_errors.KnowledgeError: 400, kb_errors.KnowledgeBaseNotFound: 404, kb_errors.DocumentNotFound: 404,
@@ -115,6 +118,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
 
             await open_services(svc)  # after the migrations: re-attach to model servers still running
         await _resume_ingestion(state)
+        await _open_evaluation(app)
         try:
             yield
         finally:
@@ -139,7 +143,8 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         app.include_router(router)
     app.include_router(agents.router)  # console (admin-guarded inside) and public agent routes
     for router in (workflows.router, templates.router, runs.router, debug.router, keys.router, chat.console,
-                   files.console, knowledge.router, plugins.router, models.router, datasets.router):
+                   files.console, knowledge.router, plugins.router, models.router, datasets.router,
+                   evaluation.router):
         app.include_router(router, dependencies=admin)
     _serve_ui(app, settings.static_dir or STATIC)
     return app
@@ -153,6 +158,13 @@ async def _resume_ingestion(state: AppState) -> None:
     if state.services.knowledge is not None:
         # Load the embedding model and indexes in the background, so the first search is not the slow one.
         state.jobs.submit(asyncio.to_thread(state.services.knowledge.warm), name="warm-knowledge")
+
+
+async def _open_evaluation(app: FastAPI) -> None:
+    try:
+        await evaluation.open_evaluation(app)  # evaluation runs a previous process left unfinished go on
+    except Exception:  # a broken evaluation store must not keep the server from starting
+        log.exception("could not resume evaluation runs")
 
 
 def _add_error_handlers(app: FastAPI) -> None:

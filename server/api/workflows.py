@@ -7,14 +7,16 @@ import json
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Body, File, Path, UploadFile
+from fastapi import APIRouter, Body, File, Path, Request, UploadFile
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from engine.graph import validate
+from server.api.evaluation import evaluation_jobs
 from server.db.models import VersionRow, WorkflowRow
 from server.deps import State
 from server.errors import InvalidRequestError
+from server.evaluation_gate import check_publish
 from server.state import AppState
 
 router = APIRouter(prefix="/api/workflows", tags=["workflows"])
@@ -151,10 +153,11 @@ def export_workflow(state: State, workflow_id: str) -> JSONResponse:
 
 
 @router.post("/{workflow_id}/publish", status_code=201, response_model=VersionPublic)
-def publish_workflow(state: State, workflow_id: str,
+def publish_workflow(state: State, request: Request, workflow_id: str,
                      body: Annotated[PublishCreate | None, Body()] = None) -> VersionRow:
     row = state.store.get_workflow(workflow_id)
     checked(state, row.definition)  # a draft saved under an older catalog may no longer be valid
+    check_publish(evaluation_jobs(request.app), workflow_id)  # 409 when its evaluation gate says no
     return state.store.publish(workflow_id, body.note if body else "")
 
 
