@@ -41,6 +41,7 @@ from modelhub.datasets import (
 from modelhub.datasets.checks import CheckResult
 from modelhub.finetune.repository import TrainingFiles
 from modelhub.repository import ModelRepository
+from server import datadir
 from server.db import migrate
 from server.db.models_datasets import DatasetRow, DatasetVersionRow
 from server.db.registry import is_local
@@ -66,7 +67,7 @@ class DatasetStore:
     @classmethod
     def for_data_dir(cls, data_dir: Path) -> DatasetStore:
         """The store of a data directory (its database migrated), as the server opens it: for ``loom dataset``."""
-        data_dir.mkdir(parents=True, exist_ok=True)
+        datadir.prepare(data_dir)
         engine = open_engine(f"sqlite:///{(data_dir / 'loom.db').resolve()}")
         migrate.upgrade(engine)
         return cls(engine, data_dir / "datasets")
