@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import BaseModel, Field
 
@@ -84,3 +84,24 @@ Event = Annotated[
     Field(discriminator="type"),
 ]
 EVENT_TYPES = ("run_started", "node_started", "node_finished", "text_chunk", "run_finished")
+
+EventT = TypeVar("EventT", bound=BaseEvent)
+_TYPE = frozenset({"type"})
+_set_attribute = object.__setattr__
+
+
+def trusted(cls: type[EventT], fields: dict[str, Any]) -> EventT:
+    """An event built from values the runner produced itself, without validating them again.
+
+    Validating the two events of every node cost about as much as running a trivial node. ``fields`` holds
+    every field of ``cls``, ``type`` included, in declaration order, with the types declared; the runner
+    passes copies of the dicts and lists it still holds, as validation would have made. The result is equal
+    to ``cls(**fields)`` and dumps to the same JSON (tests/engine/test_events.py checks each use). Done as
+    pydantic's ``model_construct`` does it, minus its per-field default and alias handling.
+    """
+    event = cls.__new__(cls)
+    _set_attribute(event, "__dict__", fields)
+    _set_attribute(event, "__pydantic_fields_set__", fields.keys() - _TYPE)
+    _set_attribute(event, "__pydantic_extra__", None)
+    _set_attribute(event, "__pydantic_private__", None)
+    return event

@@ -24,6 +24,7 @@ from engine.events import (
     RunFinishedEvent,
     RunStartedEvent,
     TextChunkEvent,
+    trusted,
 )
 from engine.graph import Graph
 from engine.spec import NodeContext, NodeResult, Services, Usage
@@ -139,14 +140,15 @@ class Run:
             self._driver.cancel()
 
     # -- driving ------------------------------------------------------------------------------------
-    def _emit(self, cls: type[BaseEvent], **fields: Any) -> BaseEvent:
+    def _emit(self, cls: type[BaseEvent], **fields: Any) -> None:
         self._seq += 1
-        event = cls(run_id=self.run_id, seq=self._seq, ts=time.time(), **fields)
+        self._push(cls(run_id=self.run_id, seq=self._seq, ts=time.time(), **fields))
+
+    def _push(self, event: BaseEvent) -> None:
         self._events.append(event)
         waiter = self._event_waiter
         if waiter is not None and not waiter.done():
             waiter.set_result(None)
-        return event
 
     async def _drive(self) -> None:
         self._driving = True
@@ -272,7 +274,12 @@ class Run:
         spec = graph.specs[node_id]
         resolve = self.pool.resolve
         inputs = {name: resolve(source) for name, source in node.inputs.items()}
-        self._emit(NodeStartedEvent, node_id=node_id, node_type=node.type, title=node.title, inputs=inputs)
+        # A node's two events are built unvalidated (engine.events.trusted): every value is the runner's own,
+        # and the dicts are copied as validation would have copied them.
+        self._seq += 1
+        self._push(trusted(NodeStartedEvent, {
+            "run_id": self.run_id, "seq": self._seq, "ts": time.time(), "type": "node_started", "node_id": node_id,
+            "node_type": node.type, "title": node.title, "inputs": dict(inputs)}))
         started = time.perf_counter()
         reused = self.reuse.get(node_id)
         if reused is not None:
@@ -298,11 +305,14 @@ class Run:
         self.usage.add(usage)
         logs = result.logs if result is not None else failure.logs if failure is not None else None
         error = failure.message if failure is not None else None
-        self._emit(NodeFinishedEvent, node_id=node_id, node_type=node.type, title=node.title,
-                   status=outcome.status, inputs=inputs, outputs=outcome.outputs, branch=outcome.branch,
-                   elapsed_ms=round((time.perf_counter() - started) * 1000, 3),
-                   usage=usage.as_dict() if usage else None, error=error, error_handled=outcome.handled,
-                   attempts=tried.made, logs=logs, reused=reused is not None)
+        self._seq += 1
+        self._push(trusted(NodeFinishedEvent, {
+            "run_id": self.run_id, "seq": self._seq, "ts": time.time(), "type": "node_finished", "node_id": node_id,
+            "node_type": node.type, "title": node.title, "status": outcome.status, "inputs": dict(inputs),
+            "outputs": dict(outcome.outputs), "branch": outcome.branch,
+            "elapsed_ms": round((time.perf_counter() - started) * 1000, 3),
+            "usage": usage.as_dict() if usage else None, "error": error, "error_handled": outcome.handled,
+            "attempts": tried.made, "logs": list(logs) if logs is not None else None, "reused": reused is not None}))
         unhandled = outcome.status == "failed" and not outcome.handled
         return _Outcome(node_id, outcome.branch, f"{node.label}: {error}" if unhandled else None)
 

@@ -30,10 +30,11 @@ class VariablePool:
         self._values[node_id] = outputs
 
     def get(self, ref: Ref) -> Any:
-        outputs = self._values.get(ref.node_id)
+        node_id, output, *path = ref.ref.split(".")  # Ref's node_id, output and path, in one split
+        outputs = self._values.get(node_id)
         if outputs is None:
             return None
-        return follow(outputs.get(ref.output), ref.path)
+        return follow(outputs.get(output), path)
 
     def resolve(self, source: ValueSource) -> Any:
         if isinstance(source, Literal_):
