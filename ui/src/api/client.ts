@@ -46,6 +46,13 @@ export async function request<T>(method: string, path: string, body?: unknown): 
   return (text ? JSON.parse(text) : undefined) as T;
 }
 
+/** A GET whose body is text, not JSON (a file to download); errors as for request(). */
+export async function requestText(path: string): Promise<string> {
+  const res = await fetch(path, { headers: headers() });
+  if (!res.ok) throw await failure(res);
+  return res.text();
+}
+
 /** Multipart upload with progress (fetch cannot report upload progress; XMLHttpRequest can). */
 export function upload<T>(path: string, field: string, files: File[], onProgress?: (fraction: number) => void,
   fields: Record<string, string> = {}): Promise<T> {
