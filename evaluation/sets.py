@@ -29,15 +29,7 @@ from evaluation.errors import SetError
 from evaluation.schemas import EvalItem
 from modelhub.datasets.checks import BadRow, check_rows
 from modelhub.datasets.formats import Sample, detect_format, split_think
-from modelhub.datasets.io import (
-    CSV_FIELD_LIMIT,
-    DatasetFileError,
-    RawRow,
-    explain_json_error,
-    file_kind,
-    read_jsonl,
-    read_rows,
-)
+from modelhub.datasets.io import CSV_FIELD_LIMIT, DatasetFileError, RawRow, explain_json_error, file_kind, read_rows
 
 FIELD_COLUMNS = ("id", "reference", "labels", "tags", "inputs")
 _SPLIT = re.compile(r"[|,，]")
@@ -92,7 +84,7 @@ def read_set_file(path: Path) -> SetReadResult:
         kind = file_kind(path)
         with path.open(encoding="utf-8-sig", newline="") as handle:
             if kind == "jsonl":
-                rows = list(read_jsonl(handle))
+                rows = list(read_rows(path))
             elif _dataset_header(handle, path):  # messages / context / target columns: the dataset library's CSV
                 rows = list(read_rows(path))
             else:
