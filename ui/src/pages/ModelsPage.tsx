@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useState, type FormEvent, type ReactNode } from 'react';
 import { modelsApi, type Deployment, type Gpu, type ModelRow } from './models/api';
-import { isTransient, lineage } from './models/lineage';
+import { describeTraining, isTransient, lineage } from './models/lineage';
 
 const POLL_MS = 1500;
 
@@ -89,6 +89,7 @@ export default function ModelsPage() {
                 <span className="muted">{String(f.spec.adapter_path ?? f.spec.merged_path ?? '')}</span>
                 {Object.keys((f.spec.eval_scores as Record<string, number>) ?? {}).length > 0 &&
                   <span className="muted">{Object.entries(f.spec.eval_scores as Record<string, number>).map(([k, v]) => `${k} ${v}`).join(', ')}</span>}
+                {describeTraining(f.spec) && <span className="muted" data-testid="finetune-training">{describeTraining(f.spec)}</span>}
               </div>
             ))}
           </div>

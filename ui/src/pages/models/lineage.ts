@@ -22,3 +22,22 @@ export const TRANSIENT = new Set(['pending', 'starting', 'stopping', 'restarting
 export function isTransient(state: string): boolean {
   return TRANSIENT.has(state);
 }
+
+/** What a fine-tuning job recorded about how a fine-tuned version was made (``spec.lineage``), in one line. */
+export function describeTraining(spec: Record<string, unknown>): string | null {
+  const l = spec.lineage as {
+    base?: { model: string; version: number }; parent?: { model: string; version: number } | null;
+    dataset?: { id: string; version: number }; final_train_loss?: number | null; final_eval_loss?: number | null;
+    system_prompt?: string | null; job_id?: string;
+  } | undefined;
+  if (!l) return null;
+  const parts = [
+    l.parent ? `continued from ${l.parent.model} v${l.parent.version}` : l.base ? `trained on ${l.base.model}` : null,
+    l.dataset ? `dataset ${l.dataset.id} v${l.dataset.version}` : null,
+    typeof l.final_train_loss === 'number' ? `train loss ${l.final_train_loss.toFixed(3)}` : null,
+    typeof l.final_eval_loss === 'number' ? `validation loss ${l.final_eval_loss.toFixed(3)}` : null,
+    l.system_prompt ? `system prompt “${l.system_prompt}”` : null,
+    l.job_id ? `job ${l.job_id.slice(0, 8)}` : null,
+  ];
+  return parts.filter(Boolean).join(' · ');
+}
