@@ -32,6 +32,7 @@ from server.api import (
     debug,
     evaluation,
     files,
+    finetune,
     health,
     keys,
     knowledge,
@@ -119,9 +120,11 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
             await open_services(svc)  # after the migrations: re-attach to model servers still running
         await _resume_ingestion(state)
         await _open_evaluation(app)
+        await _open_finetune(app)
         try:
             yield
         finally:
+            await finetune.close_finetune(app)
             await state.jobs.shutdown()
             await asyncio.to_thread(state.runs.close)
             if owned:
@@ -144,7 +147,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     app.include_router(agents.router)  # console (admin-guarded inside) and public agent routes
     for router in (workflows.router, templates.router, runs.router, debug.router, keys.router, chat.console,
                    files.console, knowledge.router, plugins.router, models.router, datasets.router,
-                   evaluation.router):
+                   evaluation.router, finetune.router):
         app.include_router(router, dependencies=admin)
     _serve_ui(app, settings.static_dir or STATIC)
     return app
@@ -158,6 +161,13 @@ async def _resume_ingestion(state: AppState) -> None:
     if state.services.knowledge is not None:
         # Load the embedding model and indexes in the background, so the first search is not the slow one.
         state.jobs.submit(asyncio.to_thread(state.services.knowledge.warm), name="warm-knowledge")
+
+
+async def _open_finetune(app: FastAPI) -> None:
+    try:
+        await finetune.open_finetune(app)
+    except Exception:  # fine-tuning that cannot start must not keep the server from starting (its routes say 503)
+        log.exception("could not start the fine-tuning runner")
 
 
 async def _open_evaluation(app: FastAPI) -> None:

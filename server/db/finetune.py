@@ -21,6 +21,7 @@ from modelhub.schemas import FinetuneCreate, Training
 from server.db.datasets import DatasetStore
 from server.db.models_finetune import FinetuneJobRow, FinetuneLogRow, FinetuneProgressRow
 from server.db.registry import Registry, is_local
+from server.errors import ServerError
 
 TERMINAL = ("succeeded", "failed", "cancelled")
 
@@ -139,6 +140,13 @@ class AdapterRegistrar:
         self.on_change = on_change
 
     def register_adapter(self, job: FinetuneJob, adapter_dir: Path, chat_template: str | None) -> tuple[str, int]:
+        """Raises ValueError saying why the registry refused the adapter (a name taken by another kind ...)."""
+        try:
+            return self._register(job, adapter_dir, chat_template)
+        except ServerError as exc:
+            raise ValueError(str(exc)) from None
+
+    def _register(self, job: FinetuneJob, adapter_dir: Path, chat_template: str | None) -> tuple[str, int]:
         started_from = _find(self.registry, job.base_model, job.base_version)
         base = root_base(self.registry, started_from)
         params = job.params.model_dump(mode="json")
