@@ -336,8 +336,10 @@ class FinetuneRunner:
             elif kind == "checkpoint":
                 self._jobs.update_job(job_id, checkpoints=self.checkpoints(job_id))
             elif kind == "summary":
+                peak = event.get("peak_memory_bytes")
                 self._jobs.append_logs(job_id, [f"trained {event.get('steps')} steps, {event.get('tokens')} tokens "
-                                                f"in {event.get('train_runtime')} s"])
+                                                f"in {event.get('train_runtime')} s"
+                                                + (f", peak GPU memory {peak / 2**30:.2f} GiB" if peak else "")])
             elif kind == "done":
                 events.done = event
             elif kind == "error":

@@ -1,10 +1,11 @@
 """The job spec the runner writes into a job's directory and the worker process reads, and the worker's events.
 
-The worker writes one JSON object per line on stdout, each with an ``event``:
-``progress`` (a ProgressPoint's fields), ``checkpoint`` (``name``: a checkpoint saved), ``summary`` (``train_runtime``,
-``tokens``: the training phase's duration and tokens, for throughput), ``done`` (``adapter``, ``chat_template``,
-``train_loss``, ``eval_loss``), ``stopped`` (SIGTERM honoured; ``checkpoint`` saved at the stop, or None) and
-``error`` (``message``: why the job failed, in words for people). Everything else it writes (stderr) is log.
+The worker writes one JSON object per line on stdout, each with an ``event``: ``progress`` (a ProgressPoint's
+fields), ``checkpoint`` (``name``: a checkpoint saved), ``summary`` (``train_runtime``, ``tokens``, ``steps``,
+``peak_memory_bytes``: the training phase's duration, tokens and peak CUDA memory), ``done`` (``adapter``,
+``chat_template``, ``train_loss``, ``eval_loss``), ``stopped`` (SIGTERM honoured; ``checkpoint`` saved at the stop,
+or None) and ``error`` (``message``: why the job failed, in words for people). Everything else it writes (stderr)
+is log.
 """
 
 from __future__ import annotations

@@ -88,7 +88,8 @@ def _callback(emit: Emit, should_stop: Callable[[], bool], spec: WorkerSpec) -> 
             logs = logs or {}
             if "train_runtime" in logs and "train_loss" in logs:  # the closing summary of trainer.train()
                 emit({"event": "summary", "train_runtime": logs["train_runtime"],
-                      "tokens": int(state.num_input_tokens_seen or 0), "steps": state.global_step - self.first_step})
+                      "tokens": int(state.num_input_tokens_seen or 0), "steps": state.global_step - self.first_step,
+                      "peak_memory_bytes": _peak_memory()})
                 return
             train_loss, eval_loss = logs.get("loss"), logs.get("eval_loss")
             if train_loss is None and eval_loss is None:
@@ -178,6 +179,13 @@ def run_training(spec: WorkerSpec, emit: Emit, should_stop: Callable[[], bool] =
     tokenizer.chat_template = template
     tokenizer.save_pretrained(str(spec.adapter_dir))
     return Outcome(False, newest, progress.last_train, progress.last_eval, spec.adapter_dir, template)
+
+
+def _peak_memory() -> int | None:
+    """Peak CUDA memory the run allocated (torch.cuda.max_memory_allocated), None on the CPU."""
+    import torch
+
+    return int(torch.cuda.max_memory_allocated()) if torch.cuda.is_available() else None
 
 
 def _newest_checkpoint(run_dir: Path) -> str | None:
