@@ -32,7 +32,8 @@ class GateFigures:
 
 
 def gate_run(jobs: EvalJobs, workflow_id: str, gate: PublishGate) -> EvalRun:
-    """Creates and starts the gate's evaluation: the draft against the newest published version."""
+    """Creates (and stores, for ``EvalJobs.start``) the gate's evaluation: the draft against the newest published
+    version."""
     versions = jobs.state.store.list_versions(workflow_id)
     if not versions:
         raise InvalidRequestError("the workflow has no published version to compare the draft with; "
@@ -50,8 +51,7 @@ def gate_run(jobs: EvalJobs, workflow_id: str, gate: PublishGate) -> EvalRun:
                   set_id=gate.set_id, candidates=list(candidates), metrics=metrics, judge=judge,
                   created_at=time.time())
     jobs.check(run)
-    jobs.store.save_run(run)
-    return jobs.start(run.run_id)
+    return jobs.store.save_run(run)
 
 
 def figures(jobs: EvalJobs, run: EvalRun, gate: PublishGate) -> GateFigures:

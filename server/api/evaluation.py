@@ -250,12 +250,12 @@ async def _events(jobs: EvalJobs, run_id: str) -> AsyncIterator[ServerSentEvent]
 
 
 @router.post("/runs/{run_id}/cancel", response_model=EvalRun)
-def cancel_run(jobs: Jobs, run_id: str) -> EvalRun:
+async def cancel_run(jobs: Jobs, run_id: str) -> EvalRun:
     return jobs.cancel(run_id)
 
 
 @router.post("/runs/{run_id}/resume", status_code=202, response_model=EvalRun)
-def resume_run(jobs: Jobs, run_id: str) -> EvalRun:
+async def resume_run(jobs: Jobs, run_id: str) -> EvalRun:
     """Goes on with a cancelled, failed or interrupted run: finished samples are kept, failed ones tried again."""
     return jobs.resume(run_id)
 
@@ -370,7 +370,8 @@ async def run_gate(state: State, jobs: Jobs, workflow_id: str) -> EvalRun:
     gate = jobs.store.get_gate(workflow_id)
     if gate is None:
         raise InvalidRequestError(f"workflow {workflow_id} has no publish gate; set one with PUT first")
-    return await asyncio.to_thread(gate_run, jobs, workflow_id, gate)
+    run = await asyncio.to_thread(gate_run, jobs, workflow_id, gate)
+    return jobs.start(run.run_id)
 
 
 @router.delete("/gates/{workflow_id}", status_code=204)
