@@ -37,6 +37,8 @@ CONTAINED = {
     "modelhub.stream.StreamError": "the gateway raises ModelError quoting it",
     "modelhub.datasets.formats.RowError": "the dataset check turns each into a bad row with its line",
     "modelhub.datasets.formats.ConversionError": "dataset format conversion, run by the command line only",
+    "modelhub.finetune.data.DataError": "inside the fine-tuning worker process; the job fails with its message",
+    "modelhub.finetune.train.TrainingError": "inside the fine-tuning worker process; the job fails with its message",
     "server.settings.SettingsError": "start-up and the command line, before any app exists",
     "server.eventlog.EventLogError": "the event log's root; only its subclasses are raised",
     "server.eventlog.EventsTrimmed": "runs read what their log dropped from the store; turn streams skip ahead",
