@@ -6,9 +6,11 @@ the server's store, candidates and jobs (server/db/evaluation.py, server/evaluat
 from __future__ import annotations
 
 import asyncio
+import io
 import time
 import uuid
 from collections.abc import AsyncIterator
+from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -17,6 +19,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 from sse_starlette import ServerSentEvent
 
+from evaluation import export, reports, reviews
 from evaluation.errors import MetricError
 from evaluation.metrics import metric
 from evaluation.schemas import (
@@ -37,7 +40,7 @@ from server.deps import State
 from server.errors import InvalidRequestError, NotFoundError, UnsupportedTypeError
 from server.evaluation_gate import gate_run
 from server.evaluation_jobs import EvalJobs, progress_event
-from server.evaluation_views import agreement, blind_labels, review_page, sample_rows, score_keys, to_csv, to_jsonl
+from server.evaluation_views import review_page, reviewer_labels
 
 router = APIRouter(prefix="/api/evaluation", tags=["evaluation"])
 POLL_S = 0.5  # how often a run's progress stream looks at the store
@@ -268,14 +271,13 @@ def delete_run(jobs: Jobs, run_id: str) -> None:
     jobs.store.delete_run(run_id)
 
 
-def _table(jobs: EvalJobs, run_id: str) -> tuple[EvalRun, list[dict[str, Any]], list[str]]:
+def _table(jobs: EvalJobs, run_id: str) -> reports.ResultTable:
     run = jobs.run(run_id)
     try:
         items = jobs.store.set_items(run.set_id)
     except KeyError:
         raise NotFoundError("evaluation set", run.set_id) from None
-    results = jobs.store.results(run_id)
-    return run, sample_rows(run, items, results), score_keys(run, results)
+    return reports.ResultTable(run, items, jobs.store.results(run_id))
 
 
 @router.get("/runs/{run_id}/results")
@@ -283,21 +285,78 @@ async def run_results(jobs: Jobs, run_id: str, tag: str | None = None,
                       offset: Annotated[int, Query(ge=0)] = 0,
                       limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> dict[str, Any]:
     """The per-sample table: input, reference, tags, and per candidate its output, scores and judge reasons."""
-    run, rows, keys = await asyncio.to_thread(_table, jobs, run_id)
+    table = await asyncio.to_thread(_table, jobs, run_id)
     if tag is not None:
-        rows = [row for row in rows if tag in row["tags"]]
-    return {"run_id": run.run_id, "candidates": [c.model_dump() for c in run.candidates], "score_keys": keys,
-            "total": len(rows), "items": rows[offset:offset + limit]}
+        table = table.for_tag(tag)
+    rows = export.sample_rows(table)
+    return {"run_id": run_id, "candidates": [c.model_dump() for c in table.run.candidates],
+            "score_keys": table.metric_keys(), "total": len(rows), "items": rows[offset:offset + limit]}
+
+
+@router.get("/runs/{run_id}/report")
+async def run_report(jobs: Jobs, run_id: str) -> dict[str, Any]:
+    """Per candidate and metric: the score with its 95% bootstrap interval, overall and per tag."""
+    def build() -> dict[str, Any]:
+        table = _table(jobs, run_id)
+        return {"run_id": run_id, "status": table.run.status, "metric_keys": table.metric_keys(),
+                "aggregates": [asdict(a) for a in reports.aggregates(table)],
+                "by_tag": {tag: [asdict(a) for a in found] for tag, found in reports.by_tag(table).items()}}
+
+    return await asyncio.to_thread(build)
+
+
+@router.get("/runs/{run_id}/diff")
+async def run_diff(jobs: Jobs, run_id: str, before: Annotated[str, Query(min_length=1)],
+                   after: Annotated[str, Query(min_length=1)], metric: Annotated[str, Query(min_length=1)],
+                   tolerance: Annotated[float, Query(ge=0)] = 0.0) -> dict[str, Any]:
+    """Which items got better, worse or stayed the same from candidate ``before`` to ``after`` (e.g. two
+    versions of a workflow) on ``metric``."""
+    table = await asyncio.to_thread(_table, jobs, run_id)
+    ids = [c.candidate_id for c in table.run.candidates]
+    for name, value in (("before", before), ("after", after)):
+        if value not in ids:
+            raise InvalidRequestError(f"{name}: {value!r} is not a candidate of the run ({', '.join(ids)})")
+    if metric not in table.metric_keys():
+        raise InvalidRequestError(f"metric: the run has no {metric!r} scores ({', '.join(table.metric_keys())})")
+    return asdict(reports.diff(table, before, after, metric, tolerance))
+
+
+@router.get("/compare")
+async def base_vs_tuned(jobs: Jobs, domain_run: Annotated[str, Query(min_length=1)],
+                        general_run: Annotated[str, Query(min_length=1)], base: Annotated[str, Query(min_length=1)],
+                        tuned: Annotated[str, Query(min_length=1)], metric: Annotated[str, Query(min_length=1)],
+                        max_drop: Annotated[float, Query(ge=0)] = 0.05) -> dict[str, Any]:
+    """Base vs tuned: the tuned model's gain on the domain set's run against its drop on the general set's."""
+    def build() -> dict[str, Any]:
+        tables = {"domain_run": _table(jobs, domain_run), "general_run": _table(jobs, general_run)}
+        for where, table in tables.items():
+            ids = [c.candidate_id for c in table.run.candidates]
+            for name, value in (("base", base), ("tuned", tuned)):
+                if value not in ids:
+                    raise InvalidRequestError(f"{name}: {value!r} is not a candidate of {where} "
+                                              f"{table.run.run_id} ({', '.join(ids)})")
+        try:
+            found = reports.base_vs_tuned(tables["domain_run"], tables["general_run"], base, tuned, metric,
+                                          max_drop=max_drop)
+        except ValueError as exc:
+            raise InvalidRequestError(f"metric: {exc}") from None
+        return asdict(found)
+
+    return await asyncio.to_thread(build)
 
 
 @router.get("/runs/{run_id}/export")
 async def export_run(jobs: Jobs, run_id: str, format: Literal["csv", "jsonl"] = "jsonl") -> Response:
-    run, rows, keys = await asyncio.to_thread(_table, jobs, run_id)
-    stem = f"evaluation-{run.run_id[:12]}"
+    """The per-sample table as JSONL (one item a line) or CSV (one line per item and candidate)."""
+    table = await asyncio.to_thread(_table, jobs, run_id)
+    stem = f"evaluation-{run_id[:12]}"
+    buffer = io.StringIO()
     if format == "csv":
-        return Response("\ufeff" + to_csv(run, rows, keys), media_type="text/csv; charset=utf-8",
+        export.write_csv(table, buffer)
+        return Response("\ufeff" + buffer.getvalue(), media_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": f'attachment; filename="{stem}.csv"'})
-    return Response(to_jsonl(rows), media_type="application/x-ndjson",
+    export.write_jsonl(table, buffer)
+    return Response(buffer.getvalue(), media_type="application/x-ndjson",
                     headers={"Content-Disposition": f'attachment; filename="{stem}.jsonl"'})
 
 
@@ -323,7 +382,7 @@ def add_review(jobs: Jobs, run_id: str, body: ReviewCreate) -> dict[str, Any]:
     run = jobs.run(run_id)
     if body.item_id not in {i.item_id for i in jobs.store.set_items(run.set_id)}:
         raise InvalidRequestError(f"item_id: the run's set has no item {body.item_id!r}")
-    labels = blind_labels(run_id, body.item_id, body.reviewer, [c.candidate_id for c in run.candidates])
+    labels = reviewer_labels(run, body.item_id, body.reviewer)
     if body.label not in labels:
         raise InvalidRequestError(f"label: {body.label!r} is not one of {', '.join(labels)}")
     try:
@@ -341,7 +400,9 @@ def add_review(jobs: Jobs, run_id: str, body: ReviewCreate) -> dict[str, Any]:
 def review_agreement(jobs: Jobs, run_id: str) -> dict[str, Any]:
     """Agreement across reviewers and each candidate's pass rate (candidate names shown: this is the report)."""
     run = jobs.run(run_id)
-    return agreement(run, jobs.store.reviews(run_id))
+    found = jobs.store.reviews(run_id)
+    return {"verdict": asdict(reviews.agreement(found, "verdict")), "score": asdict(reviews.agreement(found, "score")),
+            "candidates": [asdict(s) for s in reviews.summarize(found, [c.candidate_id for c in run.candidates])]}
 
 
 # -- publish gate ----------------------------------------------------------------------------------------

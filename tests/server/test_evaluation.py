@@ -10,7 +10,7 @@ import json
 
 from engine.spec import Services
 from tests.server.conftest import asgi_client, running_app
-from tests.server.evaluation_helpers import finished, gateway, responder, upload_set
+from tests.server.evaluation_helpers import ITEMS, finished, gateway, responder, upload_set
 from tests.server.helpers import parse_sse
 
 RUBRIC = "Score 5 when the answer equals the reference, else 1."
@@ -55,15 +55,31 @@ async def test_two_models_are_scored_with_known_values_and_exported(data_dir, op
         geo = (await client.get(f"/api/evaluation/runs/{run['run_id']}/results?tag=geo")).json()
         assert [r["item_id"] for r in geo["items"]] == ["q3", "q4"]
 
+        report = (await client.get(f"/api/evaluation/runs/{run['run_id']}/report")).json()
+        overall = {(a["candidate_id"], a["metric"]): a for a in report["aggregates"]}
+        assert {k: a["value"] for k, a in overall.items()} == {
+            ("good", "exact-match"): 1.0, ("good", "judge"): 5.0, ("bad", "exact-match"): 0.5, ("bad", "judge"): 3.0}
+        bad = overall[("bad", "exact-match")]
+        assert bad["n"] == 4 and bad["ci_low"] <= 0.5 <= bad["ci_high"] and bad["ci_low"] < bad["ci_high"]
+        assert sorted(report["by_tag"]) == ["geo", "math"]
+        assert [(a["candidate_id"], a["metric"], a["value"]) for a in report["by_tag"]["math"]
+                if a["metric"] == "exact-match"] == [("good", "exact-match", 1.0), ("bad", "exact-match", 0.5)]
+        diff = (await client.get(f"/api/evaluation/runs/{run['run_id']}/diff",
+                                 params={"before": "good", "after": "bad", "metric": "exact-match"})).json()
+        assert (diff["worse"], diff["same"], diff["better"]) == (["q2", "q3"], ["q1", "q4"], [])
+        wrong = await client.get(f"/api/evaluation/runs/{run['run_id']}/diff",
+                                 params={"before": "nobody", "after": "bad", "metric": "exact-match"})
+        assert wrong.status_code == 400 and "before" in wrong.json()["detail"]
+
         frames = parse_sse((await client.get(f"/api/evaluation/runs/{run['run_id']}/events")).text)
         assert frames[-1][0] == "end" and frames[-1][1]["status"] == "succeeded"
 
         exported = await client.get(f"/api/evaluation/runs/{run['run_id']}/export?format=csv")
         assert exported.status_code == 200 and "attachment" in exported.headers["content-disposition"]
         lines = list(csv.DictReader(io.StringIO(exported.text.lstrip("\ufeff"))))
-        assert [(r["item_id"], r["bad.output"], r["bad.exact-match"], r["bad.judge"]) for r in lines] == [
-            ("q1", "2", "1.0", "5.0"), ("q2", "5", "0.0", "1.0"), ("q3", "Lyon", "0.0", "1.0"),
-            ("q4", "Rome", "1.0", "5.0")]
+        assert [(r["item_id"], r["output"], r["exact-match"], r["judge"]) for r in lines
+                if r["candidate_id"] == "bad"] == [("q1", "2", "1", "5"), ("q2", "5", "0", "1"),
+                                                   ("q3", "Lyon", "0", "1"), ("q4", "Rome", "1", "5")]
         dumped = (await client.get(f"/api/evaluation/runs/{run['run_id']}/export?format=jsonl")).text
         assert [json.loads(line)["item_id"] for line in dumped.splitlines()] == ["q1", "q2", "q3", "q4"]
     # What the models were sent: the candidate's system prompt, the parameters, and the editable rubric.
@@ -98,4 +114,30 @@ async def test_refusals_name_the_field(data_dir, openai_server):
         empty = await client.post("/api/evaluation/sets", files={"file": ("set.jsonl", b"{\"nothing\": 1}\n")})
         assert empty.status_code == 400 and "line 1" in empty.json()["detail"]
         assert (await client.get("/api/evaluation/runs/nope")).status_code == 404
+    await llm.aclose()
+
+
+async def test_base_vs_tuned_weighs_the_domain_gain_against_the_general_drop(data_dir, openai_server):
+    openai_server.respond_with(responder())
+    llm = gateway(openai_server.url)
+    candidates = [{"kind": "model", "candidate_id": "base", "model": "bad"},
+                  {"kind": "model", "candidate_id": "tuned", "model": "good"}]
+    async with running_app(data_dir, services=Services(llm=llm)) as app, asgi_client(app) as client:
+        runs = {}
+        for tag in ("math", "geo"):  # the domain set, then the general set
+            set_id = await upload_set(client, [i for i in ITEMS if tag in i["tags"]], name=tag)
+            created = await client.post("/api/evaluation/runs", json={
+                "set_id": set_id, "candidates": candidates, "metrics": [{"name": "exact-match"}]})
+            runs[tag] = (await finished(client, created.json()["run_id"]))["run_id"]
+        report = await client.get("/api/evaluation/compare", params={
+            "domain_run": runs["math"], "general_run": runs["geo"], "base": "base", "tuned": "tuned",
+            "metric": "exact-match"})
+        assert report.status_code == 200, report.text
+        found = report.json()
+        assert (found["gain"], found["drop"], found["verdict"]) == (0.5, -0.5, "ok")
+        assert found["domain_base"]["value"] == 0.5 and found["general_tuned"]["value"] == 1.0
+        wrong = await client.get("/api/evaluation/compare", params={
+            "domain_run": runs["math"], "general_run": runs["geo"], "base": "base", "tuned": "other",
+            "metric": "exact-match"})
+        assert wrong.status_code == 400 and "tuned" in wrong.json()["detail"]
     await llm.aclose()

@@ -46,13 +46,15 @@ async def test_reviews_are_blind_stable_and_their_agreement_is_reported(data_dir
         assert all(a["review"]["note"] == "checked" for item in seen["items"] for a in item["answers"])
 
         report = (await client.get(f"/api/evaluation/runs/{run_id}/agreement")).json()
-        assert report["reviewers"] == ["ann", "bob"] and report["pairs"] == 8
-        assert report["agreement"] == 7 / 8
-        assert report["candidates"]["alpha-cand"]["pass_rate"] == 1.0
-        assert report["candidates"]["beta-cand"]["pass_rate"] == 5 / 8  # ann 2 of 4, bob 3 of 4
-        assert report["candidates"]["beta-cand"]["flagged"] == 2
+        verdicts = report["verdict"]
+        assert verdicts["reviewers"] == ["ann", "bob"] and verdicts["units"] == 8
+        assert verdicts["percent"] == 7 / 8 and verdicts["method"] == "cohen"
         # kappa: observed 7/8; ann passes 6/8, bob 7/8 → expected 6/8·7/8 + 2/8·1/8 = 44/64
-        assert abs(report["kappa"] - (7 / 8 - 44 / 64) / (1 - 44 / 64)) < 1e-9
+        assert abs(verdicts["kappa"] - (7 / 8 - 44 / 64) / (1 - 44 / 64)) < 1e-9
+        summary = {c["candidate_id"]: c for c in report["candidates"]}
+        assert summary["alpha-cand"]["pass_rate"] == 1.0
+        assert summary["beta-cand"]["pass_rate"] == 5 / 8  # ann 2 of 4, bob 3 of 4
+        assert summary["beta-cand"]["flagged"] == 2
 
         bad_label = await client.post(f"/api/evaluation/runs/{run_id}/reviews", json={
             "reviewer": "ann", "item_id": "q1", "label": "Z", "verdict": "pass"})
