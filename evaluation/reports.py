@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Literal
 
 import numpy as np
@@ -35,8 +36,9 @@ class ResultTable:
     results: Sequence[SampleResult]
 
     def result(self, candidate_id: str, item_id: str) -> SampleResult | None:
-        return self._index().get((candidate_id, item_id))
+        return self._index.get((candidate_id, item_id))
 
+    @cached_property
     def _index(self) -> dict[tuple[str, str], SampleResult]:
         return {(r.candidate_id, r.item_id): r for r in self.results}
 
@@ -104,9 +106,7 @@ def aggregate(table: ResultTable, candidate_id: str, key: str, resamples: int = 
     if not preds:
         return Aggregate(candidate_id, key, None, None, None, 0)
 
-    def corpus(idx: np.ndarray) -> float:
-        return scorer.corpus([preds[i] for i in idx], [refs[i] for i in idx], **spec.params)
-
+    corpus = scorer.resampler(preds, refs, **spec.params)
     low, high = _interval(corpus, len(preds), resamples, seed)
     return Aggregate(candidate_id, key, corpus(np.arange(len(preds))), low, high, len(preds))
 

@@ -7,9 +7,10 @@ library: BLEU 0–100 (sacrebleu), every other metric 0–1.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar, Generic, TypeVar
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from evaluation.errors import MetricError
@@ -58,6 +59,13 @@ class Metric(ABC, Generic[P]):
     def per_item(self, preds: Sequence[str], refs: Sequence[str | None], **params: Any) -> list[float]:
         parsed = self.params(params)
         return [self.item(pred, self._reference(ref), parsed) for pred, ref in zip(preds, refs, strict=True)]
+
+    def resampler(self, preds: Sequence[str], refs: Sequence[str | None],
+                  **params: Any) -> Callable[[np.ndarray], float]:
+        """The corpus score as a function of item indexes (with repeats), the per-item work done once: what a
+        bootstrap calls a thousand times. The default suits metrics whose corpus score is the item mean."""
+        values = np.array(self.per_item(preds, refs, **params), dtype=float)
+        return lambda idx: float(values[idx].mean())
 
     @abstractmethod
     def item(self, pred: str, ref: str, params: P) -> float: ...

@@ -9,9 +9,10 @@ Without ``labels`` the allowed labels are the references' own.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict
 from sklearn.metrics import precision_recall_fscore_support
 
@@ -85,16 +86,27 @@ class _LabelMetric(Metric[LabelParams]):
         return [float(read_label(pred, labels) == t != NO_LABEL) for pred, t in zip(preds, truth, strict=True)]
 
     def aggregate(self, preds: list[str], refs: list[str], params: LabelParams) -> float:
-        if self.kind == "accuracy":
-            hits = self.per_item(preds, refs, **params.model_dump())
-            return sum(hits) / len(hits)
-        labels = self._labels(refs, params)
-        truth = [read_label(ref, labels) for ref in refs]
-        guess = [read_label(pred, labels) for pred in preds]
-        present = [label for label in labels if label in truth or label in guess]
-        precision, recall, f1, _ = precision_recall_fscore_support(
-            truth, guess, labels=present, average=params.average, zero_division=0)
-        return float({"precision": precision, "recall": recall, "f1": f1}[self.kind])
+        return self.resampler(preds, refs, **params.model_dump())(np.arange(len(preds)))
+
+    def resampler(self, preds: Sequence[str], refs: Sequence[str | None],
+                  **params: Any) -> Callable[[np.ndarray], float]:
+        parsed = self.params(params)
+        gold = [self._reference(ref) for ref in refs]
+        labels = self._labels(gold, parsed)
+        truth = np.array([read_label(ref, labels) for ref in gold], dtype=object)
+        guess = np.array([read_label(pred, labels) for pred in preds], dtype=object)
+
+        def score(idx: np.ndarray) -> float:
+            t, g = truth[idx], guess[idx]
+            if self.kind == "accuracy":
+                return float(np.mean((t == g) & (t != NO_LABEL)))
+            seen = set(t) | set(g)
+            present = [label for label in labels if label in seen]
+            precision, recall, f1, _ = precision_recall_fscore_support(
+                list(t), list(g), labels=present, average=parsed.average, zero_division=0)
+            return float({"precision": precision, "recall": recall, "f1": f1}[self.kind])
+
+        return score
 
 
 class Accuracy(_LabelMetric):

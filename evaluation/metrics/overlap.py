@@ -11,9 +11,11 @@ corpus score is the mean of the per-item scores (as rouge-score's aggregator rep
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from functools import lru_cache
-from typing import Literal
+from typing import Any, Literal
 
+import numpy as np
 import sacrebleu
 from pydantic import BaseModel, ConfigDict
 from rouge_score import rouge_scorer
@@ -42,6 +44,14 @@ class Bleu(Metric[BleuParams]):
     def aggregate(self, preds: list[str], refs: list[str], params: BleuParams) -> float:
         bleu = sacrebleu.BLEU(tokenize=params.tokenize, lowercase=params.lowercase)
         return float(bleu.corpus_score(preds, [refs]).score)
+
+    def resampler(self, preds: Sequence[str], refs: Sequence[str | None],
+                  **params: Any) -> Callable[[np.ndarray], float]:
+        # n-gram statistics per sentence once, summed per resample: how sacrebleu's own paired bootstrap does it
+        parsed = self.params(params)
+        bleu = sacrebleu.BLEU(tokenize=parsed.tokenize, lowercase=parsed.lowercase)
+        stats = np.array(bleu._extract_corpus_statistics(list(preds), [[self._reference(r) for r in refs]]))
+        return lambda idx: float(bleu._compute_score_from_stats(stats[idx].sum(axis=0).tolist()).score)
 
 
 class RougeParams(BaseModel):

@@ -176,3 +176,18 @@ def test_every_metric_has_a_description_and_scores_its_own_reference() -> None:
         assert cls.description
         value = metric(name).score('{"a": 1}', '{"a": 1}', **params.get(name, {}))
         assert value == pytest.approx(cls.scale), name
+
+
+def test_resampler_at_every_index_is_the_corpus_score() -> None:
+    # the bootstrap's shortcut (per-item work once, then index) must agree with the plain corpus score
+    import numpy as np
+
+    cases = {"bleu": (PREDS, REFS, {}), "rouge-l": (PREDS, REFS, {}), "exact-match": (PREDS, REFS, {}),
+             "f1": (OUTPUT, TRUTH, {"labels": INTENTS}), "precision": (OUTPUT, TRUTH, {"average": "micro"}),
+             "accuracy": (OUTPUT, TRUTH, {}), "length": (COPY, [None] * 4, {"max": 20})}
+    for name, (preds, refs, params) in cases.items():
+        resample = metric(name).resampler(preds, refs, **params)
+        assert resample(np.arange(len(preds))) == pytest.approx(metric(name).corpus(preds, refs, **params)), name
+        twice = np.array([0, 0, 1, 2])
+        assert resample(twice) == pytest.approx(metric(name).corpus(
+            [preds[i] for i in twice], [refs[i] for i in twice], **params)), name
