@@ -1,12 +1,13 @@
 import { useCallback, useEffect, useState } from 'react';
-import { datasetsApi, type Dataset, type Operator, type RowPage, type Version } from './api';
-import { actions, describeVersion, histogramBars, parseParams } from './helpers';
+import { FORMATS, datasetsApi, type BaseModel, type Dataset, type Operator, type OperatorParam, type RowPage, type Stats, type Version } from './api';
+import { actions, defaultParams, describeVersion, histogramBars, stepParams, toggleChoice } from './helpers';
 
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 const PAGE = 10;
 
-/** Fine-tuning datasets: import a JSONL/CSV file (bad rows by line), statistics with the length histogram,
- * operators, train/validation split and publish, versions and a row preview (docs/finetuning.md). */
+/** Fine-tuning datasets: import a JSONL/CSV file (bad rows by line), statistics with the length histogram (in a base
+ * model's tokens or characters), operators with their parameters, train/validation split and publish, format
+ * conversion and export, versions and a row preview (docs/finetuning.md). */
 export default function DatasetsPage() {
   const [datasets, setDatasets] = useState<Dataset[]>([]);
   const [current, setCurrent] = useState<string | null>(null);
@@ -122,8 +123,9 @@ function VersionPanel({ dataset, version, run }: { dataset: Dataset; version: Ve
           <ul>{dropped.slice(0, 200).map((d) => <li key={`${d.line}-${d.reason}`} data-testid="dropped-row"><code>line {d.line}</code>: {d.reason}</li>)}</ul>
         </div>
       )}
-      <StatsView version={version} />
+      <StatsView dataset={dataset} version={version} />
       <OperatorsForm version={version} run={run} dataset={dataset} />
+      <ConvertExport dataset={dataset} version={version} run={run} />
       <div className="section-title">Split and publish</div>
       <div className="row">
         <label className="field"><span className="field-label">Validation share</span>
@@ -140,15 +142,41 @@ function VersionPanel({ dataset, version, run }: { dataset: Dataset; version: Ve
   );
 }
 
-function StatsView({ version }: { version: Version }) {
-  const s = version.report.stats;
+function StatsView({ dataset, version }: { dataset: Dataset; version: Version }) {
+  const [models, setModels] = useState<BaseModel[]>([]);
+  const [model, setModel] = useState('');
+  const [epochs, setEpochs] = useState('');
+  const [counted, setCounted] = useState<Stats | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => { datasetsApi.baseModels().then(setModels).catch(() => setModels([])); }, []);
+  const count = async () => {
+    setError(null); setBusy(true);
+    try { setCounted((await datasetsApi.stats(dataset.id, version.number, model, epochs ? Number(epochs) : null)).stats); }
+    catch (e) { setError(message(e)); }
+    setBusy(false);
+  };
+  const s = counted ?? version.report.stats;
   const bars = histogramBars(s.histogram ?? []);
   return (
     <div data-testid="dataset-stats">
       <div className="section-title">Statistics</div>
+      <div className="row">
+        <label className="field"><span className="field-label">Count lengths with</span>
+          <select value={model} onChange={(e) => setModel(e.target.value)} data-testid="stats-model">
+            <option value="">characters (no tokenizer)</option>
+            {models.map((m) => <option key={m.name} value={m.name}>{m.name}'s tokenizer</option>)}
+          </select></label>
+        <label className="field"><span className="field-label">Planned epochs</span>
+          <input type="number" min={1} value={epochs} onChange={(e) => setEpochs(e.target.value)} placeholder="optional" data-testid="stats-epochs" /></label>
+        <button type="button" disabled={busy} onClick={() => void count()} data-testid="stats-submit">{busy ? 'Counting…' : 'Count'}</button>
+      </div>
+      {error && <div className="field-error" data-testid="stats-error">{error}</div>}
+      <div className="muted" data-testid="stats-measure">Lengths in {s.unit}: {s.measure || (s.unit === 'tokens' ? 'tokens' : 'characters, not tokens (no tokenizer was given)')}</div>
       <div className="row muted">
         <span>{s.rows} rows</span>{s.turns > 0 && <span>{s.turns} answers</span>}
-        <span>length ({s.unit}) min {s.length_min} · mean {s.length_mean} · p95 {s.length_p95} · max {s.length_max}</span>
+        <span data-testid="stats-lengths">length ({s.unit}) min {s.length_min} · mean {s.length_mean} · p95 {s.length_p95}{s.length_p99 !== undefined ? ` · p99 ${s.length_p99}` : ''} · max {s.length_max}</span>
+        {s.context_length ? <span data-testid="stats-context">needs a sequence length of {s.context_length}</span> : null}
         <span data-testid="stats-duplicates">{s.exact_duplicates.length} duplicate groups · {s.near_duplicates.length} near-duplicate groups</span>
       </div>
       <div data-testid="length-histogram">
@@ -160,40 +188,110 @@ function StatsView({ version }: { version: Version }) {
           </div>
         ))}
       </div>
-      {s.advice.length > 0 && <ul data-testid="dataset-advice">{s.advice.map((a) => <li key={a.code}>{a.message} <span className="muted">({a.source})</span></li>)}</ul>}
+      {s.advice.length > 0 && <ul data-testid="dataset-advice">{s.advice.map((a) => <li key={a.code} data-testid={`advice-${a.code}`}>{a.message} <span className="muted">({a.source})</span></li>)}</ul>}
     </div>
   );
+}
+
+function ParamInput({ op, param, value, onChange }: { op: string; param: OperatorParam; value: unknown; onChange: (v: unknown) => void }) {
+  const id = `param-${op}-${param.name}`;
+  if (param.type === 'boolean') {
+    return <label className="inline"><input type="checkbox" checked={Boolean(value)} onChange={(e) => onChange(e.target.checked)} data-testid={id} />{param.name}</label>;
+  }
+  if (param.type === 'choice') {
+    return (<label className="inline">{param.name}{' '}
+      <select value={String(value)} onChange={(e) => onChange(e.target.value)} data-testid={id}>
+        {(param.choices ?? []).map((c) => <option key={c} value={c}>{c}</option>)}
+      </select></label>);
+  }
+  if (param.type === 'choices') {
+    const list = Array.isArray(value) ? (value as string[]) : [];
+    return (<span className="inline">{param.name}:{' '}
+      {(param.choices ?? []).map((c) => (
+        <label key={c} className="inline"><input type="checkbox" checked={list.includes(c)} onChange={() => onChange(toggleChoice(list, c, param.choices ?? []))}
+          data-testid={`${id}-${c}`} />{c}</label>))}</span>);
+  }
+  return (<label className="inline">{param.name}{' '}
+    <input value={String(value ?? '')} onChange={(e) => onChange(e.target.value)} style={{ width: 80 }}
+      type={param.type === 'number' ? 'number' : 'text'} step="any" data-testid={id} /></label>);
 }
 
 function OperatorsForm({ dataset, version, run }: { dataset: Dataset; version: Version; run: (a: () => Promise<Version | void>) => Promise<void> }) {
   const [operators, setOperators] = useState<Operator[]>([]);
   const [chosen, setChosen] = useState<string[]>([]);
-  const [params, setParams] = useState<Record<string, string>>({});
+  const [values, setValues] = useState<Record<string, Record<string, unknown>>>({});
   const [error, setError] = useState<string | null>(null);
-  useEffect(() => { datasetsApi.operators().then(setOperators).catch((e) => setError(message(e))); }, []);
+  useEffect(() => {
+    datasetsApi.operators().then((ops) => {
+      setOperators(ops);
+      setValues(Object.fromEntries(ops.map((o) => [o.name, defaultParams(o.params ?? [])])));
+    }).catch((e) => setError(message(e)));
+  }, []);
   const toggle = (name: string) => setChosen((c) => (c.includes(name) ? c.filter((n) => n !== name) : [...c, name]));
+  const setValue = (op: string, param: string, value: unknown) => setValues((v) => ({ ...v, [op]: { ...v[op], [param]: value } }));
   const apply = () => {
     setError(null);
     let steps;
-    try { steps = chosen.map((operator) => ({ operator, params: parseParams(operator, params[operator] ?? '') })); }
-    catch (e) { setError(message(e)); return; }
+    try {
+      steps = chosen.map((name) => {
+        const operator = operators.find((o) => o.name === name) as Operator;
+        return { operator: name, params: stepParams(operator, values[name] ?? {}) };
+      });
+    } catch (e) { setError(message(e)); return; }
     void run(() => datasetsApi.apply(dataset.id, version.number, steps));
   };
   return (
     <div data-testid="operators-form">
       <div className="section-title">Operators (a new processed version; in the order ticked)</div>
       {operators.map((o) => (
-        <div key={o.name} className="row">
+        <div key={o.name} className="row" style={{ flexWrap: 'wrap' }}>
           <label className="inline" title={o.description}>
             <input type="checkbox" checked={chosen.includes(o.name)} onChange={() => toggle(o.name)} data-testid={`operator-${o.name}`} />
             {o.name}{chosen.includes(o.name) ? ` (${chosen.indexOf(o.name) + 1})` : ''}</label>
           <span className="muted" style={{ flex: 1 }}>{o.description}</span>
-          {chosen.includes(o.name) && <input value={params[o.name] ?? ''} placeholder='parameters as JSON, e.g. {"threshold": 0.9}'
-            onChange={(e) => setParams({ ...params, [o.name]: e.target.value })} data-testid={`operator-params-${o.name}`} />}
+          {chosen.includes(o.name) && (o.params ?? []).map((p) => (
+            <ParamInput key={p.name} op={o.name} param={p} value={values[o.name]?.[p.name]} onChange={(v) => setValue(o.name, p.name, v)} />))}
         </div>
       ))}
-      {error && <div className="field-error">{error}</div>}
+      {error && <div className="field-error" data-testid="operators-error">{error}</div>}
       <button type="button" disabled={!chosen.length} onClick={apply} data-testid="operators-apply">Apply</button>
+    </div>
+  );
+}
+
+function ConvertExport({ dataset, version, run }: { dataset: Dataset; version: Version; run: (a: () => Promise<Version | void>) => Promise<void> }) {
+  const [format, setFormat] = useState<string>(version.format ?? 'messages');
+  const [part, setPart] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const download = async () => {
+    setError(null);
+    try {
+      const text = await datasetsApi.exportText(dataset.id, version.number, format, part || undefined);
+      const url = URL.createObjectURL(new Blob([text], { type: 'application/x-ndjson' }));
+      const link = document.createElement('a');
+      link.href = url; link.download = `${dataset.name}-v${version.number}${part ? `-${part}` : ''}.${format}.jsonl`;
+      document.body.appendChild(link); link.click(); link.remove();
+      URL.revokeObjectURL(url);
+    } catch (e) { setError(message(e)); }
+  };
+  return (
+    <div data-testid="convert-export">
+      <div className="section-title">Format: convert or export</div>
+      <div className="row">
+        <label className="field"><span className="field-label">Format</span>
+          <select value={format} onChange={(e) => setFormat(e.target.value)} data-testid="convert-format">
+            {FORMATS.map((f) => <option key={f} value={f}>{f}{f === version.format ? ' (this version)' : ''}</option>)}
+          </select></label>
+        {version.train_rows !== null && (
+          <label className="field"><span className="field-label">Rows</span>
+            <select value={part} onChange={(e) => setPart(e.target.value)} data-testid="export-part">
+              <option value="">all</option><option value="train">train</option><option value="validation">validation</option>
+            </select></label>)}
+        <button type="button" disabled={format === version.format} onClick={() => void run(() => datasetsApi.convert(dataset.id, version.number, format))}
+          data-testid="convert-submit" title="a new processed version in this format">Convert</button>
+        <button type="button" onClick={() => void download()} data-testid="export-submit">Export JSONL</button>
+      </div>
+      {error && <div className="field-error" data-testid="export-error">{error}</div>}
     </div>
   );
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Version } from './api';
-import { actions, describeVersion, histogramBars, parseParams } from './helpers';
+import type { Operator } from './api';
+import { actions, defaultParams, describeVersion, histogramBars, stepParams, toggleChoice } from './helpers';
 
 const version = (over: Partial<Version>): Version => ({
   dataset_id: 'd', number: 1, stage: 'raw', parent: null, format: 'messages', source: 'a.jsonl', rows: 3,
@@ -31,10 +32,26 @@ describe('dataset helpers', () => {
     expect(actions(version({ stage: 'published', train_rows: 4, validation_rows: 1 }))).toEqual({ publish: false, remove: false });
   });
 
-  it('reads operator parameters as a JSON object', () => {
-    expect(parseParams('mask_pii', '')).toEqual({});
-    expect(parseParams('mask_pii', '{"kinds": ["email"]}')).toEqual({ kinds: ['email'] });
-    expect(() => parseParams('mask_pii', '{kinds')).toThrow('mask_pii: parameters are not valid JSON');
-    expect(() => parseParams('mask_pii', '[1]')).toThrow('must be a JSON object');
+  it('says a conversion made a version', () => {
+    expect(describeVersion(version({ parent: 1, format: 'text', operations: { convert: { from: 'messages', to: 'text' } } })))
+      .toBe('v1 converted from messages to text');
+  });
+
+  it('fills operator parameters from their defaults and sends numbers as numbers', () => {
+    const pii: Operator = { name: 'mask_pii', description: '', params: [
+      { name: 'kinds', type: 'choices', default: ['url', 'email', 'id', 'phone'], choices: ['url', 'email', 'id', 'phone'] }] };
+    const values = defaultParams(pii.params);
+    expect(values).toEqual({ kinds: ['url', 'email', 'id', 'phone'] });
+    expect(values.kinds).not.toBe(pii.params[0].default);  // a copy the form may change
+    const fewer = toggleChoice(values.kinds, 'email', pii.params[0].choices ?? []);
+    expect(fewer).toEqual(['url', 'id', 'phone']);
+    expect(toggleChoice(fewer, 'email', pii.params[0].choices ?? [])).toEqual(['url', 'email', 'id', 'phone']);
+    expect(stepParams(pii, { kinds: fewer })).toEqual({ kinds: ['url', 'id', 'phone'] });
+
+    const near: Operator = { name: 'remove_near_duplicates', description: '', params: [{ name: 'threshold', type: 'number', default: 0.8 }] };
+    expect(stepParams(near, {})).toEqual({ threshold: 0.8 });
+    expect(stepParams(near, { threshold: '0.95' })).toEqual({ threshold: 0.95 });
+    expect(() => stepParams(near, { threshold: 'high' })).toThrow('remove_near_duplicates: threshold must be a number');
+    expect(() => stepParams(near, { threshold: '' })).toThrow('threshold must be a number');
   });
 });

@@ -1,5 +1,5 @@
 // Pure helpers of the Datasets page (tested in helpers.test.ts).
-import type { Bucket, Version } from './api';
+import type { Bucket, Operator, OperatorParam, Version } from './api';
 
 export interface Bar { label: string; rows: number; percent: number }
 
@@ -22,6 +22,7 @@ export function describeVersion(v: Version): string {
   const ops = v.operations;
   if (ops.split) return `split of v${v.parent}: ${v.train_rows} train / ${v.validation_rows} validation`;
   if (ops.steps) return `${ops.steps.map((s) => s.operator).join(' → ')} on v${v.parent}`;
+  if (ops.convert) return `v${v.parent} converted from ${ops.convert.from ?? '?'} to ${ops.convert.to}`;
   return `imported from ${v.source ?? 'a file'}`;
 }
 
@@ -30,11 +31,30 @@ export function actions(v: Version): { publish: boolean; remove: boolean } {
   return { publish: v.stage !== 'published' && v.train_rows !== null && v.train_rows > 0, remove: v.stage !== 'published' };
 }
 
-/** Operator parameters typed as JSON text; empty means none. Throws with the operator's name on bad JSON. */
-export function parseParams(operator: string, text: string): Record<string, unknown> {
-  if (!text.trim()) return {};
-  let value: unknown;
-  try { value = JSON.parse(text); } catch { throw new Error(`${operator}: parameters are not valid JSON`); }
-  if (!value || typeof value !== 'object' || Array.isArray(value)) throw new Error(`${operator}: parameters must be a JSON object`);
-  return value as Record<string, unknown>;
+/** An operator's parameters at their defaults (lists copied, so a form can change them). */
+export function defaultParams(params: OperatorParam[]): Record<string, unknown> {
+  return Object.fromEntries(params.map((p) => [p.name, Array.isArray(p.default) ? [...p.default] : p.default]));
+}
+
+/** A multi-choice parameter with one choice ticked or unticked, in the order the choices are listed. */
+export function toggleChoice(current: unknown, choice: string, choices: string[]): string[] {
+  const list = Array.isArray(current) ? (current as string[]) : [];
+  return list.includes(choice) ? list.filter((c) => c !== choice) : choices.filter((c) => c === choice || list.includes(c));
+}
+
+/** The parameters a step sends, from the form's values: numbers typed as text become numbers, or it throws
+ * naming the operator and the parameter. */
+export function stepParams(operator: Operator, values: Record<string, unknown>): Record<string, unknown> {
+  const params: Record<string, unknown> = {};
+  for (const p of operator.params) {
+    const value = values[p.name] ?? p.default;
+    if (p.type === 'number') {
+      const n = typeof value === 'number' ? value : Number(String(value).trim() || NaN);
+      if (Number.isNaN(n)) throw new Error(`${operator.name}: ${p.name} must be a number`);
+      params[p.name] = n;
+    } else {
+      params[p.name] = value;
+    }
+  }
+  return params;
 }
