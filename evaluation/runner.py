@@ -15,13 +15,12 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any
 
 from evaluation.errors import CandidateError, EvaluationError, JudgeError, RunError
 from evaluation.judges import PairwiseJudge, ScoreJudge
 from evaluation.metrics import metric
 from evaluation.repository import Candidate, CandidateFactory, EvalRepository, JudgeModel
-from evaluation.schemas import CandidateCost, EvalItem, EvalRun, Progress, SampleResult
+from evaluation.schemas import CandidateCost, CandidateSpec, EvalItem, EvalRun, Progress, SampleResult
 from modelhub.datasets.formats import split_think
 
 ProgressCallback = Callable[[EvalRun], None]
@@ -66,6 +65,9 @@ class EvalRunner:
             return await self._run(run)
         except EvaluationError as exc:
             return self._finish(run, "failed", str(exc))
+        except Exception as exc:  # a bug or a store failure: the run must not stay "running"; the caller logs it
+            self._finish(run, "failed", f"internal error: {type(exc).__name__}: {exc}")
+            raise
 
     async def _run(self, run: EvalRun) -> EvalRun:
         try:
@@ -110,7 +112,7 @@ class EvalRunner:
                                 walls)
         return self._finish(run, "succeeded", None, walls)
 
-    def _build(self, spec: Any) -> Candidate:
+    def _build(self, spec: CandidateSpec) -> Candidate:
         try:
             return self.factory.build(spec)
         except CandidateError:
@@ -194,8 +196,8 @@ class EvalRunner:
                     judge = ScoreJudge(self.judge_model, config.rubric, config.language)
                     try:
                         verdict = await judge.score(item, answer_text(result.output))
-                    except JudgeError as exc:
-                        result.judge_reasons[JUDGE_KEY] = f"error: {exc}"
+                    except Exception as exc:  # JudgeError, or the judge model's own failure: retried on resume
+                        result.judge_reasons[JUDGE_KEY] = f"error: {_message(exc)}"
                     else:
                         result.scores[JUDGE_KEY] = verdict.score
                         result.judge_reasons[JUDGE_KEY] = verdict.reason
@@ -211,8 +213,8 @@ class EvalRunner:
                     pair = PairwiseJudge(self.judge_model, config.rubric, config.language)
                     try:
                         outcome = await pair.compare(item, answer_text(result.output), answer_text(baseline.output))
-                    except JudgeError as exc:
-                        result.judge_reasons[PAIRWISE_KEY] = f"error: {exc}"
+                    except Exception as exc:  # JudgeError, or the judge model's own failure: retried on resume
+                        result.judge_reasons[PAIRWISE_KEY] = f"error: {_message(exc)}"
                     else:
                         result.pairwise = outcome
                         result.scores[PAIRWISE_KEY] = PAIRWISE_SCORES[outcome.verdict]
@@ -226,6 +228,10 @@ class EvalRunner:
         cost = candidate_costs(self.repository.results(run.run_id), stored, walls or {})
         return self.repository.update_run(run.run_id, status=status, error=error, cost=cost,
                                           finished_at=time.time())
+
+
+def _message(exc: Exception) -> str:
+    return str(exc) if isinstance(exc, JudgeError) else f"judge model failed: {str(exc) or type(exc).__name__}"
 
 
 def candidate_costs(results: Sequence[SampleResult], run: EvalRun,

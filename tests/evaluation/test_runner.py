@@ -7,7 +7,16 @@ import pytest
 
 from evaluation.memory import MemoryRepository
 from evaluation.runner import EvalRunner
-from evaluation.schemas import EvalItem, EvalRun, EvalSet, JudgeConfig, MetricSpec, ModelCandidate, WorkflowCandidate
+from evaluation.schemas import (
+    EvalItem,
+    EvalRun,
+    EvalSet,
+    JudgeConfig,
+    MetricSpec,
+    ModelCandidate,
+    SampleResult,
+    WorkflowCandidate,
+)
 from tests.evaluation.doubles import ScriptedCandidate, ScriptedFactory, ScriptedJudge
 
 ITEMS = [EvalItem(item_id=f"q{n}", inputs={"query": f"问题{n}"}, reference=ref, tags=[tag])
@@ -151,3 +160,34 @@ async def test_a_run_where_every_sample_fails_is_failed() -> None:
     down = {"base": ScriptedCandidate(BASE, fail=list(BASE)), "tuned": ScriptedCandidate(TUNED, fail=list(TUNED))}
     run = await EvalRunner(repo, ScriptedFactory(down)).run("r")
     assert run.status == "failed" and "every sample failed; first error: upstream returned 500" in (run.error or "")
+
+
+async def test_a_judge_that_is_down_leaves_errors_that_a_resume_fills_in() -> None:
+    repo = store(judge=JudgeConfig(model="judge"))
+
+    def down(messages) -> str:  # type: ignore[no-untyped-def]
+        raise ConnectionError("judge endpoint refused the connection")
+
+    factory = ScriptedFactory({"base": ScriptedCandidate(BASE), "tuned": ScriptedCandidate(TUNED)})
+    run = await EvalRunner(repo, factory, judge_model=ScriptedJudge(down)).run("r")
+    assert run.status == "succeeded" and run.progress.failed == 8
+    reasons = {r.judge_reasons["judge"] for r in repo.results("r")}
+    assert reasons == {"error: judge model failed: judge endpoint refused the connection"}
+    assert all("judge" not in r.scores for r in repo.results("r"))
+    repo.update_run("r", status="queued")  # run it again (a succeeded run is left as it is)
+    run = await EvalRunner(repo, factory, judge_model=ScriptedJudge(lambda m: "评分：4")).run("r")
+    assert all(r.scores["judge"] == 4.0 for r in repo.results("r"))
+
+
+async def test_an_unexpected_failure_marks_the_run_failed_and_is_raised() -> None:
+    class BrokenStore(MemoryRepository):
+        def upsert_result(self, result: SampleResult) -> None:
+            raise OSError("disk full")
+
+    repo = BrokenStore()
+    repo.save_set(EvalSet(set_id="s", name="x"), ITEMS)
+    repo.save_run(EvalRun(run_id="r", set_id="s", candidates=[ModelCandidate(candidate_id="base", model="q")]))
+    with pytest.raises(OSError):
+        await EvalRunner(repo, ScriptedFactory({"base": ScriptedCandidate(BASE)})).run("r")
+    stored = repo.get_run("r")
+    assert stored is not None and stored.status == "failed" and stored.error == "internal error: OSError: disk full"
