@@ -37,3 +37,8 @@ def score(metric_name: Annotated[str, typer.Option("--metric", help="Metric name
         return
     scale = "0–100" if METRICS[metric_name].scale == 100 else "0–1"
     out.print(f"{report.metric}: {report.score:.4f} ({len(report.per_item)} items, scale {scale})", markup=False)
+
+
+from server.cli import eval_runs  # noqa: E402 - sets, run, status, report and export, on this group
+
+eval_runs.register(app)

@@ -23,7 +23,7 @@ app.add_typer(plugin.app, name="plugin", help="Plugins: list tools, call a tool,
 app.add_typer(model.app, name="model", help="Models: registry, deployments (vLLM / transformers), GPUs.")
 app.add_typer(dataset.app, name="dataset",
               help="Datasets: check, import, operators, split, convert, publish, export, stats.")
-app.add_typer(eval_cli.app, name="eval", help="Evaluation: score predictions against references with a metric.")
+app.add_typer(eval_cli.app, name="eval", help="Evaluation: sets, runs, reports, export; score a predictions file.")
 
 
 def main() -> None:
