@@ -5,9 +5,11 @@ published versions train), preview rows, delete. A thin router over ``modelhub.d
 from __future__ import annotations
 
 import asyncio
+import re
 import uuid
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, FastAPI, File, Form, Query, Request, UploadFile
 from fastapi import Path as PathParam
@@ -285,8 +287,9 @@ def export_version(store: Datasets, dataset: str, number: Number,
     name = store.get_dataset(dataset).name
     body = store.export(dataset, number, Format(format) if format else None, part)
     filename = safe_filename(f"{name}-v{number}{'-' + part if part else ''}.jsonl", fallback="dataset.jsonl")
-    return Response(body, media_type="application/x-ndjson",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    plain = re.sub(r"[^A-Za-z0-9._-]", "_", filename)  # headers are latin-1: the UTF-8 name goes in filename*
+    return Response(body, media_type="application/x-ndjson", headers={
+        "Content-Disposition": f"attachment; filename=\"{plain}\"; filename*=UTF-8''{quote(filename)}"})
 
 
 @router.post("/{dataset}/versions/{number}/convert", response_model=VersionPublic, status_code=201)

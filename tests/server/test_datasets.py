@@ -253,6 +253,13 @@ async def test_export_and_convert_between_formats(data_dir: Path) -> None:
         assert len(part.text.splitlines()) == 2 and "target" in part.text
         assert 'filename="support-v4-validation.jsonl"' in part.headers["content-disposition"]
 
+        # a name outside latin-1 travels as RFC 5987 filename*
+        chinese = (await upload(client, name="客服问答")).json()["dataset_id"]
+        response = await client.get(f"/api/datasets/{chinese}/versions/1/export")
+        assert response.status_code == 200, response.text
+        disposition = response.headers["content-disposition"]
+        assert "filename*=UTF-8''%E5%AE%A2%E6%9C%8D%E9%97%AE%E7%AD%94-v1.jsonl" in disposition
+
 
 async def test_operators_list_their_parameters(data_dir: Path) -> None:
     async with running_app(data_dir) as app, asgi_client(app) as client:
