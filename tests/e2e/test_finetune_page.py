@@ -1,6 +1,6 @@
 """Fine-tuning page on the CPU path with a tiny random model: upload a dataset and publish it on the Datasets
 page, start a LoRA job with a few steps, watch the loss chart get points, see it succeed with its lineage, and
-deploy the fine-tuned model on the transformers backend."""
+deploy the fine-tuned model on the transformers backend; an LLM node choosing it gets its training system prompt."""
 
 from __future__ import annotations
 
@@ -13,6 +13,8 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.doubles.tiny_lm import build_tiny_lm
+from tests.e2e.helpers import create_workflow, select_node
+from tests.helpers import chain, node, start, workflow
 
 pytestmark = pytest.mark.e2e
 PAIRS = [("sky", "blue"), ("grass", "green"), ("snow", "white"), ("coal", "black")]
@@ -86,3 +88,16 @@ def test_upload_publish_train_chart_and_deploy(page, loom_server, tmp_path, stop
 
     model = httpx.get(f"{loom_server}/api/models/colour-bot").json()
     assert model["spec"]["lineage"]["system_prompt"] == "You name colours."
+
+    # An LLM node that chooses the fine-tuned model gets the system prompt it was trained with.
+    nodes = [start("q"), node("llm", "llm", {"q": "start.q"},
+                              config={"messages": [{"role": "system", "content": "You are a helpful assistant."},
+                                                   {"role": "user", "content": "{{q}}"}]}),
+             node("end", "end", {"answer": "llm.text"})]
+    workflow_id = create_workflow(loom_server, workflow(nodes, chain("start", "llm", "end"), name="colours"))
+    page.goto(f"/workflows/{workflow_id}")
+    select_node(page, "llm")
+    page.get_by_test_id("model-picker").select_option("colour-bot")
+    expect(page.get_by_test_id("system-prompt-prefilled")).to_be_visible()
+    expect(page.get_by_test_id("message-0")).to_have_value("You name colours.")
+    expect(page.get_by_test_id("message-1")).to_have_value("{{q}}")
