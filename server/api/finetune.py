@@ -203,7 +203,7 @@ async def create_job(finetune: Tuning, body: JobCreate) -> JobPublic:
     except ValueError as exc:  # what it names changed since the checks above
         raise InvalidRequestError(str(exc)) from None
     return JobPublic(**job.model_dump(), diagnosis=diagnosis.diagnose([]),
-                     warnings=params.check(hyper, files.rows))
+                     warnings=params.check(job.params, files.rows))  # with the epochs picked by size
 
 
 @router.get("/jobs", response_model=JobList)
