@@ -9,6 +9,7 @@ const EditorPage = lazy(() => import('./editor/EditorPage'));
 const AgentsPage = lazy(() => import('./pages/agents/AgentsPage'));
 const AgentEditorPage = lazy(() => import('./pages/agents/AgentEditorPage'));
 const FinetunePage = lazy(() => import('./pages/finetune/FinetunePage'));
+const EvaluationPage = lazy(() => import('./pages/evaluation/EvaluationPage'));
 
 export function App() {
   return (
@@ -22,6 +23,7 @@ export function App() {
           <NavLink to="/models">Models</NavLink>
           <NavLink to="/datasets">Datasets</NavLink>
           <NavLink to="/finetune">Fine-tuning</NavLink>
+          <NavLink to="/evaluation">Evaluation</NavLink>
         </nav>
         <main className="main">
           <Suspense fallback={<div className="page muted">Loading…</div>}>
@@ -34,6 +36,7 @@ export function App() {
               <Route path="/models" element={<ModelsPage />} />
               <Route path="/datasets" element={<DatasetsPage />} />
               <Route path="/finetune" element={<FinetunePage />} />
+              <Route path="/evaluation" element={<EvaluationPage />} />
               <Route path="*" element={<div className="page">Not found.</div>} />
             </Routes>
           </Suspense>

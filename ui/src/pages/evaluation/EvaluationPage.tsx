@@ -1,0 +1,191 @@
+import { useCallback, useEffect, useState } from 'react';
+import { api } from '../../api/client';
+import { agentApi } from '../agents/api';
+import { datasetsApi, type Dataset } from '../datasets/api';
+import { modelsApi } from '../models/api';
+import { evalApi, type EvalRun, type EvalSet, type JudgeConfig } from './api';
+import { runBody, type CandidateChoice } from './helpers';
+import RunView from './RunView';
+
+const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
+const ACTIVE = new Set(['queued', 'running']);
+const METRICS = ['exact-match', 'accuracy', 'f1', 'bleu', 'rouge-1', 'rouge-2', 'rouge-l', 'regex', 'json-schema', 'length'];
+
+/** Evaluation: sets (uploaded or from a dataset version), runs comparing up to ten models, workflow versions and
+ * agent apps with metrics and an LLM judge, and each run's results, report, diff, export and blind review
+ * (docs/evaluation.md). */
+export default function EvaluationPage() {
+  const [sets, setSets] = useState<EvalSet[]>([]);
+  const [runs, setRuns] = useState<EvalRun[]>([]);
+  const [current, setCurrent] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const load = useCallback(() => Promise.all([evalApi.sets().then(setSets), evalApi.runs().then(setRuns)])
+    .catch((e) => setError(message(e))), []);
+  useEffect(() => { void load(); }, [load]);
+  useEffect(() => {
+    if (!runs.some((r) => ACTIVE.has(r.status))) return undefined;
+    const timer = setInterval(() => { void load(); }, 3000);
+    return () => clearInterval(timer);
+  }, [runs, load]);
+  return (
+    <div className="page evaluation-page">
+      <h1>Evaluation</h1>
+      {error && <pre className="field-error" data-testid="evaluation-error">{error}</pre>}
+      <div className="row" style={{ alignItems: 'flex-start' }}>
+        <div style={{ width: 360, flexShrink: 0 }}>
+          <SetsPanel sets={sets} onChanged={load} onError={setError} />
+          <NewRunForm sets={sets} onError={setError} onCreated={(r) => { setCurrent(r.run_id); void load(); }} />
+          <div className="section-title">Runs</div>
+          {runs.length === 0 && <p className="muted">No evaluation runs yet.</p>}
+          {runs.map((r) => (
+            <div key={r.run_id} className="card" onClick={() => setCurrent(r.run_id)} data-testid={`run-card-${r.name || r.run_id}`}
+              style={{ cursor: 'pointer', marginBottom: 6, borderColor: current === r.run_id ? '#2563eb' : undefined }}>
+              <strong>{r.name || r.run_id.slice(0, 8)}</strong> <span className={`badge status-${r.status}`}>{r.status}</span>
+              <div className="muted">{sets.find((s) => s.set_id === r.set_id)?.name ?? r.set_id} · {r.candidates.length} candidate(s) · {new Date(r.created_at * 1000).toLocaleString()}</div>
+            </div>
+          ))}
+        </div>
+        <div style={{ flex: 1, minWidth: 0 }}>
+          {current ? <RunView key={current} runId={current} onChanged={load} /> : <p className="muted">Choose a run, or start one.</p>}
+        </div>
+      </div>
+    </div>
+  );
+}
+
+function SetsPanel({ sets, onChanged, onError }: { sets: EvalSet[]; onChanged: () => void; onError: (e: string | null) => void }) {
+  const [file, setFile] = useState<File | null>(null);
+  const [name, setName] = useState('');
+  const [datasets, setDatasets] = useState<Dataset[]>([]);
+  const [dataset, setDataset] = useState('');
+  const [version, setVersion] = useState('');
+  const [skipped, setSkipped] = useState<string[]>([]);
+  useEffect(() => { datasetsApi.list().then(setDatasets).catch(() => undefined); }, []);
+  const guard = async (action: () => Promise<EvalSet>) => {
+    onError(null);
+    try {
+      const made = await action();
+      setSkipped((made.skipped ?? []).map((s) => `line ${s.line}: ${s.reason}`));
+      setName(''); setFile(null); onChanged();
+    } catch (e) { onError(message(e)); }
+  };
+  const versions = datasets.find((d) => d.id === dataset)?.versions ?? [];
+  return (
+    <div className="card" data-testid="eval-sets">
+      <div className="section-title">Evaluation sets</div>
+      {sets.length === 0 && <p className="muted">No sets yet.</p>}
+      <ul style={{ margin: '4px 0', paddingLeft: 18 }}>
+        {sets.map((s) => <li key={s.set_id} data-testid={`set-${s.name}`}>{s.name} <span className="muted">· {s.item_count} items{s.source === 'dataset' ? ` · dataset v${s.dataset_version}` : ''}</span></li>)}
+      </ul>
+      <label>Name <input value={name} onChange={(e) => setName(e.target.value)} placeholder="the file's name" data-testid="set-name" /></label>
+      <div className="row">
+        <input type="file" accept=".jsonl,.csv" onChange={(e) => setFile(e.target.files?.[0] ?? null)} data-testid="set-file" />
+        <button disabled={!file} onClick={() => file && void guard(() => evalApi.uploadSet(file, name))} data-testid="set-upload">Upload</button>
+      </div>
+      <div className="row">
+        <select value={dataset} onChange={(e) => { setDataset(e.target.value); setVersion(''); }} data-testid="set-dataset">
+          <option value="">from a dataset…</option>
+          {datasets.map((d) => <option key={d.id} value={d.id}>{d.name}</option>)}
+        </select>
+        <select value={version} onChange={(e) => setVersion(e.target.value)} disabled={!dataset} data-testid="set-dataset-version">
+          <option value="">version</option>
+          {versions.map((v) => <option key={v.number} value={v.number}>v{v.number} ({v.stage})</option>)}
+        </select>
+        <button disabled={!dataset || !version} data-testid="set-from-dataset"
+          onClick={() => void guard(() => evalApi.setFromDataset({ name: name || `${datasets.find((d) => d.id === dataset)?.name ?? 'dataset'} v${version}`, dataset, version: Number(version) }))}>Create</button>
+      </div>
+      {skipped.length > 0 && <pre className="muted" data-testid="set-skipped">Skipped rows:{'\n'}{skipped.join('\n')}</pre>}
+    </div>
+  );
+}
+
+interface Options { models: string[]; workflows: { id: string; name: string; versions: number[] }[]; agents: { id: string; name: string; version: number }[] }
+
+function NewRunForm({ sets, onCreated, onError }: { sets: EvalSet[]; onCreated: (r: EvalRun) => void; onError: (e: string | null) => void }) {
+  const [options, setOptions] = useState<Options>({ models: [], workflows: [], agents: [] });
+  const [name, setName] = useState('');
+  const [setId, setSetId] = useState('');
+  const [choices, setChoices] = useState<CandidateChoice[]>([{ kind: 'model', ref: '', version: '' }]);
+  const [metrics, setMetrics] = useState<string[]>(['exact-match']);
+  const [judgeOn, setJudgeOn] = useState(false);
+  const [judge, setJudge] = useState<JudgeConfig>({ model: '', mode: 'score', rubric: null, language: 'zh' });
+  const [concurrency, setConcurrency] = useState(4);
+  const [busy, setBusy] = useState(false);
+  useEffect(() => {
+    void (async () => {
+      const [models, deployments, workflows, agents] = await Promise.all([
+        modelsApi.models().catch(() => ({ items: [], configured: [] })), modelsApi.deployments().catch(() => []),
+        api.listWorkflows().catch(() => []), agentApi.list().catch(() => [])]);
+      const names = [...models.configured.map((m) => m.name), ...models.items.filter((m) => m.kind === 'endpoint').map((m) => m.name),
+        ...deployments.map((d) => d.name)];
+      const flows = await Promise.all(workflows.map(async (w) => ({ id: w.id, name: w.name,
+        versions: (await api.versions(w.id).catch(() => [])).map((v) => Number((v as Record<string, unknown>).version)) })));
+      setOptions({ models: [...new Set(names)], workflows: flows, agents: agents.map((a) => ({ id: a.id, name: a.name, version: a.version })) });
+    })();
+  }, []);
+  const update = (i: number, patch: Partial<CandidateChoice>) => setChoices(choices.map((c, j) => (j === i ? { ...c, ...patch } : c)));
+  const submit = async () => {
+    const { body, errors } = runBody(name, setId || sets[0]?.set_id || '', choices, metrics, judgeOn ? judge : null, concurrency);
+    if (!body) { onError(errors.join('\n')); return; }
+    onError(null); setBusy(true);
+    try { onCreated(await evalApi.create(body)); } catch (e) { onError(message(e)); }
+    setBusy(false);
+  };
+  return (
+    <form className="card" onSubmit={(e) => { e.preventDefault(); void submit(); }} data-testid="new-run" style={{ marginTop: 8 }}>
+      <div className="section-title">New run</div>
+      <label>Name <input value={name} onChange={(e) => setName(e.target.value)} data-testid="run-name" /></label>
+      <label>Set <select value={setId} onChange={(e) => setSetId(e.target.value)} data-testid="run-set">
+        {sets.map((s) => <option key={s.set_id} value={s.set_id}>{s.name}</option>)}
+      </select></label>
+      <div className="muted">Candidates (up to 10)</div>
+      {choices.map((c, i) => (
+        <div className="row" key={i} data-testid={`candidate-${i}`}>
+          <select value={c.kind} onChange={(e) => update(i, { kind: e.target.value as CandidateChoice['kind'], ref: '', version: '' })} data-testid="candidate-kind">
+            <option value="model">model</option><option value="workflow">workflow</option><option value="agent">agent app</option>
+          </select>
+          <select value={c.ref} onChange={(e) => update(i, { ref: e.target.value })} data-testid="candidate-ref">
+            <option value="">choose…</option>
+            {c.kind === 'model' && options.models.map((m) => <option key={m} value={m}>{m}</option>)}
+            {c.kind === 'workflow' && options.workflows.map((w) => <option key={w.id} value={w.id}>{w.name}</option>)}
+            {c.kind === 'agent' && options.agents.map((a) => <option key={a.id} value={a.id}>{a.name}</option>)}
+          </select>
+          {c.kind !== 'model' && (
+            <select value={c.version} onChange={(e) => update(i, { version: e.target.value })} data-testid="candidate-version">
+              <option value="">draft</option>
+              {c.kind === 'workflow' && (options.workflows.find((w) => w.id === c.ref)?.versions ?? []).map((v) => <option key={v} value={v}>v{v}</option>)}
+              {c.kind === 'agent' && (options.agents.find((a) => a.id === c.ref)?.version ?? 0) > 0 &&
+                <option value={options.agents.find((a) => a.id === c.ref)!.version}>published</option>}
+            </select>)}
+          <button type="button" onClick={() => setChoices(choices.filter((_, j) => j !== i))} disabled={choices.length === 1}>×</button>
+        </div>
+      ))}
+      <button type="button" disabled={choices.length >= 10} onClick={() => setChoices([...choices, { kind: 'model', ref: '', version: '' }])} data-testid="add-candidate">+ candidate</button>
+      <div className="muted">Metrics</div>
+      <div className="row" style={{ flexWrap: 'wrap' }}>
+        {METRICS.map((m) => (
+          <label key={m} style={{ display: 'inline-flex', gap: 4 }}>
+            <input type="checkbox" checked={metrics.includes(m)} data-testid={`metric-${m}`}
+              onChange={(e) => setMetrics(e.target.checked ? [...metrics, m] : metrics.filter((x) => x !== m))} />{m}
+          </label>))}
+      </div>
+      <label><input type="checkbox" checked={judgeOn} onChange={(e) => setJudgeOn(e.target.checked)} data-testid="judge-on" /> LLM judge (1–5 with reasons)</label>
+      {judgeOn && (
+        <div data-testid="judge">
+          <div className="row">
+            <select value={judge.model} onChange={(e) => setJudge({ ...judge, model: e.target.value })} data-testid="judge-model">
+              <option value="">judge model…</option>
+              {options.models.map((m) => <option key={m} value={m}>{m}</option>)}
+            </select>
+            <select value={judge.language} onChange={(e) => setJudge({ ...judge, language: e.target.value as 'zh' | 'en' })}>
+              <option value="zh">中文 rubric</option><option value="en">English rubric</option>
+            </select>
+          </div>
+          <textarea rows={5} style={{ width: '100%' }} value={judge.rubric ?? ''} placeholder="Rubric (empty: the default for the language)"
+            onChange={(e) => setJudge({ ...judge, rubric: e.target.value || null })} data-testid="judge-rubric" />
+        </div>)}
+      <label>Concurrency <input type="number" min={1} max={64} value={concurrency} onChange={(e) => setConcurrency(Number(e.target.value) || 1)} /></label>
+      <button type="submit" disabled={busy} data-testid="run-start">Start run</button>
+    </form>
+  );
+}
