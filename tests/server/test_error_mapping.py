@@ -17,7 +17,7 @@ from engine.errors import DefinitionError, Issue
 from server.app import ERROR_STATUS, status_of
 from tests.server.conftest import running_app
 
-PACKAGES = ("engine", "knowledge", "nodes", "agents", "modelhub", "server")
+PACKAGES = ("engine", "knowledge", "nodes", "agents", "modelhub", "evaluation", "server")
 
 # Raised and caught inside one module (or one process that is not the server); never seen by a route.
 CONTAINED = {
