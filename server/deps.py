@@ -13,12 +13,12 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from engine.spec import Services
 from server.db.models import AppKeyRow
 from server.db.store import Store, app_label
 from server.errors import AuthError, ForbiddenError
 from server.files import FileStore
 from server.runs import RunManager
+from server.services import ServerServices
 from server.settings import Settings
 from server.state import AppState
 
@@ -40,7 +40,7 @@ async def get_settings(state: State) -> Settings:
     return state.settings
 
 
-async def get_services(state: State) -> Services:
+async def get_services(state: State) -> ServerServices:
     return state.services
 
 
@@ -49,12 +49,12 @@ async def get_runs(state: State) -> RunManager:
 
 
 async def get_files(state: State) -> FileStore:
-    return state.services.files
+    return state.files
 
 
 StoreDep = Annotated[Store, Depends(get_store)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
-ServicesDep = Annotated[Services, Depends(get_services)]
+ServicesDep = Annotated[ServerServices, Depends(get_services)]
 RunsDep = Annotated[RunManager, Depends(get_runs)]
 FilesDep = Annotated[FileStore, Depends(get_files)]
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
@@ -89,7 +89,14 @@ async def presented_key(store: StoreDep, credentials: Credentials) -> AppKeyRow:
     return await asyncio.to_thread(app_key, store, credentials)
 
 
-AppKey = Annotated[AppKeyRow, Depends(presented_key)]
+async def request_key(request: Request, credentials: Credentials) -> AppKeyRow:
+    """``presented_key`` as a dependency that reads the store off the request itself: every level of
+    dependencies costs FastAPI a resolution pass on each public request."""
+    state: AppState = request.app.state.loom
+    return await presented_key(state.store, credentials)
+
+
+AppKey = Annotated[AppKeyRow, Depends(request_key)]
 
 
 def check_app(key: AppKeyRow, app_id: str) -> None:

@@ -83,6 +83,28 @@ class FileStore:
             raise NotFoundError("file", file_id)
         return {k: record[k] for k in ("name", "file_id", "mime_type", "size")}
 
+    def references(self, files: list[dict[str, Any]], owner: str | None = None) -> list[dict[str, Any]]:
+        """Uploaded-file references (``sys.files``), checked and completed. ``owner``: the app asking, which may
+        use only the files uploaded with its own keys (another app's are not found); None: the console."""
+        values = []
+        for index, value in enumerate(files):
+            file_id = value.get("file_id") if isinstance(value, dict) else None
+            if not isinstance(file_id, str):
+                raise InvalidRequestError(f"files[{index}] needs a 'file_id' from POST /api/files or /v1/files")
+            values.append(self.info(file_id, owner))
+        return values
+
+    def complete_inputs(self, inputs: dict[str, Any], owner: str | None = None) -> dict[str, Any]:
+        """``inputs`` with each uploaded file (a file value, or a list of them) completed from the store, so the
+        run records the stored (sanitised) name; a file ``owner`` may not use is not found (404)."""
+        def complete(item: Any) -> Any:
+            if isinstance(item, dict) and isinstance(item.get("file_id"), str):
+                return {**item, **self.info(item["file_id"], owner)}
+            return item
+
+        return {name: [complete(i) for i in value] if isinstance(value, list) else complete(value)
+                for name, value in inputs.items()}
+
     def read(self, file_value: dict[str, Any], owner: str | None = None) -> tuple[str, bytes]:
         """The file's name and bytes for a file value (or anything carrying its ``file_id``)."""
         file_id = file_value.get("file_id") if isinstance(file_value, dict) else None

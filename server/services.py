@@ -1,8 +1,13 @@
-"""Builds the Services nodes use (gateway, knowledge, tools, sandbox, files) for one data directory."""
+"""Builds the Services nodes use (gateway, knowledge, tools, sandbox, files) for one data directory.
+
+Nodes see each service through the engine's Protocols; the server holds the implementations themselves
+(``ServerServices``), since it also opens and closes them, warms the knowledge bases and stores uploads.
+"""
 
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 from engine.spec import Services
@@ -10,6 +15,7 @@ from knowledge.limits import ParseLimits
 from knowledge.service import KnowledgeService
 from modelhub import config as model_config
 from modelhub.gateway import Gateway
+from modelhub.hub import ModelHub
 from nodes.plugins import ToolRegistry
 from nodes.sandbox import SandboxPool
 from server import datadir
@@ -17,16 +23,27 @@ from server.db.registry import open_hub
 from server.files import FileStore
 
 
+@dataclass
+class ServerServices(Services):
+    """The engine's Services, each one this server's own implementation (or absent)."""
+
+    llm: Gateway | None = None
+    knowledge: KnowledgeService | None = None
+    tools: ToolRegistry | None = None
+    sandbox: SandboxPool | None = None
+    files: FileStore | None = None
+
+
 def data_dir_from(value: str | Path | None) -> Path:
     """``--data-dir``, else ``LOOM_DATA_DIR``, else ``./.loom``."""
     return Path(value or os.environ.get("LOOM_DATA_DIR") or ".loom").expanduser().resolve()
 
 
-def build_services(data_dir: Path, *, sandbox_size: int | None = None) -> Services:
+def build_services(data_dir: Path, *, sandbox_size: int | None = None) -> ServerServices:
     """One set of services per process and data directory."""
     datadir.prepare(data_dir)
     size = sandbox_size or int(os.environ.get("LOOM_SANDBOX_WORKERS", "2"))
-    return Services(
+    return ServerServices(
         llm=Gateway(model_config.load(data_dir), registry=open_hub(data_dir)),
         knowledge=KnowledgeService(data_dir, ParseLimits.from_env()),
         tools=ToolRegistry(data_dir),
@@ -36,17 +53,18 @@ def build_services(data_dir: Path, *, sandbox_size: int | None = None) -> Servic
     )
 
 
-async def open_services(services: Services) -> None:
+async def open_services(services: ServerServices) -> None:
     """For a long-running server: re-attach to model servers a previous Loom process started."""
-    if services.llm is not None and services.llm.registry is not None:
-        await services.llm.registry.open()
+    hub = services.llm.registry if services.llm is not None else None
+    if isinstance(hub, ModelHub):
+        await hub.open()
 
 
-async def close_services(services: Services) -> None:
+async def close_services(services: ServerServices) -> None:
     """Release what the services hold (HTTP clients, sandbox workers); model servers keep running."""
     if services.llm is not None:
         await services.llm.aclose()
-        if services.llm.registry is not None:
+        if isinstance(services.llm.registry, ModelHub):
             await services.llm.registry.close()
     if services.tools is not None:
         await services.tools.aclose()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -41,7 +42,7 @@ class SettingsError(ValueError):
     """A ``LOOM_*`` environment variable holds a value Loom cannot use; the message names it."""
 
 
-def load_settings(**overrides: object) -> Settings:
+def load_settings(**overrides: Any) -> Settings:
     """``Settings`` from the environment (and ``overrides``), or a ``SettingsError`` naming each bad variable."""
     try:
         return Settings(**overrides)

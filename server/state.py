@@ -5,15 +5,21 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
-from engine.graph import Graph
-from engine.spec import NodeSpec, Services
+from engine.graph import Graph, validate
+from engine.spec import NodeSpec
 from server import datadir
 from server.db.store import Store
+from server.files import FileStore
 from server.jobs import Jobs
 from server.metrics import Metrics
 from server.runs import RunManager
 from server.settings import Settings
+
+if TYPE_CHECKING:  # importing the services loads every implementation; the state only holds them
+    from server.agents.chat import LiveTurn
+    from server.services import ServerServices
 
 
 @dataclass
@@ -22,21 +28,36 @@ class AppState:
 
     settings: Settings
     store: Store
-    services: Services
+    services: ServerServices
     catalog: Mapping[str, NodeSpec]
     jobs: Jobs
     metrics: Metrics
     runs: RunManager
+    files: FileStore  # the uploads, also the services' file reader
     graphs: dict[tuple[str, int], Graph] = field(default_factory=dict)  # validated published versions
+    turns: dict[str, LiveTurn] = field(default_factory=dict)  # agent turns running or finished lately, by id
     ingestion: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(1))  # one document at a time
 
     @classmethod
-    def open(cls, settings: Settings, services: Services, catalog: Mapping[str, NodeSpec]) -> AppState:
+    def open(cls, settings: Settings, services: ServerServices, catalog: Mapping[str, NodeSpec]) -> AppState:
         datadir.prepare(settings.data_dir)
         store = Store(settings.database_url)
         store.migrate()
         store.mark_interrupted()
         store.interrupt_messages()
+        if services.files is None:
+            services.files = FileStore(settings.data_dir)
+        services.files.max_bytes = settings.max_upload_bytes
         jobs, metrics = Jobs(), Metrics()
         runs = RunManager(store, services, metrics, jobs, settings.run_limits())
-        return cls(settings, store, services, catalog, jobs, metrics, runs)
+        return cls(settings, store, services, catalog, jobs, metrics, runs, services.files)
+
+    def compile(self, definition: dict[str, Any], version: tuple[str, int] | None = None) -> Graph:
+        """Validate a definition for running (raises the engine's DefinitionError → 422). Published versions are
+        immutable, so their graphs are validated once and kept (``version`` = (workflow_id, number))."""
+        if version is None:
+            return validate(definition, self.catalog, self.services)
+        graph = self.graphs.get(version)
+        if graph is None:
+            graph = self.graphs[version] = validate(definition, self.catalog, self.services)
+        return graph

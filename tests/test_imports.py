@@ -98,3 +98,17 @@ def test_the_command_line_modules_import_each_other_without_a_cycle() -> None:
             graph.add_edges_from((module(path), target) for target in targets if target != module(path))
     assert graph.number_of_edges() > 0
     assert not list(nx.simple_cycles(graph))
+
+
+def test_only_the_app_and_the_interfaces_import_the_http_layer() -> None:
+    """Domain and persistence code under server/ (runs, agent chat, stores, workers) never reaches up into the
+    routers or their dependencies: what both need lives below them. The app wires the routers; the CLI is an
+    interface beside them."""
+    http = ("server.api", "server.deps")
+    above = ("server/api/", "server/cli/", "server/app.py")
+    wrong = [f"{path.relative_to(ROOT)}:{line} imports {name}"
+             for path in sorted((ROOT / "server").rglob("*.py"))
+             if not str(path.relative_to(ROOT)).startswith(above)
+             for name, line in imported_modules(path)
+             if any(name == h or name.startswith(h + ".") for h in http)]
+    assert not wrong, "\n".join(wrong)

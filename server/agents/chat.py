@@ -17,13 +17,13 @@ from agents.loop import Turn, TurnResult
 from agents.spec import AgentConfig
 from server.agents.skills import resolve
 from server.agents.store import agent_store
-from server.api.launch import file_values
-from server.deps import app_key, check_app
+from server.errors import NotFoundError
 from server.eventlog import Event, EventLog, EventsTrimmed, MemoryEventLog
 from server.state import AppState
 
-__all__ = ["LiveTurn", "answer", "public_chat"]
+__all__ = ["LiveTurn", "answer", "live_turn", "published_chat"]
 HISTORY_TURNS = 100
+KEPT_TURNS = 200  # finished turns whose events a reconnecting client can still read, the newest kept
 
 
 @dataclass
@@ -32,8 +32,10 @@ class LiveTurn:
 
     conversation_id: str
     turn_id: str
+    agent_id: str
     log: EventLog
     result: TurnResult | None = None  # set when the agent loop returns
+    done: bool = False  # the log is closed
 
     def reply(self) -> dict[str, Any]:
         """The answer as the API returns it (``run_id`` and ``message_id`` are the turn id)."""
@@ -43,10 +45,9 @@ class LiveTurn:
                 "status": result.status if result else "interrupted",
                 "error": result.error if result else "the turn did not finish"}
 
-    async def events(self) -> AsyncIterator[Event]:
-        """The turn's events from its first, as they come, until it finishes. Nothing keeps a turn's events
+    async def events(self, after: int = 0) -> AsyncIterator[Event]:
+        """The turn's events with ``seq > after``, as they come, until it finishes. Nothing keeps a turn's events
         besides its log: a follower that falls behind its bound skips what was dropped (the reply has the answer)."""
-        after = 0
         while True:
             try:
                 async for event in self.log.follow(after):
@@ -57,9 +58,8 @@ class LiveTurn:
                 after = trimmed.first_seq - 1
 
 
-async def public_chat(state: AppState, credentials: Any, agent_id: str, body: Any) -> LiveTurn:
-    """``POST /v1/apps/{agent_id}/chat``: the published app, opened by one of its API keys."""
-    check_app(await asyncio.to_thread(app_key, state.store, credentials), agent_id)
+async def published_chat(state: AppState, agent_id: str, body: Any) -> LiveTurn:
+    """A turn of the published app (``POST /v1/apps/{agent_id}/chat``; the router has checked the API key)."""
     row = await asyncio.to_thread(agent_store(state.store).published, agent_id)
     return await answer(state, agent_id, AgentConfig.model_validate(row.published), body, "api")
 
@@ -68,7 +68,7 @@ async def answer(state: AppState, agent_id: str, config: AgentConfig, body: Any,
     """Start one turn for ``body`` (``query, conversation_id?, user?, files?``) in the background."""
     gateway = state.services.llm  # None: the turn fails with a message saying so, like an LLM node would
     owner = agent_id if source == "api" else None  # an app's key opens only the app's own files
-    files = file_values(state, getattr(body, "files", None) or [], owner)
+    files = state.files.references(getattr(body, "files", None) or [], owner)
     tools = await resolve(state, config, owner)
     store = state.store
     conversation = await asyncio.to_thread(store.open_conversation, agent_id, body.conversation_id, source,
@@ -78,7 +78,8 @@ async def answer(state: AppState, agent_id: str, config: AgentConfig, body: Any,
         if turn.status == "succeeded":
             history += [{"role": "user", "content": turn.query}, {"role": "assistant", "content": turn.answer}]
     row = await asyncio.to_thread(store.add_message, conversation, body.query, config=config.model_dump(mode="json"))
-    live = LiveTurn(conversation.id, row.id, MemoryEventLog())
+    live = LiveTurn(conversation.id, row.id, agent_id, MemoryEventLog())
+    _remember(state.turns, live)
 
     def emit(kind: str, /, **fields: Any) -> None:
         log = live.log
@@ -96,6 +97,24 @@ async def answer(state: AppState, agent_id: str, config: AgentConfig, body: Any,
                  usage=result.usage.as_dict(), elapsed_ms=result.elapsed_ms)
         finally:
             live.log.close()
+            live.done = True
 
     state.jobs.submit(drive(), name=f"agent-turn-{row.id}")
     return live
+
+
+def live_turn(state: AppState, turn_id: str, agent_id: str | None = None) -> LiveTurn:
+    """A turn this server is running or finished lately (of app ``agent_id`` when given), to follow its events."""
+    live = state.turns.get(turn_id)
+    if live is None or (agent_id is not None and live.agent_id != agent_id):
+        raise NotFoundError("running or recent turn", turn_id)
+    return live
+
+
+def _remember(turns: dict[str, LiveTurn], live: LiveTurn) -> None:
+    """Keep ``live`` for followers; past ``KEPT_TURNS``, forget the oldest finished turns."""
+    turns[live.turn_id] = live
+    excess = len(turns) - KEPT_TURNS
+    if excess > 0:
+        for turn_id in [t for t, kept in turns.items() if kept.done][:excess]:
+            del turns[turn_id]

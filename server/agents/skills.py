@@ -44,11 +44,9 @@ class StoreWorkflows:
 
     async def run(self, workflow_id: str, version: int, definition: dict[str, Any], inputs: dict[str, Any]
                   ) -> tuple[str, dict[str, Any]]:
-        from server.api.launch import compile_graph  # the server's own validation, as for every run
-
         state = self.state
         try:
-            graph = compile_graph(state, definition)
+            graph = state.compile(definition)  # the server's own validation, as for every run
         except DefinitionError as exc:
             raise ToolFailed(f"workflow '{workflow_id}' is not valid: "
                              + "; ".join(map(str, exc.issues))) from None
@@ -63,7 +61,7 @@ class StoreWorkflows:
 async def resolve(state: AppState, config: AgentConfig, owner: str | None = None) -> list[AgentTool]:
     """The app's tools on this server; plugin tools read the uploaded files of app ``owner`` only."""
     services = state.services
-    files = None if services.files is None else services.files.scoped(owner)
+    files = state.files.scoped(owner)
     return await asyncio.to_thread(resolve_tools, config, services, StoreWorkflows(state, owner), files)
 
 

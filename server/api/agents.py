@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends
 from fastapi.responses import JSONResponse, Response
@@ -18,7 +18,7 @@ from server.agents.skills import problems, resolve
 from server.agents.store import AgentStore, agent_store
 from server.api import sse
 from server.api.app_schemas import ConversationList, KeyCreated, KeyPublic, MessageDetail, MessageList
-from server.api.params import Limit, Offset
+from server.api.params import Limit, Offset, ResumeAfter
 from server.api.schemas import ChatCreate, KeyCreate, ResponseMode
 from server.db.models_agents import AgentRow
 from server.deps import Credentials, State, app_key, check_app, require_admin
@@ -34,7 +34,10 @@ def _store(state: State) -> AgentStore:
 
 
 Agents = Annotated[AgentStore, Depends(_store)]
-SSE = {200: {"description": "blocking: the reply; streaming: SSE of the turn's events, then a 'message' event"}}
+SSE: dict[int | str, dict[str, Any]] = {
+    200: {"description": "blocking: the reply; streaming: SSE of the turn's events, then a 'message' event"}}
+TURN_EVENTS: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"text/event-stream": {}}, "description": "SSE of the turn's events"}}
 
 
 async def respond(turn: chat.LiveTurn, mode: ResponseMode) -> Response:
@@ -184,6 +187,13 @@ def get_turn(state: State, turn_id: str) -> MessageDetail:
     return MessageDetail.of(row)
 
 
+@console.get("/agent-turns/{turn_id}/events", response_class=Response, responses=TURN_EVENTS)
+async def turn_events(state: State, turn_id: str, after: ResumeAfter) -> Response:
+    """A running or recent turn's events with ``seq > after`` (or after the Last-Event-ID header), then live until
+    it finishes."""
+    return sse.stream(chat.live_turn(state, turn_id).events(after))
+
+
 # -- public ----------------------------------------------------------------------------------------
 @public.get("/agents/{agent_id}", response_model=AgentInfo)
 def app_info(state: State, agents: Agents, credentials: Credentials, agent_id: str) -> AgentInfo:
@@ -196,7 +206,15 @@ def app_info(state: State, agents: Agents, credentials: Credentials, agent_id: s
 @public.post("/agents/{agent_id}/chat", response_model=AgentReply, responses=SSE)
 async def public_chat(state: State, credentials: Credentials, agent_id: str, body: ChatCreate) -> Response:
     """The same as ``POST /v1/apps/{agent_id}/chat``."""
-    return await respond(await chat.public_chat(state, credentials, agent_id, body), body.response_mode)
+    check_app(await asyncio.to_thread(app_key, state.store, credentials), agent_id)
+    return await respond(await chat.published_chat(state, agent_id, body), body.response_mode)
+
+
+@public.get("/agent-turns/{turn_id}/events", response_class=Response, responses=TURN_EVENTS)
+async def public_turn_events(state: State, credentials: Credentials, turn_id: str, after: ResumeAfter) -> Response:
+    """The same as the console's, for a turn of the key's own app."""
+    key = await asyncio.to_thread(app_key, state.store, credentials)
+    return sse.stream(chat.live_turn(state, turn_id, key.app_id).events(after))
 
 
 @public.get("/agents/{agent_id}/conversations", response_model=ConversationList)

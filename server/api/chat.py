@@ -21,7 +21,6 @@ from server.agents.store import agent_store
 from server.api import agents as agents_api
 from server.api import sse
 from server.api.app_schemas import ConversationList, MessageList
-from server.api.launch import compile_graph, file_inputs, file_values
 from server.api.schemas import ChatCreate
 from server.db.store import is_agent_id
 from server.deps import AppKey, Credentials, State, app_key, check_app
@@ -67,7 +66,7 @@ def answer_of(outputs: dict[str, Any]) -> str:
 
 def app_info(workflow_id: str, definition: dict[str, Any]) -> AppPublic:
     features = definition.get("app") or {}
-    start = next((n for n in definition.get("nodes", []) if n.get("type") == "start"), {})
+    start: dict[str, Any] = next((n for n in definition.get("nodes", []) if n.get("type") == "start"), {})
     return AppPublic(workflow_id=workflow_id, name=definition.get("name", ""),
                      description=definition.get("description", ""), mode=definition.get("mode", "workflow"),
                      opening_statement=features.get("opening_statement", ""),
@@ -80,9 +79,9 @@ async def chat(state: AppState, workflow_id: str, definition: dict[str, Any], ve
     if definition.get("mode") != "chat":
         raise InvalidRequestError(f"workflow '{workflow_id}' is not a chat app (its mode is "
                                   f"'{definition.get('mode', 'workflow')}'); run it with .../run instead")
-    graph = compile_graph(state, definition, None if version is None else (workflow_id, version))
+    graph = state.compile(definition, None if version is None else (workflow_id, version))
     owner = workflow_id if source == "api" else None  # an app's key opens only the app's own files
-    inputs, files = file_inputs(state, body.inputs, owner), file_values(state, body.files, owner)
+    inputs, files = state.files.complete_inputs(body.inputs, owner), state.files.references(body.files, owner)
     store = state.store
     conversation = await asyncio.to_thread(store.open_conversation, workflow_id, body.conversation_id, source,
                                            body.user, body.query[:60])
@@ -145,7 +144,8 @@ async def get_app(state: State, credentials: Credentials, workflow_id: str) -> A
                                              "then a 'message' event with the reply"}})
 async def send_message(state: State, credentials: Credentials, workflow_id: str, body: ChatCreate) -> Response:
     if is_agent_id(workflow_id):  # agent apps answer through their tool-calling loop, with their own keys
-        turn = await agent_chat.public_chat(state, credentials, workflow_id, body)
+        check_app(await asyncio.to_thread(app_key, state.store, credentials), workflow_id)
+        turn = await agent_chat.published_chat(state, workflow_id, body)
         return await agents_api.respond(turn, body.response_mode)
     check_app(app_key(state.store, credentials), workflow_id)
     version = await asyncio.to_thread(state.store.get_version, workflow_id)

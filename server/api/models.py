@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from pydantic import BaseModel, Field
 
-from modelhub.hub import ModelHub
+from modelhub.repository import DeploymentRecord
 from modelhub.schemas import (
     AdapterRef,
     BaseModelCreate,
@@ -18,19 +18,19 @@ from modelhub.schemas import (
     ModelPublic,
 )
 from nodes import llm_presets as presets
-from server.db.registry import open_hub
+from server.db.registry import RegistryHub, open_hub
 
 router = APIRouter(tags=["models"])
 Version = Annotated[int | None, Query(ge=1, le=1_000_000,
                                       description="a fine-tuned model's version; default the newest")]
 
 
-def app_hub(app: FastAPI) -> ModelHub:
+def app_hub(app: FastAPI) -> RegistryHub:
     """The gateway's hub when the services carry one; else one for the data directory, made on first use."""
     state = app.state.loom
     gateway = state.services.llm
     hub = getattr(gateway, "registry", None)
-    if not isinstance(hub, ModelHub):
+    if not isinstance(hub, RegistryHub):
         hub = getattr(app.state, "model_hub", None)
         if hub is None:
             hub = app.state.model_hub = open_hub(state.settings.data_dir)
@@ -39,13 +39,13 @@ def app_hub(app: FastAPI) -> ModelHub:
     return hub
 
 
-async def get_hub(request: Request) -> ModelHub:
+async def get_hub(request: Request) -> RegistryHub:
     hub = app_hub(request.app)
     await hub.open()
     return hub
 
 
-Hub = Annotated[ModelHub, Depends(get_hub)]
+Hub = Annotated[RegistryHub, Depends(get_hub)]
 
 
 class EndpointIn(EndpointCreate):
@@ -137,7 +137,7 @@ def list_deployments(hub: Hub) -> DeploymentList:
 async def create_deployment(hub: Hub, body: DeploymentCreate,
                             start: Annotated[bool, Query(description="start it right away")] = False,
                             ) -> DeploymentPublic:
-    row = hub.registry.create_deployment(body)
+    row: DeploymentRecord = hub.registry.create_deployment(body)
     if start:
         row = await hub.deployments.start(row.id)
     return hub.public(row)

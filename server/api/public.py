@@ -8,8 +8,8 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 
 from server.api import sse
-from server.api.launch import compile_graph, file_inputs, file_values, respond, run_detail
-from server.api.params import After
+from server.api.launch import respond, run_detail
+from server.api.params import ResumeAfter
 from server.api.runs import RUN_RESPONSES
 from server.api.schemas import RunAccepted, RunCreate, RunDetail
 from server.deps import AppKey, State, check_app
@@ -23,11 +23,14 @@ async def run_workflow(state: State, key: AppKey, workflow_id: str, body: RunCre
     """Run the newest published version of the app."""
     check_app(key, workflow_id)
     # The newest version is cached: no thread hop when it was read lately (the usual case).
-    version = state.store.cached_version(workflow_id) or await asyncio.to_thread(state.store.get_version, workflow_id)
-    graph = compile_graph(state, version.definition, (workflow_id, version.version))
+    version = state.store.cached_version(workflow_id)
+    if version is None:
+        version = await asyncio.to_thread(state.store.get_version, workflow_id)
+    graph = state.compile(version.definition, (workflow_id, version.version))
     request = RunRequest(workflow_id=workflow_id, graph=graph, definition=version.definition,
-                         inputs=file_inputs(state, body.inputs, workflow_id), version=version.version, source="api",
-                         sys={"user": body.user, "files": file_values(state, body.files, workflow_id)},
+                         inputs=state.files.complete_inputs(body.inputs, workflow_id), version=version.version,
+                         source="api",
+                         sys={"user": body.user, "files": state.files.references(body.files, workflow_id)},
                          max_in_flight=state.settings.max_concurrent_runs_per_app, files_owner=workflow_id)
     return await respond(state.runs, request, body.response_mode)
 
@@ -46,8 +49,7 @@ async def get_run(state: State, key: AppKey, run_id: str) -> RunDetail:
 
 @router.get("/runs/{run_id}/events", response_class=Response,
             responses={200: {"content": {"text/event-stream": {}}, "description": "SSE of the run's events"}})
-async def run_events(state: State, key: AppKey, run_id: str,
-                     after: After = 0) -> Response:
+async def run_events(state: State, key: AppKey, run_id: str, after: ResumeAfter) -> Response:
     await _own_run(state, key, run_id)
     return sse.stream(state.runs.events(run_id, after))
 

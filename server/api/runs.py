@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Literal
+from typing import Any, Literal
 
 from fastapi import APIRouter
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict
 
 from server.api import sse
-from server.api.launch import compile_graph, file_inputs, file_values, respond, run_detail
-from server.api.params import After, Limit, Offset
+from server.api.launch import respond, run_detail
+from server.api.params import Limit, Offset, ResumeAfter
 from server.api.schemas import (
     ConsoleRunCreate,
     ResponseMode,
@@ -26,8 +26,9 @@ from server.errors import ConflictError
 from server.runs import RunRequest, reuse_plan
 
 router = APIRouter(tags=["runs"])
-RUN_RESPONSES = {200: {"model": RunResultPublic, "description": "blocking: the result; streaming: SSE"},
-                 202: {"model": RunAccepted, "description": "async: the run id to poll"}}
+RUN_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"model": RunResultPublic, "description": "blocking: the result; streaming: SSE"},
+    202: {"model": RunAccepted, "description": "async: the run id to poll"}}
 Status = Literal["running", "succeeded", "failed", "stopped", "interrupted"]
 RESUMABLE = ("failed", "stopped", "interrupted")
 
@@ -46,10 +47,10 @@ async def start_run(state: State, workflow_id: str, body: ConsoleRunCreate) -> R
     definition = row.definition
     if body.version is not None:
         definition = (await asyncio.to_thread(state.store.get_version, workflow_id, body.version)).definition
-    graph = compile_graph(state, definition)
+    graph = state.compile(definition)
     request = RunRequest(workflow_id=workflow_id, graph=graph, definition=definition,
-                         inputs=file_inputs(state, body.inputs), version=body.version, source="console",
-                         sys={"user": body.user, "files": file_values(state, body.files)})
+                         inputs=state.files.complete_inputs(body.inputs), version=body.version, source="console",
+                         sys={"user": body.user, "files": state.files.references(body.files)})
     return await respond(state.runs, request, body.response_mode)
 
 
@@ -68,8 +69,9 @@ async def get_run(state: State, run_id: str) -> RunDetail:
 
 @router.get("/api/runs/{run_id}/events", response_class=Response,
             responses={200: {"content": {"text/event-stream": {}}, "description": "SSE of the run's events"}})
-async def run_events(state: State, run_id: str, after: After = 0) -> Response:
-    """The run's events with ``seq > after``: replayed, then live until the run finishes."""
+async def run_events(state: State, run_id: str, after: ResumeAfter) -> Response:
+    """The run's events with ``seq > after`` (or after the Last-Event-ID header): replayed, then live until the run
+    finishes."""
     await state.runs.get(run_id)  # 404 for unknown runs, before the stream starts
     return sse.stream(state.runs.events(run_id, after))
 
@@ -88,7 +90,7 @@ async def resume_run(state: State, run_id: str, body: ResumeCreate | None = None
     if old.status not in RESUMABLE:
         raise ConflictError(f"run '{run_id}' is {old.status}; only failed, stopped or interrupted runs resume")
     workflow = await asyncio.to_thread(state.store.get_workflow, old.workflow_id)
-    graph = compile_graph(state, workflow.definition)
+    graph = state.compile(workflow.definition)
     events = await state.runs.history(run_id)  # from memory when it finished a moment ago, not yet written
     request = RunRequest(workflow_id=old.workflow_id, graph=graph, definition=workflow.definition,
                          inputs=old.inputs, source=old.source, sys=old.sys,

@@ -5,18 +5,18 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import typer  # noqa: E402
-from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn  # noqa: E402
+from rich.progress import BarColumn, Progress, TaskID, TaskProgressColumn, TextColumn, TimeElapsedColumn  # noqa: E402
 from rich.table import Table  # noqa: E402
 
 from knowledge.errors import KnowledgeError  # noqa: E402
 from knowledge.limits import ParseLimits  # noqa: E402
 from knowledge.service import KnowledgeService  # noqa: E402
-from knowledge.settings import ChunkingSettings, EmbeddingSettings, KBSettings, RetrievalSettings  # noqa: E402
+from knowledge.settings import ChunkingSettings, EmbeddingSettings, KBSettings, Mode, RetrievalSettings  # noqa: E402
 from server.cli.common import AsJson, DataDir, err, fail, out  # noqa: E402
 
 app = typer.Typer(help="Knowledge bases: create, add documents, search (hit test), list.", no_args_is_help=True,
@@ -41,7 +41,7 @@ def create(
                          typer.Option(help="Separator, repeatable, in order (\\n is a newline)")] = None,
     embedding_model: Annotated[str, typer.Option(help="sentence-transformers model name or local path")
                                ] = "all-MiniLM-L6-v2",
-    mode: Annotated[str, typer.Option(help="Default search mode: vector, keyword or hybrid")] = "hybrid",
+    mode: Annotated[Mode, typer.Option(help="Default search mode: vector, keyword or hybrid")] = "hybrid",
     top_k: Annotated[int, typer.Option(help="Default number of results")] = 5,
     rerank_model: Annotated[str | None, typer.Option(help="CrossEncoder model for reranking")] = None,
     description: Annotated[str, typer.Option(help="What the knowledge base holds")] = "",
@@ -49,7 +49,7 @@ def create(
 ) -> None:
     """Create a knowledge base; its settings are fixed from now on."""
     try:
-        chunking = {"method": method, "max_length": max_length, "overlap": overlap, "unit": unit}
+        chunking: dict[str, Any] = {"method": method, "max_length": max_length, "overlap": overlap, "unit": unit}
         if separator:
             chunking["separators"] = [s.encode().decode("unicode_escape") for s in separator]
         settings = KBSettings(description=description, chunking=ChunkingSettings(**chunking),
@@ -84,8 +84,11 @@ def add(name: str, files: list[Path], data_dir: DataDir = None, as_json: AsJson 
                 data = path.read_bytes()
             except OSError as exc:
                 raise fail(f"{path}: {exc.strerror or exc}") from None
-            info = service.add_document(name, path.name, data,
-                                        progress=lambda f, task=task: bar.update(task, completed=f))
+
+            def report(fraction: float, task: TaskID = task) -> None:
+                bar.update(task, completed=fraction)
+
+            info = service.add_document(name, path.name, data, progress=report)
             bar.update(task, completed=1.0)
             bar.advance(overall)
             results.append(info)
@@ -105,7 +108,7 @@ def add(name: str, files: list[Path], data_dir: DataDir = None, as_json: AsJson 
 @app.command()
 def search(
     name: str, query: str,
-    mode: Annotated[str | None, typer.Option(help="vector, keyword or hybrid (default: the KB's)")] = None,
+    mode: Annotated[Mode | None, typer.Option(help="vector, keyword or hybrid (default: the KB's)")] = None,
     top_k: Annotated[int | None, typer.Option("--top-k", help="Number of results")] = None,
     score_threshold: Annotated[float | None, typer.Option(help="Drop results scoring below this")] = None,
     document: Annotated[list[str] | None, typer.Option(help="Only this document id (repeatable)")] = None,

@@ -20,7 +20,7 @@ from modelhub.errors import ModelHubError
 from modelhub.hub import ModelHub
 from modelhub.schemas import AdapterRef, BaseModelCreate, DeploymentCreate, EndpointCreate, FinetuneCreate, Training
 from server.cli.common import AsJson, DataDir, fail, out
-from server.db.registry import open_hub
+from server.db.registry import RegistryHub, open_hub
 from server.errors import ServerError
 from server.services import data_dir_from
 
@@ -44,7 +44,7 @@ def _json_arg(value: str | None, option: str) -> dict[str, Any]:
     return data
 
 
-def _with_hub(data_dir: Path | None, work: Callable[[ModelHub], Awaitable[T]]) -> T:
+def _with_hub(data_dir: Path | None, work: Callable[[RegistryHub], Awaitable[T]]) -> T:
     async def main() -> T:
         hub = open_hub(data_dir_from(data_dir))
         try:
@@ -58,7 +58,7 @@ def _with_hub(data_dir: Path | None, work: Callable[[ModelHub], Awaitable[T]]) -
         raise fail(str(exc)) from None
 
 
-def _show(row: Any, as_json: bool, hub: ModelHub | None = None) -> None:
+def _show(row: Any, as_json: bool, hub: RegistryHub | None = None) -> None:
     data = hub.public(row).model_dump(mode="json") if hub else {
         "name": row.name, "kind": row.kind, "version": row.version, "spec": row.spec}
     if as_json:
@@ -74,7 +74,7 @@ def _show(row: Any, as_json: bool, hub: ModelHub | None = None) -> None:
 @app.command("list")
 def list_models(data_dir: DataDir = None, as_json: AsJson = False) -> None:
     """List registered models and deployments."""
-    async def work(hub: ModelHub) -> tuple[list, list]:
+    async def work(hub: RegistryHub) -> tuple[list, list]:
         await hub.open()
         return hub.registry.list_models(), [hub.public(d) for d in hub.registry.list_deployments()]
 
@@ -102,7 +102,7 @@ def add_endpoint(name: str, base_url: str, model: str,
                  api_key_env: Annotated[str | None, typer.Option(help="env variable holding the key")] = None,
                  params: Params = None, data_dir: DataDir = None, as_json: AsJson = False) -> None:
     """Register an OpenAI-compatible endpoint."""
-    async def work(hub: ModelHub) -> Any:
+    async def work(hub: RegistryHub) -> Any:
         return hub.registry.add_endpoint(EndpointCreate(name=name, base_url=base_url, model=model,
                                                         api_key_env=api_key_env, params=_json_arg(params, "--params")))
     _show(_with_hub(data_dir, work), as_json)
@@ -115,7 +115,7 @@ def add_base(name: str, source: Annotated[str, typer.Argument(help="local direct
              license_note: Annotated[str, typer.Option("--license")] = "",
              data_dir: DataDir = None, as_json: AsJson = False) -> None:
     """Register a base model."""
-    async def work(hub: ModelHub) -> Any:
+    async def work(hub: RegistryHub) -> Any:
         return hub.registry.add_base(BaseModelCreate(name=name, source=source, context_length=context_length,
                                                      chat_template=chat_template, license=license_note))
     _show(_with_hub(data_dir, work), as_json)
@@ -133,7 +133,7 @@ def add_finetune(name: str, base: str,
                                    typer.Option(help='evaluation scores as JSON, e.g. {"bleu": 31}')] = None,
                  data_dir: DataDir = None, as_json: AsJson = False) -> None:
     """Register a fine-tuned model (a new version when the name exists)."""
-    async def work(hub: ModelHub) -> Any:
+    async def work(hub: RegistryHub) -> Any:
         return hub.registry.add_finetune(FinetuneCreate(
             name=name, base=base, adapter_path=adapter, merged_path=merged, prompt_template=prompt_template,
             training=Training(dataset=dataset, params=_json_arg(training_params, "--training-params")),
@@ -158,12 +158,12 @@ def deploy(name: str, base: Annotated[str, typer.Argument(help="registered base 
            start: Annotated[bool, typer.Option(help="start it and wait until it is ready")] = False,
            data_dir: DataDir = None, as_json: AsJson = False) -> None:
     """Create a deployment of a base model plus adapters."""
-    async def work(hub: ModelHub) -> Any:
-        spec = DeploymentCreate(
+    async def work(hub: RegistryHub) -> Any:
+        spec = DeploymentCreate.model_validate(dict(  # validates --backend, a plain string on the command line
             name=name, backend=backend, base_model=base, adapters=[_adapter(a) for a in adapter or []],
             gpu_ids=[int(g) for g in gpus.split(",")] if gpus else None, port=port, max_model_len=max_model_len,
             gpu_memory_utilization=gpu_memory_utilization, tensor_parallel_size=tensor_parallel_size,
-            max_lora_rank=max_lora_rank)
+            max_lora_rank=max_lora_rank))
         row = hub.registry.create_deployment(spec)
         return await _start(hub, row.id) if start else row, hub
 
@@ -173,7 +173,7 @@ def deploy(name: str, base: Annotated[str, typer.Argument(help="registered base 
         raise typer.Exit(1)
 
 
-async def _start(hub: ModelHub, ident: str) -> Any:
+async def _start(hub: RegistryHub, ident: str) -> Any:
     await hub.open()
     row = await hub.deployments.start(ident)
     while row.state == "starting":
@@ -185,7 +185,7 @@ async def _start(hub: ModelHub, ident: str) -> Any:
 @app.command()
 def start(deployment: str, data_dir: DataDir = None, as_json: AsJson = False) -> None:
     """Start a deployment and wait until it is ready (or failed)."""
-    async def work(hub: ModelHub) -> Any:
+    async def work(hub: RegistryHub) -> Any:
         return await _start(hub, deployment), hub
     row, hub = _with_hub(data_dir, work)
     _show(row, as_json, hub)
@@ -196,7 +196,7 @@ def start(deployment: str, data_dir: DataDir = None, as_json: AsJson = False) ->
 @app.command()
 def stop(deployment: str, data_dir: DataDir = None, as_json: AsJson = False) -> None:
     """Stop a deployment (SIGTERM, then SIGKILL after the grace period)."""
-    async def work(hub: ModelHub) -> Any:
+    async def work(hub: RegistryHub) -> Any:
         return await hub.deployments.stop(deployment), hub
     row, hub = _with_hub(data_dir, work)
     _show(row, as_json, hub)
@@ -205,7 +205,7 @@ def stop(deployment: str, data_dir: DataDir = None, as_json: AsJson = False) -> 
 @app.command()
 def logs(deployment: str, lines: Annotated[int, typer.Option("--lines", "-n")] = 100, data_dir: DataDir = None) -> None:
     """Print the end of a deployment's server log."""
-    async def work(hub: ModelHub) -> list[str]:
+    async def work(hub: RegistryHub) -> list[str]:
         return hub.logs(deployment, lines)
     for line in _with_hub(data_dir, work):
         print(line)

@@ -16,10 +16,9 @@ from engine.errors import DefinitionError
 from engine.events import NodeFinishedEvent, RunFinishedEvent, TextChunkEvent
 from engine.graph import validate
 from engine.runner import Run, RunLimits
-from engine.spec import Services
 from nodes.registry import CATALOG
 from server.cli.common import read_workflow
-from server.services import build_services, close_services, data_dir_from
+from server.services import ServerServices, build_services, close_services, data_dir_from
 from server.settings import load_settings
 from server.templates import ensure_knowledge, knowledge_bases_of
 
@@ -53,7 +52,7 @@ def _local_file(path_text: str) -> dict[str, Any]:
             "mime_type": mimetypes.guess_type(path.name)[0] or "application/octet-stream"}
 
 
-def _store_files(values: dict[str, Any], services: Services) -> dict[str, Any]:
+def _store_files(values: dict[str, Any], services: ServerServices) -> dict[str, Any]:
     """Local files named on the command line go into the data directory's file store, like uploads."""
     store = services.files
     if store is None:
@@ -114,7 +113,7 @@ async def _run(data: Any, values: dict[str, Any], node: str | None, stream: bool
         await close_services(services)
 
 
-async def _run_graph(graph: Any, values: dict[str, Any], services: Services, stream: bool,
+async def _run_graph(graph: Any, values: dict[str, Any], services: ServerServices, stream: bool,
                      console: Console, limits: RunLimits, event_lines: bool = False) -> dict[str, Any]:
     sys_values = {"query": values.get("query", ""), "history": []} if graph.workflow.mode == "chat" else {}
     run = Run(graph, values, services, sys=sys_values, limits=limits)
@@ -139,7 +138,7 @@ async def _run_graph(graph: Any, values: dict[str, Any], services: Services, str
     raise RuntimeError("run ended without run_finished")
 
 
-async def _run_node(data: Any, node_id: str, values: dict[str, Any], services: Services, stream: bool,
+async def _run_node(data: Any, node_id: str, values: dict[str, Any], services: ServerServices, stream: bool,
                     console: Console) -> dict[str, Any]:
     def on_chunk(delta: str) -> None:
         if stream:

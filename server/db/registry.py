@@ -11,10 +11,10 @@ import json
 import time
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from pydantic import BaseModel
-from sqlalchemy import delete, func, select
+from sqlalchemy import CursorResult, delete, func, select
 from sqlalchemy.orm import sessionmaker
 
 from modelhub.deployments import Timing
@@ -169,7 +169,7 @@ class Registry:
         if version:
             query = query.where(ModelRow.version == version)
         with self._session.begin() as s:
-            return s.execute(query).rowcount
+            return cast(CursorResult[Any], s.execute(query)).rowcount  # a DELETE's result counts its rows
 
     # -- deployments ---------------------------------------------------------------------------------
     def resolve_adapter(self, ref: AdapterRef, base_source: str | None) -> dict[str, Any]:
@@ -255,6 +255,15 @@ class Registry:
             s.execute(delete(DeploymentRow).where(DeploymentRow.id == deployment_id))
 
 
-def open_hub(data_dir: Path, timing: Timing | None = None) -> ModelHub:
+class RegistryHub(ModelHub):
+    """The model hub over this server's registry, which keeps its own type: the console and the CLI add, list and
+    delete models through it, beyond the ``ModelRepository`` the hub itself needs."""
+
+    def __init__(self, registry: Registry, data_dir: Path, timing: Timing | None = None):
+        super().__init__(registry, data_dir, timing)
+        self.registry: Registry = registry
+
+
+def open_hub(data_dir: Path, timing: Timing | None = None) -> RegistryHub:
     """The model hub of a data directory, over its registry."""
-    return ModelHub(Registry.for_data_dir(data_dir), data_dir, timing)
+    return RegistryHub(Registry.for_data_dir(data_dir), data_dir, timing)

@@ -21,5 +21,8 @@ def _run(conn) -> None:
 if connection is not None:
     _run(connection)
 else:
-    with create_engine(config.get_main_option("sqlalchemy.url")).connect() as conn:
+    url = config.get_main_option("sqlalchemy.url")
+    if url is None:
+        raise RuntimeError("alembic: no sqlalchemy.url in the configuration and no connection passed in")
+    with create_engine(url).connect() as conn:
         _run(conn)

@@ -13,7 +13,7 @@ def tick(seq: int) -> dict[str, object]:
 
 
 async def test_a_follower_that_falls_behind_skips_to_what_the_log_holds_and_ends_with_the_turn():
-    turn = LiveTurn("c1", "t1", MemoryEventLog(max_events=4))
+    turn = LiveTurn("c1", "t1", "a1", MemoryEventLog(max_events=4))
     turn.log.append(tick(1))
     events = turn.events()
     assert (await anext(events))["seq"] == 1
