@@ -9,9 +9,9 @@ import time
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import JSON, create_engine, delete, event, func, select, update
+from sqlalchemy import JSON, CursorResult, create_engine, delete, event, func, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -254,9 +254,9 @@ class Store:
     def mark_interrupted(self) -> int:
         """Runs left ``running`` by a previous process did not finish; say so instead of leaving them running."""
         with self._session.begin() as s:
-            result = s.execute(update(RunRow).where(RunRow.status.in_(LIVE_STATUSES)).values(
+            result = cast(CursorResult[Any], s.execute(update(RunRow).where(RunRow.status.in_(LIVE_STATUSES)).values(
                 status="interrupted", error="the server stopped while this run was in flight",
-                finished_at=time.time()))
+                finished_at=time.time())))  # an UPDATE's result counts its rows
             return result.rowcount or 0
 
     # -- apps: API keys ------------------------------------------------------------------------------
@@ -393,8 +393,9 @@ class Store:
     def interrupt_messages(self) -> int:
         """Messages left ``running`` by a previous process did not finish; say so."""
         with self._session.begin() as s:
-            result = s.execute(update(MessageRow).where(MessageRow.status.in_(LIVE_STATUSES)).values(
-                status="interrupted", error="the server stopped during this turn", finished_at=time.time()))
+            result = cast(CursorResult[Any], s.execute(update(MessageRow).where(
+                MessageRow.status.in_(LIVE_STATUSES)).values(
+                status="interrupted", error="the server stopped during this turn", finished_at=time.time())))
             return result.rowcount or 0
 
 
