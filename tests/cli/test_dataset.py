@@ -151,6 +151,9 @@ def test_convert_and_refusals_name_the_row(tmp_path: Path) -> None:
     row = json.loads(loom("export", "qa", "2", *data).stdout.splitlines()[0])
     assert row == {"context": ["问题 1：我的手机号是13812340001"], "target": "回答 1", "label": "a"}
 
+    again = loom("import", str(tmp_path / "qa.jsonl"), "--dataset", "qa", *data)
+    assert again.returncode == 0 and "imported qa v3 (raw, messages)" in again.stderr, again.stderr
+
     bad_op = loom("apply", "qa", "1", "--op", "mask_pii:{kinds}", *data)
     assert bad_op.returncode == 2 and "--op mask_pii: parameters are not valid JSON" in bad_op.stderr
     unknown = loom("apply", "qa", "1", "--op", "shuffle", *data)

@@ -144,3 +144,10 @@ def test_tokenizer_statistics_operator_parameters_conversion_and_export(page, lo
     page.get_by_test_id("convert-submit").click()
     expect(page.get_by_test_id("dataset-action-error")).to_contain_text(
         "line 1: a pre-training text has no question and answer")
+
+    # a second file becomes the next raw version of the same dataset
+    page.get_by_test_id("new-version-file").set_input_files(str(data))
+    page.get_by_test_id("new-version-submit").click()
+    expect(page.get_by_test_id("version-4")).to_contain_text("imported from support.jsonl")
+    expect(page.get_by_test_id("version-4").get_by_test_id("version-stage")).to_have_text("raw")
+    expect(page.get_by_test_id("dataset-action-error")).to_have_count(0)

@@ -86,6 +86,7 @@ function DatasetDetail({ dataset, onChanged, onDeleted }: { dataset: Dataset; on
         <button type="button" onClick={() => void remove()} data-testid="dataset-delete">Delete dataset</button></div>
       {error && <pre className="field-error" data-testid="dataset-action-error">{error}</pre>}
       <div className="section-title">Versions</div>
+      <NewVersionForm dataset={dataset} run={run} />
       <table data-testid="dataset-versions"><tbody>
         {dataset.versions.map((v) => (
           <tr key={v.number} className={v.number === selected ? 'selected' : ''} onClick={() => setSelected(v.number)}
@@ -98,6 +99,18 @@ function DatasetDetail({ dataset, onChanged, onDeleted }: { dataset: Dataset; on
         ))}
       </tbody></table>
       {version && <VersionPanel key={version.number} dataset={dataset} version={version} run={run} />}
+    </div>
+  );
+}
+
+function NewVersionForm({ dataset, run }: { dataset: Dataset; run: (a: () => Promise<Version | void>) => Promise<void> }) {
+  const [file, setFile] = useState<File | null>(null);
+  return (
+    <div className="row muted" data-testid="new-version">
+      <span>A new raw version from a file:</span>
+      <input type="file" accept=".jsonl,.ndjson,.json,.csv,.tsv" onChange={(e) => setFile(e.target.files?.[0] ?? null)} data-testid="new-version-file" />
+      <button type="button" disabled={!file} onClick={() => file && void run(() => datasetsApi.importVersion(dataset.id, file, 'auto'))}
+        data-testid="new-version-submit">Import</button>
     </div>
   );
 }
