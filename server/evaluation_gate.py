@@ -9,7 +9,9 @@ import time
 import uuid
 from dataclasses import dataclass
 
-from evaluation.schemas import EvalRun, JudgeConfig, MetricSpec, WorkflowCandidate
+from evaluation.errors import MetricError
+from evaluation.metrics import metric
+from evaluation.schemas import EvalRun, MetricSpec, WorkflowCandidate
 from server.db.evaluation import PublishGate
 from server.errors import ConflictError, InvalidRequestError
 from server.evaluation_jobs import EvalJobs
@@ -31,6 +33,18 @@ class GateFigures:
                 f"{self.published:.4f} (evaluation run {self.run_id})")
 
 
+def check_gate(gate: PublishGate) -> None:
+    """Refuses (400, naming the field) a gate whose metric or judge cannot be evaluated."""
+    if gate.metric == JUDGE:
+        if gate.judge is None or gate.judge.mode != "score":
+            raise InvalidRequestError("judge: a gate on the judge's score needs a scoring judge (model, rubric)")
+        return
+    try:
+        metric(gate.metric).params(gate.metric_params)
+    except MetricError as exc:
+        raise InvalidRequestError(f"metric: {exc}") from None
+
+
 def gate_run(jobs: EvalJobs, workflow_id: str, gate: PublishGate) -> EvalRun:
     """Creates (and stores, for ``EvalJobs.start``) the gate's evaluation: the draft against the newest published
     version."""
@@ -43,9 +57,8 @@ def gate_run(jobs: EvalJobs, workflow_id: str, gate: PublishGate) -> EvalRun:
         WorkflowCandidate(candidate_id=DRAFT, name="draft", workflow_id=workflow_id, output=gate.output),
         WorkflowCandidate(candidate_id=PUBLISHED, name=f"v{latest}", workflow_id=workflow_id, version=latest,
                           output=gate.output)]
-    judge = JudgeConfig.model_validate(gate.judge) if gate.metric == JUDGE and gate.judge else None
-    if gate.metric == JUDGE and judge is None:
-        raise InvalidRequestError("gate.judge: a gate on the judge's score needs a judge (model, rubric)")
+    check_gate(gate)
+    judge = gate.judge if gate.metric == JUDGE else None
     metrics = [] if gate.metric == JUDGE else [MetricSpec(name=gate.metric, params=gate.metric_params)]
     run = EvalRun(run_id=uuid.uuid4().hex, name=f"publish gate of {workflow_id} (draft vs v{latest})",
                   set_id=gate.set_id, candidates=list(candidates), metrics=metrics, judge=judge,

@@ -38,7 +38,7 @@ from server.api.datasets import dataset_store
 from server.db.evaluation import EvalStore, PublishGate
 from server.deps import State
 from server.errors import InvalidRequestError, NotFoundError, UnsupportedTypeError
-from server.evaluation_gate import gate_run
+from server.evaluation_gate import check_gate, gate_run
 from server.evaluation_jobs import EvalJobs, progress_event
 from server.evaluation_views import review_page, reviewer_labels
 
@@ -420,6 +420,7 @@ def set_gate(state: State, jobs: Jobs, workflow_id: str, body: GateBody) -> dict
     if jobs.store.get_set(body.set_id) is None:
         raise InvalidRequestError(f"set_id: no evaluation set {body.set_id!r}")
     gate = PublishGate.model_validate(body.model_dump())
+    check_gate(gate)
     jobs.store.set_gate(workflow_id, gate)
     return {"workflow_id": workflow_id, "gate": gate.model_dump()}
 

@@ -12,7 +12,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import sessionmaker
 
-from evaluation.schemas import EvalItem, EvalRun, EvalSet, Review, SampleResult
+from evaluation.schemas import EvalItem, EvalRun, EvalSet, JudgeConfig, Review, SampleResult
 from server.db.models_evaluation import EvalGateRow, EvalItemRow, EvalResultRow, EvalReviewRow, EvalRunRow, EvalSetRow
 
 
@@ -26,7 +26,7 @@ class PublishGate(BaseModel):
     set_id: str = Field(min_length=1)
     metric: str = Field(min_length=1)  # the score key compared (a metric's name or alias, or "judge")
     metric_params: dict[str, Any] = Field(default_factory=dict)
-    judge: dict[str, Any] | None = None  # a JudgeConfig, when ``metric`` is "judge"
+    judge: JudgeConfig | None = None  # the judge (scoring mode) when ``metric`` is "judge"
     output: str | None = None  # the end-node output that is the answer
     tolerance: float = Field(default=0.0, ge=0.0)  # the draft may be this much lower and still pass
 

@@ -81,3 +81,7 @@ async def test_the_publish_gate_refuses_a_worse_draft_and_allows_a_no_worse_one(
         assert (await client.get(f"/api/evaluation/gates/{wf}")).json()["gate"] is None
         bad = await client.put(f"/api/evaluation/gates/{wf}", json={"set_id": "nope", "metric": "exact-match"})
         assert bad.status_code == 400 and "set_id" in bad.json()["detail"]
+        for gate, field in (({"set_id": set_id, "metric": "blue"}, "metric"),
+                            ({"set_id": set_id, "metric": "judge"}, "judge")):
+            refused = await client.put(f"/api/evaluation/gates/{wf}", json=gate)
+            assert refused.status_code == 400 and refused.json()["detail"].startswith(field), refused.text
