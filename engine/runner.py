@@ -12,7 +12,7 @@ import json
 import time
 import uuid
 from collections import deque
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, Callable
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -109,7 +109,7 @@ class Run:
         self._settled: asyncio.Future[None]  # created by _schedule, on the run's event loop
 
     # -- public -------------------------------------------------------------------------------------
-    async def events(self) -> AsyncIterator[BaseEvent]:
+    async def events(self) -> AsyncGenerator[BaseEvent, None]:
         """Run the workflow, yielding events in order until ``run_finished``."""
         self._driver = asyncio.create_task(self._drive())
         buffered = self._events
