@@ -21,11 +21,18 @@ class Metrics:
         self.node_seconds = Histogram("loom_node_duration_seconds", "Node execution time",
                                       ["node_type", "status"], buckets=NODE_BUCKETS, registry=self.registry)
         self.tokens = Counter("loom_llm_tokens_total", "LLM tokens", ["kind"], registry=self.registry)
+        # The labelled histogram of each (node type, status): labels() takes a lock and builds its key on each
+        # call, and every node of every run is observed.
+        self._node_timers: dict[tuple[str, str], Histogram] = {}
 
     def observe_event(self, event: dict[str, Any], source: str) -> None:
         kind = event["type"]
         if kind == "node_finished" and event["status"] != "skipped" and not event.get("reused"):
-            self.node_seconds.labels(event["node_type"], event["status"]).observe(event["elapsed_ms"] / 1000)
+            key = (event["node_type"], event["status"])
+            timer = self._node_timers.get(key)
+            if timer is None:
+                timer = self._node_timers[key] = self.node_seconds.labels(*key)
+            timer.observe(event["elapsed_ms"] / 1000)
             usage = event.get("usage") or {}
             for name in ("prompt_tokens", "completion_tokens"):
                 if usage.get(name):
