@@ -164,3 +164,26 @@ async def test_submit_names_what_is_missing(parts: tuple[MemoryJobs, LocalSource
         await runner.resume("e", None, "weights")
     with pytest.raises(KeyError):
         await runner.cancel("nope")
+
+
+def test_the_spec_of_each_kind_of_run(parts: tuple[MemoryJobs, LocalSources, RecordingRegistrar],
+                                      tmp_path: Path) -> None:
+    jobs, sources, registrar = parts
+    previous = tmp_path / "previous-adapter"
+    incremental = LocalSources(sources.files, BaseWeights(path=sources.weights.path, adapter=previous,
+                                                          chat_template="{{ messages }}"))
+    runner = FinetuneRunner(jobs, incremental, registrar, tmp_path, devices=["cuda:1"])
+    first = runner._spec(job("f", epochs=None, save_steps=5), "cuda:1")  # type: ignore[arg-type]
+    assert (first.run_dir, first.start_adapter, first.resume_checkpoint) == (tmp_path / "f" / "run-0", previous, None)
+    assert first.params.epochs == 15 and first.device == "cuda" and first.chat_template == "{{ messages }}"
+    for run, offset in (("run-0", 0), ("run-1", 40)):
+        (tmp_path / "f" / run / "checkpoint-10").mkdir(parents=True)
+        (tmp_path / "f" / run / "offset.json").write_text(f'{{"step_offset": {offset}}}')
+    full = runner._spec(job("f", 1, 5, resume_from="run-1/checkpoint-10", resume_mode="full"), "cpu")
+    assert full.run_dir == tmp_path / "f" / "run-1" and full.resume_checkpoint == full.run_dir / "checkpoint-10"
+    assert full.step_offset == 40 and full.device == "cpu"
+    weights = runner._spec(job("f", 1, 5, resume_from="run-1/checkpoint-10", resume_mode="weights"), "cpu")
+    assert weights.run_dir == tmp_path / "f" / "run-2" and weights.resume_checkpoint is None
+    assert weights.start_adapter == tmp_path / "f" / "run-1" / "checkpoint-10" and weights.step_offset == 50
+    assert runner._environment("cuda:1")["CUDA_VISIBLE_DEVICES"] == "1"
+    assert runner._environment("cpu")["CUDA_VISIBLE_DEVICES"] == ""
