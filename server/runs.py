@@ -15,7 +15,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import aclosing
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from engine.graph import Graph
 from engine.models import NodeDef
@@ -28,6 +28,9 @@ from server.errors import ConflictError, TooManyRunsError
 from server.eventlog import MAX_EVENTS, EventLog, EventsTrimmed, MemoryEventLog
 from server.jobs import Jobs
 from server.metrics import Metrics
+
+if TYPE_CHECKING:  # importing the services loads every implementation; the manager only holds them
+    from server.services import ServerServices
 
 log = logging.getLogger(__name__)
 FLUSH_S = 1.0
@@ -76,7 +79,7 @@ class LiveRun:
 class RunManager:
     """Starts runs in the background and answers for runs in flight."""
 
-    def __init__(self, store: Store, services: Services, metrics: Metrics, jobs: Jobs, limits: RunLimits,
+    def __init__(self, store: Store, services: ServerServices, metrics: Metrics, jobs: Jobs, limits: RunLimits,
                  max_events: int = MAX_EVENTS):
         self.store = store
         self.services = services
@@ -100,9 +103,9 @@ class RunManager:
                                    "retry when one has finished")
         run_id = new_id()
         sys_values = {k: v for k, v in request.sys.items() if v is not None}
-        services = self.services
-        if request.files_owner is not None and services.files is not None:
-            services = replace(services, files=services.files.scoped(request.files_owner))
+        services: Services = self.services
+        if request.files_owner is not None and self.services.files is not None:
+            services = replace(services, files=self.services.files.scoped(request.files_owner))
         engine_run = Run(request.graph, request.inputs, services, run_id=run_id, sys=sys_values,
                          limits=self.limits, reuse=request.reuse, resumed_from=request.resumed_from)
         row = new_run_row(id=run_id, workflow_id=request.workflow_id, version=request.version,
@@ -120,8 +123,10 @@ class RunManager:
         """A run's row: from memory while it is live (its end may not be written yet), else from the store."""
         live = self.live.get(run_id)
         if live is not None:
-            final = live.final or {}  # a finished run whose end is still being written reads as finished
-            return RunRow(**{**live.row, **{k: final[k] for k in ("status", "outputs", "error") if k in final}})
+            # A finished run whose end is still being written reads as finished.
+            final: dict[str, Any] = live.final or {}
+            values: dict[str, Any] = {**live.row, **{k: final[k] for k in ("status", "outputs", "error") if k in final}}
+            return RunRow(**values)
         return await asyncio.to_thread(self.store.get_run, run_id)
 
     async def _drive(self, live: LiveRun, request: RunRequest) -> None:
@@ -187,8 +192,9 @@ class RunManager:
 
     def stop(self, run_id: str) -> None:
         live = self.live.get(run_id)
-        if live is None or live.final is not None:  # a final event: finished, its end still being written
-            status = live.final["status"] if live is not None else self.store.get_run(run_id).status  # 404
+        final = live.final if live is not None else None
+        if live is None or final is not None:  # a final event: finished, its end still being written
+            status = final["status"] if final is not None else self.store.get_run(run_id).status  # 404
             raise ConflictError(f"run '{run_id}' is not running (status: {status})")
         live.stop_requested = True
         if live.log.last_seq:
