@@ -227,11 +227,15 @@ def main() -> None:
             proc.wait(timeout=10)
     ratio = load["runs_per_s"] / baseline["runs_per_s"]
     cpu_ratio = baseline["server_cpu_ms_per_run"] / load["server_cpu_ms_per_run"]
+    # The machine's load: the runs/s of both servers swing with other work on the cores, their ratio less so.
+    load_average = round(os.getloadavg()[0], 2)
     print(f"5-node workflow: {load['runs_per_s']} runs/s, {load['server_cpu_ms_per_run']} ms server CPU per run; "
           f"bare FastAPI endpoint: {baseline['runs_per_s']} requests/s, {baseline['server_cpu_ms_per_run']} ms "
-          f"→ {ratio:.0%} of bare by runs/s, {cpu_ratio:.0%} by server CPU (target ≥ 30%)")
+          f"→ {ratio:.0%} of bare by runs/s, {cpu_ratio:.0%} by server CPU (target ≥ 30%; load average "
+          f"{load_average} on {os.cpu_count()} cores)")
     print(json.dumps({"benchmark": "server", "workflow_nodes": 5, "requests": args.requests,
-                      "concurrency": args.concurrency, "cpu_count": os.cpu_count(), **load, **stream,
+                      "concurrency": args.concurrency, "cpu_count": os.cpu_count(), "load_average": load_average,
+                      **load, **stream,
                       "bare": baseline, "of_bare_runs_per_s": round(ratio, 3), "of_bare_cpu": round(cpu_ratio, 3),
                       "targets": {"runs_per_s": 200, "first_event_p50_ms": 20, "of_bare": 0.3}}))
 
