@@ -14,7 +14,7 @@ from fastapi.responses import FileResponse, JSONResponse
 from agents import errors as agent_errors
 from engine import errors as engine_errors
 from engine.errors import DefinitionError
-from engine.spec import NodeSpec, Services
+from engine.spec import NodeSpec
 from evaluation.errors import EvaluationError
 from knowledge import errors as kb_errors
 from modelhub import errors as hub_errors
@@ -45,6 +45,7 @@ from server.api import (
 )
 from server.deps import require_admin
 from server.limits import BodyLimit, multipart_routes
+from server.services import ServerServices
 from server.settings import Settings
 from server.state import AppState
 
@@ -92,13 +93,13 @@ def status_for(exc: Exception) -> int:
     return status_of(type(exc))
 
 
-def _open_services(settings: Settings) -> Services:
+def _open_services(settings: Settings) -> ServerServices:
     from server.services import build_services
 
     return build_services(settings.data_dir)
 
 
-def create_app(settings: Settings | None = None, *, services: Services | None = None,
+def create_app(settings: Settings | None = None, *, services: ServerServices | None = None,
                catalog: Mapping[str, NodeSpec] | None = None) -> FastAPI:
     """The Loom server. ``services`` and ``catalog`` default to the real ones (tests may pass their own)."""
     settings = settings or Settings()
@@ -106,12 +107,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = services is None
-        svc = _open_services(settings) if owned else services
-        if svc.files is None:
-            from server.files import FileStore
-
-            svc.files = FileStore(settings.data_dir)
-        svc.files.max_bytes = settings.max_upload_bytes
+        svc = services if services is not None else _open_services(settings)
         state = AppState.open(settings, svc, catalog or CATALOG)
         app.state.loom = state
         if owned:
@@ -185,7 +181,9 @@ def _add_error_handlers(app: FastAPI) -> None:
             return JSONResponse({"detail": f"internal error: {type(exc).__name__}"}, status_code=500)
         return JSONResponse({"detail": str(exc)}, status_code=status)
 
-    async def definition_error(request: Request, exc: DefinitionError) -> JSONResponse:
+    async def definition_error(request: Request, exc: Exception) -> JSONResponse:
+        if not isinstance(exc, DefinitionError):  # registered for DefinitionError only
+            return await domain_error(request, exc)
         return JSONResponse({"detail": f"the workflow has {len(exc.issues)} error(s)",
                              "issues": [i.as_dict() for i in exc.issues],
                              "warnings": [w.as_dict() for w in exc.warnings]}, status_code=422)
