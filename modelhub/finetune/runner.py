@@ -362,6 +362,8 @@ class FinetuneRunner:
             self._jobs.update_job(job_id, status="failed", error=events.error, **common)
         else:
             how = f"was killed by signal {-code}" if code < 0 else f"exited with status {code}"
+            if code == -signal.SIGKILL:  # nobody here sent it: most often the kernel's out-of-memory killer
+                how += " (if the machine ran out of memory: lower the batch size or max_length)"
             self._jobs.update_job(job_id, status="failed", **common,
                                   error=self._interrupted(f"the training worker {how}", job_id))
 

@@ -124,8 +124,9 @@ async def test_a_killed_worker_fails_with_a_reason_and_queued_jobs_wait(parts: t
         await asyncio.sleep(0.5)
     finally:
         await runner.shutdown()
-    assert jobs.jobs["c"].error == ("interrupted: the training worker was killed by signal 9; no checkpoint was "
-                                    "saved; submit it again")
+    assert jobs.jobs["c"].error == ("interrupted: the training worker was killed by signal 9 (if the machine ran "
+                                    "out of memory: lower the batch size or max_length); no checkpoint was saved; "
+                                    "submit it again")
     assert jobs.jobs["d"].status == "cancelled" and "d" not in jobs.points
 
 
