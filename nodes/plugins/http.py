@@ -175,11 +175,14 @@ class SafeHttp:
     async def request(self, method: str, url: str, *, allow_hosts: Sequence[str] = (),
                       headers: dict[str, str] | None = None, params: dict[str, Any] | None = None,
                       json: Any = _UNSET, data: dict[str, Any] | None = None, content: bytes | str | None = None,
+                      files: list[tuple[str, tuple[str, bytes, str]]] | None = None,
                       timeout_s: float | None = None, max_bytes: int | None = None,
                       secret_headers: Sequence[str] = ()) -> HttpResponse:
         """Send one request through the guard; raise ``BlockedAddressError`` or ``OutboundError``.
 
         ``secret_headers`` (credentials) are not forwarded when a redirect leaves the original origin.
+        ``files`` are multipart parts ``(field, (filename, content, media_type))``, sent with ``data``.
+        Failures that repeat on every attempt (bad URL, oversized response, redirect loop) are not retryable.
         """
         limits = self.limits
         timeout = min(timeout_s or limits.timeout_s, limits.timeout_s)
@@ -187,13 +190,13 @@ class SafeHttp:
         try:
             target = httpx.URL(url)
         except (httpx.InvalidURL, TypeError) as exc:
-            raise OutboundError(f"invalid URL {url!r}: {exc}") from None
+            raise OutboundError(f"invalid URL {url!r}: {exc}", retryable=False) from None
         where = f"{target.scheme}://{target.host}" + (f":{target.port}" if target.port else "")
         client = self._get_client()
         try:
             request = client.build_request(
                 method.upper(), target, headers=headers, params=params,
-                json=None if json is _UNSET else json, data=data, content=content,
+                json=None if json is _UNSET else json, data=data, content=content, files=files,
                 timeout=httpx.Timeout(timeout, connect=min(limits.connect_timeout_s, timeout)),
                 extensions={_ALLOW_KEY: tuple(allow_hosts), _ORIGIN_KEY: _origin(target),
                             _SECRETS_KEY: tuple(secret_headers)})
@@ -206,7 +209,8 @@ class SafeHttp:
         except TimeoutError:
             raise OutboundError(f"request to {where} timed out after {timeout:g}s") from None
         except httpx.TooManyRedirects:
-            raise OutboundError(f"request to {where}: more than {limits.max_redirects} redirects") from None
+            raise OutboundError(f"request to {where}: more than {limits.max_redirects} redirects",
+                                retryable=False) from None
         except httpx.TimeoutException:
             raise OutboundError(f"request to {where} timed out after {timeout:g}s") from None
         except httpx.HTTPError as exc:
@@ -219,11 +223,12 @@ class SafeHttp:
 async def _read_capped(response: httpx.Response, cap: int, where: str) -> bytes:
     declared = response.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > cap:
-        raise OutboundError(f"response from {where} is {int(declared)} bytes; the limit is {cap} bytes")
+        raise OutboundError(f"response from {where} is {int(declared)} bytes; the limit is {cap} bytes",
+                            retryable=False)
     chunks, size = [], 0
     async for chunk in response.aiter_bytes():
         size += len(chunk)
         if size > cap:
-            raise OutboundError(f"response from {where} exceeds the limit of {cap} bytes")
+            raise OutboundError(f"response from {where} exceeds the limit of {cap} bytes", retryable=False)
         chunks.append(chunk)
     return b"".join(chunks)

@@ -21,7 +21,8 @@ from nodes.plugins.store import MemoryStore, PluginStore, check_name
 ALLOW_HOSTS_ENV = "LOOM_PLUGIN_ALLOW_HOSTS"
 
 
-def _env_allow_hosts() -> list[str]:
+def env_allow_hosts() -> list[str]:
+    """The SSRF allow-list from env ``LOOM_PLUGIN_ALLOW_HOSTS`` (comma-separated hosts, addresses or networks)."""
     return [h.strip() for h in os.environ.get(ALLOW_HOSTS_ENV, "").split(",") if h.strip()]
 
 
@@ -36,7 +37,7 @@ class ToolRegistry:
                  limits: HttpLimits | None = None):
         self.data_dir = Path(data_dir) if data_dir is not None else None
         self._store = PluginStore(self.data_dir / "plugins") if self.data_dir else MemoryStore()
-        self.allow_hosts = tuple(allow_hosts if allow_hosts is not None else _env_allow_hosts())
+        self.allow_hosts = tuple(allow_hosts if allow_hosts is not None else env_allow_hosts())
         self.limits = limits or HttpLimits()
         self.http = SafeHttp(self.limits)
 
