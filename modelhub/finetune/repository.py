@@ -31,6 +31,10 @@ class JobRepository(Protocol):
         """Points with step > after_step, in step order (train and eval points of one step both)."""
         ...
 
+    def rewind_progress(self, job_id: str, after_step: int) -> None:
+        """Drops the points with step > after_step: a resumed job trains those steps again from its checkpoint."""
+        ...
+
     def append_logs(self, job_id: str, lines: Sequence[str]) -> None: ...
 
     def logs(self, job_id: str, after: int = 0) -> Sequence[str]:

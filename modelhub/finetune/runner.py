@@ -181,6 +181,7 @@ class FinetuneRunner:
         if chosen not in available:
             raise ValueError(f"job {job_id} has no checkpoint {chosen!r}; it has: {', '.join(available)}")
         self._dropped.discard(job_id)
+        self._jobs.rewind_progress(job_id, _step_of(chosen) + _offset_of(self.job_dir(job_id) / chosen))
         updated = self._jobs.update_job(job_id, status="queued", resume_from=chosen, resume_mode=mode, error=None,
                                         finished_at=None)
         self._queue.put_nowait(job_id)

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import sessionmaker
 
@@ -73,6 +73,11 @@ class FinetuneJobs:
                  .order_by(FinetuneProgressRow.step, FinetuneProgressRow.seq))
         with self._session() as s:
             return [ProgressPoint.model_validate(p) for p in s.scalars(query)]
+
+    def rewind_progress(self, job_id: str, after_step: int) -> None:
+        with self._session.begin() as s:
+            s.execute(delete(FinetuneProgressRow)
+                      .where(FinetuneProgressRow.job_id == job_id, FinetuneProgressRow.step > after_step))
 
     def append_logs(self, job_id: str, lines: Sequence[str]) -> None:
         if not lines:

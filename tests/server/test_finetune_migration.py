@@ -61,6 +61,8 @@ async def test_upgrade_from_0005_keeps_data_and_downgrade_drops_only_the_job_tab
         progress = (await client.get("/api/finetune/jobs/j1/progress?after=1")).json()["items"]
         assert [(p["step"], p["train_loss"], p["eval_loss"]) for p in progress] == [(2, 1.5, None), (2, None, 1.7)]
         assert (await client.get("/api/finetune/jobs/j1/logs?after=1")).json()["lines"] == ["training"]
+        jobs.rewind_progress(job.id, after_step=1)  # a resume from checkpoint-1 trains step 2 again
+        assert [(p.step, p.train_loss) for p in jobs.progress(job.id)] == [(1, 2.0)]
     assert JOB_TABLES <= tables(url)
 
     engine = open_engine(url)

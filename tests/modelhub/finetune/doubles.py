@@ -44,6 +44,9 @@ class MemoryJobs:
     def progress(self, job_id: str, after_step: int = -1) -> Sequence[ProgressPoint]:
         return sorted((p for p in self.points.get(job_id, []) if p.step > after_step), key=lambda p: p.step)
 
+    def rewind_progress(self, job_id: str, after_step: int) -> None:
+        self.points[job_id] = [p for p in self.points.get(job_id, []) if p.step <= after_step]
+
     def append_logs(self, job_id: str, lines: Sequence[str]) -> None:
         self.lines.setdefault(job_id, []).extend(lines)
 

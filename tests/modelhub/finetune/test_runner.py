@@ -15,7 +15,7 @@ import pytest
 
 from modelhub.finetune.repository import BaseWeights, TrainingFiles
 from modelhub.finetune.runner import FinetuneRunner
-from modelhub.finetune.schemas import FinetuneJob, FinetuneParams
+from modelhub.finetune.schemas import FinetuneJob, FinetuneParams, ProgressPoint
 from tests.modelhub.finetune.doubles import LocalSources, MemoryJobs, RecordingRegistrar
 
 TIMEOUT_S = 90
@@ -188,3 +188,18 @@ def test_the_spec_of_each_kind_of_run(parts: tuple[MemoryJobs, LocalSources, Rec
     assert weights.start_adapter == tmp_path / "f" / "run-1" / "checkpoint-10" and weights.step_offset == 50
     assert runner._environment("cuda:1")["CUDA_VISIBLE_DEVICES"] == "1"
     assert runner._environment("cpu")["CUDA_VISIBLE_DEVICES"] == ""
+
+
+async def test_a_resume_from_an_older_checkpoint_drops_the_points_it_trains_again(
+        parts: tuple[MemoryJobs, LocalSources, RecordingRegistrar], tmp_path: Path) -> None:
+    jobs, _, _ = parts
+    runner = make_runner(parts, tmp_path)  # not started: the resumed job only queues
+    jobs.create_job(job("r", epochs=4, save_steps=2, status="cancelled"))
+    for step in (2, 4):
+        folder = runner.job_dir("r") / "run-0" / f"checkpoint-{step}"
+        folder.mkdir(parents=True)
+        (folder / "trainer_state.json").write_text("{}", encoding="utf-8")
+        os.utime(folder / "trainer_state.json", (step, step))  # oldest first by modification time
+    jobs.append_progress("r", [ProgressPoint(step=s, epoch=s / 4, train_loss=1.0, at=0.0) for s in range(1, 7)])
+    await runner.resume("r", "run-0/checkpoint-2", "full")
+    assert [p.step for p in jobs.progress("r")] == [1, 2]
