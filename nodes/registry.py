@@ -6,7 +6,18 @@ from collections.abc import Mapping
 from types import MappingProxyType
 
 from engine.spec import NodeSpec
-from nodes import code, end, if_else, knowledge_retrieval, llm, plugin, start, variable_aggregator
+from nodes import (
+    code,
+    end,
+    if_else,
+    knowledge_retrieval,
+    llm,
+    parameter_extractor,
+    plugin,
+    question_classifier,
+    start,
+    variable_aggregator,
+)
 
 CATALOG: Mapping[str, NodeSpec] = MappingProxyType({
     spec.type: spec
@@ -19,5 +30,7 @@ CATALOG: Mapping[str, NodeSpec] = MappingProxyType({
         plugin.SPEC,
         variable_aggregator.SPEC,
         code.SPEC,
+        question_classifier.SPEC,
+        parameter_extractor.SPEC,
     )
 })
