@@ -1,4 +1,4 @@
-"""Parsing: file bytes → plain text (PDF, DOCX, TXT, Markdown, HTML, CSV, JSONL), with encoding detection.
+"""Parsing: file bytes → plain text (PDF, DOCX, XLSX, TXT, Markdown, HTML, CSV, JSONL), with encoding detection.
 
 ``parse`` is pure, thread-safe and keeps within ``ParseLimits``; every failure is a ``ParseError`` naming the
 file and the cause. The server does not call it in its own process: ``knowledge.isolation`` runs it in a child
@@ -25,7 +25,7 @@ MAX_BYTES = ParseLimits.max_bytes
 TEXT_SUFFIXES = {".txt": "txt", ".text": "txt", ".md": "md", ".markdown": "md", ".csv": "csv",
                  ".jsonl": "jsonl", ".json": "json", ".tsv": "csv", ".log": "txt"}
 HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
-SUPPORTED = sorted({".pdf", ".docx", *TEXT_SUFFIXES, *HTML_SUFFIXES})
+SUPPORTED = sorted({".pdf", ".docx", ".xlsx", *TEXT_SUFFIXES, *HTML_SUFFIXES})
 # OLE2 compound files: legacy .doc, and also what Office writes for a password-protected .docx.
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
@@ -45,7 +45,7 @@ class ParsedDocument:
 def file_format(filename: str) -> str:
     """The format name for a file name (``pdf``, ``docx``, ``txt``, ``md``, ``html``, ``csv``, ``jsonl``…)."""
     suffix = PurePath(filename).suffix.lower()
-    if suffix in (".pdf", ".docx"):
+    if suffix in (".pdf", ".docx", ".xlsx"):
         return suffix[1:]
     if suffix in HTML_SUFFIXES:
         return "html"
@@ -69,6 +69,8 @@ def parse(filename: str, data: bytes, *, max_bytes: int | None = None,
         doc = _parse_pdf(filename, data, limits)
     elif kind == "docx":
         doc = _parse_docx(filename, data, limits)
+    elif kind == "xlsx":
+        doc = _parse_xlsx(filename, data, limits)
     else:
         text, encoding = decode_text(filename, data)
         if kind == "html":
@@ -170,6 +172,49 @@ def _parse_docx(filename: str, data: bytes, limits: ParseLimits) -> ParsedDocume
     except Exception as exc:  # python-docx raises KeyError/ValueError/lxml errors on damaged packages
         raise ParseError(filename, f"corrupt DOCX ({_short(exc)})") from None
     return ParsedDocument(filename, "docx", "\n\n".join(blocks))
+
+
+def _parse_xlsx(filename: str, data: bytes, limits: ParseLimits) -> ParsedDocument:
+    """Each sheet as ``# name`` then one line per non-empty row, cells joined by `` | ``."""
+    import openpyxl
+
+    from knowledge.ooxml import check_package
+
+    if data.startswith(_OLE_MAGIC):
+        raise ParseError(filename, "XLSX is encrypted (password protected) or is a legacy .xls file")
+    try:
+        package = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, ValueError, OSError):
+        raise ParseError(filename, "corrupt XLSX (not a ZIP package)") from None
+    try:
+        with package:
+            check_package(filename, package, limits)
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        sheets, chars, cells = [], 0, 0
+        try:
+            for sheet in book.worksheets:
+                rows = []
+                for row in sheet.iter_rows(values_only=True):
+                    cells += len(row)
+                    if cells > limits.max_table_cells:
+                        raise ParseError(filename, f"the workbook has more than {limits.max_table_cells:,} "
+                                                   "cells (the limit)")
+                    values = ["" if v is None else str(v).strip() for v in row]
+                    while values and not values[-1]:
+                        values.pop()
+                    if any(values):
+                        rows.append(" | ".join(values))
+                        chars += len(rows[-1])
+                        _check_chars(filename, chars, limits)
+                if rows:
+                    sheets.append(f"# {sheet.title}\n" + "\n".join(rows))
+        finally:
+            book.close()
+    except (ParseError, MemoryError):  # over a limit: say so, not "corrupt"
+        raise
+    except Exception as exc:  # openpyxl raises KeyError/ValueError/lxml errors on damaged packages
+        raise ParseError(filename, f"corrupt XLSX ({_short(exc)})") from None
+    return ParsedDocument(filename, "xlsx", "\n\n".join(sheets), pages=len(sheets) or None)
 
 
 def _table_text(table: Any) -> str:
