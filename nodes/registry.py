@@ -8,14 +8,18 @@ from types import MappingProxyType
 from engine.spec import NodeSpec
 from nodes import (
     code,
+    document_extractor,
     end,
+    http_request,
     if_else,
     knowledge_retrieval,
+    list_operator,
     llm,
     parameter_extractor,
     plugin,
     question_classifier,
     start,
+    template_transform,
     variable_aggregator,
 )
 
@@ -32,5 +36,9 @@ CATALOG: Mapping[str, NodeSpec] = MappingProxyType({
         code.SPEC,
         question_classifier.SPEC,
         parameter_extractor.SPEC,
+        template_transform.SPEC,
+        http_request.SPEC,
+        document_extractor.SPEC,
+        list_operator.SPEC,
     )
 })
