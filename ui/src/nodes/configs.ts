@@ -9,6 +9,8 @@ import type { PluginConfig } from './plugin/defaults';
 import type { AggregatorConfig } from './variable-aggregator/defaults';
 import type { CodeConfig } from './code/defaults';
 import type { EndConfig } from './end/defaults';
+import type { ClassifierConfig } from './question-classifier/defaults';
+import type { ExtractorConfig } from './parameter-extractor/defaults';
 
 export interface ConfigMap {
   start: StartConfig;
@@ -19,6 +21,8 @@ export interface ConfigMap {
   'variable-aggregator': AggregatorConfig;
   code: CodeConfig;
   end: EndConfig;
+  'question-classifier': ClassifierConfig;
+  'parameter-extractor': ExtractorConfig;
 }
 
 /** What a canvas node carries: the node definition minus id/type/position. No callbacks. */

@@ -10,6 +10,8 @@ import { aggregatorOutputs } from './variable-aggregator/defaults';
 import { codeOutputs } from './code/defaults';
 import { endOutputs } from './end/defaults';
 import { ifElseHandles, type IfElseConfig } from './if-else/defaults';
+import { classifierHandles, classifierOutputs, type ClassifierConfig } from './question-classifier/defaults';
+import { extractorOutputs } from './parameter-extractor/defaults';
 
 /** `plugins` is the catalog from GET /api/plugins: a plugin node declares its tool's outputs. */
 export function outputsOf(node: LoomNode, plugins: readonly PluginInfo[] = []): Record<string, string> {
@@ -22,12 +24,15 @@ export function outputsOf(node: LoomNode, plugins: readonly PluginInfo[] = []): 
     case 'variable-aggregator': return aggregatorOutputs(node.data.config);
     case 'code': return codeOutputs(node.data.config);
     case 'end': return endOutputs(node.data.config, Object.keys(node.data.inputs ?? {}));
+    case 'question-classifier': return classifierOutputs();
+    case 'parameter-extractor': return extractorOutputs(node.data.config);
   }
 }
 
 /** Source handles: if-else has one per case + else; an error branch adds `error`; end has none. */
 export function sourceHandles(type: NodeType, data: LoomData<unknown>): string[] {
   const base = type === 'if-else' ? ifElseHandles(data.config as IfElseConfig)
+    : type === 'question-classifier' ? classifierHandles(data.config as ClassifierConfig)
     : type === 'end' ? [] : ['out'];
   return data.on_error?.strategy === 'branch' ? [...base, 'error'] : base;
 }

@@ -29,6 +29,12 @@ import { codeDefaults } from './code/defaults';
 import EndNode from './end/Node';
 import EndPanel from './end/Panel';
 import { endDefaults } from './end/defaults';
+import ClassifierNode from './question-classifier/Node';
+import ClassifierPanel from './question-classifier/Panel';
+import { classifierDefaults } from './question-classifier/defaults';
+import ExtractorNode from './parameter-extractor/Node';
+import ExtractorPanel from './parameter-extractor/Panel';
+import { extractorDefaults } from './parameter-extractor/defaults';
 
 /** A canvas component for node type N (conditional so the generic is checked per concrete type). */
 type NodeComponent<N> = N extends Node ? ComponentType<NodeProps<N>> : never;
@@ -50,6 +56,8 @@ export const registry = {
   plugin: { title: NODE_LOOKS.plugin.title, deletable: true, defaults: () => ({ config: pluginDefaults(), inputs: {} }), Node: PluginNode, Panel: PluginPanel },
   'variable-aggregator': { title: NODE_LOOKS['variable-aggregator'].title, deletable: true, defaults: () => ({ config: aggregatorDefaults(), inputs: { input1: { ref: '' } } }), Node: AggregatorNode, Panel: AggregatorPanel },
   code: { title: NODE_LOOKS.code.title, deletable: true, defaults: () => ({ config: codeDefaults(), inputs: { input: { ref: '' } } }), Node: CodeNode, Panel: CodePanel },
+  'question-classifier': { title: NODE_LOOKS['question-classifier'].title, deletable: true, defaults: () => ({ config: classifierDefaults(), inputs: { query: { ref: '' } } }), Node: ClassifierNode, Panel: ClassifierPanel },
+  'parameter-extractor': { title: NODE_LOOKS['parameter-extractor'].title, deletable: true, defaults: () => ({ config: extractorDefaults(), inputs: { query: { ref: '' } } }), Node: ExtractorNode, Panel: ExtractorPanel },
   end: { title: NODE_LOOKS.end.title, deletable: false, defaults: () => ({ config: endDefaults(), inputs: { answer: { ref: '' } } }), Node: EndNode, Panel: EndPanel },
 } satisfies { [T in NodeType]: NodeModule<T> };
 

@@ -9,5 +9,7 @@ export const NODE_LOOKS: Record<NodeType, { title: string; icon: string; color: 
   plugin: { title: 'Plugin', icon: '🔌', color: '#ea580c', hint: 'Call a tool' },
   'variable-aggregator': { title: 'Variable aggregator', icon: '⊕', color: '#64748b', hint: 'First non-empty value' },
   code: { title: 'Code', icon: '{}', color: '#db2777', hint: 'Run Python' },
+  'question-classifier': { title: 'Question classifier', icon: '⇶', color: '#0d9488', hint: 'Route by the class a model picks' },
+  'parameter-extractor': { title: 'Parameter extractor', icon: '⛏', color: '#9333ea', hint: 'Pull typed values out of text' },
   end: { title: 'End', icon: '■', color: '#dc2626', hint: 'Workflow outputs' },
 };
