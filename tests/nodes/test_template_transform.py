@@ -15,10 +15,10 @@ from nodes.registry import CATALOG
 from tests.helpers import chain, end, node, start, workflow
 
 
-
 def flow(template: str, inputs: dict[str, Any] | None = None) -> dict[str, Any]:
     inputs = inputs if inputs is not None else {"name": "start.name", "items": {"value": [1, 2, 3]}}
-    return workflow([start({"name": "name", "type": "string", "required": False}), node("tpl", "template-transform", inputs, config={"template": template}),
+    tpl = node("tpl", "template-transform", inputs, config={"template": template})
+    return workflow([start({"name": "name", "type": "string", "required": False}), tpl,
                      end(answer="tpl.output")], chain("start", "tpl", "end"))
 
 
