@@ -81,3 +81,31 @@ def test_create_set_run_see_scores_and_review(page, loom_server, model_server, t
     reviews = httpx.get(f"{loom_server}/api/evaluation/runs").json()["items"][0]["run_id"]
     summary = httpx.get(f"{loom_server}/api/evaluation/runs/{reviews}/agreement").json()["candidates"]
     assert sorted((c["candidate_id"], c["pass_rate"]) for c in summary) == [("m1", 1.0), ("m2", 1.0)]
+
+
+def test_gate_a_workflow_and_evaluate_its_draft_before_publishing(page, loom_server, tmp_path):
+    from tests.helpers import chain, end, start, workflow
+
+    echo = workflow([start("query"), end(answer="start.query")], chain("start", "end"), name="echo")
+    wf = httpx.post(f"{loom_server}/api/workflows", json=echo).json()["id"]
+    assert httpx.post(f"{loom_server}/api/workflows/{wf}/publish", json={}).status_code == 201
+    items = [{"id": "a", "query": "4", "reference": "4"}, {"id": "b", "query": "x", "reference": "4"}]
+    uploaded = httpx.post(f"{loom_server}/api/evaluation/sets", files={"file": ("gate.jsonl", jsonl(items))},
+                          data={"name": "gate"})
+    assert uploaded.status_code == 201
+
+    page.goto("/evaluation")
+    panel = page.get_by_test_id("gate-panel")
+    panel.get_by_test_id("gate-workflow").select_option(label="echo")
+    expect(panel.get_by_test_id("gate-state")).to_have_text("Not gated.")
+    panel.get_by_test_id("gate-set").select_option(label="gate")
+    panel.get_by_test_id("gate-save").click()
+    expect(panel.get_by_test_id("gate-state")).to_contain_text("exact-match of the draft")
+    refused = httpx.post(f"{loom_server}/api/workflows/{wf}/publish", json={})
+    assert refused.status_code == 409 and "gates" in refused.json()["detail"]
+
+    panel.get_by_test_id("gate-run").click()
+    view = page.get_by_test_id("run-view")
+    expect(view.get_by_test_id("run-status")).to_have_text("succeeded", timeout=60_000)
+    expect(view.get_by_test_id("aggregates").get_by_test_id("score-exact-match-draft")).to_contain_text("0.500")
+    assert httpx.post(f"{loom_server}/api/workflows/{wf}/publish", json={}).status_code == 201

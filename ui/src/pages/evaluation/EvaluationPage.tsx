@@ -4,7 +4,8 @@ import { agentApi } from '../agents/api';
 import { datasetsApi, type Dataset } from '../datasets/api';
 import { modelsApi } from '../models/api';
 import { evalApi, type EvalRun, type EvalSet, type JudgeConfig } from './api';
-import { runBody, type CandidateChoice } from './helpers';
+import { candidatesFrom, runBody, type CandidateChoice } from './helpers';
+import { ComparePanel, GatePanel } from './Panels';
 import RunView from './RunView';
 
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
@@ -35,6 +36,8 @@ export default function EvaluationPage() {
         <div style={{ width: 360, flexShrink: 0 }}>
           <SetsPanel sets={sets} onChanged={load} onError={setError} />
           <NewRunForm sets={sets} onError={setError} onCreated={(r) => { setCurrent(r.run_id); void load(); }} />
+          <GatePanel sets={sets} onRun={(r) => { setCurrent(r.run_id); void load(); }} />
+          <ComparePanel runs={runs} />
           <div className="section-title">Runs</div>
           {runs.length === 0 && <p className="muted">No evaluation runs yet.</p>}
           {runs.map((r) => (
@@ -177,6 +180,14 @@ function NewRunForm({ sets, onCreated, onError }: { sets: EvalSet[]; onCreated: 
               <option value="">judge model…</option>
               {options.models.map((m) => <option key={m} value={m}>{m}</option>)}
             </select>
+            <select value={judge.mode} onChange={(e) => setJudge({ ...judge, mode: e.target.value as 'score' | 'pairwise' })} data-testid="judge-mode">
+              <option value="score">score 1–5</option><option value="pairwise">pairwise vs baseline</option>
+            </select>
+            {judge.mode === 'pairwise' && (
+              <select value={judge.baseline ?? ''} onChange={(e) => setJudge({ ...judge, baseline: e.target.value || null })} data-testid="judge-baseline">
+                <option value="">baseline…</option>
+                {candidatesFrom(choices).map((c) => <option key={c.candidate_id} value={c.candidate_id}>{c.candidate_id} · {c.name}</option>)}
+              </select>)}
             <select value={judge.language} onChange={(e) => setJudge({ ...judge, language: e.target.value as 'zh' | 'en' })}>
               <option value="zh">中文 rubric</option><option value="en">English rubric</option>
             </select>

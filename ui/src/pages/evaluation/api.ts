@@ -32,6 +32,11 @@ export interface Diff { metric: string; before: string; after: string; better: s
 export interface BlindAnswer { label: string; output: string | null; review: { verdict: 'pass' | 'fail' | null; score: number | null; flagged: boolean; note: string } | null }
 export interface ReviewItem { item_id: string; inputs: Record<string, unknown>; reference: string | null; answers: BlindAnswer[] }
 export interface ReviewCreate { reviewer: string; item_id: string; label: string; verdict?: 'pass' | 'fail' | null; score?: number | null; flagged?: boolean; note?: string }
+export interface Gate { enabled: boolean; set_id: string; metric: string; metric_params?: Record<string, unknown>; judge?: JudgeConfig | null; output?: string | null; tolerance: number }
+export interface Comparison {
+  metric: string; gain: number; drop: number; verdict: 'ok' | 'no_gain' | 'forgetting'; advice: string;
+  domain_base: Aggregate; domain_tuned: Aggregate; general_base: Aggregate; general_tuned: Aggregate;
+}
 export interface Agreement {
   verdict: { reviewers: string[]; units: number; percent: number | null; kappa: number | null; method: string | null };
   candidates: { candidate_id: string; reviews: number; pass_rate: number | null; mean_score: number | null; flagged: number }[];
@@ -59,6 +64,12 @@ export const evalApi = {
     request<{ items: ReviewItem[] }>('GET', `${run(id)}/review?${new URLSearchParams({ reviewer })}`),
   addReview: (id: string, body: ReviewCreate) => request<Record<string, unknown>>('POST', `${run(id)}/reviews`, body),
   agreement: (id: string) => request<Agreement>('GET', `${run(id)}/agreement`),
+  compare: (q: { domain_run: string; general_run: string; base: string; tuned: string; metric: string }) =>
+    request<Comparison>('GET', `${base}/compare?${new URLSearchParams(q)}`),
+  gate: async (workflowId: string) => (await request<{ gate: Gate | null }>('GET', `${base}/gates/${encodeURIComponent(workflowId)}`)).gate,
+  setGate: (workflowId: string, gate: Gate) => request<{ gate: Gate }>('PUT', `${base}/gates/${encodeURIComponent(workflowId)}`, gate),
+  deleteGate: (workflowId: string) => request<void>('DELETE', `${base}/gates/${encodeURIComponent(workflowId)}`),
+  runGate: (workflowId: string) => request<EvalRun>('POST', `${base}/gates/${encodeURIComponent(workflowId)}/run`),
   /** The run's progress as it changes, until it ends (or `signal` aborts). */
   events: (id: string, onRun: (r: Pick<EvalRun, 'status' | 'progress' | 'cost' | 'error'>) => void, signal?: AbortSignal) =>
     follow(`${run(id)}/events`, (payload) => onRun(payload as unknown as EvalRun), signal),

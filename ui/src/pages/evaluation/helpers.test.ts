@@ -17,6 +17,9 @@ describe('evaluation helpers', () => {
       'set: choose an evaluation set', 'candidates: choose at least one', 'metrics: choose a metric or a judge']);
     const many = Array.from({ length: 11 }, () => ({ kind: 'model' as const, ref: 'm', version: '' }));
     expect(runBody('', 's', many, ['exact-match'], null, 4).errors).toEqual(['candidates: at most 10']);
+    const pairwise = runBody('', 's', [{ kind: 'model', ref: 'm', version: '' }], [],
+      { model: 'j', mode: 'pairwise', rubric: null, language: 'en', baseline: null }, 4);
+    expect(pairwise.errors).toEqual(['judge.baseline: choose the candidate the others are compared with']);
     const ok = runBody('r', 's', [{ kind: 'model', ref: 'm', version: '' }], ['bleu'], null, 2);
     expect(ok.body).toEqual({ name: 'r', set_id: 's', concurrency: 2, judge: null, metrics: [{ name: 'bleu' }],
       candidates: [{ kind: 'model', candidate_id: 'm1', name: 'm', model: 'm' }] });

@@ -27,6 +27,9 @@ export function runBody(name: string, setId: string, choices: CandidateChoice[],
   if (candidates.length > 10) errors.push('candidates: at most 10');
   if (!metrics.length && !judge) errors.push('metrics: choose a metric or a judge');
   if (judge && !judge.model) errors.push('judge.model: choose the judge model');
+  if (judge?.mode === 'pairwise' && !candidates.some((c) => c.candidate_id === judge.baseline)) {
+    errors.push('judge.baseline: choose the candidate the others are compared with');
+  }
   if (errors.length) return { body: null, errors };
   const specs: MetricSpec[] = metrics.map((m) => ({ name: m }));
   return { body: { name, set_id: setId, candidates, metrics: specs, judge, concurrency }, errors };
