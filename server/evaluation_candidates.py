@@ -72,6 +72,25 @@ def answer_of(outputs: Mapping[str, Any], wanted: str | None) -> str:
     return value if isinstance(value, str) else "" if value is None else str(value)
 
 
+def start_variables(definition: dict[str, Any]) -> list[str]:
+    """The names of the variables a workflow's start node declares."""
+    for node in definition.get("nodes") or []:
+        if isinstance(node, dict) and node.get("type") == "start":
+            variables = (node.get("config") or {}).get("variables") or []
+            return [str(v.get("name")) for v in variables if isinstance(v, dict)]
+    return []
+
+
+def workflow_inputs(item: EvalItem, declared: list[str]) -> dict[str, Any]:
+    """An item's inputs as a workflow's start variables: ``history`` and ``system`` (a dialogue's context) only
+    when declared, and ``query`` into the only variable when that one has another name. Any other undeclared
+    input is passed on, so the run names it."""
+    inputs = {k: v for k, v in item.inputs.items() if k in declared or k not in ("history", "system")}
+    if "query" in inputs and "query" not in declared and len(declared) == 1 and declared[0] not in inputs:
+        inputs[declared[0]] = inputs.pop("query")
+    return inputs
+
+
 class ModelAnswer:
     """A deployed model or registered endpoint, called through the gateway."""
 
@@ -96,14 +115,15 @@ class WorkflowAnswer:
             issues = "; ".join(f"{i.node_id}: {i.message}" for i in exc.issues[:3])
             raise CandidateError(f"workflow {spec.workflow_id!r} cannot run: {issues or exc}") from None
         self.chat = definition.get("mode") == "chat"
+        self.declared = start_variables(definition)
 
     async def generate(self, item: EvalItem) -> Output:
-        inputs = dict(item.inputs)
         sys: dict[str, Any] = {}
         if self.chat:
-            sys = {"query": query_of(item), "history": inputs.pop("history", []) or []}
-            inputs.pop("query", None)
-            inputs.pop("system", None)
+            sys = {"query": query_of(item), "history": item.inputs.get("history") or []}
+            inputs = {k: v for k, v in item.inputs.items() if k in self.declared}
+        else:
+            inputs = workflow_inputs(item, self.declared)
         request = RunRequest(workflow_id=self.spec.workflow_id, graph=self.graph, definition=self.definition,
                              inputs=inputs, source=RUN_SOURCE, version=self.spec.version, sys=sys)
         started = time.monotonic()

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 
 from engine.spec import Services
+from tests.helpers import chain, end, start, workflow
 from tests.server.conftest import asgi_client, running_app
 from tests.server.evaluation_helpers import ITEMS, finished, gateway, responder
 
@@ -35,6 +36,18 @@ async def test_a_set_from_a_dataset_version_and_agent_apps_as_candidates(data_di
         missing = await client.post("/api/evaluation/sets/from-dataset",
                                     json={"name": "x", "dataset": "quiz", "version": 9})
         assert missing.status_code == 404
+
+        # A workflow whose only start variable is not called "query": the query goes there, the system prompt
+        # of the dialogue is left out (not declared).
+        echo = workflow([start("text"), end(answer="start.text")], chain("start", "end"), name="echo")
+        wf = (await client.post("/api/workflows", json=echo)).json()["id"]
+        created = await client.post("/api/evaluation/runs", json={
+            "set_id": made.json()["set_id"], "metrics": [{"name": "exact-match"}],
+            "candidates": [{"kind": "workflow", "candidate_id": "echo", "workflow_id": wf}]})
+        run = await finished(client, created.json()["run_id"])
+        assert run["status"] == "succeeded" and run["cost"]["echo"]["errors"] == 0, run
+        table = (await client.get(f"/api/evaluation/runs/{run['run_id']}/results")).json()["items"]
+        assert [row["candidates"]["echo"]["output"] for row in table] == [i["query"] for i in ITEMS]
 
         agent = (await client.post("/api/agents", json={"name": "helper", "model": "good"})).json()["id"]
         assert (await client.post(f"/api/agents/{agent}/publish")).status_code in (200, 201)
