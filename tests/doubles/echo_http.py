@@ -7,6 +7,7 @@
     /text              a plain-text body that is not JSON
     /big?size=N        N bytes of "x"
     /slow?seconds=S    the echo after S seconds
+    any path given to ``serve_json(path, data, status)``: that JSON with that status (200 by default)
 
 Run it with ``with EchoServer() as server: server.url``; ``server.requests`` lists what it received.
 """
@@ -73,6 +74,9 @@ class _Handler(BaseHTTPRequestHandler):
         echo = self._echo()
         path, query = echo["path"], echo["query"]
         status = 200
+        if path in self.server.routes:
+            route_status, data = self.server.routes[path]
+            return self._send(route_status, json.dumps(data, ensure_ascii=False).encode())
         if path.startswith("/status/"):
             status = int(path.rsplit("/", 1)[1])
         elif path.startswith("/flaky/"):
@@ -100,6 +104,7 @@ class _Server(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), _Handler)
         self.requests: list[dict[str, Any]] = []
         self.counts: dict[str, int] = {}
+        self.routes: dict[str, tuple[int, Any]] = {}
         self.lock = threading.Lock()
 
 
@@ -114,6 +119,11 @@ class EchoServer:
     @property
     def requests(self) -> list[dict[str, Any]]:
         return self._server.requests
+
+    def serve_json(self, path: str, data: Any, status: int = 200) -> str:
+        """Answer ``path`` (any method and query) with ``data`` as JSON; returns the full URL."""
+        self._server.routes[path] = (status, data)
+        return self.url + path
 
     def __enter__(self) -> EchoServer:
         self._thread.start()
