@@ -64,17 +64,19 @@ def retry_delay_s(retry: RetryPolicy, attempt_no: int) -> float:
     return retry.backoff_ms * (1 << (attempt_no - 1)) / 1000
 
 
-async def attempt(call: Callable[[], Awaitable[NodeResult]], *, timeout_s: float | None,
+async def attempt(call: Callable[..., Awaitable[NodeResult]], *args: Any, timeout_s: float | None,
                   retry: RetryPolicy | None) -> Attempts:
-    """Run ``call`` up to ``retry.max_attempts`` times, each bounded by ``timeout_s``."""
+    """Run ``call(*args)`` up to ``retry.max_attempts`` times, each bounded by ``timeout_s`` (no timeout scope
+    is entered when it is ``None``). The arguments are passed through rather than closed over in a lambda: this
+    runs for every node."""
     max_attempts = retry.max_attempts if retry is not None else 1
     attempt_no = 1
     while True:
         try:
             if timeout_s is None:
-                return Attempts(await call(), None, attempt_no)
+                return Attempts(await call(*args), None, attempt_no)
             async with asyncio.timeout(timeout_s):
-                return Attempts(await call(), None, attempt_no)
+                return Attempts(await call(*args), None, attempt_no)
         except Exception as exc:  # every node failure is data from here on
             failure = NodeFailure.from_exception(exc, timeout_s)
         if retry is None or attempt_no >= max_attempts or failure.retryable is False:

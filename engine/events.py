@@ -87,6 +87,7 @@ EVENT_TYPES = ("run_started", "node_started", "node_finished", "text_chunk", "ru
 
 EventT = TypeVar("EventT", bound=BaseEvent)
 _TYPE = frozenset({"type"})
+_FIELDS_SET: dict[type[BaseEvent], frozenset[str]] = {}  # every field but type: what validation records as set
 _set_attribute = object.__setattr__
 
 
@@ -101,7 +102,10 @@ def trusted(cls: type[EventT], fields: dict[str, Any]) -> EventT:
     """
     event = cls.__new__(cls)
     _set_attribute(event, "__dict__", fields)
-    _set_attribute(event, "__pydantic_fields_set__", fields.keys() - _TYPE)
+    fields_set = _FIELDS_SET.get(cls)
+    if fields_set is None:
+        fields_set = _FIELDS_SET[cls] = frozenset(cls.model_fields) - _TYPE
+    _set_attribute(event, "__pydantic_fields_set__", set(fields_set))
     _set_attribute(event, "__pydantic_extra__", None)
     _set_attribute(event, "__pydantic_private__", None)
     return event

@@ -16,7 +16,7 @@ from collections.abc import AsyncGenerator, Callable
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from engine.error_handling import Attempts, Handled, NodeFailure, apply_strategy, attempt
+from engine.error_handling import Attempts, NodeFailure, apply_strategy, attempt
 from engine.events import (
     BaseEvent,
     NodeFinishedEvent,
@@ -288,19 +288,19 @@ class Run:
             ctx = NodeContext(node=node, run_id=self.run_id, mode=graph.workflow.mode, inputs=inputs,
                               services=self.services, sys=self.pool.outputs("sys") or {}, run_inputs=self.inputs,
                               resolve_source=resolve, emit=self._chunk_emitter(node_id))
-            config = graph.configs[node_id]
-            tried = await attempt(lambda: spec.run(ctx, config), timeout_s=node.timeout_s or spec.default_timeout_s,
-                                  retry=node.retry)
+            tried = await attempt(spec.run, ctx, graph.configs[node_id], retry=node.retry,
+                                  timeout_s=node.timeout_s or spec.default_timeout_s)
         result, failure = tried.result, tried.failure
         if result is not None:
             failure = failure or self._size_failure(result.outputs)
+        branch: str | None
         if failure is None and result is not None:
-            outcome = Handled("succeeded", result.outputs, result.branch, False)
+            status, outputs, branch, handled = "succeeded", result.outputs, result.branch, False
         else:
             assert failure is not None
-            outcome = apply_strategy(node.on_error, spec, failure)
-        if outcome.status == "succeeded" or outcome.handled:
-            self.pool.set(node_id, outcome.outputs)
+            status, outputs, branch, handled = apply_strategy(node.on_error, spec, failure)
+        if status == "succeeded" or handled:
+            self.pool.set(node_id, outputs)
         usage = result.usage if result is not None else None
         self.usage.add(usage)
         logs = result.logs if result is not None else failure.logs if failure is not None else None
@@ -308,13 +308,12 @@ class Run:
         self._seq += 1
         self._push(trusted(NodeFinishedEvent, {
             "run_id": self.run_id, "seq": self._seq, "ts": time.time(), "type": "node_finished", "node_id": node_id,
-            "node_type": node.type, "title": node.title, "status": outcome.status, "inputs": dict(inputs),
-            "outputs": dict(outcome.outputs), "branch": outcome.branch,
-            "elapsed_ms": round((time.perf_counter() - started) * 1000, 3),
-            "usage": usage.as_dict() if usage else None, "error": error, "error_handled": outcome.handled,
+            "node_type": node.type, "title": node.title, "status": status, "inputs": dict(inputs),
+            "outputs": dict(outputs), "branch": branch, "elapsed_ms": round((time.perf_counter() - started) * 1000, 3),
+            "usage": usage.as_dict() if usage else None, "error": error, "error_handled": handled,
             "attempts": tried.made, "logs": list(logs) if logs is not None else None, "reused": reused is not None}))
-        unhandled = outcome.status == "failed" and not outcome.handled
-        return _Outcome(node_id, outcome.branch, f"{node.label}: {error}" if unhandled else None)
+        unhandled = status == "failed" and not handled
+        return _Outcome(node_id, branch, f"{node.label}: {error}" if unhandled else None)
 
     def _chunk_emitter(self, node_id: str) -> Callable[[str], None]:
         def emit(delta: str) -> None:
