@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from engine.graph import validate
-from server.api.evaluation import evaluation_jobs
+from server.api.evaluation_common import evaluation_jobs
 from server.db.models import VersionRow, WorkflowRow
 from server.deps import State
 from server.errors import InvalidRequestError
