@@ -11,6 +11,10 @@ import type { CodeConfig } from './code/defaults';
 import type { EndConfig } from './end/defaults';
 import type { ClassifierConfig } from './question-classifier/defaults';
 import type { ExtractorConfig } from './parameter-extractor/defaults';
+import type { TemplateConfig } from './template-transform/defaults';
+import type { HttpRequestConfig } from './http-request/defaults';
+import type { DocumentExtractorConfig } from './document-extractor/defaults';
+import type { ListOperatorConfig } from './list-operator/defaults';
 
 export interface ConfigMap {
   start: StartConfig;
@@ -23,6 +27,10 @@ export interface ConfigMap {
   end: EndConfig;
   'question-classifier': ClassifierConfig;
   'parameter-extractor': ExtractorConfig;
+  'template-transform': TemplateConfig;
+  'http-request': HttpRequestConfig;
+  'document-extractor': DocumentExtractorConfig;
+  'list-operator': ListOperatorConfig;
 }
 
 /** What a canvas node carries: the node definition minus id/type/position. No callbacks. */

@@ -12,6 +12,10 @@ import { endOutputs } from './end/defaults';
 import { ifElseHandles, type IfElseConfig } from './if-else/defaults';
 import { classifierHandles, classifierOutputs, type ClassifierConfig } from './question-classifier/defaults';
 import { extractorOutputs } from './parameter-extractor/defaults';
+import { templateOutputs } from './template-transform/defaults';
+import { httpOutputs } from './http-request/defaults';
+import { documentExtractorOutputs } from './document-extractor/defaults';
+import { listOperatorOutputs } from './list-operator/defaults';
 
 /** `plugins` is the catalog from GET /api/plugins: a plugin node declares its tool's outputs. */
 export function outputsOf(node: LoomNode, plugins: readonly PluginInfo[] = []): Record<string, string> {
@@ -26,6 +30,10 @@ export function outputsOf(node: LoomNode, plugins: readonly PluginInfo[] = []): 
     case 'end': return endOutputs(node.data.config, Object.keys(node.data.inputs ?? {}));
     case 'question-classifier': return classifierOutputs();
     case 'parameter-extractor': return extractorOutputs(node.data.config);
+    case 'template-transform': return templateOutputs();
+    case 'http-request': return httpOutputs();
+    case 'document-extractor': return documentExtractorOutputs(node.data.config);
+    case 'list-operator': return listOperatorOutputs(node.data.config);
   }
 }
 

@@ -35,6 +35,18 @@ import { classifierDefaults } from './question-classifier/defaults';
 import ExtractorNode from './parameter-extractor/Node';
 import ExtractorPanel from './parameter-extractor/Panel';
 import { extractorDefaults } from './parameter-extractor/defaults';
+import TemplateNode from './template-transform/Node';
+import TemplatePanel from './template-transform/Panel';
+import { templateDefaults } from './template-transform/defaults';
+import HttpRequestNode from './http-request/Node';
+import HttpRequestPanel from './http-request/Panel';
+import { httpDefaults } from './http-request/defaults';
+import DocumentExtractorNode from './document-extractor/Node';
+import DocumentExtractorPanel from './document-extractor/Panel';
+import { documentExtractorDefaults } from './document-extractor/defaults';
+import ListOperatorNode from './list-operator/Node';
+import ListOperatorPanel from './list-operator/Panel';
+import { listOperatorDefaults } from './list-operator/defaults';
 
 /** A canvas component for node type N (conditional so the generic is checked per concrete type). */
 type NodeComponent<N> = N extends Node ? ComponentType<NodeProps<N>> : never;
@@ -58,6 +70,10 @@ export const registry = {
   code: { title: NODE_LOOKS.code.title, deletable: true, defaults: () => ({ config: codeDefaults(), inputs: { input: { ref: '' } } }), Node: CodeNode, Panel: CodePanel },
   'question-classifier': { title: NODE_LOOKS['question-classifier'].title, deletable: true, defaults: () => ({ config: classifierDefaults(), inputs: { query: { ref: '' } } }), Node: ClassifierNode, Panel: ClassifierPanel },
   'parameter-extractor': { title: NODE_LOOKS['parameter-extractor'].title, deletable: true, defaults: () => ({ config: extractorDefaults(), inputs: { query: { ref: '' } } }), Node: ExtractorNode, Panel: ExtractorPanel },
+  'template-transform': { title: NODE_LOOKS['template-transform'].title, deletable: true, defaults: () => ({ config: templateDefaults(), inputs: { input: { ref: '' } } }), Node: TemplateNode, Panel: TemplatePanel },
+  'http-request': { title: NODE_LOOKS['http-request'].title, deletable: true, defaults: () => ({ config: httpDefaults(), inputs: {} }), Node: HttpRequestNode, Panel: HttpRequestPanel },
+  'document-extractor': { title: NODE_LOOKS['document-extractor'].title, deletable: true, defaults: () => ({ config: documentExtractorDefaults(), inputs: { files: { ref: '' } } }), Node: DocumentExtractorNode, Panel: DocumentExtractorPanel },
+  'list-operator': { title: NODE_LOOKS['list-operator'].title, deletable: true, defaults: () => ({ config: listOperatorDefaults(), inputs: { items: { ref: '' } } }), Node: ListOperatorNode, Panel: ListOperatorPanel },
   end: { title: NODE_LOOKS.end.title, deletable: false, defaults: () => ({ config: endDefaults(), inputs: { answer: { ref: '' } } }), Node: EndNode, Panel: EndPanel },
 } satisfies { [T in NodeType]: NodeModule<T> };
 

@@ -9,6 +9,7 @@ export type VarType = (typeof VAR_TYPES)[number];
 export const NODE_TYPES = [
   'start', 'llm', 'if-else', 'knowledge-retrieval', 'plugin', 'variable-aggregator', 'code', 'end',
   'question-classifier', 'parameter-extractor',
+  'template-transform', 'http-request', 'document-extractor', 'list-operator',
 ] as const;
 export type NodeType = (typeof NODE_TYPES)[number];
 

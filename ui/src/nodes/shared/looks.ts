@@ -11,5 +11,9 @@ export const NODE_LOOKS: Record<NodeType, { title: string; icon: string; color: 
   code: { title: 'Code', icon: '{}', color: '#db2777', hint: 'Run Python' },
   'question-classifier': { title: 'Question classifier', icon: '⇶', color: '#0d9488', hint: 'Route by the class a model picks' },
   'parameter-extractor': { title: 'Parameter extractor', icon: '⛏', color: '#9333ea', hint: 'Pull typed values out of text' },
+  'template-transform': { title: 'Template', icon: '✎', color: '#0f766e', hint: 'Render Jinja2 over inputs' },
+  'http-request': { title: 'HTTP request', icon: '⇄', color: '#b45309', hint: 'Call an HTTP API' },
+  'document-extractor': { title: 'Document extractor', icon: '📄', color: '#4d7c0f', hint: 'Text from uploaded files' },
+  'list-operator': { title: 'List operator', icon: '☰', color: '#475569', hint: 'Filter, sort, slice a list' },
   end: { title: 'End', icon: '■', color: '#dc2626', hint: 'Workflow outputs' },
 };
