@@ -60,6 +60,9 @@ class EvalJobs:
         """Runs (or resumes) ``run_id`` in the background; 409 when it is already running here."""
         run = self.run(run_id)
         if run_id in self.live:
+            if run.status == "cancelled":
+                raise ConflictError(f"evaluation run {run_id} is still finishing the samples in flight; "
+                                    "resume it in a moment")
             raise ConflictError(f"evaluation run {run_id} is already running")
         if run.status == "succeeded":
             raise ConflictError(f"evaluation run {run_id} has finished; start a new run to evaluate again")
