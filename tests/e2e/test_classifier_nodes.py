@@ -97,3 +97,51 @@ def test_classifier_routes_to_the_picked_branch(page, loom_server, model_server)
     page.get_by_test_id("debug-node").locator("summary").click()
     page.get_by_test_id("debug-run").click()
     expect(page.get_by_test_id("debug-result")).to_contain_text('"class_id": "else"')
+
+
+def test_parameter_extractor_table_marks_and_run(page, loom_server, model_server):
+    data = two_ends()
+    data["nodes"] = data["nodes"][:2]
+    data["edges"] = data["edges"][:1]
+    workflow_id = create_workflow(loom_server, data)
+    page.goto(f"/workflows/{workflow_id}")
+    page.locator(".react-flow__controls-fitview").click()
+    delete_edge(page, "start:out->refund_end")
+    drag_to_canvas(page, "parameter-extractor", 380, 200)
+    connect(page, "start", "parameter-extractor")
+    connect(page, "parameter-extractor", "refund_end")
+
+    select_node(page, "parameter-extractor")
+    page.get_by_test_id("input-source-0").select_option("start.query")
+    page.get_by_test_id("param-name-0").fill("order_id")
+    page.get_by_test_id("param-description-0").fill("订单号")
+    page.get_by_test_id("add-parameter").click()
+    # A nameless parameter and a reserved name are marked before they are saved.
+    page.get_by_test_id("param-name-1").fill("")
+    expect(page.get_by_test_id("param-problem-1")).to_have_text("Parameter 2: give the parameter a name")
+    page.get_by_test_id("param-name-1").fill("__reason")
+    expect(page.get_by_test_id("param-problem-1")).to_have_text("Parameter 2: '__reason' is reserved")
+    expect(page.get_by_test_id("node-parameter-extractor")).to_have_attribute("data-invalid", "true")
+    page.get_by_test_id("param-name-1").fill("quantity")
+    page.get_by_test_id("param-type-1").select_option("integer")
+    expect(page.get_by_test_id("issue-count")).to_have_text("valid")
+    expect(page.get_by_test_id("save-state")).to_have_text("Saved", timeout=10_000)
+
+    # The end node's input picker offers the typed outputs.
+    select_node(page, "refund_end")
+    labels = page.get_by_test_id("input-source-0").locator("option").all_inner_texts()
+    assert any("quantity (integer)" in label for label in labels)
+    assert any("__is_success (integer)" in label for label in labels)
+
+    saved = saved_definition(loom_server, workflow_id)
+    extractor = next(n for n in saved["nodes"] if n["type"] == "parameter-extractor")
+    assert [(p["name"], p["type"], p.get("required")) for p in extractor["config"]["parameters"]] == [
+        ("order_id", "string", True), ("quantity", "integer", False)]
+
+    model_server.push('```json\n{"order_id": "SO42", "quantity": "3"}\n```')
+    page.get_by_test_id("tab-run").click()
+    page.get_by_test_id("run-input-query").fill("订单 SO42 买了 3 件")
+    page.get_by_test_id("start-run").click()
+    expect(page.get_by_test_id("run-status")).to_have_text("succeeded", timeout=30_000)
+    page.get_by_test_id("trace-parameter-extractor").locator("summary").click()
+    expect(page.get_by_test_id("trace-parameter-extractor")).to_contain_text('"quantity": 3')
