@@ -122,6 +122,10 @@ def extract(config: ParameterExtractorConfig, text: str) -> tuple[dict[str, Any]
     if not isinstance(reply, dict):
         return ({p.name: None for p in config.parameters},
                 [f"the model's reply is not a JSON object ({describe(reply)}): {text.strip()[:200]!r}"])
+    names = [p.name for p in config.parameters]
+    nested = list(reply.values())
+    if not any(n in reply for n in names) and len(nested) == 1 and isinstance(nested[0], dict):
+        reply = nested[0]  # {"parameters": {...}}: the model wrapped its answer
     values: dict[str, Any] = {}
     missing: list[str] = []
     invalid: list[str] = []

@@ -55,8 +55,8 @@ FULL = '{"order_id": "SO123", "phone": "13800000000", "quantity": "3", "urgent":
 
 
 @pytest.mark.parametrize("reply", [FULL, f"```json\n{FULL}\n```", f"好的，提取结果如下：\n{FULL}\n以上。",
-                                   f"<think>订单号是 SO123。</think>{FULL}"],
-                         ids=["json", "fenced", "with-prose", "after-reasoning"])
+                                   f"<think>订单号是 SO123。</think>{FULL}", f'{{"parameters": {FULL}}}'],
+                         ids=["json", "fenced", "with-prose", "after-reasoning", "wrapped"])
 async def test_parameters_are_extracted_and_coerced(openai_server: ScriptedOpenAI, reply: str) -> None:
     openai_server.push(reply)
     result = await run_flow(openai_server, extractor_flow())
