@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import aclosing, asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import httpx
 from httpx_sse import EventSource, SSEError
@@ -26,6 +26,7 @@ from nodes import llm_presets as presets
 # Seed best practice (docs/models.md): temperature 0.3 (0 for identical answers), top_p 1, presence_penalty 0.
 SEED_DEFAULTS: dict[str, Any] = {"temperature": 0.3, "top_p": 1.0, "presence_penalty": 0.0}
 RETRY_STATUS = {408, 409, 425, 429, 500, 502, 503, 504}
+T = TypeVar("T")
 
 
 class ModelError(NodeError):
@@ -145,22 +146,58 @@ class Gateway:
             assert on_delta is not None
             on_delta(delta)
 
-        for attempt in range(model.max_retries + 1):
+        async def attempt() -> ChatResult:
             started = time.perf_counter()
+            if on_delta is None:
+                result = await self._complete(url, body, headers, timeout, name)
+            else:
+                result = await self._stream(url, body, headers, timeout, name, emit, started)
+            result.latency_ms = round((time.perf_counter() - started) * 1000, 3)
+            return result
+
+        return await self._retrying(name, model, attempt, lambda: not emitted)
+
+    async def post_json(self, name: str, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        """POST ``body`` to ``path`` under the model's base URL (e.g. ``/embeddings``, ``/rerank``) and return the
+        JSON object it answers, with the same deadline, retries and error mapping as ``chat``."""
+        model = self.resolve(name)
+        headers = {"Content-Type": "application/json"}
+        if key := model.key():
+            headers["Authorization"] = f"Bearer {key}"
+        url = model.base_url.rstrip("/") + "/" + path.lstrip("/")
+        timeout = httpx.Timeout(model.timeout_s, connect=min(10.0, model.timeout_s))
+
+        async def attempt() -> dict[str, Any]:
+            async with self._open(url, {"model": model.model, **body}, headers, timeout, name) as response:
+                try:
+                    await response.aread()
+                except httpx.TimeoutException:
+                    raise
+                except httpx.TransportError as exc:
+                    raise _Retryable(f"model response ended early ({type(exc).__name__}: {exc})") from None
+            try:
+                data = response.json()
+            except ValueError:
+                data = None
+            if not isinstance(data, dict):
+                raise ModelError(f"model '{name}' returned an unexpected response: {response.text[:200]!r}")
+            return data
+
+        return await self._retrying(name, model, attempt)
+
+    async def _retrying(self, name: str, model: EndpointModel, attempt: Callable[[], Awaitable[T]],
+                        may_retry: Callable[[], bool] = lambda: True) -> T:
+        """``attempt`` under the model's deadline, retried with backoff on retryable failures."""
+        for number in range(model.max_retries + 1):
             try:
                 async with asyncio.timeout(model.timeout_s):
-                    if on_delta is None:
-                        result = await self._complete(url, body, headers, timeout, name)
-                    else:
-                        result = await self._stream(url, body, headers, timeout, name, emit, started)
-                result.latency_ms = round((time.perf_counter() - started) * 1000, 3)
-                return result
+                    return await attempt()
             except (_Retryable, TimeoutError) as exc:
                 reason = exc if isinstance(exc, _Retryable) else _Retryable(f"timed out after {model.timeout_s:g} s")
-                if attempt >= model.max_retries or emitted:
-                    raise ModelError(f"model '{name}': {reason} (after {attempt + 1} attempt(s))",
+                if number >= model.max_retries or not may_retry():
+                    raise ModelError(f"model '{name}': {reason} (after {number + 1} attempt(s))",
                                      retryable=True) from None
-                delay = reason.retry_after if reason.retry_after is not None else self.backoff_s * 2 ** attempt
+                delay = reason.retry_after if reason.retry_after is not None else self.backoff_s * 2 ** number
                 await asyncio.sleep(min(delay, 30.0))
         raise AssertionError("unreachable")
 
