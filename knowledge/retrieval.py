@@ -46,7 +46,7 @@ def search(store: KBStore, embedder: Embedder, query: Query) -> list[Hit]:
 
     scored: dict[int, dict[str, float]] = {}
     if s.mode in ("vector", "hybrid"):
-        vec = query.vector if query.vector is not None else embedder.encode([query.text])[0]
+        vec = query.vector if query.vector is not None else embedder.encode_queries([query.text])[0]
         ids, scores = vectors.search(vec, pool, allowed)
         for rank, (i, v) in enumerate(zip(ids, scores, strict=True)):
             scored.setdefault(int(i), {})["vector"] = float(v)

@@ -243,7 +243,7 @@ class KnowledgeService:
             raise InvalidSettings(f"invalid search settings for knowledge base '{kb}': {exc}") from None
         embedder = get_embedder(store.settings.embedding.model)
         if query_vector is None and settings.mode != "keyword" and query.strip():
-            query_vector = embedder.encode([query])[0]  # outside the KB lock: ingestion need not wait for it
+            query_vector = embedder.encode_queries([query])[0]  # outside the KB lock: ingestion need not wait for it
         with self._locked(kb, store):
             return search(store, embedder, Query(query, settings, document_ids, query_vector))
 
@@ -298,6 +298,6 @@ def _embed(embedder: Embedder, texts: list[str], batch_size: int, report: Progre
     step = max(batch_size * 16, 1024)
     parts = []
     for start in range(0, len(texts), step):
-        parts.append(embedder.encode(texts[start:start + step], batch_size))
+        parts.append(embedder.encode_passages(texts[start:start + step], batch_size))
         report(min(start + step, len(texts)) / max(len(texts), 1) * 0.95)
-    return np.concatenate(parts) if parts else embedder.encode([])
+    return np.concatenate(parts) if parts else embedder.encode_passages([])

