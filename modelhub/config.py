@@ -6,7 +6,7 @@ import os
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -28,6 +28,8 @@ class EndpointModel(BaseModel):
     params: dict[str, Any] = Field(default_factory=dict, description="recommended inference params")
     timeout_s: float = Field(120.0, gt=0)
     max_retries: int = Field(3, ge=0, le=10)
+    task: Literal["chat", "embedding", "rerank"] = "chat"
+    max_batch_size: int = Field(64, ge=1, le=4096, description="embedding/rerank: most inputs in one request")
 
     def key(self) -> str | None:
         if self.api_key:

@@ -79,7 +79,8 @@ class ModelHub:
             spec = model.spec
             return EndpointModel(name=name, base_url=spec["base_url"], model=spec["model"],
                                  api_key_env=spec.get("api_key_env"), params=spec.get("params") or {},
-                                 timeout_s=spec.get("timeout_s", 120.0), max_retries=spec.get("max_retries", 3))
+                                 timeout_s=spec.get("timeout_s", 120.0), max_retries=spec.get("max_retries", 3),
+                                 task=spec.get("task", "chat"), max_batch_size=spec.get("max_batch_size", 64))
         deployments = self.registry.list_deployments()
         for dep in deployments:
             if dep.name == name:

@@ -9,6 +9,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 STATES = ("pending", "starting", "ready", "stopping", "stopped", "failed")
+Task = Literal["chat", "embedding", "rerank"]
+TASK_HELP = "what the model does: chat (completions), embedding (vectors) or rerank (query-document relevance)"
 
 
 class _Strict(BaseModel):
@@ -31,6 +33,8 @@ class EndpointCreate(_Strict):
     params: dict[str, Any] = Field(default_factory=dict, description="recommended inference params")
     timeout_s: float = Field(120.0, gt=0)
     max_retries: int = Field(3, ge=0, le=10)
+    task: Task = Field("chat", description=TASK_HELP)
+    max_batch_size: int = Field(64, ge=1, le=4096, description="embedding/rerank: most inputs sent in one request")
 
     _name = field_validator("name")(check_name)
 
@@ -50,6 +54,8 @@ class BaseModelCreate(_Strict):
     context_length: int | None = Field(None, gt=0, le=10_000_000)
     chat_template: str | None = None
     license: str = Field("", description="license note")
+    task: Task = Field("chat", description=TASK_HELP + "; embedding and rerank models are sentence-transformers "
+                       "models loaded in process from a local path")
 
     _name = field_validator("name")(check_name)
 
