@@ -1,7 +1,11 @@
-"""Test double: a scripted OpenAI-compatible chat-completions server on 127.0.0.1.
+"""Test double: a scripted OpenAI-compatible server on 127.0.0.1: chat completions, embeddings and rerank.
 
-It speaks the real protocol over real HTTP (JSON and SSE streaming, usage, errors), and answers from a
-script: a queue of replies, a responder function, or rules matching the last user message.
+It speaks the real protocol over real HTTP (JSON and SSE streaming, usage, errors), and answers chat from a
+script: a queue of replies, a responder function, or rules matching the last user message. ``/embeddings``
+(OpenAI shape) answers deterministic vectors: hashed words and CJK characters, so texts that share words are
+close, in a space that depends on the requested model (its dimension from ``dimensions``, default 16);
+``/rerank`` (vLLM/Jina/Cohere shape) scores the share of the query's words found in each document. Both take
+faults (status, delay) from the same reply queue.
 
     with ScriptedOpenAI(["hello"]) as server:   # server.url == "http://127.0.0.1:PORT/v1"
         ...
@@ -11,7 +15,9 @@ script: a queue of replies, a responder function, or rules matching the last use
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
+import math
 import re
 import threading
 import time
@@ -80,7 +86,9 @@ class ScriptedOpenAI:
     """A live OpenAI-compatible server; ``requests`` records every request body it got."""
 
     def __init__(self, script: list[Reply | str] | Responder | None = None, *, port: int = 0,
-                 model: str = "scripted-model"):
+                 model: str = "scripted-model", dimensions: dict[str, int] | None = None):
+        self.dimensions = dict(dimensions or {})
+        self.paths: list[str] = []
         self._queue: list[Reply | str] = list(script) if isinstance(script, list) else []
         self._responder: Responder | None = script if callable(script) else None
         self.model = model
@@ -127,6 +135,35 @@ class ScriptedOpenAI:
             item = self._responder(body) if self._responder else f"echo: {last_user_message(body)}"
         return Reply(content=item) if isinstance(item, str) else item
 
+    def vector(self, model: str, text: str) -> list[float]:
+        """The unit vector of ``text`` in ``model``'s space."""
+        size = self.dimensions.get(model, 16)
+        vector = [0.0] * size
+        for word in words(text):
+            digest = hashlib.sha256(f"{model}\0{word}".encode()).digest()
+            vector[int.from_bytes(digest[:4], "big") % size] += 1.0 if digest[4] % 2 else -1.0
+        norm = math.sqrt(sum(x * x for x in vector)) or 1.0
+        return [x / norm for x in vector]
+
+    def embeddings(self, body: dict[str, Any]) -> dict[str, Any]:
+        model = str(body.get("model", self.model))
+        inputs = body.get("input")
+        texts = [inputs] if isinstance(inputs, str) else list(inputs or [])
+        return {"object": "list", "model": model,
+                "data": [{"object": "embedding", "index": i, "embedding": self.vector(model, str(t))}
+                         for i, t in enumerate(texts)],
+                "usage": {"prompt_tokens": sum(len(words(str(t))) for t in texts), "total_tokens": 0}}
+
+    def rerank(self, body: dict[str, Any]) -> dict[str, Any]:
+        query = set(words(str(body.get("query", ""))))
+        documents = [d if isinstance(d, str) else str(d.get("text", "")) for d in body.get("documents") or []]
+        scored = [(len(query & set(words(d))) / max(len(query), 1), i) for i, d in enumerate(documents)]
+        scored.sort(key=lambda s: (-s[0], s[1]))
+        top = scored[:int(body.get("top_n") or len(scored))]
+        return {"id": "rerank-scripted", "model": body.get("model", self.model),
+                "results": [{"index": i, "relevance_score": score, "document": {"text": documents[i]}}
+                            for score, i in top]}
+
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         double = self
 
@@ -161,12 +198,22 @@ class ScriptedOpenAI:
                 except json.JSONDecodeError:
                     self._send_json(400, {"error": {"message": "invalid JSON body"}})
                     return
-                if not self.path.rstrip("/").endswith("/chat/completions"):
+                path = self.path.rstrip("/")
+                route = "chat" if path.endswith("/chat/completions") else path.rsplit("/", 1)[-1]
+                if route not in ("chat", "embeddings", "rerank"):
                     self._send_json(404, {"error": {"message": f"no route {self.path}"}})
                     return
+                with double._lock:
+                    double.paths.append(self.path)
                 reply = double._next(body)
                 if reply.delay_s:
                     time.sleep(reply.delay_s)
+                if reply.status == 200 and route == "embeddings":
+                    self._send_json(200, double.embeddings(body))
+                    return
+                if reply.status == 200 and route == "rerank":
+                    self._send_json(200, double.rerank(body))
+                    return
                 if reply.status != 200:
                     headers = dict(reply.headers)
                     if reply.retry_after is not None:
@@ -245,6 +292,11 @@ class ScriptedOpenAI:
                 self.close_connection = True
 
         return Handler
+
+
+def words(text: str) -> list[str]:
+    """Lower-case words, and each CJK character on its own."""
+    return re.findall(r"[\u4e00-\u9fff]|[^\W\u4e00-\u9fff]+", text.lower())
 
 
 def _usage(body: dict[str, Any], content: str) -> dict[str, int]:
