@@ -16,6 +16,7 @@ from modelhub.schemas import (
     EndpointCreate,
     FinetuneCreate,
     ModelPublic,
+    Task,
 )
 from nodes import llm_presets as presets
 from server.db.registry import RegistryHub, open_hub
@@ -90,11 +91,12 @@ class LogTail(BaseModel):
 
 
 @router.get("/api/models", response_model=ModelList)
-def list_models(hub: Hub, request: Request, kind: Literal["endpoint", "base", "finetune"] | None = None) -> ModelList:
+def list_models(hub: Hub, request: Request, kind: Literal["endpoint", "base", "finetune"] | None = None,
+                task: Task | None = None) -> ModelList:
     gateway = request.app.state.loom.services.llm
-    configured = [{"name": m.name, "base_url": m.base_url, "model": m.model, "params": m.params}
-                  for m in getattr(gateway, "models", {}).values()]
-    return ModelList(items=[ModelPublic.model_validate(r) for r in hub.registry.list_models(kind)],
+    configured = [{"name": m.name, "base_url": m.base_url, "model": m.model, "params": m.params, "task": m.task}
+                  for m in getattr(gateway, "models", {}).values() if task is None or m.task == task]
+    return ModelList(items=[ModelPublic.model_validate(r) for r in hub.registry.list_models(kind, task)],
                      configured=configured)
 
 

@@ -93,6 +93,10 @@ class Registry:
 
     def add_base(self, spec: BaseModelCreate) -> ModelRow:
         source = spec.source
+        if spec.task != "chat" and not Path(source).expanduser().is_dir():
+            raise InvalidRequestError(f"{spec.task} model '{spec.name}': '{source}' is not a local directory; "
+                                      "embedding and rerank models are loaded from a local sentence-transformers "
+                                      "folder (or register an endpoint that serves one)")
         if is_local(source):
             folder = Path(source).expanduser()
             if not folder.is_dir():
@@ -138,12 +142,14 @@ class Registry:
             row.updated_at = time.time()
         return row
 
-    def list_models(self, kind: str | None = None) -> list[ModelRow]:
+    def list_models(self, kind: str | None = None, task: str | None = None) -> list[ModelRow]:
+        """Registered models, of one kind and/or task (chat, embedding, rerank; fine-tuned models chat) when asked."""
         query = select(ModelRow).order_by(ModelRow.kind, ModelRow.name, ModelRow.version)
         if kind:
             query = query.where(ModelRow.kind == kind)
         with self._session() as s:
-            return list(s.scalars(query))
+            rows = list(s.scalars(query))
+        return [r for r in rows if task is None or r.spec.get("task", "chat") == task]
 
     def find_model(self, name: str, version: int | None = None) -> ModelRow | None:
         """The named model (the newest version unless one is asked for), or None."""
