@@ -36,7 +36,8 @@ CONTAINED = {
     "modelhub.stream.MalformedChunk": "the gateway raises ModelError quoting it",
     "modelhub.stream.StreamError": "the gateway raises ModelError quoting it",
     "modelhub.datasets.formats.RowError": "the dataset check turns each into a bad row with its line",
-    "modelhub.datasets.formats.ConversionError": "the dataset store refuses the conversion with a 400 naming the row; the CLI prints it",
+    "modelhub.datasets.formats.ConversionError":
+        "the dataset store refuses the conversion with a 400 naming the row; the CLI prints it",
     "modelhub.finetune.data.DataError": "inside the fine-tuning worker process; the job fails with its message",
     "modelhub.finetune.train.TrainingError": "inside the fine-tuning worker process; the job fails with its message",
     "server.settings.SettingsError": "start-up and the command line, before any app exists",
