@@ -16,8 +16,12 @@ def require_task(gateway: Gateway, name: str, task: str) -> EndpointModel:
     """The model ``name`` resolves to, refusing one registered for another task."""
     model = gateway.resolve(name)
     if model.task != task:
-        raise ModelError(f"model '{name}' is a {model.task} model, not a{'n' if task[0] in 'ae' else ''} {task} model")
+        raise ModelError(f"model '{name}' is {_a(model.task)} model, not {_a(task)} model")
     return model
+
+
+def _a(task: str) -> str:
+    return ("an " if task[0] in "aeiou" else "a ") + task
 
 
 def batches(items: list[str], size: int) -> list[tuple[int, list[str]]]:
