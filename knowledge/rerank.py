@@ -1,15 +1,63 @@
-"""Rerank: score (query, chunk) pairs with a sentence-transformers CrossEncoder, loaded once per process."""
+"""Rerank: score (query, chunk) pairs with a ``Reranker``: a sentence-transformers CrossEncoder loaded once per
+process, or one that plugs in with ``register_factory`` (a rerank endpoint, handed in by the server): a
+factory gets the model name and returns a ``Reranker``, or None when the name is not its own."""
 
 from __future__ import annotations
 
 import threading
+from abc import ABC, abstractmethod
+from collections.abc import Callable
 from typing import Any
 
 from knowledge.embedding import resolve_model
 from knowledge.errors import EmbeddingError
 
+RerankerFactory = Callable[[str], "Reranker | None"]
+
 _MODELS: dict[str, Any] = {}
 _LOCK = threading.Lock()
+_FACTORIES: list[RerankerFactory] = []
+
+
+class Reranker(ABC):
+    """A model that scores how well each text answers a query."""
+
+    name: str
+
+    @abstractmethod
+    def scores(self, query: str, texts: list[str]) -> list[float]:
+        """Relevance in [0, 1] for each text, in order."""
+
+
+class CrossEncoderReranker(Reranker):
+    """A local sentence-transformers CrossEncoder (a path, a bundled name, or a hub name already cached)."""
+
+    def __init__(self, name: str, source: str | None = None):
+        self.name, self.source = name, source or name
+
+    def scores(self, query: str, texts: list[str]) -> list[float]:
+        model = get_cross_encoder(self.source)
+        with _LOCK:
+            scores = model.predict([(query, t) for t in texts], show_progress_bar=False)
+        return [float(s) for s in scores]
+
+
+def register_factory(factory: RerankerFactory) -> None:
+    """Let ``get_reranker`` build rerankers for names that ``factory`` recognises (tried before local models)."""
+    with _LOCK:
+        if factory not in _FACTORIES:
+            _FACTORIES.append(factory)
+
+
+def get_reranker(name: str) -> Reranker:
+    """The reranker for ``name``: a plugged-in one when a factory knows the name, else a local CrossEncoder."""
+    with _LOCK:
+        factories = list(_FACTORIES)
+    for factory in factories:
+        reranker = factory(name)
+        if reranker is not None:
+            return reranker
+    return CrossEncoderReranker(name)
 
 
 def get_cross_encoder(name: str) -> Any:
@@ -30,10 +78,7 @@ def get_cross_encoder(name: str) -> Any:
 
 
 def rerank_scores(model_name: str, query: str, texts: list[str]) -> list[float]:
-    """Relevance in [0, 1] (the CrossEncoder's sigmoid output) for each text."""
+    """Relevance in [0, 1] for each text (a CrossEncoder's sigmoid output, or the endpoint's score)."""
     if not texts:
         return []
-    model = get_cross_encoder(model_name)
-    with _LOCK:
-        scores = model.predict([(query, t) for t in texts], show_progress_bar=False)
-    return [float(s) for s in scores]
+    return get_reranker(model_name).scores(query, texts)
