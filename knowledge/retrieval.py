@@ -12,10 +12,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from knowledge.embedding import Embedder
-from knowledge.errors import InvalidSettings
+from knowledge.errors import EmbeddingError, InvalidSettings
 from knowledge.index import VectorIndex
 from knowledge.keyword import tokenize
 from knowledge.records import Hit
+from knowledge.reembedding import check_dimension
 from knowledge.rerank import rerank_scores
 from knowledge.settings import Mode, RetrievalSettings
 from knowledge.store import KBStore
@@ -38,6 +39,13 @@ def search(store: KBStore, embedder: Embedder, query: Query) -> list[Hit]:
     s = query.settings
     if not query.text.strip():
         raise InvalidSettings("the query is empty")
+    if embedder.name != store.settings.embedding.model:
+        raise EmbeddingError(f"knowledge base '{store.name}' switched to embedding model "
+                             f"'{store.settings.embedding.model}' during this search; search again")
+    check_dimension(store, embedder)
+    if query.vector is not None and np.asarray(query.vector).shape[-1] != embedder.dimension:
+        raise InvalidSettings(f"the query vector has {np.asarray(query.vector).shape[-1]} dimensions; knowledge base "
+                              f"'{store.name}' is embedded with '{embedder.name}' ({embedder.dimension})")
     vectors, keywords = store.load_indexes(embedder.dimension)
     allowed = store.chunk_ids(query.document_ids) if query.document_ids is not None else None
     parent_child = store.settings.chunking.method == "parent-child"
