@@ -63,4 +63,10 @@ async def test_an_unknown_repository_fails_the_fetch_without_retrying(github: Ec
 
 
 def test_the_example_matches_the_json_schema() -> None:
-    jsonschema.Draft202012Validator(json_schema(CATALOG)).validate(example("issue-digest"))
+    schema = json_schema(CATALOG)
+    variants = {v["title"] for v in schema["$defs"]["NodeDef"]["oneOf"]}
+    assert {"template-transform node", "http-request node", "document-extractor node", "list-operator node"} <= variants
+    jsonschema.Draft202012Validator(schema).validate(example("issue-digest"))
+    bad = example("issue-digest")
+    bad["nodes"][1]["config"]["body"] = {"type": "soap"}
+    assert not jsonschema.Draft202012Validator(schema).is_valid(bad)
