@@ -98,6 +98,12 @@ class KBModels:
             save_settings(store, store.settings.model_copy(update={"retrieval": retrieval}))
         return self.service.get(kb)
 
+    def dimension(self, kb: str) -> int | None:
+        """The dimension of the vectors the KB holds (None while empty)."""
+        store, lock = self._store(kb)
+        with lock:
+            return stored_dimension(store)
+
     def status(self, kb: str) -> ReembedStatus:
         store, lock = self._store(kb)
         with lock:

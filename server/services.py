@@ -21,6 +21,7 @@ from nodes.sandbox import SandboxPool
 from server import datadir
 from server.db.registry import open_hub
 from server.files import FileStore
+from server.knowledge_models import MODELS
 
 
 @dataclass
@@ -43,8 +44,10 @@ def build_services(data_dir: Path, *, sandbox_size: int | None = None) -> Server
     """One set of services per process and data directory."""
     datadir.prepare(data_dir)
     size = sandbox_size or int(os.environ.get("LOOM_SANDBOX_WORKERS", "2"))
+    gateway = Gateway(model_config.load(data_dir), registry=open_hub(data_dir))
+    MODELS.attach(gateway)  # registered embedding and rerank models reach the knowledge bases
     return ServerServices(
-        llm=Gateway(model_config.load(data_dir), registry=open_hub(data_dir)),
+        llm=gateway,
         knowledge=KnowledgeService(data_dir, ParseLimits.from_env()),
         tools=ToolRegistry(data_dir),
         sandbox=SandboxPool(size=size, memory_mb=int(os.environ.get("LOOM_SANDBOX_MEMORY_MB", "256")),

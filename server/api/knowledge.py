@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from knowledge.filenames import safe_filename
 from knowledge.records import DocumentInfo, KBInfo
+from knowledge.reembedding import KBModels
 from knowledge.service import KnowledgeService
 from knowledge.settings import KBSettings, Mode
 from knowledge.store import INTERRUPTED
@@ -73,6 +74,31 @@ class SearchCreate(BaseModel):
     score_threshold: float | None = Field(None, ge=0, le=1)
     weights: dict[str, float] | None = None
     document_ids: list[str] | None = None
+
+
+class EmbeddingModelSet(BaseModel):
+    """A new embedding model for a KB: every chunk is re-embedded in the background, then the KB switches."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    model: str = Field(min_length=1, max_length=500, description="a registered embedding model, or a local one")
+
+
+class RerankModelSet(BaseModel):
+    """The model that reranks a KB's hits: a registered rerank model or a local CrossEncoder; null for none."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    model: str | None = Field(None, max_length=500)
+
+
+class EmbeddingStatus(BaseModel):
+    """A KB's embedding model, the dimension of its vectors, and where a change of model stands."""
+
+    kb: str
+    model: str
+    dimension: int | None
+    reembed: dict[str, Any]
 
 
 class KnowledgeBaseList(BaseModel):
@@ -207,3 +233,32 @@ async def search(state: State, kb: str, body: SearchCreate) -> HitList:
                                    score_threshold=body.score_threshold, weights=body.weights,
                                    document_ids=body.document_ids)
     return HitList(items=[h.as_dict() for h in hits])
+
+
+def embedding_status(knowledge: KnowledgeService, kb: str) -> EmbeddingStatus:
+    info = knowledge.get(kb)
+    models = KBModels(knowledge)
+    return EmbeddingStatus(kb=kb, model=info.settings.embedding.model, dimension=models.dimension(kb),
+                           reembed=models.status(kb).as_dict())
+
+
+@router.get("/{kb}/embedding", response_model=EmbeddingStatus)
+def get_embedding(state: State, kb: str) -> EmbeddingStatus:
+    """The KB's embedding model and the progress of a change of model (``reembed``)."""
+    return embedding_status(service(state), kb)
+
+
+@router.put("/{kb}/embedding", status_code=202, response_model=EmbeddingStatus)
+async def set_embedding(state: State, kb: str, body: EmbeddingModelSet) -> EmbeddingStatus:
+    """Re-embed every chunk with ``model`` in the background; searches use the old model until it is done."""
+    knowledge = service(state)
+    models = KBModels(knowledge)
+    await asyncio.to_thread(models.start, kb, body.model)
+    state.jobs.submit(asyncio.to_thread(models.run, kb), name=f"reembed-{kb}")
+    return await asyncio.to_thread(embedding_status, knowledge, kb)
+
+
+@router.put("/{kb}/rerank", response_model=KnowledgeBasePublic)
+def set_rerank(state: State, kb: str, body: RerankModelSet) -> KnowledgeBasePublic:
+    """Rerank this KB's hits with ``model`` (null: no rerank)."""
+    return kb_public(KBModels(service(state)).set_rerank_model(kb, body.model))

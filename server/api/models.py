@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from pydantic import BaseModel, Field
 
+from knowledge.embedding import forget as forget_embedder
 from modelhub.repository import DeploymentRecord
 from modelhub.schemas import (
     AdapterRef,
@@ -110,6 +111,7 @@ def add_model(hub: Hub, body: ModelIn) -> ModelPublic:
     else:
         row = hub.registry.add_finetune(FinetuneCreate(**spec))
     hub.invalidate()
+    forget_embedder(body.name)  # a knowledge base using this name gets the registered model from now on
     return ModelPublic.model_validate(row)
 
 
@@ -128,6 +130,7 @@ def get_model(hub: Hub, name: str, version: Version = None) -> ModelPublic:
 def delete_model(hub: Hub, name: str, version: Version = None) -> None:
     hub.registry.delete_model(name, version)
     hub.invalidate()
+    forget_embedder(name)
 
 
 @router.get("/api/deployments", response_model=DeploymentList)
