@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from knowledge.batching import Coalescer
 from knowledge.chunking import chunk
 from knowledge.cleaning import clean
 from knowledge.embedding import Embedder, get_embedder
@@ -33,6 +34,7 @@ from knowledge.settings import KBSettings, Mode
 from knowledge.store import KBStore
 
 Progress = Callable[[float], None]
+INDEX_SAVE_INTERVAL_S = 30.0  # the FAISS file (a cache of SQLite's vectors) is rewritten at most this often
 PARSERS = 2  # documents of a batch parsed at once (each in its own process, up to its memory limit)
 _NAME = re.compile(r"^[\w-]{1,64}$", re.UNICODE)
 
@@ -47,6 +49,7 @@ class KnowledgeService:
         self._stores: dict[str, KBStore] = {}
         self._locks: dict[str, threading.RLock] = {}
         self._guard = threading.Lock()
+        self._ingestion: Coalescer[str, DocumentInfo] = Coalescer(self._ingest_batch)
 
     # --- knowledge bases ---------------------------------------------------------------------------------
 
@@ -111,8 +114,13 @@ class KnowledgeService:
 
     def ingest_many(self, kb: str, document_ids: builtins.list[str],
                     progress: Progress | None = None) -> builtins.list[DocumentInfo]:
-        """Ingest registered documents as one batch; each is committed (or failed) on its own."""
+        """Ingest registered documents as one batch; each is committed (or failed) on its own. One batch runs
+        at a time; calls made meanwhile for the same KB are ingested together as the next batch."""
+        return self._ingestion.submit(kb, document_ids, progress)
+
+    def _ingest_batch(self, kb: str, requested: builtins.list[str], progress: Progress) -> builtins.list[DocumentInfo]:
         store = self._store(kb)
+        document_ids = list(dict.fromkeys(requested))  # a document asked for twice is ingested once
         with self._lock(kb):
             documents = [store.document(d) for d in document_ids]
             for d in document_ids:
@@ -123,8 +131,7 @@ class KnowledgeService:
             with self._lock(kb):
                 for d in pending:
                     store.set_progress(d, fraction)
-            if progress is not None:
-                progress(fraction)
+            progress(fraction)
 
         def parse(document: DocumentInfo) -> ParsedDocument | KnowledgeError:
             try:
@@ -160,16 +167,15 @@ class KnowledgeService:
                 pending.discard(document_id)
             with self._lock(kb):
                 if len(store.vectors or ()) <= store.settings.index.exact_threshold:
-                    store.save_indexes()  # cheap while exact; big HNSW indexes are saved on close
+                    store.save_indexes_if_due(INDEX_SAVE_INTERVAL_S)  # big HNSW indexes are saved on close
         except Exception as exc:  # model or resource errors, or a bug: never leave documents "indexing"
             reason = str(exc) if isinstance(exc, KnowledgeError) else f"{type(exc).__name__}: {exc}"
             for document in documents:
                 if document.document_id in pending:
                     self._fail(kb, store, document.document_id, f"{document.filename}: {reason}")
-        if progress is not None:
-            progress(1.0)
+        progress(1.0)
         with self._lock(kb):
-            return [store.document(d) for d in document_ids]
+            return [store.document(d) for d in requested]
 
     def _fail(self, kb: str, store: KBStore, document_id: str, reason: str) -> None:
         with self._lock(kb):
@@ -202,7 +208,7 @@ class KnowledgeService:
             if store.vectors is None:
                 store.load_indexes(get_embedder(store.settings.embedding.model).dimension)
             store.remove_document(document_id)
-            store.save_indexes()
+            store.save_indexes_if_due(INDEX_SAVE_INTERVAL_S)
 
     def preview(self, settings_or_kb: KBSettings | str, filename: str, data: bytes) -> builtins.list[Chunk]:
         """The chunks a file would give, without indexing it (raises ``ParseError`` for a bad file)."""

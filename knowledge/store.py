@@ -48,6 +48,9 @@ class KBStore:
         (directory / "files").mkdir(parents=True, exist_ok=True)
         self.db = sqlite3.connect(directory / "kb.sqlite", check_same_thread=False, isolation_level=None)
         self.db.execute("PRAGMA journal_mode=WAL")
+        # With WAL, NORMAL syncs at checkpoints, not at every commit: a crash of the process loses nothing, a
+        # power cut at most the last commits; each commit stops costing an fsync.
+        self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.execute("PRAGMA foreign_keys=ON")
         self.db.executescript(_SCHEMA)
         self.created_at = float(self._meta("created_at") or time.time())
@@ -57,6 +60,7 @@ class KBStore:
         self.vectors: VectorIndex | None = None
         self.keywords: KeywordIndex | None = None
         self._unsaved = False
+        self._saved_at = time.monotonic()
 
     # --- settings and meta -------------------------------------------------------------------------------
 
@@ -220,6 +224,13 @@ class KBStore:
         if self.vectors is not None and self._unsaved:
             self.vectors.save(self.directory, self.generation)
             self._unsaved = False
+            self._saved_at = time.monotonic()
+
+    def save_indexes_if_due(self, interval_s: float) -> None:
+        """Save the FAISS file at most every ``interval_s`` (and on close). It is a cache of the vectors in
+        SQLite, tagged with the generation: a file older than the database is rebuilt from it on open."""
+        if time.monotonic() - self._saved_at >= interval_s:
+            self.save_indexes()
 
 
 class _Transaction:

@@ -145,10 +145,10 @@ async def read_upload(state: AppState, upload: UploadFile) -> tuple[str, bytes]:
 
 
 async def ingest_all(state: AppState, kb: str, document_ids: list[str]) -> None:
-    """Index an upload's documents as one embedding batch (each committed or failed on its own); the lock
-    keeps concurrent uploads from fighting over the CPU."""
-    async with state.ingestion:
-        await asyncio.to_thread(service(state).ingest_many, kb, document_ids)
+    """Index an upload's documents as one embedding batch (each committed or failed on its own). The service
+    runs one batch at a time and gathers uploads that arrive meanwhile into the next batch, so one-document
+    uploads in quick succession are embedded together (no lock here: it would hand them over one by one)."""
+    await asyncio.to_thread(service(state).ingest_many, kb, document_ids)
 
 
 async def resume_ingestion(state: AppState) -> None:
