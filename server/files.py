@@ -19,15 +19,16 @@ from knowledge.filenames import safe_filename
 from server.errors import InvalidRequestError, NotFoundError, PayloadTooLargeError, UnsupportedTypeError
 from server.sniffing import DOCX, check_content
 
-# Documents the knowledge and LLM nodes can read, images, and plain data formats.
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# Documents the knowledge, LLM and document-extractor nodes can read, images, and plain data formats.
 ALLOWED_TYPES = frozenset({
-    "application/pdf", "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/pdf", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", XLSX,
     "text/plain", "text/markdown", "text/html", "text/csv", "application/json", "application/x-ndjson",
     "application/jsonl", "image/png", "image/jpeg", "image/gif", "image/webp",
     "audio/mpeg", "audio/wav", "audio/x-wav",
 })
 EXTRA_TYPES = {".md": "text/markdown", ".markdown": "text/markdown", ".jsonl": "application/jsonl",
-               ".docx": DOCX}
+               ".docx": DOCX, ".xlsx": XLSX}
 _FILE_ID = re.compile(r"^[0-9a-f]{32}$")
 
 

@@ -128,3 +128,13 @@ async def test_single_node_debug_reads_the_given_file() -> None:
     value = store.add("debug.txt", b"debug text")
     event = await run_node(flow(None), CATALOG, "extract", {"files": value}, Services(files=store))
     assert event.status == "succeeded" and event.outputs == {"text": "debug text"}
+
+
+async def test_an_uploaded_workbook_is_read_from_the_file_store(tmp_path) -> None:
+    from server.files import FileStore
+
+    store = FileStore(tmp_path)
+    upload = store.save("scores.xlsx", xlsx_bytes(), "application/octet-stream")
+    result = await execute(validate(flow(upload), CATALOG), {}, Services(files=store))
+    assert result.status == "succeeded", result.error
+    assert result.outputs == {"text": "# Scores\nname | score\nAnn | 93"}
