@@ -1,8 +1,14 @@
 import { useCallback, useEffect, useState } from 'react';
 import { api } from '../api/client';
 import { sortHits } from './hits';
+import ModelSettings from './knowledge/ModelSettings';
 
 type Row = Record<string, unknown>;
+
+function rerankModelOf(kb?: Row): string | null {
+  const retrieval = (kb?.settings as { retrieval?: { rerank_model?: string | null } } | undefined)?.retrieval;
+  return retrieval?.rerank_model ?? null;
+}
 
 /** Knowledge bases: create with settings, upload with progress and per-document status, chunk preview, hit test. */
 export default function KnowledgePage() {
@@ -106,6 +112,7 @@ function KbDetail({ name, kb, onChanged }: { name: string; kb?: Row; onChanged: 
     <div className="card" style={{ flex: 1 }} data-testid="kb-detail">
       <h2>{name}</h2>
       {kb?.settings ? <details><summary>Settings</summary><pre className="json">{JSON.stringify(kb.settings, null, 2)}</pre></details> : null}
+      <ModelSettings kb={name} rerankModel={rerankModelOf(kb)} onChanged={onChanged} />
       {error && <div className="field-error">{error}</div>}
       <div className="section-title">Documents</div>
       <input type="file" multiple onChange={(e) => { const f = [...(e.target.files ?? [])]; if (f.length) void upload(f); e.target.value = ''; }} data-testid="kb-upload" />

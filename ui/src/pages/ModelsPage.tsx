@@ -3,6 +3,13 @@ import { modelsApi, type Deployment, type Gpu, type ModelRow } from './models/ap
 import { describeTraining, isTransient, lineage } from './models/lineage';
 
 const POLL_MS = 1500;
+const TASKS = ['chat', 'embedding', 'rerank'];
+
+/** A badge for embedding and rerank models (chat, the default, goes without). */
+function TaskBadge({ spec }: { spec: Record<string, unknown> }) {
+  const task = typeof spec.task === 'string' ? spec.task : 'chat';
+  return task === 'chat' ? null : <span className="badge" data-testid="model-task">{task}</span>;
+}
 
 type Guard = (f: () => Promise<unknown>) => Promise<void>;
 
@@ -65,13 +72,15 @@ export default function ModelsPage() {
         <div className="section-title">Endpoints (OpenAI-compatible APIs)</div>
         {configured.map((c) => <div key={c.name} className="row"><strong>{c.name}</strong><span className="muted">{c.model} at {c.base_url}</span><span className="badge">configured</span></div>)}
         {endpoints.map((m) => (
-          <div key={m.id} className="row" data-testid="endpoint-row"><strong>{m.name}</strong>
+          <div key={m.id} className="row" data-testid="endpoint-row"><strong>{m.name}</strong><TaskBadge spec={m.spec} />
             <span className="muted">{String(m.spec.model)} at {String(m.spec.base_url)}</span>
             <span className="spacer" /><button type="button" onClick={() => remove(m)}>Delete</button></div>
         ))}
         <AddForm label="Add endpoint" testId="add-endpoint" guard={guard} after={loadModels} fields={[
           { key: 'name', label: 'Name' }, { key: 'base_url', label: 'Base URL', placeholder: 'https://api.example.com/v1' },
-          { key: 'model', label: 'Model id' }, { key: 'api_key_env', label: 'API key env var', optional: true }]}
+          { key: 'model', label: 'Model id' }, { key: 'task', label: 'Task', options: TASKS },
+          { key: 'max_batch_size', label: 'Max batch size (embedding, rerank)', optional: true, number: true },
+          { key: 'api_key_env', label: 'API key env var', optional: true }]}
           submit={(v) => modelsApi.addModel({ kind: 'endpoint', ...v })} />
       </section>
 
@@ -79,7 +88,7 @@ export default function ModelsPage() {
         <div className="section-title">Base and fine-tuned models</div>
         {lineage(models).map((g) => (
           <div key={g.baseName} className="lineage" data-testid={`lineage-${g.baseName}`}>
-            <div className="row"><strong>{g.baseName}</strong>
+            <div className="row"><strong>{g.baseName}</strong>{g.base && <TaskBadge spec={g.base.spec} />}
               {g.base ? <span className="muted">{String(g.base.spec.source)}{g.base.spec.context_length ? ` · ${String(g.base.spec.context_length)} tokens` : ''}</span>
                 : <span className="field-warning">base not registered</span>}
               <span className="spacer" />{g.base && <button type="button" onClick={() => remove(g.base!)}>Delete</button>}</div>
@@ -97,6 +106,7 @@ export default function ModelsPage() {
         {bases.length + finetunes.length === 0 && <p className="muted">No base models registered yet.</p>}
         <AddForm label="Add base model" testId="add-base" guard={guard} after={loadModels} fields={[
           { key: 'name', label: 'Name' }, { key: 'source', label: 'Local path or hub id' },
+          { key: 'task', label: 'Task (embedding and rerank: a local sentence-transformers folder)', options: TASKS },
           { key: 'context_length', label: 'Context length', optional: true, number: true }]}
           submit={(v) => modelsApi.addModel({ kind: 'base', ...v })} />
         <AddForm label="Add fine-tuned model" testId="add-finetune" guard={guard} after={loadModels} fields={[
