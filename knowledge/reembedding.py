@@ -4,7 +4,8 @@ chunk, then takes over.
 Re-embedding writes the new vectors to a staging table, page by page, while searches and ingestion go on
 against the old model and its index (chunks added meanwhile are picked up too). When every chunk has its new
 vector, one transaction replaces the vectors, and the settings and the index switch with it under the KB's
-lock; a search never sees vectors of two models. Progress is kept in the KB's database (``meta.reembed``).
+lock, once no document is being indexed with the old model; a search never sees vectors of two models.
+Progress is kept in the KB's database (``meta.reembed``).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
 
 State = Literal["idle", "running", "done", "failed"]
 PAGE = 256  # chunks read, embedded and staged at a time
+SETTLE_S = 0.2  # how often the switch looks again while documents are being indexed
 _STAGING = "CREATE TABLE IF NOT EXISTS reembed_vectors (id INTEGER PRIMARY KEY, vector BLOB NOT NULL)"
 _RUNNING: set[str] = set()  # KB directories being re-embedded by this process
 _RUNNING_LOCK = threading.Lock()
@@ -153,12 +155,8 @@ class KBModels:
             while self._stage_page(store, lock, embedder, status):
                 if progress is not None:
                     progress(status)
-            with lock:
-                while self._stage_page(store, lock, embedder, status):  # chunks added since the last page
-                    pass
-                self._swap(store, embedder)
-                status.state, status.done, status.finished_at = "done", status.total, time.time()
-                self._write(store, status)
+            while not self._finish(store, lock, embedder, status):
+                time.sleep(SETTLE_S)
         except Exception as exc:  # model or resource errors: the old model stays in use
             reason = str(exc) if isinstance(exc, KnowledgeError) else f"{type(exc).__name__}: {exc}"
             with lock:
@@ -171,6 +169,19 @@ class KBModels:
         if progress is not None:
             progress(status)
         return status
+
+    def _finish(self, store: KBStore, lock: threading.RLock, embedder: Embedder, status: ReembedStatus) -> bool:
+        """Under the lock: stage what is left and switch; False while a document is being indexed (it embeds
+        with the model it read before the switch, so the switch waits for its commit)."""
+        with lock:
+            while self._stage_page(store, lock, embedder, status):  # chunks added since the last page
+                pass
+            if store.db.execute("SELECT 1 FROM documents WHERE status='indexing' LIMIT 1").fetchone():
+                return False
+            self._swap(store, embedder)
+            status.state, status.done, status.finished_at = "done", status.total, time.time()
+            self._write(store, status)
+            return True
 
     def _stage_page(self, store: KBStore, lock: threading.RLock, embedder: Embedder, status: ReembedStatus) -> bool:
         """Embed the next page of chunks without a new vector; False when none is left."""

@@ -35,7 +35,7 @@ class RemoteEmbedder(Embedder):
         except EmbeddingError:
             raise
         except Exception as exc:  # the hub's ModelError and the like: a message that names the model
-            raise EmbeddingError(f"embedding model '{self.name}': {exc}") from None
+            raise EmbeddingError(_naming(f"embedding model '{self.name}'", self.name, exc)) from None
         vectors = np.asarray(rows, dtype=np.float32).reshape(len(texts), -1)
         if self.dimension and vectors.shape[1] != self.dimension:
             raise EmbeddingError(f"embedding model '{self.name}' now gives {vectors.shape[1]}-dimensional vectors, "
@@ -65,7 +65,13 @@ class RemoteReranker(Reranker):
         try:
             scores = self._call(self.name, query, texts)
         except Exception as exc:  # the hub's ModelError and the like
-            raise EmbeddingError(f"rerank model '{self.name}': {exc}") from None
+            raise EmbeddingError(_naming(f"rerank model '{self.name}'", self.name, exc)) from None
         if len(scores) != len(texts):
             raise EmbeddingError(f"rerank model '{self.name}' scored {len(scores)} of {len(texts)} texts")
         return [float(s) for s in scores]
+
+
+def _naming(prefix: str, name: str, exc: Exception) -> str:
+    """The error's message, led by ``prefix`` unless it names the model already."""
+    text = str(exc) or type(exc).__name__
+    return text if f"'{name}'" in text else f"{prefix}: {text}"

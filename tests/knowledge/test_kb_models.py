@@ -118,6 +118,24 @@ def test_changing_the_model_re_embeds_in_the_background(kb: KnowledgeService, se
     reopened.close()
 
 
+def test_documents_added_while_re_embedding_are_re_embedded_too(kb: KnowledgeService, server: ScriptedOpenAI) -> None:
+    models = KBModels(kb)
+    models.start("notes", "emb-b")
+    server.push(Reply(delay_s=1.0))
+    seen = len(server.requests)
+    worker = threading.Thread(target=models.run, args=("notes",))
+    worker.start()
+    while len(server.requests) == seen:
+        time.sleep(0.01)
+    added = kb.add_document("notes", "desert.txt", b"Camels cross the hot sand dunes of the desert.")
+    assert added.status == "ready", added.error
+    worker.join()
+    assert models.status("notes").state == "done"
+    widths = {r[0] for r in kb._store("notes").db.execute("SELECT DISTINCT length(vector) FROM chunks")}
+    assert widths == {24 * 4}  # every chunk in the new space, the one added meanwhile too
+    assert top(kb, "camels in the desert") == "desert.txt"
+
+
 def test_a_failed_re_embedding_keeps_the_old_model(kb: KnowledgeService, server: ScriptedOpenAI) -> None:
     models = KBModels(kb)
     models.start("notes", "emb-b")
