@@ -20,7 +20,8 @@ from tests.doubles.seed_model import seed_responder
 from tests.server.conftest import asgi_client, running_app
 
 TEMPLATES = {"faq-intent": ("workflow", ["faq"]), "research-assistant": ("chat", ["academic"]),
-             "teaching-assistant": ("workflow", ["yuwen"]), "ticket-router": ("workflow", [])}
+             "teaching-assistant": ("workflow", ["yuwen"]), "ticket-router": ("workflow", []),
+             "issue-digest": ("workflow", [])}
 
 
 @pytest.fixture
@@ -64,7 +65,7 @@ async def test_templates_create_workflows_with_their_knowledge_and_run(client):
     assert again.status_code == 201 and again.json()["knowledge_bases_created"] == []
     assert again.json()["name"] == "我的助教" and again.json()["id"] != created["teaching-assistant"]["id"]
     workflows = (await client.get("/api/workflows")).json()["items"]
-    assert len(workflows) == 5
+    assert len(workflows) == len(TEMPLATES) + 1
 
     workflow_id = created["teaching-assistant"]["id"]
     run = await client.post(f"/api/workflows/{workflow_id}/runs",
