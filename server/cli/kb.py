@@ -17,7 +17,11 @@ from knowledge.errors import KnowledgeError  # noqa: E402
 from knowledge.limits import ParseLimits  # noqa: E402
 from knowledge.service import KnowledgeService  # noqa: E402
 from knowledge.settings import ChunkingSettings, EmbeddingSettings, KBSettings, Mode, RetrievalSettings  # noqa: E402
+from modelhub import config as model_config  # noqa: E402
+from modelhub.gateway import Gateway  # noqa: E402
 from server.cli.common import AsJson, DataDir, err, fail, out  # noqa: E402
+from server.db.registry import open_hub  # noqa: E402
+from server.knowledge_models import MODELS  # noqa: E402
 
 app = typer.Typer(help="Knowledge bases: create, add documents, search (hit test), list.", no_args_is_help=True,
                   pretty_exceptions_enable=False, add_completion=False)
@@ -25,8 +29,10 @@ app = typer.Typer(help="Knowledge bases: create, add documents, search (hit test
 
 
 def _service(data_dir: Path | None) -> KnowledgeService:
-    return KnowledgeService(Path(data_dir or os.environ.get("LOOM_DATA_DIR") or ".loom").expanduser(),
-                            ParseLimits.from_env())
+    path = Path(data_dir or os.environ.get("LOOM_DATA_DIR") or ".loom").expanduser()
+    if (path / "loom.db").is_file() or (path / "loom.toml").is_file():  # registered embedding and rerank models
+        MODELS.attach(Gateway(model_config.load(path), registry=open_hub(path)))
+    return KnowledgeService(path, ParseLimits.from_env())
 
 
 

@@ -18,7 +18,15 @@ from rich.table import Table
 
 from modelhub.errors import ModelHubError
 from modelhub.hub import ModelHub
-from modelhub.schemas import AdapterRef, BaseModelCreate, DeploymentCreate, EndpointCreate, FinetuneCreate, Training
+from modelhub.schemas import (
+    AdapterRef,
+    BaseModelCreate,
+    DeploymentCreate,
+    EndpointCreate,
+    FinetuneCreate,
+    Task,
+    Training,
+)
 from server.cli.common import AsJson, DataDir, fail, out
 from server.db.registry import RegistryHub, open_hub
 from server.errors import ServerError
@@ -97,14 +105,20 @@ def list_models(data_dir: DataDir = None, as_json: AsJson = False) -> None:
     out.print(table)
 
 
+TaskOption = Annotated[Task, typer.Option(help="chat, embedding or rerank")]
+
+
 @app.command("add-endpoint")
 def add_endpoint(name: str, base_url: str, model: str,
                  api_key_env: Annotated[str | None, typer.Option(help="env variable holding the key")] = None,
-                 params: Params = None, data_dir: DataDir = None, as_json: AsJson = False) -> None:
-    """Register an OpenAI-compatible endpoint."""
+                 params: Params = None, task: TaskOption = "chat",
+                 max_batch_size: Annotated[int, typer.Option(help="embedding/rerank: inputs per request")] = 64,
+                 data_dir: DataDir = None, as_json: AsJson = False) -> None:
+    """Register an OpenAI-compatible endpoint (chat, embedding or rerank)."""
     async def work(hub: RegistryHub) -> Any:
         return hub.registry.add_endpoint(EndpointCreate(name=name, base_url=base_url, model=model,
-                                                        api_key_env=api_key_env, params=_json_arg(params, "--params")))
+                                                        api_key_env=api_key_env, params=_json_arg(params, "--params"),
+                                                        task=task, max_batch_size=max_batch_size))
     _show(_with_hub(data_dir, work), as_json)
 
 
@@ -112,12 +126,12 @@ def add_endpoint(name: str, base_url: str, model: str,
 def add_base(name: str, source: Annotated[str, typer.Argument(help="local directory or hub id")],
              context_length: Annotated[int | None, typer.Option(help="context length in tokens")] = None,
              chat_template: Annotated[str | None, typer.Option()] = None,
-             license_note: Annotated[str, typer.Option("--license")] = "",
+             license_note: Annotated[str, typer.Option("--license")] = "", task: TaskOption = "chat",
              data_dir: DataDir = None, as_json: AsJson = False) -> None:
-    """Register a base model."""
+    """Register a base model (embedding and rerank: a local sentence-transformers folder)."""
     async def work(hub: RegistryHub) -> Any:
         return hub.registry.add_base(BaseModelCreate(name=name, source=source, context_length=context_length,
-                                                     chat_template=chat_template, license=license_note))
+                                                     chat_template=chat_template, license=license_note, task=task))
     _show(_with_hub(data_dir, work), as_json)
 
 
