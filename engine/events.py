@@ -66,6 +66,14 @@ class TextChunkEvent(BaseEvent):
     delta: str
 
 
+class AnswerChunkEvent(BaseEvent):
+    """A piece of the chat reply from an answer node; the reply is every answer chunk of the run, in order."""
+
+    type: Literal["answer_chunk"] = "answer_chunk"
+    node_id: str
+    delta: str
+
+
 class RunFinishedEvent(BaseEvent):
     """The run ended."""
 
@@ -77,13 +85,15 @@ class RunFinishedEvent(BaseEvent):
     elapsed_ms: float = 0.0
     usage: dict[str, int] = Field(default_factory=dict)
     node_executions: int = 0
+    answer: str | None = None  # chat mode: the answer chunks streamed, joined; None when no answer node ran
+    conversation: dict[str, Any] | None = None  # the conversation variables' values at the end, when declared
 
 
 Event = Annotated[
-    RunStartedEvent | NodeStartedEvent | NodeFinishedEvent | TextChunkEvent | RunFinishedEvent,
+    RunStartedEvent | NodeStartedEvent | NodeFinishedEvent | TextChunkEvent | AnswerChunkEvent | RunFinishedEvent,
     Field(discriminator="type"),
 ]
-EVENT_TYPES = ("run_started", "node_started", "node_finished", "text_chunk", "run_finished")
+EVENT_TYPES = ("run_started", "node_started", "node_finished", "text_chunk", "answer_chunk", "run_finished")
 
 EventT = TypeVar("EventT", bound=BaseEvent)
 _TYPE = frozenset({"type"})

@@ -17,7 +17,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from engine.errors import DefinitionError, Issue
-from engine.models import EdgeDef, NodeDef, WorkflowDef
+from engine.models import CONVERSATION, EdgeDef, NodeDef, WorkflowDef
 from engine.spec import NodeSpec, Services
 from engine.validation import configs as config_phase
 from engine.validation import references, structure
@@ -80,13 +80,17 @@ def _validate(data: Any, catalog: Mapping[str, NodeSpec], services: Services | N
     issues += found
     outputs, found = config_phase.declared_outputs(nodes, parsed, services)
     issues += found
+    outputs[CONVERSATION] = {v.name: v.type for v in workflow.conversation_variables}
     uses = references.ref_uses(nodes, parsed, services)
     ref_found = references.reference_issues(uses, nodes, outputs, ordering.order, wiring.incoming,
                                             wiring.outgoing, workflow.mode, not ordering.cycles)
     check_found = service_issues(nodes, parsed, services)
-    for nid in parsed.configs:  # node by node: its refs' issues, then its type's own checks
+    for nid, config in parsed.configs.items():  # node by node: its refs' issues, then its type's own checks
         issues += ref_found.get(nid, ())
         issues += check_found.get(nid, ())
+        type_check = parsed.specs[nid].check_types
+        if type_check is not None:
+            issues += type_check(nodes[nid], config, lambda ref: ref_type(ref, outputs))
 
     if any(i.severity == "error" for i in issues):
         raise DefinitionError(issues)
@@ -95,7 +99,7 @@ def _validate(data: Any, catalog: Mapping[str, NodeSpec], services: Services | N
         nodes=MappingProxyType(nodes),
         specs=MappingProxyType(parsed.specs),
         configs=MappingProxyType(parsed.configs),
-        outputs=MappingProxyType({k: MappingProxyType(v) for k, v in outputs.items()}),
+        outputs=MappingProxyType({k: MappingProxyType(v) for k, v in outputs.items() if k != CONVERSATION}),
         incoming=MappingProxyType({k: tuple(v) for k, v in wiring.incoming.items()}),
         outgoing=MappingProxyType({k: tuple(v) for k, v in wiring.outgoing.items()}),
         order=ordering.order,

@@ -7,6 +7,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from engine.types import check_value
+
 NodeId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
 
 
@@ -21,6 +23,7 @@ def no_control_characters(value: str) -> str:
 
 PlainText = Annotated[str, AfterValidator(no_control_characters)]
 DisplayName = Annotated[PlainText, Field(min_length=1, max_length=200)]
+CONVERSATION = "conversation"  # refs ``conversation.<name>`` read the workflow's conversation variables
 REF_PATTERN = r"^[A-Za-z0-9_-]{1,64}\.[^.\s]+(\.[^.\s]+)*$"
 
 
@@ -113,6 +116,35 @@ class AppFeatures(Strict):
     suggested_questions: list[str] = Field(default_factory=list)
 
 
+ConversationVarType = Literal["string", "number", "boolean", "object", "array[string]", "array[number]",
+                              "array[object]"]
+
+
+class ConversationVariable(Strict):
+    """A variable of a conversation: read as ``conversation.<name>``, written by variable-assigner nodes.
+
+    Chat apps keep its value per conversation (``default`` in a new one); a workflow-mode run starts from
+    ``default`` and drops the value when it ends.
+    """
+
+    name: Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")]
+    type: ConversationVarType
+    default: Any = None
+    description: str = ""
+
+    @model_validator(mode="after")
+    def _default_fits(self) -> ConversationVariable:
+        if self.default is None:
+            self.default = EMPTY_DEFAULTS[self.type]()
+        elif not check_value(self.type, self.default):
+            raise ValueError(f"the default of conversation variable '{self.name}' is not a {self.type}")
+        return self
+
+
+EMPTY_DEFAULTS: dict[str, Any] = {"string": str, "number": int, "boolean": bool, "object": dict,
+                                  "array[string]": list, "array[number]": list, "array[object]": list}
+
+
 class WorkflowDef(Strict):
     """A whole workflow definition."""
 
@@ -123,11 +155,16 @@ class WorkflowDef(Strict):
     app: AppFeatures | None = None
     nodes: list[NodeDef]
     edges: list[EdgeDef] = Field(default_factory=list)
+    conversation_variables: list[ConversationVariable] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _nonempty(self) -> WorkflowDef:
         if not self.nodes:
             raise ValueError("a workflow needs at least a start and an end node")
+        names = [v.name for v in self.conversation_variables]
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise ValueError(f"duplicate conversation variable '{duplicates[0]}'")
         return self
 
     def node(self, node_id: str) -> NodeDef:

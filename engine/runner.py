@@ -17,7 +17,9 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from engine.error_handling import Attempts, NodeFailure, apply_strategy, attempt
+from engine.errors import NodeError
 from engine.events import (
+    AnswerChunkEvent,
     BaseEvent,
     NodeFinishedEvent,
     NodeStartedEvent,
@@ -27,7 +29,9 @@ from engine.events import (
     trusted,
 )
 from engine.graph import Graph
+from engine.models import CONVERSATION
 from engine.spec import NodeContext, NodeResult, Services, Usage
+from engine.types import check_value, describe
 from engine.variables import VariablePool
 
 
@@ -84,7 +88,7 @@ class Run:
     def __init__(self, graph: Graph, inputs: dict[str, Any], services: Services | None = None, *,
                  run_id: str | None = None, sys: dict[str, Any] | None = None,
                  limits: RunLimits = RunLimits(), reuse: dict[str, ReusedNode] | None = None,
-                 resumed_from: str | None = None):
+                 resumed_from: str | None = None, conversation: dict[str, Any] | None = None):
         self.graph = graph
         self.inputs = dict(inputs)
         self.services = services or Services()
@@ -93,6 +97,12 @@ class Run:
         self.reuse = reuse or {}
         self.resumed_from = resumed_from
         self.pool = VariablePool({**(sys or {}), "run_id": self.run_id})
+        # Conversation variables: the stored values given (a chat conversation's), else each one's default.
+        self._conversation_types = {v.name: v.type for v in graph.workflow.conversation_variables}
+        stored = conversation or {}
+        self.pool.set(CONVERSATION, {v.name: stored[v.name] if v.name in stored and check_value(v.type, stored[v.name])
+                                     else v.default for v in graph.workflow.conversation_variables})
+        self._answer: list[str] | None = None  # answer chunks streamed, when an answer node ran
         self.usage = Usage()
         self.executions = 0
         self._seq = 0
@@ -176,7 +186,9 @@ class Run:
         outputs = self._run_outputs() if status == "succeeded" else {}
         self._emit(RunFinishedEvent, status=status, outputs=outputs, error=error, failed_node=failed_node,
                    elapsed_ms=round((time.perf_counter() - started) * 1000, 3),
-                   usage=self.usage.as_dict(), node_executions=self.executions)
+                   usage=self.usage.as_dict(), node_executions=self.executions,
+                   answer=None if self._answer is None else "".join(self._answer),
+                   conversation=dict(self.pool.outputs(CONVERSATION) or {}) if self._conversation_types else None)
 
     async def _cancel_all(self) -> None:
         tasks = list(self._running)
@@ -287,12 +299,15 @@ class Run:
         else:
             ctx = NodeContext(node=node, run_id=self.run_id, mode=graph.workflow.mode, inputs=inputs,
                               services=self.services, sys=self.pool.outputs("sys") or {}, run_inputs=self.inputs,
-                              resolve_source=resolve, emit=self._chunk_emitter(node_id))
+                              resolve_source=resolve, emit=self._chunk_emitter(node_id),
+                              emit_answer=self._answer_emitter(node_id))
             tried = await attempt(spec.run, ctx, graph.configs[node_id], retry=node.retry,
                                   timeout_s=node.timeout_s or spec.default_timeout_s)
         result, failure = tried.result, tried.failure
         if result is not None:
             failure = failure or self._size_failure(result.outputs)
+            if failure is None and result.conversation:
+                failure = self._assign_conversation(result.conversation)
         branch: str | None
         if failure is None and result is not None:
             status, outputs, branch, handled = "succeeded", result.outputs, result.branch, False
@@ -319,6 +334,27 @@ class Run:
         def emit(delta: str) -> None:
             self._emit(TextChunkEvent, node_id=node_id, delta=delta)
         return emit
+
+    def _answer_emitter(self, node_id: str) -> Callable[[str], None]:
+        def emit(delta: str) -> None:
+            if self._answer is None:
+                self._answer = []
+            self._answer.append(delta)
+            self._emit(AnswerChunkEvent, node_id=node_id, delta=delta)
+        return emit
+
+    def _assign_conversation(self, updates: dict[str, Any]) -> NodeFailure | None:
+        """Apply a node's new conversation-variable values, each checked against its declared type."""
+        for name, value in updates.items():
+            declared = self._conversation_types.get(name)
+            if declared is None:
+                return NodeFailure.from_exception(NodeError(
+                    f"'conversation.{name}' is not a declared conversation variable", retryable=False), None)
+            if not check_value(declared, value):
+                return NodeFailure.from_exception(NodeError(
+                    f"'conversation.{name}' is {declared}; the new value is {describe(value)}", retryable=False), None)
+        self.pool.set(CONVERSATION, {**(self.pool.outputs(CONVERSATION) or {}), **updates})
+        return None
 
     def _size_failure(self, outputs: dict[str, Any]) -> NodeFailure | None:
         limit = self.limits.max_variable_bytes

@@ -10,11 +10,11 @@ from typing import Any, NamedTuple
 from pydantic import BaseModel
 
 from engine.errors import Issue
-from engine.models import NodeDef, ValueSource
+from engine.models import NodeDef, Ref, ValueSource
 from engine.services import Services, Usage
 
 __all__ = ["ERROR_HANDLE", "CheckFn", "NodeContext", "NodeResult", "NodeSpec", "OutputsFn", "RefUse", "RefsFn",
-           "RunFn", "Services", "Usage", "input_refs", "no_issues", "out_branch", "single_handle"]
+           "RunFn", "Services", "TypesFn", "Usage", "input_refs", "no_issues", "out_branch", "single_handle"]
 
 
 @dataclass
@@ -25,6 +25,7 @@ class NodeResult:
     branch: str = "out"
     usage: Usage | None = None
     logs: list[str] | None = None
+    conversation: dict[str, Any] | None = None  # new values of conversation variables, by name
 
 
 @dataclass(slots=True)
@@ -40,6 +41,7 @@ class NodeContext:
     run_inputs: dict[str, Any]
     resolve_source: Callable[[ValueSource], Any]
     emit: Callable[[str], None]
+    emit_answer: Callable[[str], None] | None = None  # chat answer text (``answer_chunk`` events)
 
     @property
     def node_id(self) -> str:
@@ -53,6 +55,11 @@ class NodeContext:
         """Stream a piece of text (becomes a ``text_chunk`` event)."""
         if delta:
             self.emit(delta)
+
+    def emit_answer_chunk(self, delta: str) -> None:
+        """Stream a piece of the chat reply (becomes an ``answer_chunk`` event; dropped where none is wanted)."""
+        if delta and self.emit_answer is not None:
+            self.emit_answer(delta)
 
 
 class RefUse(NamedTuple):
@@ -68,6 +75,7 @@ RunFn = Callable[[NodeContext, Any], Awaitable[NodeResult]]
 OutputsFn = Callable[[NodeDef, Any, Services | None], dict[str, str]]
 CheckFn = Callable[[NodeDef, Any, Services | None], list[Issue]]
 RefsFn = Callable[[NodeDef, Any, Services | None], list[RefUse]]
+TypesFn = Callable[[NodeDef, Any, Callable[[Ref], str | None]], list[Issue]]  # gets each ref's declared type
 
 
 def input_refs(node: NodeDef, config: Any, services: Services | None) -> list[RefUse]:
@@ -110,3 +118,4 @@ class NodeSpec:
     takes_inputs: bool = True
     default_timeout_s: float | None = None
     default_branch: Callable[[dict[str, Any]], str] = out_branch
+    check_types: TypesFn | None = None  # checks that need the declared types of refs (after the ref checks)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from engine.errors import Issue
-from engine.models import EdgeDef, NodeDef, Ref
+from engine.models import CONVERSATION, EdgeDef, NodeDef, Ref
 from engine.spec import RefUse, Services
 from engine.types import is_compatible, path_type
 from engine.validation.configs import NodeConfigs
@@ -89,6 +89,8 @@ def ref_type(ref: Ref, outputs: Mapping[str, Mapping[str, str]]) -> str | None:
     """The declared type a ref reads, or None when the node or output is not declared."""
     if ref.node_id == "sys":
         base = SYS_VARIABLES.get(ref.output)
+    elif ref.node_id == CONVERSATION:
+        base = outputs.get(CONVERSATION, {}).get(ref.output)
     else:
         base = outputs.get(ref.node_id, {}).get(ref.output)
     return None if base is None else path_type(base, ref.path)
@@ -105,6 +107,11 @@ def check_ref(node: NodeDef, use: RefUse, upstream: set[tuple[str, str]], nodes:
                           f"(known: {', '.join('sys.' + k for k in SYS_VARIABLES)})")]
         if ref.output in CHAT_ONLY_SYS and mode != "chat":
             return [Issue(node.id, field, f"'sys.{ref.output}' exists only in chat mode")]
+    elif ref.node_id == CONVERSATION:
+        declared_vars = outputs.get(CONVERSATION, {})
+        if ref.output not in declared_vars:
+            return [Issue(node.id, field, f"unknown conversation variable '{ref.ref}' (declared: "
+                          f"{', '.join(declared_vars) or 'none'})")]
     elif ref.node_id not in nodes:
         return [Issue(node.id, field, f"ref '{ref.ref}' points to unknown node '{ref.node_id}'")]
     elif acyclic and (node.id, ref.node_id) not in upstream:

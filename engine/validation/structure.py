@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import networkx as nx
 
 from engine.errors import Issue
-from engine.models import EdgeDef, NodeDef, WorkflowDef
+from engine.models import CONVERSATION, EdgeDef, NodeDef, WorkflowDef
 from engine.validation.definition import WORKFLOW
 
 
@@ -48,6 +48,8 @@ def node_table(workflow: WorkflowDef) -> tuple[NodeTable, list[Issue]]:
         nodes[node.id] = node
         if node.id == "sys":
             issues.append(Issue(node.id, "id", "'sys' is reserved for system variables"))
+        elif node.id == CONVERSATION:
+            issues.append(Issue(node.id, "id", "'conversation' is reserved for conversation variables"))
 
     starts = [n.id for n in workflow.nodes if n.type == "start"]
     if not starts:
