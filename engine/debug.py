@@ -9,9 +9,12 @@ from typing import Any
 
 from engine.errors import DefinitionError, Issue, NodeError
 from engine.events import NodeFinishedEvent
-from engine.graph import config_issues, parse
-from engine.models import Literal_, NodeDef, Ref, ValueSource
+from engine.graph import Graph, config_issues, parse
+from engine.models import Literal_, NodeDef, Ref, ValueSource, WorkflowDef
 from engine.spec import NodeContext, NodeSpec, Services
+from engine.subgraph import BodyRun
+from engine.validation import configs as config_phase
+from engine.validation.bodies import check_bodies
 from engine.variables import follow
 
 
@@ -67,6 +70,8 @@ async def run_node(data: Any, catalog: Mapping[str, NodeSpec], node_id: str, val
                       services=services or Services(), sys=sys_values,
                       run_inputs=values if node.type == "start" else (run_inputs or {}),
                       resolve_source=resolve, emit=on_chunk or (lambda _delta: None))
+    if spec.container is not None:
+        ctx.body = _debug_body(workflow, node, spec, config, catalog, services, sys_values, run_inputs or {})
     started = time.perf_counter()
     common: dict[str, Any] = dict(run_id=ctx.run_id, seq=1, ts=time.time(), node_id=node.id, node_type=node.type,
                   title=node.title, inputs=inputs if spec.takes_inputs else values)
@@ -78,3 +83,25 @@ async def run_node(data: Any, catalog: Mapping[str, NodeSpec], node_id: str, val
     return NodeFinishedEvent(**common, status="succeeded", outputs=result.outputs, branch=result.branch,
                              usage=result.usage.as_dict() if result.usage else None, logs=result.logs,
                              attempts=1, elapsed_ms=round((time.perf_counter() - started) * 1000, 3))
+
+
+def _debug_body(workflow: WorkflowDef, node: NodeDef, spec: NodeSpec, config: Any, catalog: Mapping[str, NodeSpec],
+                services: Services | None, sys_values: dict[str, Any], run_inputs: dict[str, Any]) -> BodyRun:
+    """A container's sub-graph, validated and ready to run alone: children may read the other nodes of the
+    draft (their values are absent in a debug run) and the container's scope."""
+    from engine.runner import Run  # the runner drives the children's events and limits
+
+    others = {n.id: n for n in workflow.nodes if n.id != node.id}
+    parsed, _ = config_phase.node_configs(others, catalog)
+    outputs, _ = config_phase.declared_outputs(others, parsed, services)
+    outputs[node.id] = {}
+    bodies, issues = check_bodies([node.id], {node.id: node}, {node.id: spec}, {node.id: config}, outputs,
+                                  {node.id: {k: v for k, v in outputs.items() if k != node.id}}, catalog, services,
+                                  workflow.mode, {n.id for n in workflow.nodes})
+    if any(i.severity == "error" for i in issues) or node.id not in bodies:
+        raise DefinitionError(issues)
+    graph = Graph(workflow=workflow, nodes={node.id: node}, specs={node.id: spec}, configs={node.id: config},
+                  outputs={}, incoming={}, outgoing={}, order=(node.id,), start_id=node.id, bodies=bodies)
+    run = Run(graph, run_inputs, services, run_id=sys_values["run_id"],
+              sys={k: v for k, v in sys_values.items() if k != "run_id"})
+    return BodyRun(run, bodies[node.id], run.pool)

@@ -36,6 +36,8 @@ class NodeStartedEvent(BaseEvent):
     node_type: str
     title: str | None = None
     inputs: dict[str, Any]
+    parent_id: str | None = None  # the container (iteration, loop) of a node inside a sub-graph
+    iteration: int | None = None  # there: the item index or loop round (from 0)
 
 
 class NodeFinishedEvent(BaseEvent):
@@ -56,6 +58,8 @@ class NodeFinishedEvent(BaseEvent):
     attempts: int = 0
     logs: list[str] | None = None
     reused: bool = False  # outputs taken from an earlier run (resume)
+    parent_id: str | None = None  # the container (iteration, loop) of a node inside a sub-graph
+    iteration: int | None = None  # there: the item index or loop round (from 0)
 
 
 class TextChunkEvent(BaseEvent):

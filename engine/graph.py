@@ -10,7 +10,7 @@ from __future__ import annotations
 import gc
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
@@ -21,6 +21,7 @@ from engine.models import CONVERSATION, EdgeDef, NodeDef, WorkflowDef
 from engine.spec import NodeSpec, Services
 from engine.validation import configs as config_phase
 from engine.validation import references, structure
+from engine.validation.bodies import Body, top_level_bodies
 from engine.validation.configs import config_issues
 from engine.validation.definition import WORKFLOW, parse
 from engine.validation.references import CHAT_ONLY_SYS, SYS_VARIABLES, ref_type
@@ -43,6 +44,7 @@ class Graph:
     order: tuple[str, ...]
     start_id: str
     warnings: tuple[Issue, ...] = ()
+    bodies: Mapping[str, Body] = field(default_factory=dict)  # container id → its sub-graph (containers nest)
 
     @property
     def end_ids(self) -> list[str]:
@@ -81,6 +83,9 @@ def _validate(data: Any, catalog: Mapping[str, NodeSpec], services: Services | N
     outputs, found = config_phase.declared_outputs(nodes, parsed, services)
     issues += found
     outputs[CONVERSATION] = {v.name: v.type for v in workflow.conversation_variables}
+    bodies, found = top_level_bodies(nodes, parsed.specs, parsed.configs, outputs, wiring.graph,
+                                     not ordering.cycles, catalog, services, workflow.mode)
+    issues += found
     uses = references.ref_uses(nodes, parsed, services)
     ref_found = references.reference_issues(uses, nodes, outputs, ordering.order, wiring.incoming,
                                             wiring.outgoing, workflow.mode, not ordering.cycles)
@@ -105,4 +110,5 @@ def _validate(data: Any, catalog: Mapping[str, NodeSpec], services: Services | N
         order=ordering.order,
         start_id=starts[0],
         warnings=tuple(i for i in issues if i.severity == "warning"),
+        bodies=MappingProxyType(bodies),
     )

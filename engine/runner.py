@@ -31,6 +31,7 @@ from engine.events import (
 from engine.graph import Graph
 from engine.models import CONVERSATION
 from engine.spec import NodeContext, NodeResult, Services, Usage
+from engine.subgraph import BodyRun, Frame
 from engine.types import check_value, describe
 from engine.variables import VariablePool
 
@@ -42,6 +43,8 @@ class RunLimits:
     max_node_executions: int = 500
     max_wall_time_s: float = 600.0
     max_variable_bytes: int = 1_000_000
+    max_iteration_items: int = 10_000  # items one iteration node may run over
+    max_loop_rounds: int = 1_000  # rounds one loop node may make (its own max_rounds may be lower)
 
 
 @dataclass(frozen=True)
@@ -105,6 +108,8 @@ class Run:
         self._answer: list[str] | None = None  # answer chunks streamed, when an answer node ran
         self.usage = Usage()
         self.executions = 0
+        self._frame = Frame(graph.nodes, graph.specs, graph.configs, self.pool)  # the top level
+        self._fatal: _RunFailed | None = None  # a run limit hit inside a sub-graph: ends the run, not a node
         self._seq = 0
         self._events: deque[BaseEvent] = deque()
         self._event_waiter: asyncio.Future[None] | None = None
@@ -226,7 +231,7 @@ class Run:
         inline = 0
         try:
             while node_id is not None:
-                outcome = await self._execute(node_id)
+                outcome = await self._execute(node_id, self._frame)
                 if outcome.error is not None:  # failed, and no error strategy took over: the run fails now
                     raise _RunFailed(outcome.error, outcome.node_id)
                 inline += 1
@@ -266,10 +271,19 @@ class Run:
         if self.executions > self.limits.max_node_executions:
             raise _RunFailed(f"run exceeded the limit of {self.limits.max_node_executions} node executions")
 
-    def _skip(self, node_id: str) -> None:
-        node = self.graph.nodes[node_id]
+    def _skip(self, node_id: str, frame: Frame | None = None) -> None:
+        node = (frame or self._frame).nodes[node_id]
         self._emit(NodeFinishedEvent, node_id=node_id, node_type=node.type, title=node.title,
-                   status="skipped")
+                   status="skipped", parent_id=frame and frame.parent_id, iteration=frame and frame.iteration)
+
+    def _count_child(self, node_id: str, frame: Frame) -> None:
+        """Count a node inside a sub-graph; over the limit, the whole run fails (not only its container)."""
+        self.executions += 1
+        if self.executions > self.limits.max_node_executions:
+            self._fatal = _RunFailed(
+                f"run exceeded the limit of {self.limits.max_node_executions} node executions "
+                f"(at node '{node_id}' in '{frame.parent_id}', iteration {frame.iteration})", frame.parent_id)
+            raise self._fatal
 
     def _run_outputs(self) -> dict[str, Any]:
         outputs: dict[str, Any] = {}
@@ -280,29 +294,33 @@ class Run:
         return outputs
 
     # -- one node -----------------------------------------------------------------------------------
-    async def _execute(self, node_id: str) -> _Outcome:
-        graph = self.graph
-        node = graph.nodes[node_id]
-        spec = graph.specs[node_id]
-        resolve = self.pool.resolve
+    async def _execute(self, node_id: str, frame: Frame) -> _Outcome:
+        graph, pool = self.graph, frame.pool
+        node = frame.nodes[node_id]
+        spec = frame.specs[node_id]
+        resolve = pool.resolve
         inputs = {name: resolve(source) for name, source in node.inputs.items()}
         # A node's two events are built unvalidated (engine.events.trusted): every value is the runner's own,
         # and the dicts are copied as validation would have copied them.
         self._seq += 1
         self._push(trusted(NodeStartedEvent, {
             "run_id": self.run_id, "seq": self._seq, "ts": time.time(), "type": "node_started", "node_id": node_id,
-            "node_type": node.type, "title": node.title, "inputs": dict(inputs)}))
+            "node_type": node.type, "title": node.title, "inputs": dict(inputs), "parent_id": frame.parent_id,
+            "iteration": frame.iteration}))
         started = time.perf_counter()
-        reused = self.reuse.get(node_id)
+        reused = self.reuse.get(node_id) if frame.parent_id is None else None
         if reused is not None:
             tried = Attempts(NodeResult(outputs=reused.outputs, branch=reused.branch), None, 0)
         else:
             ctx = NodeContext(node=node, run_id=self.run_id, mode=graph.workflow.mode, inputs=inputs,
                               services=self.services, sys=self.pool.outputs("sys") or {}, run_inputs=self.inputs,
                               resolve_source=resolve, emit=self._chunk_emitter(node_id),
-                              emit_answer=self._answer_emitter(node_id))
-            tried = await attempt(spec.run, ctx, graph.configs[node_id], retry=node.retry,
+                              emit_answer=self._answer_emitter(node_id),
+                              body=None if spec.container is None else BodyRun(self, graph.bodies[node_id], pool))
+            tried = await attempt(spec.run, ctx, frame.configs[node_id], retry=node.retry,
                                   timeout_s=node.timeout_s or spec.default_timeout_s)
+            if self._fatal is not None:
+                raise self._fatal
         result, failure = tried.result, tried.failure
         if result is not None:
             failure = failure or self._size_failure(result.outputs)
@@ -315,7 +333,7 @@ class Run:
             assert failure is not None
             status, outputs, branch, handled = apply_strategy(node.on_error, spec, failure)
         if status == "succeeded" or handled:
-            self.pool.set(node_id, outputs)
+            pool.set(node_id, outputs)
         usage = result.usage if result is not None else None
         self.usage.add(usage)
         logs = result.logs if result is not None else failure.logs if failure is not None else None
@@ -326,9 +344,15 @@ class Run:
             "node_type": node.type, "title": node.title, "status": status, "inputs": dict(inputs),
             "outputs": dict(outputs), "branch": branch, "elapsed_ms": round((time.perf_counter() - started) * 1000, 3),
             "usage": usage.as_dict() if usage else None, "error": error, "error_handled": handled,
-            "attempts": tried.made, "logs": list(logs) if logs is not None else None, "reused": reused is not None}))
+            "attempts": tried.made, "logs": list(logs) if logs is not None else None, "reused": reused is not None,
+            "parent_id": frame.parent_id, "iteration": frame.iteration}))
         unhandled = status == "failed" and not handled
         return _Outcome(node_id, branch, f"{node.label}: {error}" if unhandled else None)
+
+    # What a container's sub-graph (engine.subgraph.BodyRun) drives for each of its nodes.
+    execute_node = _execute
+    skip_node = _skip
+    count_execution = _count_child
 
     def _chunk_emitter(self, node_id: str) -> Callable[[str], None]:
         def emit(delta: str) -> None:

@@ -5,15 +5,16 @@ from __future__ import annotations
 import builtins
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
 from pydantic import BaseModel
 
 from engine.errors import Issue
-from engine.models import NodeDef, Ref, ValueSource
+from engine.models import EdgeDef, NodeDef, Ref, ValueSource
 from engine.services import Services, Usage
 
-__all__ = ["ERROR_HANDLE", "CheckFn", "NodeContext", "NodeResult", "NodeSpec", "OutputsFn", "RefUse", "RefsFn",
+__all__ = ["ERROR_HANDLE", "Body", "BodyOutcome", "CheckFn", "Container", "NodeContext", "NodeResult", "NodeSpec",
+           "OutputsFn", "RefUse", "RefsFn",
            "RunFn", "Services", "TypesFn", "Usage", "input_refs", "no_issues", "out_branch", "single_handle"]
 
 
@@ -41,6 +42,7 @@ class NodeContext:
     run_inputs: dict[str, Any]
     resolve_source: Callable[[ValueSource], Any]
     emit: Callable[[str], None]
+    body: Body | None = None  # a container node's sub-graph, ready to run (engine.subgraph)
     emit_answer: Callable[[str], None] | None = None  # chat answer text (``answer_chunk`` events)
 
     @property
@@ -62,6 +64,27 @@ class NodeContext:
             self.emit_answer(delta)
 
 
+class BodyOutcome(NamedTuple):
+    """One run of a container's sub-graph: ``resolve`` reads its values (the children's outputs, the
+    container's scope, anything upstream); ``error`` is set when a child failed unhandled."""
+
+    resolve: Callable[[ValueSource], Any]
+    error: str | None = None
+    failed_node: str | None = None
+
+
+class Body(Protocol):
+    """What a container node runs: its sub-graph, once per call, under the run's limits."""
+
+    max_items: int  # the most items an iteration may run over
+    max_rounds: int  # the most rounds a loop may make
+
+    async def run(self, scope: dict[str, Any], iteration: int) -> BodyOutcome:
+        """Run the sub-graph once with ``scope`` readable as ``<container_id>.<name>``; ``iteration`` is the
+        item index or loop round the run's events carry."""
+        ...
+
+
 class RefUse(NamedTuple):
     """A value source a node reads, where it sits in the node, and the type it expects there."""
 
@@ -76,6 +99,22 @@ OutputsFn = Callable[[NodeDef, Any, Services | None], dict[str, str]]
 CheckFn = Callable[[NodeDef, Any, Services | None], list[Issue]]
 RefsFn = Callable[[NodeDef, Any, Services | None], list[RefUse]]
 TypesFn = Callable[[NodeDef, Any, Callable[[Ref], str | None]], list[Issue]]  # gets each ref's declared type
+
+
+@dataclass(frozen=True)
+class Container:
+    """How a node type holds a sub-graph (iteration, loop).
+
+    ``body`` gives the sub-graph's nodes and edges from the config; ``scope`` the values children read as
+    ``<container_id>.<name>`` (name → type, given the types of the refs the container reads); ``results`` the
+    refs the container reads from its sub-graph after a run of it (field, ref, expected); ``outputs``, when set,
+    the container's outputs once the types of those refs are known (``ref_type`` gives them).
+    """
+
+    body: Callable[[Any], tuple[list[NodeDef], list[EdgeDef]]]
+    scope: Callable[[NodeDef, Any, Callable[[Ref], str | None]], dict[str, str]]
+    results: Callable[[Any], list[RefUse]]
+    outputs: Callable[[NodeDef, Any, Callable[[Ref], str | None]], dict[str, str]] | None = None
 
 
 def input_refs(node: NodeDef, config: Any, services: Services | None) -> list[RefUse]:
@@ -118,4 +157,5 @@ class NodeSpec:
     takes_inputs: bool = True
     default_timeout_s: float | None = None
     default_branch: Callable[[dict[str, Any]], str] = out_branch
+    container: Container | None = None  # set for node types that hold a sub-graph
     check_types: TypesFn | None = None  # checks that need the declared types of refs (after the ref checks)

@@ -41,5 +41,11 @@ class VariablePool:
             return source.value
         return self.get(source)
 
+    def snapshot(self) -> VariablePool:
+        """A pool of its own holding what this one holds now (a container's sub-graph runs in one)."""
+        pool = VariablePool.__new__(VariablePool)
+        pool._values = dict(self._values)
+        return pool
+
     def outputs(self, node_id: str) -> dict[str, Any] | None:
         return self._values.get(node_id)

@@ -12,9 +12,11 @@ from nodes import (
     end,
     http_request,
     if_else,
+    iteration,
     knowledge_retrieval,
     list_operator,
     llm,
+    loop,
     parameter_extractor,
     plugin,
     question_classifier,
@@ -40,5 +42,7 @@ CATALOG: Mapping[str, NodeSpec] = MappingProxyType({
         http_request.SPEC,
         document_extractor.SPEC,
         list_operator.SPEC,
+        iteration.SPEC,
+        loop.SPEC,
     )
 })
