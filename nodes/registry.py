@@ -7,6 +7,7 @@ from types import MappingProxyType
 
 from engine.spec import NodeSpec
 from nodes import (
+    answer,
     code,
     document_extractor,
     end,
@@ -23,6 +24,7 @@ from nodes import (
     start,
     template_transform,
     variable_aggregator,
+    variable_assigner,
 )
 
 CATALOG: Mapping[str, NodeSpec] = MappingProxyType({
@@ -42,6 +44,8 @@ CATALOG: Mapping[str, NodeSpec] = MappingProxyType({
         http_request.SPEC,
         document_extractor.SPEC,
         list_operator.SPEC,
+        answer.SPEC,
+        variable_assigner.SPEC,
         iteration.SPEC,
         loop.SPEC,
     )
