@@ -54,6 +54,7 @@ class RunRequest:
     on_finish: OnFinish | None = None  # called with the run_finished event once it is recorded
     max_in_flight: int | None = None  # per-app limit (public API); None: unlimited
     files_owner: str | None = None  # the app whose uploaded files the run may read; None: any (console)
+    conversation: dict[str, Any] | None = None  # a chat conversation's stored conversation-variable values
 
 
 class LiveRun:
@@ -107,7 +108,8 @@ class RunManager:
         if request.files_owner is not None and self.services.files is not None:
             services = replace(services, files=self.services.files.scoped(request.files_owner))
         engine_run = Run(request.graph, request.inputs, services, run_id=run_id, sys=sys_values,
-                         limits=self.limits, reuse=request.reuse, resumed_from=request.resumed_from)
+                         limits=self.limits, reuse=request.reuse, resumed_from=request.resumed_from,
+                         conversation=request.conversation)
         row = new_run_row(id=run_id, workflow_id=request.workflow_id, version=request.version,
                           source=request.source, definition=request.definition, inputs=request.inputs,
                           sys=sys_values, resumed_from=request.resumed_from,

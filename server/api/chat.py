@@ -22,6 +22,7 @@ from server.api import agents as agents_api
 from server.api import sse
 from server.api.app_schemas import ConversationList, MessageList
 from server.api.schemas import ChatCreate
+from server.db.conversation_variables import ConversationVariables
 from server.db.store import is_agent_id
 from server.deps import AppKey, Credentials, State, app_key, check_app
 from server.errors import InvalidRequestError
@@ -56,8 +57,12 @@ class AppPublic(BaseModel):
     inputs: list[dict[str, Any]]
 
 
-def answer_of(outputs: dict[str, Any]) -> str:
-    """The reply: the end node's ``answer``, else its only text output."""
+def answer_of(final: dict[str, Any]) -> str:
+    """The reply: the answer nodes' text as it streamed, else the end node's ``answer``, else its only text
+    output."""
+    if final.get("answer") is not None:
+        return str(final["answer"])
+    outputs = final.get("outputs") or {}
     if "answer" in outputs:
         return "" if outputs["answer"] is None else str(outputs["answer"])
     texts = [v for v in outputs.values() if isinstance(v, str)]
@@ -90,10 +95,16 @@ async def chat(state: AppState, workflow_id: str, definition: dict[str, Any], ve
         if message.status == "succeeded":
             history += [{"role": "user", "content": message.query},
                         {"role": "assistant", "content": message.answer}]
+    variables = ConversationVariables(store.engine)
+    stored = await asyncio.to_thread(variables.load, conversation.id) if graph.workflow.conversation_variables \
+        else None
     recorded: dict[str, Any] = {}
 
     async def on_finish(final: dict[str, Any]) -> None:
-        answer = answer_of(final.get("outputs") or {})
+        # Conversation variables are kept only when the turn succeeded: a failed or stopped turn changes none.
+        if final["status"] == "succeeded" and final.get("conversation") is not None:
+            await asyncio.to_thread(variables.save, conversation.id, final["conversation"])
+        answer = answer_of(final)
         usage = final.get("usage") or {}
         row = await asyncio.to_thread(store.add_message, conversation, body.query, final["status"], answer=answer,
                                       run_id=final["run_id"], error=final.get("error"), usage=usage,
@@ -102,7 +113,7 @@ async def chat(state: AppState, workflow_id: str, definition: dict[str, Any], ve
 
     request = RunRequest(
         workflow_id=workflow_id, graph=graph, definition=definition, inputs=inputs, version=version,
-        source=source, on_finish=on_finish, max_in_flight=max_in_flight, files_owner=owner,
+        source=source, on_finish=on_finish, max_in_flight=max_in_flight, files_owner=owner, conversation=stored,
         sys={"query": body.query, "history": history, "conversation_id": conversation.id, "user": body.user,
              "files": files})
     live = await state.runs.start(request)
