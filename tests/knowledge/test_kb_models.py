@@ -225,3 +225,20 @@ async def test_the_api(api: httpx.AsyncClient, server: ScriptedOpenAI) -> None:
     assert reranked.json()["settings"]["retrieval"]["rerank_model"] == "rr"
     hits = (await api.post("/api/knowledge-bases/kb1/search", json={"query": "rocket orbit"})).json()["items"]
     assert hits[0]["document"] == "space.txt" and "rerank" in hits[0]["scores"]
+
+
+def test_a_kb_created_before_keeps_its_model(data_dir: Path) -> None:
+    """settings.json as earlier versions wrote it (every field, the model by name): the model stays whatever
+    the default is now."""
+    folder = data_dir / "knowledge" / "older"
+    folder.mkdir(parents=True)
+    written = KBSettings(embedding=EmbeddingSettings(model="all-MiniLM-L6-v2")).model_dump_json(indent=2)
+    (folder / "settings.json").write_text(written, encoding="utf-8")
+    service = KnowledgeService(data_dir)
+    try:
+        assert service.get("older").settings.embedding.model == "all-MiniLM-L6-v2"
+        status = KBModels(service).status("older")
+        assert (status.state, status.progress) == ("idle", 0.0)
+        assert KBModels(service).dimension("older") is None
+    finally:
+        service.close()
