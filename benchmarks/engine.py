@@ -1,10 +1,13 @@
 """Engine benchmark: scheduling overhead per node on a long chain, and concurrency of I/O-bound branches.
 
-    python benchmarks/engine.py [--chain 1000] [--branches 20] [--wait-ms 200] [--validate 5000,20000] [--no-compare]
+    python benchmarks/engine.py [--chain 1000] [--branches 20] [--wait-ms 200] [--validate 5000,20000] [--items 1000]
+                                [--no-compare]
 
 Targets (issue: the foundation): ≤ 0.2 ms scheduling overhead per node on a 1,000-node chain of trivial
 nodes (issue 15: ≤ 20 µs); 20 parallel branches each waiting 200 ms on I/O finish within 1.1× one branch. Validation
-is linear in nodes + edges (issue: hardening): a 20,000-node chain validates in under 1 s.
+is linear in nodes + edges (issue: hardening): a 20,000-node chain validates in under 1 s. An iteration over 1,000
+items of a one-node sub-graph costs ≤ 0.1 ms per item run sequentially (the node catalogue issue): the run's time
+minus that of the same workflow over no items, divided by the items; the parallel mode is timed too.
 The chain also runs on LangGraph and graphon (Dify's engine), installed by this script into a side environment,
 benchmarks/.venv-compare (git-ignored, not project dependencies); issue 15's target is ≥ 10× faster than both.
 The last line of output is one JSON object of figures.
@@ -101,9 +104,34 @@ def parallel_workflow(branches: int, wait_ms: float) -> dict:
     return {"name": "parallel", "nodes": nodes, "edges": edges}
 
 
-async def time_run(graph, limits: RunLimits, cpu: list[float] | None = None) -> float:  # noqa: ANN001
+def iteration_workflow(parallel: bool) -> dict:
+    """start → iteration over ``start.xs`` of a one-node sub-graph (an aggregator reading the item) → end."""
+    body = [{"id": "echo", "type": "variable-aggregator", "inputs": {"x": {"ref": "it.item"}}}]
+    return {"name": "iteration", "nodes": [
+        {"id": "start", "type": "start", "config": {"variables": [{"name": "xs", "type": "array[string]"}]}},
+        {"id": "it", "type": "iteration", "inputs": {"items": {"ref": "start.xs"}},
+         "config": {"nodes": body, "edges": [], "output": {"ref": "echo.output"}, "parallel": parallel,
+                    "max_concurrency": 8}},
+        {"id": "end", "type": "end", "inputs": {"out": {"ref": "it.output"}}}],
+        "edges": [{"source": "start", "target": "it"}, {"source": "it", "target": "end"}]}
+
+
+async def iteration_per_item_ms(items: int, parallel: bool, repeat: int) -> float:
+    """Per-item overhead of an iteration: (run over ``items`` − run over none) / ``items``, medians."""
+    graph = validate(iteration_workflow(parallel), BENCH_CATALOG)
+    limits = RunLimits(max_node_executions=items + 10, max_iteration_items=items)
+    full, empty = {"xs": [f"v{i}" for i in range(items)]}, {"xs": []}
+    await time_run(graph, limits, inputs=full)  # warm-up
+    with_items = statistics.median([await time_run(graph, limits, inputs=full) for _ in range(repeat)])
+    without = statistics.median([await time_run(graph, limits, inputs=empty) for _ in range(repeat)])
+    return (with_items - without) * 1000 / items
+
+
+async def time_run(graph, limits: RunLimits, cpu: list[float] | None = None,  # noqa: ANN001
+                   inputs: dict | None = None) -> float:
     """Wall time of one run; its CPU time is appended to ``cpu`` when given (steadier on a shared machine)."""
-    inputs = {"q": "x"} if graph.outputs["start"] else {}
+    if inputs is None:
+        inputs = {"q": "x"} if graph.outputs["start"] else {}
     started, cpu_started = time.perf_counter(), time.process_time()
     result = await execute(graph, inputs, limits=limits)
     elapsed = time.perf_counter() - started
@@ -120,6 +148,7 @@ async def main() -> None:
     parser.add_argument("--wait-ms", type=float, default=200.0)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--validate", default="5000,20000", help="chain lengths to time validation on")
+    parser.add_argument("--items", type=int, default=1000, help="items of the iteration benchmark")
     parser.add_argument("--no-compare", action="store_true", help="skip LangGraph and graphon")
     args = parser.parse_args()
     limits = RunLimits(max_node_executions=args.chain + 10)
@@ -163,6 +192,10 @@ async def main() -> None:
     ratio = many / one
     print(f"{args.branches} branches waiting {args.wait_ms:g} ms: {many * 1000:.1f} ms vs one branch "
           f"{one * 1000:.1f} ms → ratio {ratio:.3f}")
+    per_item = await iteration_per_item_ms(args.items, False, args.repeat)
+    per_item_parallel = await iteration_per_item_ms(args.items, True, args.repeat)
+    print(f"iteration over {args.items} items of a one-node sub-graph: {per_item:.4f} ms per item sequential, "
+          f"{per_item_parallel:.4f} ms parallel (8 at a time)")
     print(json.dumps({
         "chain_nodes": args.chain, "per_node_ms": round(per_node_ms, 4), "per_node_target_ms": 0.02,
         "cpu_per_node_ms": round(cpu_per_node_ms, 4),
@@ -174,6 +207,8 @@ async def main() -> None:
         "chain_validate_ms": round(validate_ms, 1), **validate_figures, "chain_20000_validate_target_ms": 1000,
         "branches": args.branches, "branch_wait_ms": args.wait_ms, "parallel_wall_ms": round(many * 1000, 1),
         "single_branch_ms": round(one * 1000, 1), "parallel_ratio": round(ratio, 3), "parallel_ratio_target": 1.1,
+        "iteration_items": args.items, "iteration_per_item_ms": round(per_item, 4),
+        "iteration_parallel_per_item_ms": round(per_item_parallel, 4), "iteration_per_item_target_ms": 0.1,
     }))
 
 
