@@ -60,6 +60,8 @@ class NodeTrace(BaseModel):
     error: str | None = None
     attempts: int = 0
     reused: bool = False
+    parent_id: str | None = None  # inside an iteration or loop: the container
+    iteration: int | None = None  # there: the item index or loop round
 
 
 class RunPublic(BaseModel):
