@@ -76,6 +76,7 @@ class Hit:
     scores: dict[str, float] = field(default_factory=dict)
     metadata: dict[str, Any] = field(default_factory=dict)
     kb: str = ""
+    dropped_by: str | None = None  # hit test: the stage that dropped it (fusion, rerank, threshold); None: kept
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -11,6 +11,7 @@ import builtins
 import re
 import shutil
 import threading
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -19,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from knowledge.batching import Coalescer
+from knowledge.calibration import Calibration, calibrate
 from knowledge.chunking import chunk
 from knowledge.cleaning import clean
 from knowledge.embedding import Embedder, get_embedder
@@ -29,11 +31,12 @@ from knowledge.keyword import tokenize
 from knowledge.limits import DEFAULT_LIMITS, ParseLimits
 from knowledge.parsing import ParsedDocument
 from knowledge.records import Chunk, DocumentInfo, Hit, KBInfo
-from knowledge.retrieval import Query, search
+from knowledge.retrieval import Query, Trace, search
 from knowledge.settings import KBSettings, Mode
 from knowledge.store import KBStore
 
 Progress = Callable[[float], None]
+CALIBRATION_CHUNKS = 4000  # chunks a calibration ranks its sample among
 INDEX_SAVE_INTERVAL_S = 30.0  # the FAISS file (a cache of SQLite's vectors) is rewritten at most this often
 PARSERS = 2  # documents of a batch parsed at once (each in its own process, up to its memory limit)
 _NAME = re.compile(r"^[\w-]{1,64}$", re.UNICODE)
@@ -168,6 +171,8 @@ class KnowledgeService:
             with self._lock(kb):
                 if len(store.vectors or ()) <= store.settings.index.exact_threshold:
                     store.save_indexes_if_due(INDEX_SAVE_INTERVAL_S)  # big HNSW indexes are saved on close
+            if batch:
+                self.calibration(kb)  # measured now, while the model is warm, not at the first search
         except Exception as exc:  # model or resource errors, or a bug: never leave documents "indexing"
             reason = str(exc) if isinstance(exc, KnowledgeError) else f"{type(exc).__name__}: {exc}"
             for document in documents:
@@ -234,7 +239,7 @@ class KnowledgeService:
     def search(self, kb: str, query: str, *, mode: Mode | None = None, top_k: int | None = None,
                score_threshold: float | None = None, document_ids: builtins.list[str] | None = None,
                weights: dict[str, float] | None = None, rerank: str | None = None, fusion: str | None = None,
-               query_vector: np.ndarray | None = None) -> builtins.list[Hit]:
+               query_vector: np.ndarray | None = None, trace: Trace | None = None) -> builtins.list[Hit]:
         """Hit testing: ranked chunks with scores, document and position, using the KB's retrieval settings."""
         store = self._store(kb)
         overrides: dict = {"mode": mode, "top_k": top_k, "score_threshold": score_threshold,
@@ -248,10 +253,38 @@ class KnowledgeService:
         except ValueError as exc:
             raise InvalidSettings(f"invalid search settings for knowledge base '{kb}': {exc}") from None
         embedder = get_embedder(store.settings.embedding.model)
+        embed_ms = None
         if query_vector is None and settings.mode != "keyword" and query.strip():
+            started = time.perf_counter()
             query_vector = embedder.encode_queries([query])[0]  # outside the KB lock: ingestion need not wait for it
+            embed_ms = (time.perf_counter() - started) * 1000
+        calibration = self.calibration(kb) if settings.mode != "keyword" else None
         with self._locked(kb, store):
-            return search(store, embedder, Query(query, settings, document_ids, query_vector))
+            return search(store, embedder, Query(query, settings, document_ids, query_vector, calibration, embed_ms),
+                          trace)
+
+    def calibration(self, kb: str) -> Calibration | None:
+        """Whether the KB's embedder reads its text, and its similarity floor (``knowledge.calibration``):
+        stored with the KB, measured again when the embedder changed or the KB grew or shrank by half."""
+        store = self._store(kb)
+        embedder = get_embedder(store.settings.embedding.model)
+        with self._lock(kb):
+            stored, chunks = store.calibration(), store.counts()[1]
+        if stored is not None:
+            known = Calibration(**stored)
+            if not known.stale(embedder.name, chunks):
+                return known
+        if chunks < 2:
+            return None
+        with self._lock(kb):
+            texts, vectors = store.sample_chunks(CALIBRATION_CHUNKS)
+        if vectors.shape[-1] != embedder.dimension:
+            return None  # mid re-embedding: the next search measures it
+        measured = calibrate(embedder, texts, vectors)
+        measured.chunks = chunks
+        with self._lock(kb):
+            store.set_calibration(measured.as_dict())
+        return measured
 
     async def retrieve(self, knowledge_bases: builtins.list[str], query: str, *, mode: Mode | None = None,
                        top_k: int | None = None, score_threshold: float | None = None,

@@ -88,6 +88,26 @@ class KBStore:
     def generation(self) -> int:
         return int(self._meta("generation") or 0)
 
+    def calibration(self) -> dict | None:
+        """The stored vector-signal calibration (``knowledge.calibration``), if measured."""
+        value = self._meta("calibration")
+        return json.loads(value) if value else None
+
+    def set_calibration(self, value: dict) -> None:
+        self._set_meta("calibration", json.dumps(value))
+
+    def sample_chunks(self, limit: int) -> tuple[list[str], np.ndarray]:
+        """``search_text`` and vector of up to ``limit`` chunks, evenly spread over the KB."""
+        total = self.counts()[1]
+        step = max(total // max(limit, 1), 1)
+        texts, blobs = [], []
+        for text, blob in self.db.execute("SELECT search_text, vector FROM chunks WHERE (id % ?) = 0 ORDER BY id "
+                                          "LIMIT ?", (step, limit)):
+            texts.append(text)
+            blobs.append(blob)
+        vectors = np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(len(texts), -1) if texts else None
+        return texts, vectors if vectors is not None else np.zeros((0, 0), dtype=np.float32)
+
     def close(self) -> None:
         self.save_indexes()
         self.db.close()

@@ -15,6 +15,7 @@ import pytest
 from knowledge.embedding import resolve_model
 from knowledge.errors import DocumentNotFound, InvalidSettings, KnowledgeBaseExists, KnowledgeBaseNotFound
 from knowledge.rerank import get_cross_encoder
+from knowledge.retrieval import Trace
 from knowledge.service import KnowledgeService
 from knowledge.settings import ChunkingSettings, KBSettings
 from knowledge.store import INTERRUPTED
@@ -54,9 +55,13 @@ def test_documents_of_every_format_are_indexed_and_searchable(service: Knowledge
     hit = service.search("kb", "静夜思是谁写的", mode="keyword", top_k=1)[0]
     assert hit.document == "poems.txt" and "李白" in hit.content and hit.position == 0
     assert set(hit.scores) == {"keyword"}
-    hybrid = service.search("kb", "静夜思是谁写的", mode="hybrid", top_k=1)[0]
-    assert set(hybrid.scores) == {"vector", "keyword"}
-    assert abs(hybrid.score - (0.3 * max(hybrid.scores["vector"], 0) + 0.7 * hybrid.scores["keyword"])) < 1e-4
+    trace = Trace()
+    hybrid = service.search("kb", "静夜思是谁写的", mode="hybrid", top_k=1, trace=trace)[0]
+    assert set(hybrid.scores) == {"cosine", "vector", "keyword", "fused"}
+    weights = trace.fusion["weights"]
+    expected = (weights["vector"] * hybrid.scores["vector"] + weights["keyword"] * hybrid.scores["keyword"])
+    assert abs(hybrid.score - expected / sum(weights.values())) < 1e-4 and abs(hybrid.score - hybrid.scores["fused"]) < 1e-5
+    assert [s["stage"] for s in trace.stages][:3] == ["vector", "keyword", "fusion"]
 
 
 def test_a_failed_document_is_recorded_and_the_kb_keeps_working(service: KnowledgeService) -> None:
