@@ -28,13 +28,19 @@ export function ChatPreview({ workflowId, meta, beforeRun }: { workflowId: strin
       const last = t[t.length - 1];
       return [...t.slice(0, -1), { ...last, content: f(last.content), runId: runId ?? last.runId }];
     });
+    let answered = false; // once an answer node streams, the reply is its text, not the models' raw chunks
     try {
       await api.chat(workflowId, { query, conversation_id: conversationId ?? undefined }, (e, name) => {
         if (name !== 'message') stores.run.set((s) => applyEvent(s, e));
         if (typeof e.conversation_id === 'string') setConversationId(e.conversation_id);
-        if (e.type === 'text_chunk') setAnswer((s) => s + String(e.delta ?? ''));
+        if (e.type === 'text_chunk' && !answered) setAnswer((s) => s + String(e.delta ?? ''));
+        if (e.type === 'answer_chunk') {
+          const first = !answered;
+          answered = true;
+          setAnswer((s) => (first ? '' : s) + String(e.delta ?? ''));
+        }
         if (e.type === 'run_finished') {
-          const answer = (e.outputs as Record<string, unknown> | undefined)?.answer;
+          const answer = typeof e.answer === 'string' ? e.answer : (e.outputs as Record<string, unknown> | undefined)?.answer;
           if (typeof answer === 'string') setAnswer(() => answer, String(e.run_id));
           if (e.status !== 'succeeded') setError(String(e.error ?? e.status));
         }

@@ -5,6 +5,7 @@ import '@xyflow/react/dist/style.css';
 import { api, ApiError } from '../api/client';
 import { fromWorkflowJson, toWorkflowJson, type WorkflowMeta } from '../workflow/serialize';
 import { upstreamOutputs } from '../workflow/upstream';
+import { ConversationVariablesEditor } from './ConversationVariables';
 import { outputsOf } from '../nodes/outputs';
 import { nodeTypes, moduleFor } from '../nodes/registry';
 import type { LoomData, LoomNode } from '../nodes/configs';
@@ -179,9 +180,9 @@ function Editor({ workflowId, initial, saved, restored }: { workflowId: string; 
   }, [undo, redo]);
 
   const panelCtx = useMemo(() => current ? {
-    upstream: upstreamOutputs(current.id, graph.nodes, graph.edges, (n) => outputsOf(n, plugins), meta.mode),
+    upstream: upstreamOutputs(current.id, graph.nodes, graph.edges, (n) => outputsOf(n, plugins), meta.mode, undefined, meta.conversation_variables),
     mode: meta.mode, issues: issues.filter((i) => i.node_id === current.id), knowledgeBases: kbs, models, presets, plugins,
-  } : null, [current, graph, meta.mode, issues, kbs, models, presets, plugins]);
+  } : null, [current, graph, meta.mode, meta.conversation_variables, issues, kbs, models, presets, plugins]);
 
   const startNode = graph.nodes.find((n) => n.type === 'start');
   const variables = (startNode?.data.config as { variables?: StartVariable[] } | undefined)?.variables ?? [];
@@ -261,6 +262,7 @@ function SettingsPanel({ meta, onChange }: { meta: WorkflowMeta; onChange: (m: W
             <textarea value={app.opening_statement} onChange={(e) => onChange({ ...meta, app: { ...app, opening_statement: e.target.value } })} data-testid="settings-opening" /></label>
           <label className="field"><span className="field-label">Suggested questions (one per line)</span>
             <textarea value={app.suggested_questions.join('\n')} onChange={(e) => onChange({ ...meta, app: { ...app, suggested_questions: e.target.value.split('\n') } })} data-testid="settings-questions" /></label>
+          <ConversationVariablesEditor variables={meta.conversation_variables ?? []} onChange={(next) => onChange({ ...meta, conversation_variables: next })} />
         </>
       )}
     </div>

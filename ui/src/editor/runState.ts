@@ -72,6 +72,7 @@ export function applyEvent(state: RunState, e: Ev): RunState {
       };
     }
     case 'text_chunk':
+    case 'answer_chunk':
       return { ...state, text: { ...state.text, [nodeId]: (state.text[nodeId] ?? '') + String(e.delta ?? '') } };
     case 'run_finished':
       return {

@@ -15,6 +15,8 @@ import type { TemplateConfig } from './template-transform/defaults';
 import type { HttpRequestConfig } from './http-request/defaults';
 import type { DocumentExtractorConfig } from './document-extractor/defaults';
 import type { ListOperatorConfig } from './list-operator/defaults';
+import type { AnswerConfig } from './answer/defaults';
+import type { AssignerConfig } from './variable-assigner/defaults';
 
 export interface ConfigMap {
   start: StartConfig;
@@ -31,6 +33,8 @@ export interface ConfigMap {
   'http-request': HttpRequestConfig;
   'document-extractor': DocumentExtractorConfig;
   'list-operator': ListOperatorConfig;
+  answer: AnswerConfig;
+  'variable-assigner': AssignerConfig;
 }
 
 /** What a canvas node carries: the node definition minus id/type/position. No callbacks. */

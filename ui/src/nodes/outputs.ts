@@ -16,6 +16,8 @@ import { templateOutputs } from './template-transform/defaults';
 import { httpOutputs } from './http-request/defaults';
 import { documentExtractorOutputs } from './document-extractor/defaults';
 import { listOperatorOutputs } from './list-operator/defaults';
+import { answerOutputs } from './answer/defaults';
+import { assignerOutputs } from './variable-assigner/defaults';
 
 /** `plugins` is the catalog from GET /api/plugins: a plugin node declares its tool's outputs. */
 export function outputsOf(node: LoomNode, plugins: readonly PluginInfo[] = []): Record<string, string> {
@@ -34,6 +36,8 @@ export function outputsOf(node: LoomNode, plugins: readonly PluginInfo[] = []): 
     case 'http-request': return httpOutputs();
     case 'document-extractor': return documentExtractorOutputs(node.data.config);
     case 'list-operator': return listOperatorOutputs(node.data.config);
+    case 'answer': return answerOutputs();
+    case 'variable-assigner': return assignerOutputs(node.data.config);
   }
 }
 

@@ -1,6 +1,6 @@
 // The only place canvas state and workflow JSON are converted into each other.
 import type { LoomEdge, LoomNode } from '../nodes/configs';
-import type { EdgeJson, NodeJson, WorkflowJson, WorkflowMode, AppFeatures } from './types';
+import type { EdgeJson, NodeJson, WorkflowJson, WorkflowMode, AppFeatures, ConversationVariable } from './types';
 import { autoLayout } from './layout';
 
 export interface WorkflowMeta {
@@ -8,6 +8,7 @@ export interface WorkflowMeta {
   description: string;
   mode: WorkflowMode;
   app?: AppFeatures | null;
+  conversation_variables?: ConversationVariable[];
 }
 
 export interface CanvasState { meta: WorkflowMeta; nodes: LoomNode[]; edges: LoomEdge[] }
@@ -50,6 +51,7 @@ export function toWorkflowJson(state: CanvasState): WorkflowJson {
     edges,
   };
   if (state.meta.app) json.app = state.meta.app;
+  if (state.meta.conversation_variables?.length) json.conversation_variables = state.meta.conversation_variables;
   return json;
 }
 
@@ -75,7 +77,8 @@ export function fromWorkflowJson(json: WorkflowJson): CanvasState {
     return { id: edgeId(e.source, handle, e.target), source: e.source, target: e.target, sourceHandle: handle };
   });
   return {
-    meta: { name: json.name, description: json.description ?? '', mode: json.mode ?? 'workflow', app: json.app ?? null },
+    meta: { name: json.name, description: json.description ?? '', mode: json.mode ?? 'workflow', app: json.app ?? null,
+      ...(json.conversation_variables?.length ? { conversation_variables: json.conversation_variables } : {}) },
     nodes,
     edges,
   };

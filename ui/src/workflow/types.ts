@@ -10,6 +10,7 @@ export const NODE_TYPES = [
   'start', 'llm', 'if-else', 'knowledge-retrieval', 'plugin', 'variable-aggregator', 'code', 'end',
   'question-classifier', 'parameter-extractor',
   'template-transform', 'http-request', 'document-extractor', 'list-operator',
+  'answer', 'variable-assigner',
 ] as const;
 export type NodeType = (typeof NODE_TYPES)[number];
 
@@ -51,6 +52,10 @@ export interface EdgeJson {
 
 export interface AppFeatures { opening_statement: string; suggested_questions: string[] }
 
+/** A conversation variable (engine/models.py ConversationVariable): read as `conversation.<name>`. */
+export const CONVERSATION_VAR_TYPES = ['string', 'number', 'boolean', 'object', 'array[string]', 'array[number]', 'array[object]'] as const;
+export interface ConversationVariable { name: string; type: (typeof CONVERSATION_VAR_TYPES)[number]; default?: unknown; description?: string }
+
 export type WorkflowMode = 'workflow' | 'chat';
 
 export interface WorkflowJson {
@@ -59,6 +64,7 @@ export interface WorkflowJson {
   description?: string;
   mode?: WorkflowMode;
   app?: AppFeatures | null;
+  conversation_variables?: ConversationVariable[];
   nodes: NodeJson[];
   edges: EdgeJson[];
 }

@@ -1,6 +1,6 @@
 // The upstream output picker: which refs a node may read, with their types.
 import type { LoomEdge, LoomNode } from '../nodes/configs';
-import type { WorkflowMode } from './types';
+import type { ConversationVariable, WorkflowMode } from './types';
 import { isCompatible } from './compat';
 
 export interface OutputOption {
@@ -40,10 +40,16 @@ export function systemOutputs(mode: WorkflowMode): OutputOption[] {
   return vars.map(([name, type]) => ({ ref: `sys.${name}`, nodeId: 'sys', nodeTitle: 'System', output: name, type }));
 }
 
-/** Outputs of the ancestors of `nodeId` plus system variables, optionally filtered by a wanted type. */
+/** The conversation variables, readable anywhere as `conversation.<name>`. */
+export function conversationOutputs(variables: readonly ConversationVariable[] = []): OutputOption[] {
+  return variables.filter((v) => v.name).map((v) => ({ ref: `conversation.${v.name}`, nodeId: 'conversation', nodeTitle: 'Conversation', output: v.name, type: v.type }));
+}
+
+/** Outputs of the ancestors of `nodeId` plus system and conversation variables, optionally filtered by a wanted type. */
 export function upstreamOutputs(
   nodeId: string, nodes: LoomNode[], edges: Pick<LoomEdge, 'source' | 'target'>[],
   outputsOf: OutputsOf, mode: WorkflowMode = 'workflow', wanted?: readonly string[],
+  conversation: readonly ConversationVariable[] = [],
 ): OutputOption[] {
   const byId = new Map(nodes.map((n) => [n.id, n]));
   const options: OutputOption[] = [];
@@ -54,7 +60,7 @@ export function upstreamOutputs(
       options.push({ ref: `${id}.${output}`, nodeId: id, nodeTitle: node.data.title || id, output, type });
     }
   }
-  options.push(...systemOutputs(mode));
+  options.push(...systemOutputs(mode), ...conversationOutputs(conversation));
   if (!wanted) return options;
   return options.filter((o) => wanted.some((w) => isCompatible(o.type, w)));
 }
