@@ -45,6 +45,12 @@ class ChatReply(BaseModel):
     error: str | None = None
 
 
+class ConversationValues(BaseModel):
+    """A conversation's stored conversation-variable values, by name."""
+
+    variables: dict[str, Any]
+
+
 class AppPublic(BaseModel):
     """What a chat client shows before the first message."""
 
@@ -180,6 +186,14 @@ def list_messages(state: State, key: AppKey, conversation_id: str) -> MessageLis
     return MessageList.of(state.store.messages(conversation_id))
 
 
+@public.get("/conversations/{conversation_id}/variables", response_model=ConversationValues)
+def public_variables(state: State, key: AppKey, conversation_id: str) -> ConversationValues:
+    """A conversation's stored conversation-variable values (those its last successful turn left)."""
+    conversation = state.store.get_conversation(conversation_id)
+    check_app(key, conversation.app_id)
+    return ConversationValues(variables=ConversationVariables(state.store.engine).load(conversation_id))
+
+
 # -- console (draft preview) ------------------------------------------------------------------------
 @console.get("/workflows/{workflow_id}/app", response_model=AppPublic)
 def get_draft_app(state: State, workflow_id: str) -> AppPublic:
@@ -202,6 +216,12 @@ def list_draft_conversations(state: State, workflow_id: str, user: str | None = 
 def list_draft_messages(state: State, conversation_id: str) -> MessageList:
     state.store.get_conversation(conversation_id)
     return MessageList.of(state.store.messages(conversation_id))
+
+
+@console.get("/conversations/{conversation_id}/variables", response_model=ConversationValues)
+def draft_variables(state: State, conversation_id: str) -> ConversationValues:
+    state.store.get_conversation(conversation_id)
+    return ConversationValues(variables=ConversationVariables(state.store.engine).load(conversation_id))
 
 
 @console.delete("/conversations/{conversation_id}", status_code=204)

@@ -64,6 +64,9 @@ async def test_values_persist_per_conversation_and_a_failed_turn_changes_none(da
         assert variables.load(a) == {"turns": 2, "seen": ["a", "b"]}
         assert (await send(client, workflow_id, "c", a))["answer"] == "Turn 3; seen a\nb\nc"
         assert variables.load(other["conversation_id"]) == {"turns": 1, "seen": ["x"]}
+        shown = await client.get(f"/api/conversations/{a}/variables")
+        assert shown.json() == {"variables": {"turns": 3, "seen": ["a", "b", "c"]}}
+        assert (await client.get("/api/conversations/nope/variables")).status_code == 404
         assert (await client.delete(f"/api/conversations/{a}")).status_code == 204
         assert variables.load(a) == {}
 
