@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, File, UploadFile
 from pydantic import BaseModel, ConfigDict, Field
@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from knowledge.filenames import safe_filename
 from knowledge.records import DocumentInfo, KBInfo
 from knowledge.reembedding import KBModels
+from knowledge.retrieval import Trace
 from knowledge.service import KnowledgeService
 from knowledge.settings import KBSettings, Mode
 from knowledge.store import INTERRUPTED
@@ -73,6 +74,7 @@ class SearchCreate(BaseModel):
     top_k: int | None = Field(None, ge=1, le=200)
     score_threshold: float | None = Field(None, ge=0, le=1)
     weights: dict[str, float] | None = None
+    fusion: Literal["weighted", "rrf"] | None = None
     document_ids: list[str] | None = None
 
 
@@ -111,6 +113,7 @@ class DocumentList(BaseModel):
 
 class HitList(BaseModel):
     items: list[dict[str, Any]]
+    trace: dict[str, Any] | None = None  # search only: each stage's time, the fusion used, hits each stage dropped
 
 
 class ChunkList(BaseModel):
@@ -229,10 +232,11 @@ async def preview_chunks(state: State, kb: str, file: Annotated[UploadFile, File
 
 @router.post("/{kb}/search", response_model=HitList)
 async def search(state: State, kb: str, body: SearchCreate) -> HitList:
+    trace = Trace()
     hits = await asyncio.to_thread(service(state).search, kb, body.query, mode=body.mode, top_k=body.top_k,
                                    score_threshold=body.score_threshold, weights=body.weights,
-                                   document_ids=body.document_ids)
-    return HitList(items=[h.as_dict() for h in hits])
+                                   document_ids=body.document_ids, fusion=body.fusion, trace=trace)
+    return HitList(items=[h.as_dict() for h in hits], trace=trace.as_dict())
 
 
 def embedding_status(knowledge: KnowledgeService, kb: str) -> EmbeddingStatus:
