@@ -3,6 +3,7 @@ import type { Preset } from '../nodes/llm/defaults';
 import type { Issue, WorkflowJson } from '../workflow/types';
 import { parseIssues } from '../workflow/issues';
 import { readSse } from './sse';
+import { plainMessage } from '../workflow/messages';
 
 export class ApiError extends Error {
   constructor(message: string, readonly status: number, readonly issues: Issue[] = []) { super(message); }
@@ -29,9 +30,11 @@ async function failure(res: Response): Promise<ApiError> {
   try { body = await res.json(); } catch { /* not JSON */ }
   const issues = parseIssues(body);
   const detail = body && typeof body === 'object' ? (body as Record<string, unknown>).detail ?? (body as Record<string, unknown>).message : null;
-  const message = typeof detail === 'string' ? detail
+  // Each problem the server sent, one a line (node, field, message), under its summary.
+  const listed = issues.map((i) => `${i.node_id}${i.field ? ` · ${i.field}` : ''}: ${plainMessage(i.field, i.message)}`).join('\n');
+  const message = typeof detail === 'string' ? (listed ? `${detail}:\n${listed}` : detail)
     : !issues.length && Array.isArray(detail) && detail.length ? fieldErrors(detail)
-    : issues.length ? issues.map((i) => `${i.node_id}${i.field ? `.${i.field}` : ''}: ${i.message}`).join('\n')
+    : issues.length ? listed
       : `${res.status} ${res.statusText}`;
   return new ApiError(message, res.status, issues);
 }
@@ -121,9 +124,12 @@ export const api = {
   validateWorkflow: (id: string) => request<unknown>('POST', `/api/workflows/${id}/validate`),
   publish: (id: string) => request<Record<string, unknown>>('POST', `/api/workflows/${id}/publish`),
   versions: async (id: string) => unwrapList<Record<string, unknown>>(await request('GET', `/api/workflows/${id}/versions`), 'versions'),
-  createKey: (id: string) => request<{ key: string }>('POST', `/api/workflows/${id}/keys`),
+  createKey: (id: string, name = '') => request<{ key: string }>('POST', `/api/workflows/${id}/keys`, { name }),
   runDraft: (id: string, inputs: Record<string, unknown>, onEvent: (e: Record<string, unknown>) => void, signal?: AbortSignal) =>
     stream(`/api/workflows/${id}/runs`, { inputs, response_mode: 'streaming' }, onEvent, signal),
+  stopRun: (runId: string) => request<Record<string, unknown>>('POST', `/api/runs/${runId}/stop`),
+  listKeys: async (id: string) => unwrapList<Record<string, unknown>>(await request('GET', `/api/workflows/${id}/keys`)),
+  revokeKey: (id: string, keyId: string) => request<Record<string, unknown>>('DELETE', `/api/workflows/${id}/keys/${keyId}`),
   runNode: (id: string, nodeId: string, inputs: Record<string, unknown>, definition?: WorkflowJson) =>
     request<Record<string, unknown>>('POST', `/api/workflows/${id}/nodes/${nodeId}/run`, { inputs, definition }),
   duplicateWorkflow: async (id: string) => toRecord(await request<Record<string, unknown>>('POST', `/api/workflows/${id}/duplicate`)),

@@ -1,12 +1,14 @@
 import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent } from 'react';
 import { useParams, Link } from 'react-router-dom';
-import { Background, Controls, MiniMap, ReactFlow, ReactFlowProvider, useReactFlow } from '@xyflow/react';
+import { Background, Controls, MiniMap, ReactFlow, ReactFlowProvider, useNodesInitialized, useReactFlow } from '@xyflow/react';
 import '@xyflow/react/dist/style.css';
 import { api, ApiError } from '../api/client';
 import { fromWorkflowJson, toWorkflowJson, type WorkflowMeta } from '../workflow/serialize';
 import { upstreamOutputs } from '../workflow/upstream';
+import { isContainerType, panelOptions, placement, subtreeIds } from '../workflow/containers';
 import { ConversationVariablesEditor } from './ConversationVariables';
-import { outputsOf } from '../nodes/outputs';
+import { outputsOf, sourceHandles } from '../nodes/outputs';
+import { followHandles } from '../workflow/handles';
 import { nodeTypes, moduleFor } from '../nodes/registry';
 import type { LoomData, LoomNode } from '../nodes/configs';
 import { NODE_LOOKS } from '../nodes/shared/looks';
@@ -128,13 +130,13 @@ function Editor({ workflowId, initial, saved, restored }: { workflowId: string; 
 
   const saveNow = useCallback(() => save(json), [save, json]);
 
-  const addNode = useCallback((type: NodeType, position?: { x: number; y: number }) => {
+  const addNode = useCallback((type: NodeType, position?: { x: number; y: number }, parentId?: string) => {
     const mod = moduleFor(type);
     const defaults = mod.defaults();
     commit((g) => {
       const nodeId = freshId(type === 'knowledge-retrieval' ? 'kb' : type.replace('variable-', ''), g.nodes.map((n) => n.id));
       const pos = position ?? { x: 100 + g.nodes.length * 30, y: 300 };
-      const node = { id: nodeId, type, position: pos, deletable: mod.deletable, selected: true,
+      const node = { id: nodeId, type, position: pos, deletable: mod.deletable, selected: true, ...placement(type, parentId),
         data: { title: NODE_LOOKS[type].title, inputs: defaults.inputs, config: defaults.config } } as LoomNode;
       return { ...g, nodes: [...g.nodes.map((n) => ({ ...n, selected: false })), node] };
     });
@@ -144,18 +146,35 @@ function Editor({ workflowId, initial, saved, restored }: { workflowId: string; 
     e.preventDefault();
     const type = e.dataTransfer.getData(DRAG_MIME) as NodeType;
     if (!type) return;
-    addNode(type, flow.screenToFlowPosition({ x: e.clientX, y: e.clientY }));
+    const at = flow.screenToFlowPosition({ x: e.clientX, y: e.clientY });
+    // Dropped onto a container (the innermost one): the node joins its sub-graph, placed relative to it.
+    const container = flow.getIntersectingNodes({ x: at.x, y: at.y, width: 1, height: 1 }).filter((n) => isContainerType(n.type)).pop();
+    const origin = container ? flow.getInternalNode(container.id)?.internals.positionAbsolute ?? container.position : null;
+    if (container && origin) addNode(type, { x: at.x - origin.x, y: at.y - origin.y }, container.id);
+    else addNode(type, at);
   }, [addNode, flow]);
 
   const selected = graph.nodes.filter((n) => n.selected);
   const current = selected.length === 1 ? selected[0] : null;
 
   const updateNode = useCallback((nodeId: string, change: (d: LoomData<unknown>) => LoomData<unknown>) => {
-    commit((g) => ({ ...g, nodes: g.nodes.map((n) => (n.id === nodeId ? { ...n, data: change(n.data as LoomData<unknown>) } : n) as LoomNode) }), `data:${nodeId}`);
+    commit((g) => {
+      const node = g.nodes.find((n) => n.id === nodeId);
+      if (!node) return g;
+      const data = change(node.data as LoomData<unknown>);
+      const type = node.type as NodeType;
+      return {
+        nodes: g.nodes.map((n) => (n.id === nodeId ? { ...n, data } : n) as LoomNode),
+        edges: followHandles(g.edges, nodeId, sourceHandles(type, node.data as LoomData<unknown>), sourceHandles(type, data)),
+      };
+    }, `data:${nodeId}`);
   }, [commit]);
 
   const deleteNode = useCallback((nodeId: string) => {
-    commit((g) => ({ nodes: g.nodes.filter((n) => n.id !== nodeId), edges: g.edges.filter((e) => e.source !== nodeId && e.target !== nodeId) }));
+    commit((g) => {
+      const gone = subtreeIds(g.nodes, nodeId); // a container goes with its sub-graph
+      return { nodes: g.nodes.filter((n) => !gone.has(n.id)), edges: g.edges.filter((e) => !gone.has(e.source) && !gone.has(e.target)) };
+    });
   }, [commit]);
 
   const copyNode = useCallback((node: LoomNode) => {
@@ -179,10 +198,12 @@ function Editor({ workflowId, initial, saved, restored }: { workflowId: string; 
     return () => window.removeEventListener('keydown', onKey);
   }, [undo, redo]);
 
+  const upstreamOf = useCallback((nodeId: string) => upstreamOutputs(nodeId, graph.nodes, graph.edges, (n) => outputsOf(n, plugins), meta.mode, undefined, meta.conversation_variables),
+    [graph, plugins, meta]);
   const panelCtx = useMemo(() => current ? {
-    upstream: upstreamOutputs(current.id, graph.nodes, graph.edges, (n) => outputsOf(n, plugins), meta.mode, undefined, meta.conversation_variables),
+    ...panelOptions(current, graph.nodes, (n) => outputsOf(n, plugins), upstreamOf),
     mode: meta.mode, issues: issues.filter((i) => i.node_id === current.id), knowledgeBases: kbs, models, presets, plugins,
-  } : null, [current, graph, meta.mode, meta.conversation_variables, issues, kbs, models, presets, plugins]);
+  } : null, [current, graph, upstreamOf, meta.mode, meta.conversation_variables, issues, kbs, models, presets, plugins]);
 
   const startNode = graph.nodes.find((n) => n.type === 'start');
   const variables = (startNode?.data.config as { variables?: StartVariable[] } | undefined)?.variables ?? [];
@@ -223,8 +244,9 @@ function Editor({ workflowId, initial, saved, restored }: { workflowId: string; 
             <ReactFlow
               nodes={graph.nodes} edges={graph.edges} nodeTypes={nodeTypes}
               onNodesChange={onNodesChange} onEdgesChange={onEdgesChange} onConnect={onConnect}
-              fitView minZoom={0.1} deleteKeyCode={['Delete', 'Backspace']} proOptions={{ hideAttribution: true }}
+              fitView fitViewOptions={FIT_VIEW} minZoom={0.1} maxZoom={2} deleteKeyCode={['Delete', 'Backspace']} proOptions={{ hideAttribution: true }}
             >
+              <FitOnOpen />
               <Background />
               <Controls />
               <MiniMap pannable zoomable data-testid="minimap" />
@@ -248,6 +270,22 @@ function Editor({ workflowId, initial, saved, restored }: { workflowId: string; 
       </div>
     </EditorContext.Provider>
   );
+}
+
+/** The whole graph in view, never blown up past 100% (a two-node draft) nor shrunk below 20%. */
+const FIT_VIEW = { padding: 0.12, minZoom: 0.2, maxZoom: 1 };
+
+/** Fits the view once every node has been measured: the first fit can come before the nodes' sizes are known. */
+function FitOnOpen() {
+  const initialized = useNodesInitialized();
+  const flow = useReactFlow();
+  const done = useRef(false);
+  useEffect(() => {
+    if (!initialized || done.current) return;
+    done.current = true;
+    void flow.fitView(FIT_VIEW);
+  }, [initialized, flow]);
+  return null;
 }
 
 function SettingsPanel({ meta, onChange }: { meta: WorkflowMeta; onChange: (m: WorkflowMeta) => void }) {

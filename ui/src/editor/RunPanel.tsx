@@ -51,16 +51,22 @@ export function RunPanel({ workflowId, variables, beforeRun }: Props) {
   const [values, setValues] = useState<Record<string, unknown>>({});
   const [error, setError] = useState<string | null>(null);
   const [uploading, setUploading] = useState(0);
+  // Files the server refused, per input: the run waits until each is replaced or cleared.
+  const [rejected, setRejected] = useState<Record<string, string>>({});
+  const [stopping, setStopping] = useState(false);
   const abort = useRef<AbortController | null>(null);
   const upload: Uploader = (name, work) => {
     setError(null);
+    setRejected(({ [name]: _, ...rest }) => rest);
     setUploading((n) => n + 1);
     work()
-      .catch((err) => setError(`Input '${name}': the file was not uploaded: ${err instanceof Error ? err.message : String(err)}`))
+      .catch((err) => setRejected((r) => ({ ...r, [name]: `Input '${name}': the file was not uploaded: ${err instanceof Error ? err.message : String(err)}` })))
       .finally(() => setUploading((n) => n - 1));
   };
+  const refusals = Object.values(rejected);
   const start = async () => {
     setError(null);
+    if (refusals.length) { setError(`Not started: ${refusals.join('; ')}`); return; }
     if (!(await beforeRun())) { setError('Fix the validation errors marked on the canvas first.'); return; }
     stores.run.set({ ...idleRun, status: 'running' });
     abort.current = new AbortController();
@@ -70,6 +76,14 @@ export function RunPanel({ workflowId, variables, beforeRun }: Props) {
       if (!(err instanceof DOMException && err.name === 'AbortError')) setError(err instanceof Error ? err.message : String(err));
       stores.run.set((s) => (s.status === 'running' ? { ...s, status: 'failed' } : s));
     }
+  };
+  /** Stop the run on the server; its stream then ends with the run's 'stopped' status. */
+  const stop = async () => {
+    const runId = stores.run.get().runId;
+    if (!runId) { abort.current?.abort(); stores.run.set((s) => ({ ...s, status: 'stopped' })); return; }
+    setStopping(true);
+    try { await api.stopRun(runId); } catch (err) { setError(`The run was not stopped: ${err instanceof Error ? err.message : String(err)}`); }
+    finally { setStopping(false); }
   };
   const streamed = run.order.map((id) => run.text[id]).filter(Boolean).join('\n');
   return (
@@ -83,9 +97,9 @@ export function RunPanel({ workflowId, variables, beforeRun }: Props) {
       ))}
       <div className="row">
         <button type="button" className="primary" onClick={start} disabled={run.status === 'running' || uploading > 0} data-testid="start-run">{run.status === 'running' ? 'Running…' : uploading > 0 ? 'Uploading…' : 'Run'}</button>
-        {run.status === 'running' && <button type="button" onClick={() => abort.current?.abort()}>Stop</button>}
+        {run.status === 'running' && <button type="button" onClick={stop} disabled={stopping} data-testid="stop-run">{stopping ? 'Stopping…' : 'Stop'}</button>}
       </div>
-      {error && <div className="field-error" data-testid="run-panel-error">{error}</div>}
+      {(error || refusals.length > 0) && <div className="field-error" data-testid="run-panel-error">{error ?? refusals.join('\n')}</div>}
       {streamed && <div className="streamed" data-testid="streamed-text">{streamed}</div>}
       {run.outputs && Object.keys(run.outputs).length > 0 && (
         <div><div className="section-title">Outputs</div><pre className="json" data-testid="run-outputs">{JSON.stringify(run.outputs, null, 2)}</pre></div>

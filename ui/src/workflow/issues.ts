@@ -13,7 +13,16 @@ export function hasErrors(issues: Issue[]): boolean {
 
 /** Issues whose field is `prefix` or lies under it (`config.messages` covers `config.messages[0].content`). */
 export function issuesUnder(issues: Issue[] | undefined, prefix: string): Issue[] {
-  return (issues ?? []).filter((i) => i.field === prefix || i.field.startsWith(`${prefix}.`) || i.field.startsWith(`${prefix}[`));
+  const want = bracketed(prefix);
+  return (issues ?? []).filter((i) => {
+    const field = bracketed(i.field);
+    return field === want || field.startsWith(`${want}.`) || field.startsWith(`${want}[`);
+  });
+}
+
+/** List indexes as the panels write them: the server's `config.cases.0.id` is `config.cases[0].id`. */
+export function bracketed(field: string): string {
+  return field.replace(/\.(\d+)(?=\.|\[|$)/g, '[$1]');
 }
 
 /** Normalise a 422 body (a list, or {detail|issues: list}) into issues. */

