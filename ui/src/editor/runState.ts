@@ -34,7 +34,16 @@ export const idleRun: RunState = { runId: null, status: 'idle', nodes: {}, order
 
 type Ev = Record<string, unknown>;
 
+/** A node inside an iteration or loop runs once per item or round: the trace lists each run as
+ * `<node_id>#<iteration>`, and the canvas node shows the latest. */
 export function applyEvent(state: RunState, e: Ev): RunState {
+  if (e.parent_id == null || (e.type !== 'node_started' && e.type !== 'node_finished')) return applyOne(state, e);
+  const label = `${String(e.title || e.node_id)} · ${String(e.parent_id)} #${String(e.iteration)}`;
+  const each = applyOne(state, { ...e, node_id: `${String(e.node_id)}#${String(e.iteration)}`, title: label });
+  return { ...applyOne(each, e), order: each.order };
+}
+
+function applyOne(state: RunState, e: Ev): RunState {
   const nodeId = String(e.node_id ?? '');
   const ts = typeof e.ts === 'number' ? e.ts : undefined;
   switch (e.type) {

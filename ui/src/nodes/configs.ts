@@ -15,6 +15,8 @@ import type { TemplateConfig } from './template-transform/defaults';
 import type { HttpRequestConfig } from './http-request/defaults';
 import type { DocumentExtractorConfig } from './document-extractor/defaults';
 import type { ListOperatorConfig } from './list-operator/defaults';
+import type { IterationConfig } from './iteration/defaults';
+import type { LoopConfig } from './loop/defaults';
 import type { AnswerConfig } from './answer/defaults';
 import type { AssignerConfig } from './variable-assigner/defaults';
 
@@ -33,6 +35,8 @@ export interface ConfigMap {
   'http-request': HttpRequestConfig;
   'document-extractor': DocumentExtractorConfig;
   'list-operator': ListOperatorConfig;
+  iteration: IterationConfig;
+  loop: LoopConfig;
   answer: AnswerConfig;
   'variable-assigner': AssignerConfig;
 }

@@ -16,6 +16,8 @@ import { templateOutputs } from './template-transform/defaults';
 import { httpOutputs } from './http-request/defaults';
 import { documentExtractorOutputs } from './document-extractor/defaults';
 import { listOperatorOutputs } from './list-operator/defaults';
+import { iterationOutputs } from './iteration/defaults';
+import { loopOutputs } from './loop/defaults';
 import { answerOutputs } from './answer/defaults';
 import { assignerOutputs } from './variable-assigner/defaults';
 
@@ -36,6 +38,8 @@ export function outputsOf(node: LoomNode, plugins: readonly PluginInfo[] = []): 
     case 'http-request': return httpOutputs();
     case 'document-extractor': return documentExtractorOutputs(node.data.config);
     case 'list-operator': return listOperatorOutputs(node.data.config);
+    case 'iteration': return iterationOutputs(undefined); // the item type is known to the server only
+    case 'loop': return loopOutputs(node.data.config);
     case 'answer': return answerOutputs();
     case 'variable-assigner': return assignerOutputs(node.data.config);
   }

@@ -47,6 +47,12 @@ import { documentExtractorDefaults } from './document-extractor/defaults';
 import ListOperatorNode from './list-operator/Node';
 import ListOperatorPanel from './list-operator/Panel';
 import { listOperatorDefaults } from './list-operator/defaults';
+import IterationNode from './iteration/Node';
+import IterationPanel from './iteration/Panel';
+import { iterationDefaults } from './iteration/defaults';
+import LoopNode from './loop/Node';
+import LoopPanel from './loop/Panel';
+import { loopDefaults } from './loop/defaults';
 import AnswerNode from './answer/Node';
 import AnswerPanel from './answer/Panel';
 import { answerDefaults } from './answer/defaults';
@@ -80,6 +86,8 @@ export const registry = {
   'http-request': { title: NODE_LOOKS['http-request'].title, deletable: true, defaults: () => ({ config: httpDefaults(), inputs: {} }), Node: HttpRequestNode, Panel: HttpRequestPanel },
   'document-extractor': { title: NODE_LOOKS['document-extractor'].title, deletable: true, defaults: () => ({ config: documentExtractorDefaults(), inputs: { files: { ref: '' } } }), Node: DocumentExtractorNode, Panel: DocumentExtractorPanel },
   'list-operator': { title: NODE_LOOKS['list-operator'].title, deletable: true, defaults: () => ({ config: listOperatorDefaults(), inputs: { items: { ref: '' } } }), Node: ListOperatorNode, Panel: ListOperatorPanel },
+  iteration: { title: NODE_LOOKS.iteration.title, deletable: true, defaults: () => ({ config: iterationDefaults(), inputs: { items: { ref: '' } } }), Node: IterationNode, Panel: IterationPanel },
+  loop: { title: NODE_LOOKS.loop.title, deletable: true, defaults: () => ({ config: loopDefaults(), inputs: {} }), Node: LoopNode, Panel: LoopPanel },
   answer: { title: NODE_LOOKS.answer.title, deletable: true, defaults: () => ({ config: answerDefaults(), inputs: { text: { ref: '' } } }), Node: AnswerNode, Panel: AnswerPanel },
   'variable-assigner': { title: NODE_LOOKS['variable-assigner'].title, deletable: true, defaults: () => ({ config: assignerDefaults(), inputs: {} }), Node: AssignerNode, Panel: AssignerPanel },
   end: { title: NODE_LOOKS.end.title, deletable: false, defaults: () => ({ config: endDefaults(), inputs: { answer: { ref: '' } } }), Node: EndNode, Panel: EndPanel },

@@ -2,6 +2,7 @@
 import type { LoomEdge, LoomNode } from '../nodes/configs';
 import type { EdgeJson, NodeJson, WorkflowJson, WorkflowMode, AppFeatures, ConversationVariable } from './types';
 import { autoLayout } from './layout';
+import { containerSize, flattenContainers, isContainerType, nestContainers } from './containers';
 
 export interface WorkflowMeta {
   name: string;
@@ -24,7 +25,7 @@ function compact<T extends object>(obj: T): T {
 }
 
 export function toWorkflowJson(state: CanvasState): WorkflowJson {
-  const nodes: NodeJson[] = state.nodes.map((n) => compact({
+  const flatNodes = state.nodes.map((n) => ({ parentId: n.parentId, node: compact({
     id: n.id,
     type: n.type,
     title: n.data.title || undefined,
@@ -35,13 +36,14 @@ export function toWorkflowJson(state: CanvasState): WorkflowJson {
     timeout_s: n.data.timeout_s,
     retry: n.data.retry,
     on_error: n.data.on_error,
-  }) as NodeJson);
-  const edges: EdgeJson[] = state.edges.map((e) => {
+  }) as NodeJson }));
+  const flatEdges: EdgeJson[] = state.edges.map((e) => {
     const handle = e.sourceHandle ?? DEFAULT_HANDLE;
     return handle === DEFAULT_HANDLE
       ? { source: e.source, target: e.target }
       : { source: e.source, target: e.target, source_handle: handle };
   });
+  const { nodes, edges } = nestContainers(flatNodes, flatEdges); // sub-graphs back into their containers
   const json: WorkflowJson = {
     version: '1',
     name: state.meta.name,
@@ -57,10 +59,13 @@ export function toWorkflowJson(state: CanvasState): WorkflowJson {
 
 export function fromWorkflowJson(json: WorkflowJson): CanvasState {
   const positions = autoLayout(json.nodes.map((n) => n.id), json.edges);
-  const nodes = json.nodes.map((n) => ({
+  const flat = flattenContainers(json.nodes, json.edges); // containers' children: React Flow child nodes
+  const nodes = flat.nodes.map(({ node: n, parentId }) => ({
+    ...(parentId ? { parentId, extent: 'parent' as const } : {}),
+    ...(isContainerType(n.type) ? { style: containerSize(flat.nodes.filter((f) => f.parentId === n.id).map((f) => f.node)) } : {}),
     id: n.id,
     type: n.type,
-    position: n.position ? { x: n.position.x, y: n.position.y } : positions[n.id],
+    position: n.position ? { x: n.position.x, y: n.position.y } : positions[n.id] ?? { x: 40, y: 80 },
     deletable: n.type !== 'start' && n.type !== 'end',
     data: compact({
       title: n.title ?? '',
@@ -72,7 +77,7 @@ export function fromWorkflowJson(json: WorkflowJson): CanvasState {
       on_error: n.on_error,
     }),
   })) as LoomNode[];
-  const edges: LoomEdge[] = json.edges.map((e) => {
+  const edges: LoomEdge[] = flat.edges.map((e) => {
     const handle = e.source_handle ?? DEFAULT_HANDLE;
     return { id: edgeId(e.source, handle, e.target), source: e.source, target: e.target, sourceHandle: handle };
   });

@@ -10,6 +10,7 @@ export const NODE_TYPES = [
   'start', 'llm', 'if-else', 'knowledge-retrieval', 'plugin', 'variable-aggregator', 'code', 'end',
   'question-classifier', 'parameter-extractor',
   'template-transform', 'http-request', 'document-extractor', 'list-operator',
+  'iteration', 'loop',
   'answer', 'variable-assigner',
 ] as const;
 export type NodeType = (typeof NODE_TYPES)[number];

@@ -15,6 +15,8 @@ export const NODE_LOOKS: Record<NodeType, { title: string; icon: string; color: 
   'http-request': { title: 'HTTP request', icon: '⇄', color: '#b45309', hint: 'Call an HTTP API' },
   'document-extractor': { title: 'Document extractor', icon: '📄', color: '#4d7c0f', hint: 'Text from uploaded files' },
   'list-operator': { title: 'List operator', icon: '☰', color: '#475569', hint: 'Filter, sort, slice a list' },
+  iteration: { title: 'Iteration', icon: '↻', color: '#0e7490', hint: 'Run nodes once per item of a list' },
+  loop: { title: 'Loop', icon: '∞', color: '#6d28d9', hint: 'Repeat nodes until a condition holds' },
   answer: { title: 'Answer', icon: '💬', color: '#0369a1', hint: 'Stream a chat reply' },
   'variable-assigner': { title: 'Variable assigner', icon: '≔', color: '#a16207', hint: 'Change conversation variables' },
   end: { title: 'End', icon: '■', color: '#dc2626', hint: 'Workflow outputs' },

@@ -6,6 +6,8 @@ import type { PluginInfo } from '../plugin/catalog';
 
 export interface PanelContext {
   upstream: OutputOption[];
+  /** For a container (iteration, loop): its children's outputs and its scope, which it reads back. */
+  inside?: OutputOption[];
   mode: WorkflowMode;
   issues: Issue[];
   knowledgeBases: string[];

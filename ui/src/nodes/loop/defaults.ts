@@ -1,0 +1,32 @@
+import type { RefSource, ValueSource, VarType } from '../../workflow/types';
+import type { Operator } from '../if-else/defaults';
+
+/** Mirrors nodes/loop.py LoopConfig; the sub-graph lives on the canvas as the container's children. */
+export interface LoopVariable { name: string; type: VarType; value: ValueSource; update?: RefSource | null }
+export interface LoopCondition { left: ValueSource; op: Operator; right?: ValueSource | null }
+export interface LoopConfig {
+  variables: LoopVariable[];
+  logic?: 'and' | 'or';
+  until: LoopCondition[];
+  max_rounds: number;
+}
+
+export const RESERVED_NAMES = ['index', 'rounds'];
+
+export const loopDefaults = (): LoopConfig => ({ variables: [], logic: 'and', until: [], max_rounds: 10 });
+
+/** Mirrors outputs(): each variable, and the rounds made. */
+export function loopOutputs(config: LoopConfig): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const v of config.variables ?? []) if (v.name) out[v.name] = v.type;
+  return { ...out, rounds: 'integer' };
+}
+
+/** What the editor marks before saving (the server says the same, by field). */
+export function variableProblem(variables: LoopVariable[], index: number): string | null {
+  const name = variables[index]?.name ?? '';
+  if (!/^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(name)) return 'a name of letters, digits and _ (not starting with a digit)';
+  if (RESERVED_NAMES.includes(name)) return `'${name}' is reserved`;
+  if (variables.findIndex((v) => v.name === name) !== index) return `duplicate variable '${name}'`;
+  return null;
+}
