@@ -326,6 +326,8 @@ class Run:
             failure = failure or self._size_failure(result.outputs)
             if failure is None and result.conversation:
                 failure = self._assign_conversation(result.conversation)
+                if failure is None and pool is not self.pool:  # inside a sub-graph: its own pool sees them too
+                    pool.set(CONVERSATION, self.pool.outputs(CONVERSATION) or {})
         branch: str | None
         if failure is None and result is not None:
             status, outputs, branch, handled = "succeeded", result.outputs, result.branch, False

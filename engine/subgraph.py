@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from engine.models import CONVERSATION
 from engine.spec import BodyOutcome
 from engine.validation.bodies import Body
 from engine.variables import VariablePool
@@ -52,6 +53,9 @@ class BodyRun:
         body, run = self.body, self._run
         pool = self.base.snapshot()
         pool.set(body.container_id, scope)
+        conversation = run.pool.outputs(CONVERSATION)  # as earlier rounds or items left them
+        if conversation is not None:
+            pool.set(CONVERSATION, conversation)
         frame = Frame(body.nodes, body.specs, body.configs, pool, body.container_id, iteration)
         branches: dict[str, str | None] = {}
         for node_id in body.order:

@@ -41,13 +41,6 @@ class Body:
     order: tuple[str, ...]
 
 
-@dataclass
-class Scope:
-    """What refs in a body may read without an upstream check: node id → declared outputs."""
-
-    visible: dict[str, dict[str, str]]
-
-
 def container_ids(nodes: Mapping[str, NodeDef], specs: Mapping[str, NodeSpec],
                   configs: Mapping[str, BaseModel]) -> list[str]:
     return [nid for nid in configs if specs[nid].container is not None]

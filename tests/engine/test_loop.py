@@ -133,3 +133,18 @@ async def test_single_node_debug_runs_the_sub_graph() -> None:
     event = await run_node(data, REAL_CATALOG, "lp", {})
     assert event.status == "succeeded", event.error
     assert event.outputs == {"s": "aaa", "rounds": 3}
+
+
+async def test_conversation_variables_assigned_inside_are_seen_by_later_rounds() -> None:
+    body = [node("bump", "variable-assigner", config={"items": [
+                {"variable": ref("conversation.count"), "operation": "increment", "value": lit(2)}]}),
+            node("read", "probe", {"x": "conversation.count"})]
+    data = workflow([start(), loop(body, [edge("bump", "read")], variables=[
+                         {"name": "seen", "type": "number", "value": lit(0), "update": ref("read.value")}],
+                         until=[{"left": ref("lp.seen"), "op": "ge", "right": lit(6)}]),
+                     end(seen="lp.seen", rounds="lp.rounds", count="conversation.count")],
+                    [edge("start", "lp"), edge("lp", "end")],
+                    conversation_variables=[{"name": "count", "type": "number", "default": 0}])
+    result = await execute(validate(data, catalog(Probe())), {})
+    assert result.status == "succeeded", result.error
+    assert result.outputs == {"seen": 6, "rounds": 3, "count": 6}
