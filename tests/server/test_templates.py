@@ -21,7 +21,8 @@ from tests.server.conftest import asgi_client, running_app
 
 TEMPLATES = {"faq-intent": ("workflow", ["faq"]), "research-assistant": ("chat", ["academic"]),
              "teaching-assistant": ("workflow", ["yuwen"]), "ticket-router": ("workflow", []),
-             "issue-digest": ("workflow", []), "grade-report": ("workflow", [])}
+             "issue-digest": ("workflow", []), "grade-report": ("workflow", []),
+             "support-chat": ("chat", [])}
 
 
 @pytest.fixture

@@ -34,7 +34,7 @@ def test_bundled_documents_are_what_the_build_script_makes() -> None:
 def test_every_example_is_a_valid_template() -> None:
     found = {t.template_id: t for t in templates()}
     assert set(found) == {"teaching-assistant", "research-assistant", "faq-intent", "ticket-router",
-                          "issue-digest", "grade-report"}
+                          "issue-digest", "grade-report", "support-chat"}
     assert found["research-assistant"].mode == "chat"
     assert found["teaching-assistant"].knowledge_bases == ("yuwen",)
     for template in found.values():
