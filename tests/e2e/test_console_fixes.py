@@ -152,3 +152,70 @@ def test_stop_cancels_the_run_on_the_server(page, loom_server, model_server):
 
     wait_for(lambda: server_status() == "stopped")
     assert saved_definition(loom_server, workflow_id)["name"] == "Simple"
+
+
+def chat_app() -> dict:
+    from tests.e2e.test_chat_preview import chat_app as app
+
+    return app()
+
+
+def test_chat_replies_render_as_sanitised_markdown(page, loom_server, model_server):
+    model_server.push(Reply("**李白** wrote it.\n\n- one\n- two\n\n<script>window.pwned = 1</script>"
+                            "<img src=x onerror=\"window.pwned = 2\">", chunk_size=8))
+    workflow_id = create_workflow(loom_server, chat_app())
+    page.goto(f"/workflows/{workflow_id}")
+    page.get_by_test_id("tab-chat").click()
+    page.get_by_test_id("chat-input").fill("Who wrote it?")
+    page.get_by_test_id("chat-send").click()
+    reply = page.get_by_test_id("chat-assistant").last
+    expect(reply.locator("strong")).to_have_text("李白")
+    expect(reply.locator("li")).to_have_count(2)
+    expect(reply).not_to_contain_text("**")
+    expect(reply.locator("script")).to_have_count(0)
+    assert page.evaluate("window.pwned === undefined")
+
+
+def publish_and_create_key(page, workflow_id: str) -> str:
+    page.goto(f"/workflows/{workflow_id}")
+    page.get_by_test_id("tab-publish").click()
+    page.get_by_test_id("publish").click()
+    expect(page.get_by_test_id("versions")).to_contain_text("v1")
+    page.get_by_test_id("create-key").click()
+    return page.get_by_test_id("api-key").inner_text()
+
+
+def test_chat_app_publish_panel_shows_the_chat_endpoint_with_blocking_and_streaming(page, loom_server, model_server):
+    workflow_id = create_workflow(loom_server, chat_app())
+    key = publish_and_create_key(page, workflow_id)
+    endpoint = f"{loom_server}/v1/apps/{workflow_id}/chat"
+    expect(page.get_by_test_id("api-endpoint")).to_contain_text(f"POST {endpoint}")
+    blocking = page.get_by_test_id("curl-example").inner_text()
+    streaming = page.get_by_test_id("curl-streaming").inner_text()
+    assert endpoint in blocking and f"Bearer {key}" in blocking and '"response_mode":"blocking"' in blocking
+    assert endpoint in streaming and '"response_mode":"streaming"' in streaming and "-N" in streaming
+    assert '"query"' in blocking and "/run" not in blocking
+
+    body = json.loads(blocking.split("-d '", 1)[1].rsplit("'", 1)[0])
+    model_server.push("a chat reply")
+    res = httpx.post(endpoint, json=body, headers={"Authorization": f"Bearer {key}"}, timeout=30)
+    assert res.status_code == 200, res.text
+    assert res.json()["answer"] == "a chat reply"
+
+
+def test_publish_panel_lists_keys_and_revokes_them(page, loom_server):
+    workflow_id = create_workflow(loom_server, simple())
+    key = publish_and_create_key(page, workflow_id)
+    expect(page.get_by_test_id("curl-streaming")).to_contain_text(f"/v1/workflows/{workflow_id}/run")
+    row = page.get_by_test_id("key-row")
+    expect(row).to_have_count(1)
+    expect(row).to_contain_text(key[:12])
+    expect(row).to_contain_text("active")
+    expect(row.get_by_test_id("key-created")).not_to_be_empty()
+
+    page.once("dialog", lambda d: d.accept())
+    row.get_by_test_id("revoke-key").click()
+    expect(row).to_contain_text("revoked")
+    res = httpx.post(f"{loom_server}/v1/workflows/{workflow_id}/run", headers={"Authorization": f"Bearer {key}"},
+                     json={"inputs": {"query": "hi"}, "response_mode": "blocking"}, timeout=10)
+    assert res.status_code == 401, res.text

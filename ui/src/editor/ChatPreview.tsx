@@ -4,6 +4,7 @@ import type { WorkflowMeta } from '../workflow/serialize';
 import { EditorContext } from './context';
 import { applyEvent, idleRun } from './runState';
 import { TracePanel } from './TracePanel';
+import { Markdown } from './Markdown';
 
 interface Turn { role: 'user' | 'assistant'; content: string; runId?: string }
 
@@ -58,7 +59,11 @@ export function ChatPreview({ workflowId, meta, beforeRun }: { workflowId: strin
       {turns.length === 0 && app.suggested_questions.filter(Boolean).map((q) => (
         <button type="button" key={q} className="suggested" onClick={() => send(q)} data-testid="suggested-question">{q}</button>
       ))}
-      {turns.map((t, i) => <div key={i} className={`bubble ${t.role}`} data-testid={`chat-${t.role}`}>{t.content || (busy && i === turns.length - 1 ? '…' : '')}</div>)}
+      {turns.map((t, i) => (
+        <div key={i} className={`bubble ${t.role}`} data-testid={`chat-${t.role}`}>
+          {t.role === 'assistant' && t.content ? <Markdown text={t.content} /> : t.content || (busy && i === turns.length - 1 ? '…' : '')}
+        </div>
+      ))}
       {error && <div className="field-error">{error}</div>}
       <form className="row" onSubmit={(e) => { e.preventDefault(); void send(draft); }}>
         <input value={draft} onChange={(e) => setDraft(e.target.value)} placeholder="Ask something…" data-testid="chat-input" />

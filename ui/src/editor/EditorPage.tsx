@@ -260,7 +260,7 @@ function Editor({ workflowId, initial, saved, restored }: { workflowId: string; 
           {tab && (
             <aside className="side-panel" data-testid={`panel-${tab}`}><ErrorBoundary key={tab} label="This panel">
               {tab === 'run' && <RunPanel workflowId={workflowId} variables={variables} beforeRun={saveNow} />}
-              {tab === 'publish' && <PublishPanel workflowId={workflowId} canPublish={errorCount === 0} beforePublish={saveNow}
+              {tab === 'publish' && <PublishPanel workflowId={workflowId} kind={meta.mode === 'chat' ? 'chat' : 'workflow'} canPublish={errorCount === 0} beforePublish={saveNow}
                 exampleInputs={Object.fromEntries(variables.map((v) => [v.name, v.type === 'string' ? '...' : null]))} />}
               {tab === 'chat' && <ChatPreview workflowId={workflowId} meta={meta} beforeRun={saveNow} />}
               {tab === 'settings' && <SettingsPanel meta={meta} onChange={setMeta} />}

@@ -1,18 +1,17 @@
-import { useEffect, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import { api } from '../api/client';
+import { apiExamples, type AppKind } from './apiExamples';
+import { KeyList, type KeyRow } from './KeyList';
 
-/** The curl call of a published workflow's /v1 endpoint with the given key. */
-export function curlExample(origin: string, workflowId: string, key: string, inputs: Record<string, unknown>): string {
-  const body = JSON.stringify({ inputs, response_mode: 'blocking' });
-  return `curl -X POST '${origin}/v1/workflows/${workflowId}/run' \\\n  -H 'Authorization: Bearer ${key}' \\\n  -H 'Content-Type: application/json' \\\n  -d '${body.replace(/'/g, "'\\''")}'`;
-}
-
-export function PublishPanel({ workflowId, canPublish, exampleInputs, beforePublish }: { workflowId: string; canPublish: boolean; exampleInputs: Record<string, unknown>; beforePublish: () => Promise<boolean> }) {
+export function PublishPanel({ workflowId, kind, canPublish, exampleInputs, beforePublish }: { workflowId: string; kind: AppKind; canPublish: boolean; exampleInputs: Record<string, unknown>; beforePublish: () => Promise<boolean> }) {
   const [versions, setVersions] = useState<Record<string, unknown>[]>([]);
   const [key, setKey] = useState<string | null>(null);
+  const [keysVersion, setKeysVersion] = useState(0);
   const [message, setMessage] = useState<string | null>(null);
   const load = () => api.versions(workflowId).then(setVersions).catch(() => setVersions([]));
   useEffect(() => { void load(); }, [workflowId]);
+  const loadKeys = useCallback(async () => (await api.listKeys(workflowId)) as unknown as KeyRow[], [workflowId]);
+  const revokeKey = useCallback((id: string) => api.revokeKey(workflowId, id), [workflowId]);
   const publish = async () => {
     setMessage(null);
     try {
@@ -23,9 +22,9 @@ export function PublishPanel({ workflowId, canPublish, exampleInputs, beforePubl
     } catch (err) { setMessage(err instanceof Error ? err.message : String(err)); }
   };
   const createKey = async () => {
-    try { setKey((await api.createKey(workflowId)).key); } catch (err) { setMessage(err instanceof Error ? err.message : String(err)); }
+    try { setKey((await api.createKey(workflowId, 'console')).key); setKeysVersion((v) => v + 1); } catch (err) { setMessage(err instanceof Error ? err.message : String(err)); }
   };
-  const curl = key ? curlExample(window.location.origin, workflowId, key, exampleInputs) : '';
+  const examples = apiExamples(kind, window.location.origin, workflowId, key ?? 'YOUR_API_KEY', exampleInputs);
   return (
     <div className="publish-panel" data-testid="publish-panel">
       <button type="button" className="primary" disabled={!canPublish} onClick={publish} data-testid="publish" title={canPublish ? '' : 'The workflow has validation errors'}>Publish</button>
@@ -36,15 +35,23 @@ export function PublishPanel({ workflowId, canPublish, exampleInputs, beforePubl
         {versions.length === 0 && <li className="muted">Not published yet.</li>}
       </ul>
       <div className="section-title">API</div>
-      <button type="button" onClick={createKey} data-testid="create-key">Create API key</button>
+      <div className="muted">{kind === 'workflow' ? 'Runs the published version once.' : 'Chats with the published version; pass conversation_id to continue a conversation.'}</div>
+      <code data-testid="api-endpoint">{examples.endpoint}</code>
+      <div><button type="button" onClick={createKey} data-testid="create-key">Create API key</button></div>
       {key && (
         <div>
           <div className="muted">Copy the key now; it is shown once.</div>
           <code data-testid="api-key">{key}</code>
-          <pre className="json" data-testid="curl-example">{curl}</pre>
-          <button type="button" onClick={() => navigator.clipboard?.writeText(curl)} data-testid="copy-curl">Copy curl</button>
         </div>
       )}
+      <div className="field-label">Blocking (one JSON answer)</div>
+      <pre className="json" data-testid="curl-example">{examples.blocking}</pre>
+      <button type="button" onClick={() => navigator.clipboard?.writeText(examples.blocking)} data-testid="copy-curl">Copy curl</button>
+      <div className="field-label">Streaming (server-sent events)</div>
+      <pre className="json" data-testid="curl-streaming">{examples.streaming}</pre>
+      <button type="button" onClick={() => navigator.clipboard?.writeText(examples.streaming)} data-testid="copy-curl-streaming">Copy curl</button>
+      <div className="section-title">API keys</div>
+      <KeyList load={loadKeys} revoke={revokeKey} version={keysVersion} />
     </div>
   );
 }

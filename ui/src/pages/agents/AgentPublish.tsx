@@ -1,14 +1,15 @@
-import { useEffect, useState } from 'react';
-import { agentApi, type KeyCreated } from './api';
-import { agentCurl } from './skills';
+import { useCallback, useState } from 'react';
+import { agentApi } from './api';
+import { apiExamples } from '../../editor/apiExamples';
+import { KeyList } from '../../editor/KeyList';
 
 /** Publish the draft (the public API serves the published config), create API keys, and a curl example. */
 export function AgentPublish({ agentId, version, canPublish, beforePublish, onPublished }: { agentId: string; version: number; canPublish: boolean; beforePublish: () => Promise<boolean>; onPublished: (v: number) => void }) {
-  const [keys, setKeys] = useState<KeyCreated[]>([]);
   const [key, setKey] = useState<string | null>(null);
+  const [keysVersion, setKeysVersion] = useState(0);
   const [message, setMessage] = useState<string | null>(null);
-  const loadKeys = () => agentApi.listKeys(agentId).then(setKeys).catch(() => setKeys([]));
-  useEffect(() => { void loadKeys(); }, [agentId]);
+  const loadKeys = useCallback(() => agentApi.listKeys(agentId), [agentId]);
+  const revokeKey = useCallback((keyId: string) => agentApi.revokeKey(agentId, keyId), [agentId]);
   const fail = (err: unknown) => setMessage(err instanceof Error ? err.message : String(err));
   const publish = async () => {
     setMessage(null);
@@ -20,9 +21,10 @@ export function AgentPublish({ agentId, version, canPublish, beforePublish, onPu
     } catch (err) { fail(err); }
   };
   const createKey = async () => {
-    try { setKey((await agentApi.createKey(agentId, 'console')).key); await loadKeys(); } catch (err) { fail(err); }
+    try { setKey((await agentApi.createKey(agentId, 'console')).key); setKeysVersion((v) => v + 1); } catch (err) { fail(err); }
   };
-  const curl = key ? agentCurl(window.location.origin, agentId, key, 'Hello') : '';
+  const examples = apiExamples('agent', window.location.origin, agentId, key ?? 'YOUR_API_KEY');
+  const curl = examples.blocking;
   return (
     <div className="publish-panel" data-testid="agent-publish">
       <div className="row">
@@ -39,13 +41,12 @@ export function AgentPublish({ agentId, version, canPublish, beforePublish, onPu
           <code data-testid="agent-api-key">{key}</code>
           <pre className="json" data-testid="agent-curl">{curl}</pre>
           <button type="button" onClick={() => navigator.clipboard?.writeText(curl)}>Copy curl</button>
+          <div className="field-label">Streaming (server-sent events)</div>
+          <pre className="json" data-testid="agent-curl-streaming">{examples.streaming}</pre>
+          <button type="button" onClick={() => navigator.clipboard?.writeText(examples.streaming)}>Copy curl</button>
         </div>
       )}
-      {keys.length > 0 && (
-        <table data-testid="agent-keys"><tbody>
-          {keys.map((k) => <tr key={k.id}><td><code>{k.prefix}…</code></td><td>{k.name}</td><td>{k.revoked_at ? 'revoked' : 'active'}</td></tr>)}
-        </tbody></table>
-      )}
+      <div data-testid="agent-keys"><KeyList load={loadKeys} revoke={revokeKey} version={keysVersion} /></div>
     </div>
   );
 }

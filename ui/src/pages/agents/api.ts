@@ -17,6 +17,7 @@ export const agentApi = {
   tools: (id: string) => request<ToolInfo[]>('GET', `/api/agents/${id}/tools`),
   createKey: (id: string, name = '') => request<KeyCreated>('POST', `/api/agents/${id}/keys`, { name }),
   listKeys: (id: string) => request<KeyCreated[]>('GET', `/api/agents/${id}/keys`),
+  revokeKey: (id: string, keyId: string) => request<KeyCreated>('DELETE', `/api/agents/${id}/keys/${keyId}`),
   turns: async (id: string, limit = 20) => unwrapList<TurnSummary>(await request('GET', `/api/agents/${id}/turns?limit=${limit}`)),
   turn: (turnId: string) => request<TurnDetail>('GET', `/api/agent-turns/${turnId}`),
   deleteConversation: (cid: string) => request<void>('DELETE', `/api/agent-conversations/${cid}`),

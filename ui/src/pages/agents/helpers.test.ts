@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { fieldErrors } from '../../api/client';
 import { applyAgentEvent, prettyJson, shownAnswer, startTurn, type AgentTurn } from './chatState';
 import { composePersona, parsePersona, setExtra, setSection } from './persona';
-import { agentCurl, matches, pluginOptions, toggleSkill, unmatchedSkills, workflowOptions } from './skills';
+import { matches, pluginOptions, toggleSkill, unmatchedSkills, workflowOptions } from './skills';
 import { modelNames } from './ModelSettings';
 import { traceBars, traceTokens } from './traceView';
 import type { TraceStep } from './types';
@@ -99,12 +99,6 @@ describe('skills', () => {
     expect(unmatchedSkills(skills, [wf, read])).toEqual([{ type: 'workflow', workflow: 'w9' }]);
   });
 
-  it('writes a curl call of the public chat endpoint with the quote escaped', () => {
-    const curl = agentCurl('http://h', 'agent-1', 'sk-x', "what's new");
-    expect(curl).toContain("'http://h/v1/apps/agent-1/chat'");
-    expect(curl).toContain('Bearer sk-x');
-    expect(curl).toContain("what'\\''s new");
-  });
 });
 
 describe('trace timeline', () => {

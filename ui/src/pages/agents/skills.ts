@@ -41,9 +41,3 @@ export function unmatchedSkills(skills: Skill[], options: SkillOption[]): Skill[
 export function describeSkill(s: Skill): string {
   return s.type === 'plugin' ? `plugin ${s.plugin}/${s.tool}` : `workflow ${s.workflow}`;
 }
-
-/** The curl call of a published agent app's chat endpoint with the given key. */
-export function agentCurl(origin: string, agentId: string, key: string, query: string): string {
-  const body = JSON.stringify({ query, response_mode: 'blocking', user: 'demo-user' });
-  return `curl -X POST '${origin}/v1/apps/${agentId}/chat' \\\n  -H 'Authorization: Bearer ${key}' \\\n  -H 'Content-Type: application/json' \\\n  -d '${body.replace(/'/g, "'\\''")}'`;
-}
