@@ -19,7 +19,8 @@ def two_ends() -> dict[str, Any]:
          node("check", "if-else", config={"cases": [
              {"id": "hi", "conditions": [{"left": ref("start.q"), "op": "eq", "right": lit("hi")}]}]}),
          node("greet", "end", {"greeting": "start.q", "kind": lit("greeting")}),
-         node("other", "end", {"question": "start.q", "kind": lit("other")}, config={"answer_template": "{{question}}?"})],
+         node("other", "end", {"question": "start.q", "kind": lit("other")},
+              config={"answer_template": "{{question}}?"})],
         [edge("start", "check"), edge("check", "greet", "hi"), edge("check", "other", "else")])
 
 
