@@ -43,6 +43,9 @@ class DocumentInfo:
     progress: float = 0.0
     created_at: float = 0.0
     updated_at: float = 0.0
+    # While indexing: the chunks the parsed document was cut into, and how many of them are embedded so far.
+    chunks_total: int = 0
+    chunks_embedded: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
