@@ -62,6 +62,8 @@ class DocumentPublic(BaseModel):
     progress: float
     created_at: float
     updated_at: float
+    chunks_total: int = 0  # while indexing: chunks the parsed document was cut into
+    chunks_embedded: int = 0  # ... and how many of them are embedded so far
 
 
 class SearchCreate(BaseModel):
