@@ -16,6 +16,7 @@ from collections.abc import AsyncGenerator, Callable
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+from engine import passthrough
 from engine.error_handling import Attempts, NodeFailure, apply_strategy, attempt
 from engine.errors import NodeError
 from engine.events import (
@@ -106,6 +107,8 @@ class Run:
         self.pool.set(CONVERSATION, {v.name: stored[v.name] if v.name in stored and check_value(v.type, stored[v.name])
                                      else v.default for v in graph.workflow.conversation_variables})
         self._answer: list[str] | None = None  # answer chunks streamed, when an answer node ran
+        self._passthrough = passthrough.plan(graph)  # source node → answer node its text streams through
+        self._answer_sent: dict[str, int] = {}  # answer node → characters already sent for it by a passthrough
         self.usage = Usage()
         self.executions = 0
         self._frame = Frame(graph.nodes, graph.specs, graph.configs, self.pool)  # the top level
@@ -314,7 +317,8 @@ class Run:
         else:
             ctx = NodeContext(node=node, run_id=self.run_id, mode=graph.workflow.mode, inputs=inputs,
                               services=self.services, sys=self.pool.outputs("sys") or {}, run_inputs=self.inputs,
-                              resolve_source=resolve, emit=self._chunk_emitter(node_id),
+                              resolve_source=resolve,
+                              emit=self._chunk_emitter(node_id, frame.parent_id is None),
                               emit_answer=self._answer_emitter(node_id),
                               body=None if spec.container is None else BodyRun(self, graph.bodies[node_id], pool))
             tried = await attempt(spec.run, ctx, frame.configs[node_id], retry=node.retry,
@@ -356,18 +360,38 @@ class Run:
     skip_node = _skip
     count_execution = _count_child
 
-    def _chunk_emitter(self, node_id: str) -> Callable[[str], None]:
+    def _chunk_emitter(self, node_id: str, top_level: bool = True) -> Callable[[str], None]:
+        through = self._passthrough.get(node_id) if top_level else None
+
         def emit(delta: str) -> None:
             self._emit(TextChunkEvent, node_id=node_id, delta=delta)
+            if through is not None:  # the answer node reading this text streams it now (engine.passthrough)
+                if not through.started:
+                    through.started = True
+                    self._send_answer(through.answer_id, through.prefix)
+                self._send_answer(through.answer_id, delta)
         return emit
 
     def _answer_emitter(self, node_id: str) -> Callable[[str], None]:
         def emit(delta: str) -> None:
-            if self._answer is None:
-                self._answer = []
-            self._answer.append(delta)
-            self._emit(AnswerChunkEvent, node_id=node_id, delta=delta)
+            sent = self._answer_sent.get(node_id, 0)
+            if sent:  # skip what a passthrough already sent for this node
+                cut = min(sent, len(delta))
+                self._answer_sent[node_id] = sent - cut
+                delta = delta[cut:]
+            if delta:
+                self._send_answer(node_id, delta, own=True)
         return emit
+
+    def _send_answer(self, node_id: str, delta: str, own: bool = False) -> None:
+        if not delta:
+            return
+        if not own:
+            self._answer_sent[node_id] = self._answer_sent.get(node_id, 0) + len(delta)
+        if self._answer is None:
+            self._answer = []
+        self._answer.append(delta)
+        self._emit(AnswerChunkEvent, node_id=node_id, delta=delta)
 
     def _assign_conversation(self, updates: dict[str, Any]) -> NodeFailure | None:
         """Apply a node's new conversation-variable values, each checked against its declared type."""

@@ -14,8 +14,8 @@ from engine.models import EdgeDef, NodeDef, Ref, ValueSource
 from engine.services import Services, Usage
 
 __all__ = ["ERROR_HANDLE", "Body", "BodyOutcome", "CheckFn", "Container", "NodeContext", "NodeResult", "NodeSpec",
-           "OutputsFn", "RefUse", "RefsFn",
-           "RunFn", "Services", "TypesFn", "Usage", "input_refs", "no_issues", "out_branch", "single_handle"]
+           "OutputsFn", "RefUse", "RefsFn", "RunFn", "Services", "StreamsFn", "TypesFn", "Usage", "input_refs",
+           "no_issues", "out_branch", "single_handle"]
 
 
 @dataclass
@@ -99,6 +99,8 @@ OutputsFn = Callable[[NodeDef, Any, Services | None], dict[str, str]]
 CheckFn = Callable[[NodeDef, Any, Services | None], list[Issue]]
 RefsFn = Callable[[NodeDef, Any, Services | None], list[RefUse]]
 TypesFn = Callable[[NodeDef, Any, Callable[[Ref], str | None]], list[Issue]]  # gets each ref's declared type
+# (literal text before it, input name): the input whose upstream text may stream through the node (engine.passthrough)
+StreamsFn = Callable[[NodeDef, Any], tuple[str, str] | None]
 
 
 @dataclass(frozen=True)
@@ -159,3 +161,4 @@ class NodeSpec:
     default_branch: Callable[[dict[str, Any]], str] = out_branch
     container: Container | None = None  # set for node types that hold a sub-graph
     check_types: TypesFn | None = None  # checks that need the declared types of refs (after the ref checks)
+    streams_through: StreamsFn | None = None  # answer-like nodes: which input's text may stream through early

@@ -44,6 +44,13 @@ def pieces(template: str, values: dict[str, object]) -> list[str]:
     return [part for part in parts if part]
 
 
+def streams_through(node: NodeDef, config: AnswerConfig) -> tuple[str, str] | None:
+    """The first input of the template, with the literal text before it: when it reads an LLM's ``text``, the
+    runner streams the model's tokens through this node as they arrive (engine.passthrough)."""
+    match = templates.PLACEHOLDER.search(config.text)
+    return None if match is None else (config.text[:match.start()], match.group(1))
+
+
 async def run(ctx: NodeContext, config: AnswerConfig) -> NodeResult:
     parts = pieces(config.text, ctx.inputs)
     for part in parts:
@@ -51,4 +58,5 @@ async def run(ctx: NodeContext, config: AnswerConfig) -> NodeResult:
     return NodeResult(outputs={"answer": "".join(parts)})
 
 
-SPEC = NodeSpec(type="answer", title="Answer", config_model=AnswerConfig, run=run, outputs=outputs, check=check)
+SPEC = NodeSpec(type="answer", title="Answer", config_model=AnswerConfig, run=run, outputs=outputs, check=check,
+                streams_through=streams_through)

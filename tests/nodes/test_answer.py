@@ -11,7 +11,11 @@ from engine.debug import run_node
 from engine.errors import DefinitionError
 from engine.graph import validate
 from engine.runner import execute
+from engine.spec import Services
+from modelhub.config import EndpointModel
+from modelhub.gateway import Gateway
 from nodes.answer import pieces
+from tests.doubles.openai_server import Reply, ScriptedOpenAI
 from tests.helpers import catalog_with_test_nodes, chain, edge, end, lit, node, ref, workflow
 
 CATALOG = catalog_with_test_nodes()
@@ -102,3 +106,40 @@ async def test_single_node_debug_renders_the_text() -> None:
     data = chat([answer("reply", "Hi {{q}}", q="sys.query"), end()], chain("start", "reply", "end"))
     finished = await run_node(data, CATALOG, "reply", {"q": "ann"})
     assert finished.status == "succeeded" and finished.outputs == {"answer": "Hi ann"}
+
+
+def llm_then_answer(template: str, **llm_fields: Any) -> dict[str, Any]:
+    llm = node("llm", "llm", {"q": "sys.query"}, config={"messages": [{"role": "user", "content": "{{q}}"}]},
+               **llm_fields)
+    return chat([llm, answer("reply", template, said="llm.text", q="sys.query"), end()],
+                chain("start", "llm", "reply", "end"))
+
+
+async def model_run(server: ScriptedOpenAI, data: dict[str, Any]) -> Any:
+    gateway = Gateway({"default": EndpointModel(name="default", base_url=server.url, model="m")})
+    try:
+        services = Services(llm=gateway)
+        return await execute(validate(data, CATALOG, services), {}, services, sys={"query": "hi"})
+    finally:
+        await gateway.aclose()
+
+
+async def test_a_models_tokens_stream_through_the_answer_that_reads_them(openai_server: ScriptedOpenAI) -> None:
+    openai_server.push(Reply("Hello there, friend.", chunk_size=4))
+    result = await model_run(openai_server, llm_then_answer("Bot: {{said}} ({{q}})"))
+    assert result.status == "succeeded", result.error
+    kinds = [(e.type, getattr(e, "node_id", "")) for e in result.events]
+    # the answer node's text flows while the model is still running, before the answer node starts
+    assert kinds.index(("answer_chunk", "reply")) < kinds.index(("node_finished", "llm"))
+    assert [d for n, d in chunks(result.events)] == ["Bot: ", "Hell", "o th", "ere,", " fri", "end.", " (", "hi", ")"]
+    assert result.events[-1].answer == "Bot: Hello there, friend. (hi)"
+    finished = {e.node_id: e for e in result.events if e.type == "node_finished"}
+    assert finished["reply"].outputs == {"answer": "Bot: Hello there, friend. (hi)"}
+
+
+async def test_a_model_with_retries_streams_through_only_once_it_finished(openai_server: ScriptedOpenAI) -> None:
+    openai_server.push(Reply("Hello.", chunk_size=2))
+    result = await model_run(openai_server, llm_then_answer("{{said}}", retry={"max_attempts": 2, "backoff_ms": 0}))
+    kinds = [(e.type, getattr(e, "node_id", "")) for e in result.events]
+    assert kinds.index(("answer_chunk", "reply")) > kinds.index(("node_finished", "llm"))
+    assert chunks(result.events) == [("reply", "Hello.")]
