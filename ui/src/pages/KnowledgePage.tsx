@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useState } from 'react';
 import { api } from '../api/client';
-import { sortHits } from './hits';
+import { fusionSummary, hitRows, hitTest, SCORE_COLUMNS, stageTimes, type HitTest } from './hits';
 import ModelSettings from './knowledge/ModelSettings';
 
 type Row = Record<string, unknown>;
@@ -84,7 +84,8 @@ function KbDetail({ name, kb, onChanged }: { name: string; kb?: Row; onChanged: 
   const [chunks, setChunks] = useState<Row[] | null>(null);
   const [query, setQuery] = useState('');
   const [mode, setMode] = useState('');
-  const [hits, setHits] = useState<Row[] | null>(null);
+  const [fusion, setFusion] = useState('');
+  const [result, setResult] = useState<HitTest | null>(null);
   const [error, setError] = useState<string | null>(null);
   const refresh = useCallback(() => api.listDocuments(name).then(setDocs).catch((e) => setError(e.message)), [name]);
   useEffect(() => { void refresh(); }, [refresh]);
@@ -106,7 +107,7 @@ function KbDetail({ name, kb, onChanged }: { name: string; kb?: Row; onChanged: 
   };
   const search = async () => {
     setError(null);
-    try { setHits(sortHits(await api.search(name, { query, ...(mode ? { mode } : {}) }))); } catch (e) { setError(e instanceof Error ? e.message : String(e)); }
+    try { setResult(await hitTest(name, { query, ...(mode ? { mode } : {}), ...(fusion ? { fusion } : {}) })); } catch (e) { setError(e instanceof Error ? e.message : String(e)); }
   };
   return (
     <div className="card" style={{ flex: 1 }} data-testid="kb-detail">
@@ -134,18 +135,40 @@ function KbDetail({ name, kb, onChanged }: { name: string; kb?: Row; onChanged: 
       <form className="row" onSubmit={(e) => { e.preventDefault(); void search(); }}>
         <input value={query} onChange={(e) => setQuery(e.target.value)} placeholder="query" data-testid="kb-query" style={{ flex: 1 }} />
         <select value={mode} onChange={(e) => setMode(e.target.value)} data-testid="kb-mode"><option value="">KB default</option><option>vector</option><option>keyword</option><option>hybrid</option></select>
+        <select value={fusion} onChange={(e) => setFusion(e.target.value)} data-testid="kb-fusion-method" title="hybrid: how keyword and vector scores are fused"><option value="">KB fusion</option><option value="weighted">weighted</option><option value="rrf">rrf</option></select>
         <button type="submit" data-testid="kb-search">Search</button>
       </form>
-      {hits && (
-        <ol data-testid="kb-hits">
-          {hits.length === 0 && <li className="muted">No results.</li>}
-          {hits.map((h, i) => (
-            <li key={i} data-testid="kb-hit">
-              <span className="badge" data-testid="kb-hit-score">{Number(h.score).toFixed(3)}</span> <span className="muted">{String(h.document)}</span>
-              <div>{String(h.content)}</div>
-            </li>
-          ))}
-        </ol>
+      {result && <HitTestResult result={result} />}
+    </div>
+  );
+}
+
+/** Hit-test result: how the search fused, each stage's time, and per hit its score at every stage and its fate. */
+function HitTestResult({ result }: { result: HitTest }) {
+  const { fusion, stages, dropped } = result.trace;
+  const summary = fusionSummary(fusion);
+  const rows = hitRows(result.hits, dropped);
+  return (
+    <div data-testid="kb-hit-test">
+      {summary && <div className="muted" data-testid="kb-fusion">{summary}</div>}
+      {fusion.fallback && <div className="field-error" data-testid="kb-fusion-fallback">Keyword scores only: {String(fusion.reason ?? '')}</div>}
+      {stages.length > 0 && <div className="muted" data-testid="kb-stage-times">{stageTimes(stages)}</div>}
+      {result.hits.length === 0 && <div className="muted" data-testid="kb-no-hits">No results.</div>}
+      {rows.length > 0 && (
+        <table data-testid="kb-hits">
+          <thead><tr><th>score</th>{SCORE_COLUMNS.map((c) => <th key={c} data-testid={`kb-col-${c}`}>{c}</th>)}<th>stage</th><th>document</th><th>content</th></tr></thead>
+          <tbody>
+            {rows.map((r, i) => (
+              <tr key={i} data-testid={r.kept ? 'kb-hit' : 'kb-hit-dropped'} className={r.kept ? '' : 'muted'}>
+                <td><span className="badge" data-testid={r.kept ? 'kb-hit-score' : 'kb-dropped-score'}>{Number(r.hit.score).toFixed(3)}</span></td>
+                {SCORE_COLUMNS.map((c) => <td key={c} data-testid={`kb-hit-${c}`}>{r.scores[c]}</td>)}
+                <td data-testid="kb-hit-stage">{r.stage}</td>
+                <td className="muted">{String(r.hit.document)}</td>
+                <td>{String(r.hit.content)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
       )}
     </div>
   );
