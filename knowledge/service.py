@@ -152,14 +152,26 @@ class KnowledgeService:
                 for document, parsed in zip(documents, pool.map(parse, documents), strict=True):
                     try:
                         if isinstance(parsed, ParsedDocument):
-                            batch.append((document.document_id, self._chunk(store.settings, parsed)))
+                            chunks = self._chunk(store.settings, parsed)
+                            batch.append((document.document_id, chunks))
+                            with self._lock(kb):
+                                store.set_counts(document.document_id, len(chunks), 0)
                             continue
                     except KnowledgeError as exc:
                         self._fail(kb, store, document.document_id, str(exc))
                     pending.discard(document.document_id)
             embedder = get_embedder(store.settings.embedding.model)
             texts = [c.search_text for _, chunks in batch for c in chunks]
-            vectors = _embed(embedder, texts, store.settings.embedding.batch_size, report)
+
+            def embedded(done: int) -> None:  # texts of the batch embedded so far, in document order
+                with self._lock(kb):
+                    start = 0
+                    for document_id, chunks in batch:
+                        store.set_counts(document_id, len(chunks), min(max(done - start, 0), len(chunks)))
+                        start += len(chunks)
+                report(done / max(len(texts), 1) * 0.95)
+
+            vectors = _embed(embedder, texts, store.settings.embedding.batch_size, embedded)
             start = 0
             for document_id, chunks in batch:
                 tokens = [tokenize(c.search_text) for c in chunks]
@@ -332,11 +344,11 @@ class KnowledgeService:
             return self._locks.setdefault(name, threading.RLock())
 
 
-def _embed(embedder: Embedder, texts: list[str], batch_size: int, report: Progress) -> np.ndarray:
-    """Embed in slices so progress can be reported between them."""
-    step = max(batch_size * 16, 1024)
+def _embed(embedder: Embedder, texts: list[str], batch_size: int, embedded: Callable[[int], None]) -> np.ndarray:
+    """Embed in slices of two batches, saying after each how many texts are embedded (the progress shown)."""
+    step = max(batch_size * 2, 32)
     parts = []
     for start in range(0, len(texts), step):
         parts.append(embedder.encode_passages(texts[start:start + step], batch_size))
-        report(min(start + step, len(texts)) / max(len(texts), 1) * 0.95)
+        embedded(min(start + step, len(texts)))
     return np.concatenate(parts) if parts else embedder.encode_passages([])

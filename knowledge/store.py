@@ -58,7 +58,7 @@ class KBStore:
         self.db.execute("UPDATE documents SET status='failed', error=?, updated_at=? WHERE status='indexing'",
                         (INTERRUPTED, time.time()))
         self.vectors: VectorIndex | None = None
-        self.counts: dict[str, tuple[int, int]] = {}  # document id → (chunks cut, chunks embedded) while indexing
+        self.chunk_counts: dict[str, tuple[int, int]] = {}  # document id → (chunks cut, chunks embedded) while indexing
         self.keywords: KeywordIndex | None = None
         self._unsaved = False
         self._saved_at = time.monotonic()
@@ -137,14 +137,14 @@ class KBStore:
         return [self._doc(r) for r in rows]
 
     def _doc(self, row: tuple) -> DocumentInfo:
-        total, embedded = self.counts.get(row[0], (row[5], row[5])) if row[2] == "indexing" else (row[5], row[5])
+        total, embedded = self.chunk_counts.get(row[0], (row[5], row[5])) if row[2] == "indexing" else (row[5], row[5])
         return DocumentInfo(document_id=row[0], kb=self.name, filename=row[1], status=row[2], error=row[3],
                             size=row[4], chunks=row[5], progress=row[6], created_at=row[7], updated_at=row[8],
                             chunks_total=total, chunks_embedded=embedded)
 
     def set_counts(self, document_id: str, total: int, embedded: int) -> None:
         """The chunk counts of a document being indexed (kept in memory: an interrupted one starts over)."""
-        self.counts[document_id] = (total, embedded)
+        self.chunk_counts[document_id] = (total, embedded)
 
     def set_status(self, document_id: str, status: str, *, error: str | None = None,
                    progress: float | None = None) -> None:
