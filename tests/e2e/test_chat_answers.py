@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 
 from tests.doubles.openai_server import Reply
 from tests.e2e.helpers import create_workflow, select_node
+from tests.server.helpers import parse_sse
 
 pytestmark = pytest.mark.e2e
 
@@ -32,7 +33,7 @@ def chat_app() -> dict:
             {"id": "llm", "type": "llm", "inputs": {"q": ref("sys.query")},
              "config": {"model": "default", "messages": [{"role": "user", "content": "{{q}}"}]}},
             {"id": "ask", "type": "answer", "inputs": {"n": ref("conversation.turns"), "text": ref("llm.text")},
-             "config": {"text": "[{{n}}] {{text}}"}},
+             "config": {"text": "{{text}} (turn {{n}})"}},
             {"id": "tell", "type": "answer", "inputs": {"n": ref("conversation.turns"), "q": ref("sys.query")},
              "config": {"text": "[{{n}}] Noted: {{q}}"}},
             {"id": "end", "type": "end"},
@@ -72,7 +73,7 @@ def test_two_turns_stream_the_answers_and_keep_the_variables(page, loom_server, 
     page.get_by_test_id("tab-chat").click()
     page.get_by_test_id("chat-input").fill("What is Loom?")
     page.get_by_test_id("chat-send").click()
-    expect(page.get_by_test_id("chat-assistant").last).to_have_text("[1] Loom builds workflows.")
+    expect(page.get_by_test_id("chat-assistant").last).to_have_text("Loom builds workflows. (turn 1)")
     page.get_by_test_id("chat-input").fill("Thanks")
     page.get_by_test_id("chat-send").click()
     expect(page.get_by_test_id("chat-assistant").last).to_have_text("[2] Noted: Thanks")
@@ -84,4 +85,9 @@ def test_two_turns_stream_the_answers_and_keep_the_variables(page, loom_server, 
     stored = httpx.get(f"{loom_server}/api/conversations/{conversation_id}/variables", timeout=10).json()
     assert stored == {"variables": {"turns": 2, "topics": ["What is Loom?", "Thanks"]}}
     messages = httpx.get(f"{loom_server}/api/conversations/{conversation_id}/messages", timeout=10).json()["items"]
-    assert [m["answer"] for m in messages] == ["[1] Loom builds workflows.", "[2] Noted: Thanks"]
+    assert [m["answer"] for m in messages] == ["Loom builds workflows. (turn 1)", "[2] Noted: Thanks"]
+    # the model's tokens went out as the answer's chunks while the model was still running
+    events = parse_sse(httpx.get(f"{loom_server}/api/runs/{messages[0]['run_id']}/events", timeout=10).text)
+    kinds = [(kind, data.get("node_id")) for kind, data in events]
+    assert kinds.index(("answer_chunk", "ask")) < kinds.index(("node_finished", "llm"))
+    assert "".join(d["delta"] for kind, d in events if kind == "answer_chunk") == "Loom builds workflows. (turn 1)"
