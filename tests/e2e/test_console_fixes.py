@@ -5,6 +5,7 @@ publish panel's endpoints per app kind, and the key list with revoke."""
 from __future__ import annotations
 
 import json
+import re
 import time
 
 import httpx
@@ -219,3 +220,29 @@ def test_publish_panel_lists_keys_and_revokes_them(page, loom_server):
     res = httpx.post(f"{loom_server}/v1/workflows/{workflow_id}/run", headers={"Authorization": f"Bearer {key}"},
                      json={"inputs": {"query": "hi"}, "response_mode": "blocking"}, timeout=10)
     assert res.status_code == 401, res.text
+
+
+def test_knowledge_progress_counts_embedded_chunks(page, loom_server, tmp_path):
+    settings = {"chunking": {"max_length": 40, "overlap": 0}, "embedding": {"batch_size": 8}}
+    httpx.post(f"{loom_server}/api/knowledge-bases", json={"name": "lines", "settings": settings},
+               timeout=30).raise_for_status()
+    doc = tmp_path / "lines.txt"
+    doc.write_text("\n\n".join(f"第{i}行：床前明月光，疑是地上霜。举头望明月。" for i in range(48)), encoding="utf-8")
+    page.goto("/knowledge")
+    page.get_by_test_id("kb-card-lines").click()
+    expect(page.get_by_test_id("kb-detail")).to_contain_text("lines")
+    # Record every progress text the page shows while the document is indexed.
+    page.evaluate("""() => {
+      window.__progress = [];
+      new MutationObserver(() => {
+        const el = document.querySelector('[data-testid="doc-progress-lines.txt"]');
+        if (el) window.__progress.push(el.textContent);
+      }).observe(document.body, {subtree: true, childList: true, characterData: true});
+    }""")
+    page.get_by_test_id("kb-upload").set_input_files(str(doc))
+    expect(page.get_by_test_id("doc-status-lines.txt")).to_have_text("ready", timeout=180_000)
+    seen = page.evaluate("window.__progress")
+    partial = [t for t in seen if t.startswith("embedded ") and not t.startswith("embedded 0 ")
+               and t.split()[1] != t.split()[3]]
+    assert partial, f"no partial progress shown: {sorted(set(seen))}"
+    expect(page.get_by_test_id("doc-progress-lines.txt")).to_have_text(re.compile(r"^[1-9]\d* chunks$"))

@@ -2,6 +2,7 @@ import { useCallback, useEffect, useState } from 'react';
 import { api } from '../api/client';
 import { fusionSummary, hitRows, hitTest, SCORE_COLUMNS, stageTimes, type HitTest } from './hits';
 import ModelSettings from './knowledge/ModelSettings';
+import { DocProgress } from './knowledge/DocProgress';
 
 type Row = Record<string, unknown>;
 
@@ -123,7 +124,7 @@ function KbDetail({ name, kb, onChanged }: { name: string; kb?: Row; onChanged: 
           <tr key={String(d.document_id)}>
             <td>{String(d.filename)}</td>
             <td data-testid={`doc-status-${String(d.filename)}`}>{String(d.status)}</td>
-            <td>{d.status === 'indexing' ? `${Math.round(Number(d.progress ?? 0) * 100)}%` : `${String(d.chunks)} chunks`}</td>
+            <td><DocProgress doc={d} /></td>
             <td className="field-error">{d.error ? String(d.error) : ''}</td>
           </tr>
         ))}
