@@ -22,7 +22,7 @@ import numpy as np
 
 from knowledge.embedding import Embedder
 
-SAMPLE = 48
+SAMPLE = 32
 SELF_K = 5
 MIN_SELF_HIT = 0.5
 MAX_UNKNOWN = 0.2
@@ -49,8 +49,9 @@ class Calibration:
         return np.clip((np.asarray(cosine, dtype=np.float32) - self.floor) / (1.0 - self.floor), 0.0, 1.0)
 
     def stale(self, embedder: str, chunks: int) -> bool:
-        """Measured for another embedder, or the KB has since grown or shrunk by more than half."""
-        return embedder != self.embedder or not (self.chunks / 1.5 <= chunks <= self.chunks * 1.5)
+        """Measured for another embedder, or the KB has since doubled or halved (so a KB of n chunks is
+        calibrated about log2(n) times as it grows: cheap next to embedding it)."""
+        return embedder != self.embedder or not (self.chunks / 2 <= chunks <= self.chunks * 2)
 
 
 def pseudo_query(text: str, limit: int = 60) -> str:

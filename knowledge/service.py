@@ -277,7 +277,7 @@ class KnowledgeService:
 
     def calibration(self, kb: str) -> Calibration | None:
         """Whether the KB's embedder reads its text, and its similarity floor (``knowledge.calibration``):
-        stored with the KB, measured again when the embedder changed or the KB grew or shrank by half."""
+        stored with the KB, measured again when the embedder changed or the KB doubled or halved."""
         store = self._store(kb)
         embedder = get_embedder(store.settings.embedding.model)
         with self._lock(kb):
