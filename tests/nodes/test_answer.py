@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from engine import passthrough
 from engine.debug import run_node
 from engine.errors import DefinitionError
 from engine.graph import validate
@@ -143,3 +144,20 @@ async def test_a_model_with_retries_streams_through_only_once_it_finished(openai
     kinds = [(e.type, getattr(e, "node_id", "")) for e in result.events]
     assert kinds.index(("answer_chunk", "reply")) > kinds.index(("node_finished", "llm"))
     assert chunks(result.events) == [("reply", "Hello.")]
+
+
+def test_only_an_answer_whose_only_parent_is_the_model_streams_it_through() -> None:
+    def planned(data: dict[str, Any]) -> dict[str, str]:
+        return {source: p.answer_id for source, p in passthrough.plan(validate(data, CATALOG)).items()}
+
+    assert planned(llm_then_answer("> {{said}}")) == {"llm": "reply"}
+    assert planned(llm_then_answer("{{q}}: {{said}}")) == {}  # its first placeholder is not the model's text
+    assert planned(llm_then_answer("{{said}}", on_error={"strategy": "default", "default_outputs": {"text": ""}})) == {}
+    llm = node("llm", "llm", {"q": "sys.query"}, config={"messages": [{"role": "user", "content": "{{q}}"}]})
+    two = chat([llm, answer("a", "{{t}}", t="llm.text"), answer("b", "{{t}}", t="llm.text"), end()],
+               [edge("start", "llm"), edge("llm", "a"), edge("llm", "b"), edge("a", "end"), edge("b", "end")])
+    assert planned(two) == {}  # two answers would interleave
+    joined = chat([llm, node("other", "sleep"), answer("a", "{{t}}", t="llm.text"), end()],
+                  [edge("start", "llm"), edge("start", "other"), edge("llm", "a"), edge("other", "a"),
+                   edge("a", "end")])
+    assert planned(joined) == {}  # it waits for another parent too
