@@ -121,3 +121,16 @@ async def test_migration_from_the_previous_head_keeps_conversations_and_downgrad
         assert conn.execute(text("SELECT name FROM app_conversations WHERE id = 'conv1'")).scalar() == "old"
     engine.dispose()
     assert "app_conversation_variables" not in tables(url)
+
+
+async def test_single_node_debug_of_the_assigner_and_the_answer(data_dir: Path) -> None:
+    async with running_app(data_dir) as app, asgi_client(app) as client:
+        workflow_id = (await client.post("/api/workflows", json=counter_app())).json()["id"]
+        assigned = await client.post(f"/api/workflows/{workflow_id}/nodes/assign/run", json={"inputs": {
+            "conversation.turns": 4, "conversation.seen": ["a"], "sys.query": "b"}})
+        assert assigned.status_code == 200, assigned.text
+        assert assigned.json()["status"] == "succeeded"
+        assert assigned.json()["outputs"] == {"turns": 5, "seen": ["a", "b"]}
+        replied = await client.post(f"/api/workflows/{workflow_id}/nodes/reply/run",
+                                    json={"inputs": {"n": 2, "seen": ["x"]}})
+        assert replied.json()["outputs"] == {"answer": "Turn 2; seen x"}
