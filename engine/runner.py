@@ -41,7 +41,7 @@ from engine.variables import VariablePool
 class RunLimits:
     """Bounds on one run; exceeding one fails the run with a clear error."""
 
-    max_node_executions: int = 500
+    max_node_executions: int = 10_000  # every node run, those inside iterations and loops included
     max_wall_time_s: float = 600.0
     max_variable_bytes: int = 1_000_000
     max_iteration_items: int = 10_000  # items one iteration node may run over
