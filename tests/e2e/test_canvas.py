@@ -68,7 +68,7 @@ def test_build_by_drag_and_drop_with_validation_undo_and_branches(page, loom_ser
     expect(page.get_by_test_id("delete-node")).to_be_disabled()
 
     # Drag an if-else and a code node in: the draft becomes invalid (unconnected, empty refs).
-    drag_to_canvas(page, "if-else", 500, 380)
+    drag_to_canvas(page, "if-else", 160, 420)  # below start, clear of the LLM node's handles
     expect(page.locator(".react-flow__node-if-else")).to_have_count(1)
     expect(page.get_by_test_id("save-state")).to_have_text("Not saved: fix the errors")
     expect(page.get_by_test_id("node-if-else")).to_have_attribute("data-invalid", "true")

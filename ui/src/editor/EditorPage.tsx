@@ -272,8 +272,8 @@ function Editor({ workflowId, initial, saved, restored }: { workflowId: string; 
   );
 }
 
-/** The whole graph in view, never blown up past 100% (a two-node draft) nor shrunk below 20%. */
-const FIT_VIEW = { padding: 0.12, minZoom: 0.2, maxZoom: 1 };
+/** The whole graph in view, never blown up past 150% (a two-node draft) nor shrunk below 20%. */
+const FIT_VIEW = { padding: 0.1, minZoom: 0.2, maxZoom: 1.5 };
 
 /** Fits the view once every node has been measured: the first fit can come before the nodes' sizes are known. */
 function FitOnOpen() {

@@ -8,7 +8,7 @@ describe('plainMessage', () => {
     expect(plainMessage('config.cases.0.logic', "Input should be 'and' or 'or'")).toBe('Case logic must be one of: and, or');
     expect(plainMessage('config.timeout_s', 'Input should be a valid number, unable to parse string as a number')).toBe('Timeout s must be a number');
     expect(plainMessage('config.messages', 'List should have at least 1 item after validation, not 0')).toBe('Messages needs at least 1 item');
-    expect(plainMessage('config.temperature', 'unknown field')).toBe('Temperature is not a setting this node has');
+    expect(plainMessage('config.temperature', 'unknown field')).toBe('Temperature is not expected here');
     expect(plainMessage('config.classes[3].name', 'field required')).toBe('Class name is required');
   });
 

@@ -22,10 +22,10 @@ const ID_PATTERN = /^\^\[A-Za-z0-9_-\]\{1,(\d+)\}\$$/;
 
 const RULES: [RegExp, (m: RegExpMatchArray) => string][] = [
   [/^field required$/i, () => 'is required'],
-  [/^unknown field$/i, () => 'is not a setting this node has'],
+  [/^unknown field$/i, () => 'is not expected here'],
   [/^String should match pattern '(.*)'$/, (m) => {
     const id = ID_PATTERN.exec(m[1]);
-    return id ? `may contain only letters, digits, _ and - (at most ${id[1]} characters)` : 'contains characters that are not allowed here';
+    return id ? `may contain only letters, digits, _ and - (at most ${id[1]} characters)` : 'is empty or not in the expected form';
   }],
   [/^String should have at least 1 character/, () => 'must not be empty'],
   [/^String should have at least (\d+) characters/, (m) => `needs at least ${m[1]} characters`],
