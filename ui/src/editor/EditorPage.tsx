@@ -9,6 +9,7 @@ import { isContainerType, panelOptions, placement, subtreeIds } from '../workflo
 import { ConversationVariablesEditor } from './ConversationVariables';
 import { outputsOf, sourceHandles } from '../nodes/outputs';
 import { followHandles } from '../workflow/handles';
+import { plainMessage } from '../workflow/messages';
 import { nodeTypes, moduleFor } from '../nodes/registry';
 import type { LoomData, LoomNode } from '../nodes/configs';
 import { NODE_LOOKS } from '../nodes/shared/looks';
@@ -236,7 +237,7 @@ function Editor({ workflowId, initial, saved, restored }: { workflowId: string; 
           </div>
         )}
         {workflowIssues.length > 0 && (
-          <div className="issue-bar" data-testid="workflow-issues">{workflowIssues.map((i, k) => <div key={k}>{i.node_id ? `${i.node_id}: ` : ''}{i.message}</div>)}</div>
+          <div className="issue-bar" data-testid="workflow-issues">{workflowIssues.map((i, k) => <div key={k}>{i.node_id ? `${i.node_id}: ` : ''}{plainMessage(i.field, i.message)}</div>)}</div>
         )}
         <div className="editor-body">
           <Palette onAdd={(t) => addNode(t)} />

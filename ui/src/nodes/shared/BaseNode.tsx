@@ -3,6 +3,7 @@ import { useEffect, type ReactNode } from 'react';
 import { useNodeIssues, useNodeRun } from '../../editor/context';
 import type { NodeType } from '../../workflow/types';
 import { NODE_LOOKS } from './looks';
+import { plainMessage } from '../../workflow/messages';
 
 interface Props {
   id: string;
@@ -37,7 +38,7 @@ export function BaseNode({ id, type, title, selected, handles, children }: Props
             {STATUS_ICON[run.status]}{run.elapsedMs !== undefined && run.status !== 'skipped' ? ` ${formatMs(run.elapsedMs)}` : ''}
           </span>
         )}
-        {errors.length > 0 && <span className="loom-node-issue" title={errors.map((e) => `${e.field}: ${e.message}`).join('\n')}>!</span>}
+        {errors.length > 0 && <span className="loom-node-issue" title={errors.map((e) => plainMessage(e.field, e.message)).join('\n')}>!</span>}
       </div>
       <div className="loom-node-body">{children}</div>
       {handles.length === 1 && handles[0] === 'out' ? (
