@@ -16,7 +16,14 @@ from rich.table import Table  # noqa: E402
 from knowledge.errors import KnowledgeError  # noqa: E402
 from knowledge.limits import ParseLimits  # noqa: E402
 from knowledge.service import KnowledgeService  # noqa: E402
-from knowledge.settings import ChunkingSettings, EmbeddingSettings, KBSettings, Mode, RetrievalSettings  # noqa: E402
+from knowledge.settings import (  # noqa: E402
+    DEFAULT_EMBEDDING_MODEL,
+    ChunkingSettings,
+    EmbeddingSettings,
+    KBSettings,
+    Mode,
+    RetrievalSettings,
+)
 from modelhub import config as model_config  # noqa: E402
 from modelhub.gateway import Gateway  # noqa: E402
 from server.cli.common import AsJson, DataDir, err, fail, out  # noqa: E402
@@ -45,8 +52,9 @@ def create(
     unit: Annotated[str, typer.Option(help="chars or tokens")] = "chars",
     separator: Annotated[list[str] | None,
                          typer.Option(help="Separator, repeatable, in order (\\n is a newline)")] = None,
-    embedding_model: Annotated[str, typer.Option(help="sentence-transformers model name or local path")
-                               ] = "all-MiniLM-L6-v2",
+    embedding_model: Annotated[str, typer.Option(help="multilingual-e5-small (default), all-MiniLM-L6-v2, "
+                                                      "a sentence-transformers path or name")
+                               ] = DEFAULT_EMBEDDING_MODEL,
     mode: Annotated[Mode, typer.Option(help="Default search mode: vector, keyword or hybrid")] = "hybrid",
     top_k: Annotated[int, typer.Option(help="Default number of results")] = 5,
     rerank_model: Annotated[str | None, typer.Option(help="CrossEncoder model for reranking")] = None,

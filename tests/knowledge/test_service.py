@@ -60,7 +60,8 @@ def test_documents_of_every_format_are_indexed_and_searchable(service: Knowledge
     assert set(hybrid.scores) == {"cosine", "vector", "keyword", "fused"}
     weights = trace.fusion["weights"]
     expected = (weights["vector"] * hybrid.scores["vector"] + weights["keyword"] * hybrid.scores["keyword"])
-    assert abs(hybrid.score - expected / sum(weights.values())) < 1e-4 and abs(hybrid.score - hybrid.scores["fused"]) < 1e-5
+    assert abs(hybrid.score - expected / sum(weights.values())) < 1e-4
+    assert abs(hybrid.score - hybrid.scores["fused"]) < 1e-5
     assert [s["stage"] for s in trace.stages][:3] == ["vector", "keyword", "fusion"]
 
 
