@@ -2,9 +2,14 @@
 
 Each paragraph (title + text) is ingested as one document through the real pipeline (parse → clean → chunk →
 embed → index); each question is searched in every mode. Reports per mode hit@1/3/5 (a top-k chunk contains a
-gold answer; only with answers.jsonl), MRR@10 of that, and paragraph-level nDCG@10. The last line is JSON.
+gold answer; only with answers.jsonl), MRR@10 of that, and paragraph-level nDCG@10, for each embedder given.
 
-    python benchmarks/retrieval.py ../shared/data/cmrc2018-trial [--max-length 300] [--overlap 30]
+Score distributions (how the default score threshold is chosen): after the quality runs, every fifth paragraph
+is removed from the KB and its questions are asked again — they are then unrelated to everything left.
+Reported per mode: quantiles of the top hit's score for related questions (whose paragraph is in the KB) and
+for unrelated ones, and what share of each a threshold would keep. The last line is JSON.
+
+    python benchmarks/retrieval.py ../shared/data/cmrc2018-trial [--embedders multilingual-e5-small,all-MiniLM-L6-v2]
 """
 
 from __future__ import annotations
@@ -23,9 +28,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from knowledge.embedding import get_embedder  # noqa: E402
 from knowledge.service import KnowledgeService  # noqa: E402
-from knowledge.settings import ChunkingSettings, KBSettings, RetrievalSettings  # noqa: E402
+from knowledge.settings import (  # noqa: E402
+    DEFAULT_EMBEDDING_MODEL,
+    ChunkingSettings,
+    EmbeddingSettings,
+    KBSettings,
+    RetrievalSettings,
+)
 
-MODES = ("vector", "keyword", "hybrid")
+MODES = ("vector", "keyword", "hybrid", "hybrid-rrf")  # hybrid: weighted fusion; hybrid-rrf: reciprocal-rank
+THRESHOLDS = (0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5)
 
 
 def read_jsonl(path: Path) -> list[dict]:
@@ -47,48 +59,55 @@ def ndcg_at_10(ranked_docs: list[str], relevant: dict[str, int]) -> float:
     return dcg / ideal if ideal else 0.0
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("data_dir", type=Path)
-    parser.add_argument("--max-length", type=int, default=ChunkingSettings().max_length)
-    parser.add_argument("--overlap", type=int, default=ChunkingSettings().overlap)
-    parser.add_argument("--fusion", choices=["weighted", "rrf"], default=RetrievalSettings().fusion)
-    parser.add_argument("--limit", type=int, default=0, help="only the first N queries (quick runs)")
-    args = parser.parse_args()
+def _mode(name: str) -> dict:
+    return {"mode": "hybrid", "fusion": "rrf"} if name == "hybrid-rrf" else {"mode": name, "fusion": "weighted"}
 
-    corpus = read_jsonl(args.data_dir / "corpus.jsonl")
-    queries = read_jsonl(args.data_dir / "queries.jsonl")
-    qrels = read_qrels(args.data_dir / "qrels.tsv")
-    answers_path = args.data_dir / "answers.jsonl"
-    answers = {r["_id"]: r["answers"] for r in read_jsonl(answers_path)} if answers_path.exists() else None
-    queries = [q for q in queries if q["_id"] in qrels][: args.limit or None]
 
+def quantiles(values: list[float]) -> dict[str, float]:
+    if not values:
+        return {}
+    ordered = sorted(values)
+    return {f"p{q}": round(ordered[min(int(q / 100 * len(ordered)), len(ordered) - 1)], 3) for q in (5, 25, 50, 75, 95)}
+
+
+def evaluate(args: argparse.Namespace, embedder: str, data: dict) -> dict:
+    corpus, queries, qrels, answers = data["corpus"], data["queries"], data["qrels"], data["answers"]
     settings = KBSettings(chunking=ChunkingSettings(max_length=args.max_length, overlap=args.overlap),
-                          retrieval=RetrievalSettings(fusion=args.fusion))
+                          embedding=EmbeddingSettings(model=embedder),
+                          retrieval=RetrievalSettings(score_threshold=None))
+    report: dict = {}
     with tempfile.TemporaryDirectory() as tmp:
         service = KnowledgeService(Path(tmp))
         service.create("bench", settings)
         started = time.perf_counter()
-        doc_of: dict[str, str] = {}  # document id → corpus id
-        for row in corpus:
-            text = f"{row.get('title', '')}\n\n{row['text']}".strip()
-            info = service.add_document("bench", f"{row['_id']}.txt", text.encode("utf-8"))
-            if info.status != "ready":
-                raise SystemExit(f"ingestion failed: {info.error}")
-            doc_of[info.document_id] = row["_id"]
+        files = [(f"{row['_id']}.txt", f"{row.get('title', '')}\n\n{row['text']}".strip().encode("utf-8"))
+                 for row in corpus]
+        infos = service.add_documents("bench", files)
+        failed = [info.error for info in infos if info.status != "ready"]
+        if failed:
+            raise SystemExit(f"ingestion failed: {failed[:3]}")
+        doc_of = {info.document_id: row["_id"] for info, row in zip(infos, corpus, strict=True)}
         ingest_s = time.perf_counter() - started
         chunks = service.get("bench").chunks
-        print(f"ingested {len(corpus)} documents into {chunks} chunks in {ingest_s:.1f}s", file=sys.stderr)
+        print(f"[{embedder}] ingested {len(corpus)} documents into {chunks} chunks in {ingest_s:.1f}s",
+              file=sys.stderr)
+        report["ingest"] = {"documents": len(corpus), "chunks": chunks, "seconds": round(ingest_s, 1)}
+        calibration = service.calibration("bench")
+        report["calibration"] = calibration.as_dict() if calibration is not None else None
+        print(f"[{embedder}] calibration {report['calibration']}", file=sys.stderr)
 
-        vectors = get_embedder(settings.embedding.model).encode([q["text"] for q in queries])
-        report: dict[str, dict[str, float]] = {}
+        vectors = get_embedder(embedder).encode_queries([q["text"] for q in queries])
+        related: dict[str, list[float]] = {m: [] for m in MODES}
         for mode in MODES:
             hits_at = {1: 0, 3: 0, 5: 0}
             mrr = ndcg = 0.0
             for query, vector in zip(queries, vectors, strict=True):
                 if not query["text"].strip():  # an empty question finds nothing: counted as a miss
                     continue
-                hits = service.search("bench", query["text"], mode=mode, top_k=10, query_vector=vector)
+                hits = service.search("bench", query["text"], top_k=10, query_vector=vector, **_mode(mode),
+                                      score_threshold=0.0)
+                if hits:
+                    related[mode].append(hits[0].score)
                 ranked_docs = list(dict.fromkeys(doc_of[h.document_id] for h in hits))
                 ndcg += ndcg_at_10(ranked_docs, qrels[query["_id"]])
                 if answers is not None:
@@ -104,8 +123,51 @@ def main() -> None:
                 figures["mrr@10"] = round(mrr / n, 4)
             figures["ndcg@10"] = round(ndcg / n, 4)
             report[mode] = figures
-            print(f"{mode:8s} {figures}", file=sys.stderr)
+            print(f"[{embedder}] {mode:8s} {figures}", file=sys.stderr)
+
+        # Unrelated questions: remove every fifth paragraph, then ask its questions.
+        removed = {row["_id"] for row in corpus[::5]}
+        for document_id, corpus_id in doc_of.items():
+            if corpus_id in removed:
+                service.remove_document("bench", document_id)
+        unrelated: dict[str, list[float]] = {m: [] for m in MODES}
+        asked = [(q, v) for q, v in zip(queries, vectors, strict=True)
+                 if q["text"].strip() and set(qrels[q["_id"]]) <= removed]
+        for mode in MODES:
+            for query, vector in asked:
+                hits = service.search("bench", query["text"], top_k=1, query_vector=vector, **_mode(mode),
+                                      score_threshold=0.0)
+                unrelated[mode].append(hits[0].score if hits else 0.0)
+            kept = {str(t): {"related": round(sum(x >= t for x in related[mode]) / max(len(related[mode]), 1), 3),
+                             "unrelated": round(sum(x >= t for x in unrelated[mode]) / max(len(unrelated[mode]), 1), 3)}
+                    for t in THRESHOLDS}
+            report[mode]["top_score"] = {"related": quantiles(related[mode]), "unrelated": quantiles(unrelated[mode]),
+                                         "kept_at_threshold": kept}
+            print(f"[{embedder}] {mode:8s} top score related {quantiles(related[mode])} "
+                  f"unrelated {quantiles(unrelated[mode])}", file=sys.stderr)
         service.close()
+    return report
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("data_dir", type=Path)
+    parser.add_argument("--embedders", default=DEFAULT_EMBEDDING_MODEL,
+                        help="comma-separated embedding models to compare (each gets its own KB)")
+    parser.add_argument("--max-length", type=int, default=ChunkingSettings().max_length)
+    parser.add_argument("--overlap", type=int, default=ChunkingSettings().overlap)
+    parser.add_argument("--limit", type=int, default=0, help="only the first N queries (quick runs)")
+    args = parser.parse_args()
+
+    queries = read_jsonl(args.data_dir / "queries.jsonl")
+    qrels = read_qrels(args.data_dir / "qrels.tsv")
+    answers_path = args.data_dir / "answers.jsonl"
+    data = {"corpus": read_jsonl(args.data_dir / "corpus.jsonl"), "qrels": qrels,
+            "queries": [q for q in queries if q["_id"] in qrels][: args.limit or None],
+            "answers": {r["_id"]: r["answers"] for r in read_jsonl(answers_path)} if answers_path.exists() else None}
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores", file=sys.stderr)
+    report = {name: evaluate(args, name, data) for name in args.embedders.split(",") if name}
+    report["load_average"] = round(os.getloadavg()[0], 1)
     print(json.dumps(report))
 
 
