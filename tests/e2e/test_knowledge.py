@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -40,3 +42,27 @@ def test_upload_document_and_hit_test(page, tmp_path):
     expect(hits.first).to_contain_text("春眠不觉晓")
     scores = [float(s) for s in page.get_by_test_id("kb-hit-score").all_inner_texts()]
     assert scores == sorted(scores, reverse=True) and scores[0] > 0
+
+    # Hybrid: every stage's score, its fate and its time are shown.
+    page.get_by_test_id("kb-mode").select_option("hybrid")
+    page.get_by_test_id("kb-search").click()
+    expect(page.get_by_test_id("kb-fusion")).to_contain_text("weighted fusion")
+    expect(page.get_by_test_id("kb-stage-times")).to_contain_text("vector")
+    times = page.get_by_test_id("kb-stage-times").inner_text()
+    for stage in ("vector", "keyword", "fusion", "threshold"):
+        assert re.search(rf"{stage} \d+\.\d ms", times), times
+    for column in ("keyword", "vector", "fused", "rerank"):
+        expect(page.get_by_test_id(f"kb-col-{column}")).to_have_text(column)
+    first = page.get_by_test_id("kb-hit").first
+    expect(first).to_contain_text("春眠不觉晓")
+    for column in ("keyword", "vector", "fused"):
+        float(first.get_by_test_id(f"kb-hit-{column}").inner_text())  # a number, not a dash
+    expect(first.get_by_test_id("kb-hit-rerank")).to_have_text("—")  # no reranker configured
+    expect(first.get_by_test_id("kb-hit-stage")).to_have_text("kept")
+
+    # An unrelated query: the default threshold drops what it would have returned, and says which stage did.
+    page.get_by_test_id("kb-query").fill("量子计算机的纠错码")
+    page.get_by_test_id("kb-search").click()
+    expect(page.get_by_test_id("kb-no-hits")).to_be_visible()
+    expect(page.get_by_test_id("kb-hit-dropped").first.get_by_test_id("kb-hit-stage")).to_have_text(
+        "dropped by threshold")
