@@ -45,7 +45,7 @@ function CreateKb({ onCreated, onError }: { onCreated: (name: string) => void; o
   const [overlap, setOverlap] = useState(30);
   const [mode, setMode] = useState('hybrid');
   const [topK, setTopK] = useState(5);
-  // The measured recommendation for hybrid and keyword search (docs/knowledge.md, "Default score threshold"); empty: none.
+  // The measured recommendation for hybrid and keyword search (docs/knowledge.md, "Recommended score threshold"); empty: none.
   const [threshold, setThreshold] = useState('0.35');
   const [removeUrls, setRemoveUrls] = useState(false);
   const create = async () => {
