@@ -227,7 +227,8 @@ def test_knowledge_progress_counts_embedded_chunks(page, loom_server, tmp_path):
     httpx.post(f"{loom_server}/api/knowledge-bases", json={"name": "lines", "settings": settings},
                timeout=30).raise_for_status()
     doc = tmp_path / "lines.txt"
-    doc.write_text("\n\n".join(f"第{i}行：床前明月光，疑是地上霜。举头望明月。" for i in range(48)), encoding="utf-8")
+    # Enough chunks that embedding takes several of the page's 0.7 s polls (slices of 32 texts at a time).
+    doc.write_text("\n\n".join(f"第{i}行：床前明月光，疑是地上霜。举头望明月。" for i in range(320)), encoding="utf-8")
     page.goto("/knowledge")
     page.get_by_test_id("kb-card-lines").click()
     expect(page.get_by_test_id("kb-detail")).to_contain_text("lines")
