@@ -29,7 +29,7 @@ from evaluation.errors import SetError
 from evaluation.schemas import EvalItem
 from modelhub.datasets.checks import BadRow, check_rows
 from modelhub.datasets.formats import Sample, detect_format, split_think
-from modelhub.datasets.io import CSV_FIELD_LIMIT, DatasetFileError, RawRow, explain_json_error, file_kind, read_rows
+from modelhub.datasets.io import DatasetFileError, RawRow, csv_rows, explain_json_error, file_kind, read_rows
 
 FIELD_COLUMNS = ("id", "reference", "labels", "tags", "inputs")
 _SPLIT = re.compile(r"[|,，]")
@@ -198,33 +198,13 @@ def _dataset_header(handle: TextIO, path: Path) -> bool:
 
 
 def _read_csv(handle: TextIO, path: Path) -> Iterator[RawRow]:
-    csv.field_size_limit(max(csv.field_size_limit(), CSV_FIELD_LIMIT))
-    reader = csv.reader(handle, delimiter=_delimiter(path))
-    try:
-        names = [name.strip() for name in next(reader)]
-    except StopIteration:
-        return
-    except csv.Error as exc:
-        raise SetError(f"line 1: cannot read the CSV header: {exc}") from None
+    return csv_rows(handle, _delimiter(path), _header_problem, _csv_row, SetError)
+
+
+def _header_problem(names: list[str]) -> str | None:
     if not set(names) - set(FIELD_COLUMNS) and "inputs" not in names:
-        raise SetError(f"line 1: the CSV header ({', '.join(names)}) has no input column (e.g. query or inputs)")
-    start = reader.line_num + 1
-    while True:
-        try:
-            cells = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            yield RawRow(start, error=f"invalid CSV: {exc}")
-            start = reader.line_num + 1
-            continue
-        line, start = start, reader.line_num + 1
-        if not any(cell.strip() for cell in cells):
-            continue
-        if len(cells) != len(names):
-            yield RawRow(line, error=f"{len(cells)} CSV cells where the header has {len(names)}")
-            continue
-        yield _csv_row(line, dict(zip(names, cells, strict=True)))
+        return "has no input column (e.g. query or inputs)"
+    return None
 
 
 def _csv_row(line: int, cells: dict[str, str]) -> RawRow:

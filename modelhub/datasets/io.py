@@ -13,7 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
@@ -109,6 +109,15 @@ CSV_FIELD_LIMIT = 1 << 24  # a cell may hold a 128k-token conversation; the csv 
 
 
 def read_csv(handle: TextIO, delimiter: str = ",") -> Iterator[RawRow]:
+    return csv_rows(handle, delimiter, _dataset_header_problem, _csv_row)
+
+
+def csv_rows(handle: TextIO, delimiter: str, header_problem: Callable[[list[str]], str | None],
+             to_row: Callable[[int, dict[str, str]], RawRow],
+             error: type[Exception] = DatasetFileError) -> Iterator[RawRow]:
+    """The rows of a CSV file with a header line: blank lines are skipped, malformed lines and lines of another width
+    than the header come back as bad rows with their line number; ``header_problem`` names what is wrong with a
+    header (raised as ``error``), ``to_row`` turns one line's cells, by column name, into a row."""
     csv.field_size_limit(max(csv.field_size_limit(), CSV_FIELD_LIMIT))
     reader = csv.reader(handle, delimiter=delimiter)
     try:
@@ -116,11 +125,11 @@ def read_csv(handle: TextIO, delimiter: str = ",") -> Iterator[RawRow]:
     except StopIteration:
         return
     except csv.Error as exc:
-        raise DatasetFileError(f"line 1: cannot read the CSV header: {exc}") from exc
+        raise error(f"line 1: cannot read the CSV header: {exc}") from None
     names = [name.strip() for name in header]
-    if not any(name in ("messages", "context", "target", "text") for name in names):
-        raise DatasetFileError(f"line 1: the CSV header ({', '.join(names)}) has none of the columns "
-                               "messages, context and target, or text")
+    problem = header_problem(names)
+    if problem:
+        raise error(f"line 1: the CSV header ({', '.join(names)}) {problem}")
     start = reader.line_num + 1
     while True:
         try:
@@ -137,7 +146,13 @@ def read_csv(handle: TextIO, delimiter: str = ",") -> Iterator[RawRow]:
         if len(cells) != len(names):
             yield RawRow(line, error=f"{len(cells)} CSV cells where the header has {len(names)}")
             continue
-        yield _csv_row(line, dict(zip(names, cells, strict=True)))
+        yield to_row(line, dict(zip(names, cells, strict=True)))
+
+
+def _dataset_header_problem(names: list[str]) -> str | None:
+    if any(name in ("messages", "context", "target", "text") for name in names):
+        return None
+    return "has none of the columns messages, context and target, or text"
 
 
 def _csv_row(line: int, cells: dict[str, str]) -> RawRow:
