@@ -97,14 +97,20 @@ def check(node: NodeDef, config: LLMConfig, services: Services | None) -> list[I
     if params.temperature is not None and params.top_p is not None and params.top_p != 1:
         issues.append(Issue(node.id, "config.params", "temperature and top_p are both set; "
                             "change one of them, not both", severity="warning"))
-    if config.preset is not None:
+    return [*issues, *model_choice_issues(node, config.model, config.preset, services)]
+
+
+def model_choice_issues(node: NodeDef, model: str, preset: str | None, services: Services | None) -> list[Issue]:
+    """An unknown inference preset (an error) and a model no endpoint serves (a warning: it may be added later)."""
+    issues = []
+    if preset is not None:
         try:
-            presets.get(config.preset)
+            presets.get(preset)
         except KeyError as exc:
             issues.append(Issue(node.id, "config.preset", str(exc.args[0]) if exc.args else "unknown preset"))
     llm = services.llm if services else None
-    if llm is not None and not llm.has_model(config.model):
-        issues.append(Issue(node.id, "config.model", f"model '{config.model}' is not configured (set "
+    if llm is not None and not llm.has_model(model):
+        issues.append(Issue(node.id, "config.model", f"model '{model}' is not configured (set "
                             "LOOM_LLM_BASE_URL, add it to loom.toml, or register it with `loom model` / "
                             "/api/models)", severity="warning"))
     return issues

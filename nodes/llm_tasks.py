@@ -20,8 +20,7 @@ from engine import templates
 from engine.errors import Issue, NodeError
 from engine.models import NodeDef, Strict
 from engine.spec import NodeContext, Services
-from nodes import llm_presets as presets
-from nodes.llm import LLMParams
+from nodes.llm import LLMParams, model_choice_issues
 
 
 class TaskModel(Strict):
@@ -35,18 +34,8 @@ class TaskModel(Strict):
 
 
 def model_issues(node: NodeDef, config: TaskModel, services: Services | None) -> list[Issue]:
-    issues = templates.check(node, config.instructions, "config.instructions")
-    if config.preset is not None:
-        try:
-            presets.get(config.preset)
-        except KeyError as exc:
-            issues.append(Issue(node.id, "config.preset", str(exc.args[0]) if exc.args else "unknown preset"))
-    llm = services.llm if services else None
-    if llm is not None and not llm.has_model(config.model):
-        issues.append(Issue(node.id, "config.model", f"model '{config.model}' is not configured (set "
-                            "LOOM_LLM_BASE_URL, add it to loom.toml, or register it with `loom model` / "
-                            "/api/models)", severity="warning"))
-    return issues
+    return [*templates.check(node, config.instructions, "config.instructions"),
+            *model_choice_issues(node, config.model, config.preset, services)]
 
 
 def query_issues(node: NodeDef, what: str) -> list[Issue]:
