@@ -8,20 +8,14 @@ import json
 from pathlib import Path
 from typing import Any
 
-from alembic import command
-from sqlalchemy import inspect, text
-
-from server.db import migrate
 from server.db.conversation_variables import ConversationVariables
-from server.db.store import open_engine
-from server.settings import Settings
 from tests.helpers import edge, lit, node, ref, workflow
 from tests.server.conftest import asgi_client, running_app
 from tests.server.helpers import parse_sse
+from tests.server.migrations import database_at, downgrade, scalar, tables, workflow_row
 
 PREVIOUS_HEAD = "0007_evaluation"
 WF = "c" * 32
-T0 = 1_700_000_000.0
 
 
 def counter_app() -> dict[str, Any]:
@@ -85,26 +79,12 @@ async def test_answers_stream_as_answer_chunks_and_make_the_reply(data_dir: Path
         assert frames[-1][0] == "message" and frames[-1][1]["answer"] == "Turn 1; seen hello"
 
 
-def tables(url: str) -> set[str]:
-    engine = open_engine(url)
-    try:
-        return set(inspect(engine).get_table_names())
-    finally:
-        engine.dispose()
-
-
 async def test_migration_from_the_previous_head_keeps_conversations_and_downgrades(data_dir: Path) -> None:
-    url = Settings(data_dir=data_dir).database_url
-    engine = open_engine(url)
-    migrate.upgrade(engine, PREVIOUS_HEAD)
-    with engine.begin() as conn:
-        conn.execute(text("INSERT INTO workflows (id, name, description, mode, definition, created_at, updated_at) "
-                          "VALUES (:id, 'counter', '', 'chat', :d, :t, :t)"),
-                     {"id": WF, "d": json.dumps(counter_app()), "t": T0})
-        conn.execute(text("INSERT INTO apps (id, kind, created_at) VALUES (:id, 'workflow', :t)"), {"id": WF, "t": T0})
-        conn.execute(text("INSERT INTO app_conversations (id, app_id, source, user, name, created_at, updated_at) "
-                          "VALUES ('conv1', :id, 'console', NULL, 'old', :t, :t)"), {"id": WF, "t": T0})
-    engine.dispose()
+    url = database_at(data_dir, PREVIOUS_HEAD, [
+        workflow_row(WF, json.dumps(counter_app()), name="counter"),
+        ("INSERT INTO apps (id, kind, created_at) VALUES (:id, 'workflow', :t)", {"id": WF}),
+        ("INSERT INTO app_conversations (id, app_id, source, user, name, created_at, updated_at) "
+         "VALUES ('conv1', :id, 'console', NULL, 'old', :t, :t)", {"id": WF})])
     assert "app_conversation_variables" not in tables(url)
 
     async with running_app(data_dir) as app, asgi_client(app) as client:  # the server upgrades on start
@@ -112,14 +92,8 @@ async def test_migration_from_the_previous_head_keeps_conversations_and_downgrad
         assert reply["status"] == "succeeded" and reply["answer"] == "Turn 1; seen hi"
         assert ConversationVariables(app.state.loom.store.engine).load("conv1") == {"turns": 1, "seen": ["hi"]}
 
-    engine = open_engine(url)
-    config = migrate.alembic_config(url)
-    with engine.begin() as conn:
-        config.attributes["connection"] = conn
-        command.downgrade(config, PREVIOUS_HEAD)
-    with engine.connect() as conn:
-        assert conn.execute(text("SELECT name FROM app_conversations WHERE id = 'conv1'")).scalar() == "old"
-    engine.dispose()
+    downgrade(url, PREVIOUS_HEAD)
+    assert scalar(url, "SELECT name FROM app_conversations WHERE id = 'conv1'") == "old"
     assert "app_conversation_variables" not in tables(url)
 
 

@@ -6,16 +6,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from alembic import command
-from sqlalchemy import inspect, text
-
 from evaluation.schemas import EvalItem, EvalRun, EvalSet, ModelCandidate, Review, SampleResult
-from server.db import migrate
 from server.db.evaluation import EvalStore, PublishGate
-from server.db.store import open_engine
-from server.settings import Settings
 from tests.server.conftest import running_app
 from tests.server.helpers import chat_workflow
+from tests.server.migrations import database_at, downgrade, scalar, tables, workflow_row
 
 PREVIOUS_HEAD = "0006_finetune"
 WF = "e" * 32
@@ -23,24 +18,8 @@ T0 = 1_700_000_000.0
 TABLES = {"eval_sets", "eval_items", "eval_runs", "eval_results", "eval_reviews", "eval_gates"}
 
 
-def tables(url: str) -> set[str]:
-    engine = open_engine(url)
-    try:
-        return set(inspect(engine).get_table_names())
-    finally:
-        engine.dispose()
-
-
 async def test_upgrade_from_0006_keeps_data_and_downgrade_drops_only_the_evaluation_tables(data_dir: Path) -> None:
-    url = Settings(data_dir=data_dir).database_url
-    data_dir.mkdir(parents=True, exist_ok=True)
-    engine = open_engine(url)
-    migrate.upgrade(engine, PREVIOUS_HEAD)
-    with engine.begin() as conn:
-        conn.execute(text("INSERT INTO workflows (id, name, description, mode, definition, created_at, updated_at) "
-                          "VALUES (:id, 'kept', '', 'chat', :d, :t, :t)"),
-                     {"id": WF, "d": json.dumps(chat_workflow()), "t": T0})
-    engine.dispose()
+    url = database_at(data_dir, PREVIOUS_HEAD, [workflow_row(WF, json.dumps(chat_workflow()))])
     assert not TABLES & tables(url)
 
     async with running_app(data_dir) as app:  # the server upgrades on start
@@ -66,15 +45,9 @@ async def test_upgrade_from_0006_keeps_data_and_downgrade_drops_only_the_evaluat
         assert store.get_gate(WF) == PublishGate(set_id="s1", metric="exact_match")
     assert TABLES <= tables(url)
 
-    engine = open_engine(url)
-    config = migrate.alembic_config(url)
-    with engine.begin() as conn:
-        config.attributes["connection"] = conn
-        command.downgrade(config, PREVIOUS_HEAD)
-    with engine.connect() as conn:
-        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == PREVIOUS_HEAD
-        assert conn.execute(text("SELECT name FROM workflows WHERE id = :id"), {"id": WF}).scalar() == "kept"
-    engine.dispose()
+    downgrade(url, PREVIOUS_HEAD)
+    assert scalar(url, "SELECT version_num FROM alembic_version") == PREVIOUS_HEAD
+    assert scalar(url, "SELECT name FROM workflows WHERE id = :id", id=WF) == "kept"
     assert not TABLES & tables(url)
 
     async with running_app(data_dir) as app:  # and up again, empty

@@ -7,16 +7,11 @@ import json
 import time
 from pathlib import Path
 
-from alembic import command
-from sqlalchemy import inspect, text
-
 from modelhub.finetune.schemas import FinetuneJob, FinetuneParams, ProgressPoint
-from server.db import migrate
 from server.db.finetune import FinetuneJobs
-from server.db.store import open_engine
-from server.settings import Settings
 from tests.server.conftest import asgi_client, running_app
 from tests.server.helpers import chat_workflow
+from tests.server.migrations import database_at, downgrade, scalar, tables, workflow_row
 
 PREVIOUS_HEAD = "0005_datasets"
 WF = "d" * 32
@@ -24,26 +19,11 @@ T0 = 1_700_000_000.0
 JOB_TABLES = {"finetune_jobs", "finetune_progress", "finetune_logs"}
 
 
-def tables(url: str) -> set[str]:
-    engine = open_engine(url)
-    try:
-        return set(inspect(engine).get_table_names())
-    finally:
-        engine.dispose()
-
-
 async def test_upgrade_from_0005_keeps_data_and_downgrade_drops_only_the_job_tables(data_dir: Path) -> None:
-    url = Settings(data_dir=data_dir).database_url
-    data_dir.mkdir(parents=True, exist_ok=True)
-    engine = open_engine(url)
-    migrate.upgrade(engine, PREVIOUS_HEAD)
-    with engine.begin() as conn:
-        conn.execute(text("INSERT INTO workflows (id, name, description, mode, definition, created_at, updated_at) "
-                          "VALUES (:id, 'kept', '', 'chat', :d, :t, :t)"),
-                     {"id": WF, "d": json.dumps(chat_workflow()), "t": T0})
-        conn.execute(text("INSERT INTO datasets (id, name, description, created_at, updated_at) "
-                          "VALUES ('ds1', 'notes', '', :t, :t)"), {"t": T0})
-    engine.dispose()
+    url = database_at(data_dir, PREVIOUS_HEAD, [
+        workflow_row(WF, json.dumps(chat_workflow())),
+        ("INSERT INTO datasets (id, name, description, created_at, updated_at) VALUES ('ds1', 'notes', '', :t, :t)",
+         {})])
     assert not JOB_TABLES & tables(url)
 
     async with running_app(data_dir) as app, asgi_client(app) as client:  # the server upgrades on start
@@ -65,16 +45,10 @@ async def test_upgrade_from_0005_keeps_data_and_downgrade_drops_only_the_job_tab
         assert [(p.step, p.train_loss) for p in jobs.progress(job.id)] == [(1, 2.0)]
     assert JOB_TABLES <= tables(url)
 
-    engine = open_engine(url)
-    config = migrate.alembic_config(url)
-    with engine.begin() as conn:
-        config.attributes["connection"] = conn
-        command.downgrade(config, PREVIOUS_HEAD)
-    with engine.connect() as conn:
-        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == PREVIOUS_HEAD
-        assert conn.execute(text("SELECT name FROM workflows WHERE id = :id"), {"id": WF}).scalar() == "kept"
-        assert conn.execute(text("SELECT name FROM datasets WHERE id = 'ds1'")).scalar() == "notes"
-    engine.dispose()
+    downgrade(url, PREVIOUS_HEAD)
+    assert scalar(url, "SELECT version_num FROM alembic_version") == PREVIOUS_HEAD
+    assert scalar(url, "SELECT name FROM workflows WHERE id = :id", id=WF) == "kept"
+    assert scalar(url, "SELECT name FROM datasets WHERE id = 'ds1'") == "notes"
     assert not JOB_TABLES & tables(url)
 
     async with running_app(data_dir) as app, asgi_client(app) as client:  # and up again, empty
