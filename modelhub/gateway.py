@@ -168,13 +168,7 @@ class Gateway:
         timeout = httpx.Timeout(model.timeout_s, connect=min(10.0, model.timeout_s))
 
         async def attempt() -> dict[str, Any]:
-            async with self._open(url, {"model": model.model, **body}, headers, timeout, name) as response:
-                try:
-                    await response.aread()
-                except httpx.TimeoutException:
-                    raise
-                except httpx.TransportError as exc:
-                    raise _Retryable(f"model response ended early ({type(exc).__name__}: {exc})") from None
+            response = await self._fetch(url, {"model": model.model, **body}, headers, timeout, name)
             try:
                 data = response.json()
             except ValueError:
@@ -201,8 +195,9 @@ class Gateway:
                 await asyncio.sleep(min(delay, 30.0))
         raise AssertionError("unreachable")
 
-    async def _complete(self, url: str, body: dict[str, Any], headers: dict[str, str], timeout: httpx.Timeout,
-                        name: str) -> ChatResult:
+    async def _fetch(self, url: str, body: dict[str, Any], headers: dict[str, str], timeout: httpx.Timeout,
+                     name: str) -> httpx.Response:
+        """The whole response to one POST; a connection that drops mid-body is retryable, a timeout stays one."""
         async with self._open(url, body, headers, timeout, name) as response:
             try:
                 await response.aread()
@@ -210,6 +205,11 @@ class Gateway:
                 raise
             except httpx.TransportError as exc:
                 raise _Retryable(f"model response ended early ({type(exc).__name__}: {exc})") from None
+        return response
+
+    async def _complete(self, url: str, body: dict[str, Any], headers: dict[str, str], timeout: httpx.Timeout,
+                        name: str) -> ChatResult:
+        response = await self._fetch(url, body, headers, timeout, name)
         try:
             data = response.json()
             choice = data["choices"][0]
