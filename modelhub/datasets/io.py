@@ -82,9 +82,13 @@ def explain_json_error(text: str, exc: json.JSONDecodeError) -> str:
     else:
         reason = f"invalid JSON at column {exc.colno}: {exc.msg}"
     curly = _curly_quote_fix(text)
-    if curly is not None:
-        return f"{reason}; the curly quote {text[curly]} at column {curly + 1} stands where a straight quote (\") " \
-               "must close or open a string"
+    if len(curly) == 1:
+        return f"{reason}; the curly quote {text[curly[0]]} at column {curly[0] + 1} stands where a straight quote " \
+               "(\") must close or open a string"
+    if curly:
+        where = ", ".join(f"{text[index]} at column {index + 1}" for index in curly[:6])
+        return f"{reason}; the curly quotes {where}{' …' if len(curly) > 6 else ''} stand where straight quotes (\") " \
+               "must close or open strings"
     if exc.msg.startswith("Expecting ',' delimiter") and text[:exc.pos].rstrip().endswith('"'):
         return f"{reason}; a string ends just before: a quote is missing earlier, or a straight quote (\") inside " \
                "the text must be escaped as \\\" (or written as “ ”)"
@@ -93,16 +97,45 @@ def explain_json_error(text: str, exc: json.JSONDecodeError) -> str:
     return reason
 
 
-def _curly_quote_fix(text: str, tries: int = 40) -> int | None:
-    """The index of the one curly quote that, made straight, makes the line valid JSON (searching from the end)."""
+def _curly_quote_fix(text: str, tries: int = 40) -> list[int]:
+    """The curly quotes that, made straight, make the line valid JSON: the one such quote (searching from the end),
+    else every curly quote outside a straight-quoted string when straightening them all does it; else none."""
     positions = [index for index, char in enumerate(text) if char in CURLY_DOUBLE]
     for index in reversed(positions[-tries:]):
         try:
             json.loads(text[:index] + '"' + text[index + 1:])
         except json.JSONDecodeError:
             continue
-        return index
-    return None
+        return [index]
+    outside = _outside_strings(text, positions)
+    if len(outside) > 1:
+        chars = list(text)
+        for index in outside:
+            chars[index] = '"'
+        try:
+            json.loads("".join(chars))
+        except json.JSONDecodeError:
+            return []
+        return outside
+    return []
+
+
+def _outside_strings(text: str, positions: list[int]) -> list[int]:
+    """Those of ``positions`` that are not inside a straight-quoted JSON string."""
+    inside, escaped, wanted, found = False, False, set(positions), []
+    for index, char in enumerate(text):
+        if inside:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                inside = False
+        elif char == '"':
+            inside = True
+        elif index in wanted:
+            found.append(index)
+    return found
 
 
 CSV_FIELD_LIMIT = 1 << 24  # a cell may hold a 128k-token conversation; the csv module's default stops at 128 KiB

@@ -214,3 +214,11 @@ def test_check_report_is_the_json_the_command_prints() -> None:
     assert data["bad"][0] == {"line": 4, "reason": "missing key 'target'"}
     assert data["stats"]["rows"] == 4 and data["stats"]["unit"] == "characters"
     assert json.loads(json.dumps(data, ensure_ascii=False)) == data
+
+
+def test_curly_quotes_used_as_a_pair_of_json_quotes_are_both_named(tmp_path: Path) -> None:
+    path = tmp_path / "pair.jsonl"
+    path.write_text('{"context": "他说“你好”", "target": “好的”}\n', encoding="utf-8")
+    reason = reasons(path, Format.CONTEXT_TARGET)[1]
+    assert reason.endswith("the curly quotes “ at column 33, ” at column 36 stand where straight quotes (\") "
+                           "must close or open strings")  # the pair inside the straight-quoted context is left alone
