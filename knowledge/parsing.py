@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 import logging
-import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -26,8 +25,6 @@ TEXT_SUFFIXES = {".txt": "txt", ".text": "txt", ".md": "md", ".markdown": "md", 
                  ".jsonl": "jsonl", ".json": "json", ".tsv": "csv", ".log": "txt"}
 HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
 SUPPORTED = sorted({".pdf", ".docx", ".xlsx", *TEXT_SUFFIXES, *HTML_SUFFIXES})
-# OLE2 compound files: legacy .doc, and also what Office writes for a password-protected .docx.
-_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
 @dataclass
@@ -147,17 +144,11 @@ def _parse_docx(filename: str, data: bytes, limits: ParseLimits) -> ParsedDocume
     import docx
     from docx.table import Table
 
-    from knowledge.ooxml import check_body, check_package  # lxml: loaded for DOCX only, like python-docx
+    from knowledge.ooxml import check_body, open_package  # lxml: loaded for OOXML only, like python-docx
 
-    if data.startswith(_OLE_MAGIC):
-        raise ParseError(filename, "DOCX is encrypted (password protected) or is a legacy .doc file")
-    try:
-        package = zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, ValueError, OSError):
-        raise ParseError(filename, "corrupt DOCX (not a ZIP package)") from None
+    package = open_package(filename, data, "DOCX", ".doc", limits)
     try:
         with package:
-            check_package(filename, package, limits)
             check_body(filename, package, limits)
         document = docx.Document(io.BytesIO(data))
         blocks, chars = [], 0
@@ -178,17 +169,10 @@ def _parse_xlsx(filename: str, data: bytes, limits: ParseLimits) -> ParsedDocume
     """Each sheet as ``# name`` then one line per non-empty row, cells joined by `` | ``."""
     import openpyxl
 
-    from knowledge.ooxml import check_package
+    from knowledge.ooxml import open_package
 
-    if data.startswith(_OLE_MAGIC):
-        raise ParseError(filename, "XLSX is encrypted (password protected) or is a legacy .xls file")
+    open_package(filename, data, "XLSX", ".xls", limits).close()
     try:
-        package = zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, ValueError, OSError):
-        raise ParseError(filename, "corrupt XLSX (not a ZIP package)") from None
-    try:
-        with package:
-            check_package(filename, package, limits)
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         sheets, chars, cells = [], 0, 0
         try:

@@ -24,7 +24,8 @@ from tests.knowledge.hostile import (
 
 BOMBS = [
     ("paragraphs.docx", empty_paragraphs_docx, "more than 200,000 paragraphs"),
-    ("bomb.docx", zip_bomb_docx, "expands to 536.9 MB when unzipped; the limit is 200.0 MB"),
+    ("bomb.docx", zip_bomb_docx, "DOCX expands to 536.9 MB when unzipped; the limit is 200.0 MB"),
+    ("bomb.xlsx", zip_bomb_docx, "XLSX expands to 536.9 MB when unzipped; the limit is 200.0 MB"),
     ("pages.pdf", many_pages_pdf, "PDF has 50,000 pages; the limit is 5,000"),
     ("cyclic.pdf", cyclic_xref_pdf, "cross-reference table refers back to itself"),
     ("pagetree.pdf", cyclic_pages_pdf, "corrupt or unreadable PDF (Detected cyclic page references"),
