@@ -12,7 +12,7 @@ import uuid
 from collections.abc import AsyncIterator
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, FastAPI, Header, Query, Request
+from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sse_starlette import ServerSentEvent
@@ -27,7 +27,7 @@ from modelhub.schemas import AdapterRef, DeploymentCreate, DeploymentPublic, che
 from server.api import sse
 from server.api.datasets import dataset_store
 from server.api.models import app_hub
-from server.api.params import SQL_INT_MAX
+from server.api.params import SQL_INT_MAX, ResumeAfter
 from server.db.finetune import TERMINAL, AdapterRegistrar, FinetuneJobs, TrainingSources
 from server.db.registry import Registry
 from server.errors import ConflictError, InvalidRequestError, NotFoundError, UnavailableError
@@ -233,13 +233,10 @@ def job_logs(finetune: Tuning, job_id: str, after: Line = 0) -> LogList:
 @router.get("/jobs/{job_id}/events", response_class=Response,
             responses={200: {"content": {"text/event-stream": {}},
                              "description": "SSE: `progress` (id = step) and `status` events"}})
-async def job_events(finetune: Tuning, job_id: str, after: Step = -1,
-                     last_event_id: Annotated[str | None, Header()] = None) -> Response:
-    """The job's progress points with ``step > after`` (or Last-Event-ID), then live ones and each change of its
-    status, until the job has finished and every point is sent."""
+async def job_events(finetune: Tuning, job_id: str, after: ResumeAfter) -> Response:
+    """The job's progress points with ``step > after`` (or after the Last-Event-ID header; steps start at 1), then
+    live ones and each change of its status, until the job has finished and every point is sent."""
     finetune.job(job_id)  # 404 before the stream starts
-    if last_event_id and last_event_id.lstrip("-").isdigit():
-        after = max(after, int(last_event_id))
     return sse.response(_events(finetune, job_id, after))
 
 

@@ -41,7 +41,8 @@ export const finetuneApi = {
   deploy: (id: string) => request<Deployment>('POST', `${job(id)}/deploy`, {}),
   /** Progress points after `after` and status changes, live until the job ends (or `signal` aborts). */
   events: (id: string, after: number, onEvent: (e: JobEvent) => void, signal?: AbortSignal) =>
-    follow(`${job(id)}/events?after=${after}`, (payload, name) => {
+    // Steps start at 1: "nothing yet" (-1) is after=0 on the stream, which counts from 0 like the run streams.
+    follow(`${job(id)}/events?after=${Math.max(after, 0)}`, (payload, name) => {
       if (name === 'progress') onEvent({ type: 'progress', point: payload as unknown as ProgressPoint });
       else if (name === 'status') onEvent({ type: 'status', job: payload.job as Job });
     }, signal),
