@@ -12,7 +12,7 @@ import networkx as nx
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("engine", "nodes", "knowledge", "agents", "modelhub", "evaluation", "server")
+PACKAGES = ("engine", "nodes", "knowledge", "agents", "modelhub", "evaluation", "dify", "server")
 
 # package → the Loom packages it must never import
 FORBIDDEN = {
@@ -22,6 +22,7 @@ FORBIDDEN = {
     "agents": {"server"},
     "modelhub": {"server"},
     "evaluation": {"server"},
+    "dify": {"server", "knowledge", "agents", "modelhub", "evaluation"},
 }
 
 
