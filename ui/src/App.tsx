@@ -1,5 +1,7 @@
 import { lazy, Suspense } from 'react';
 import { BrowserRouter, NavLink, Route, Routes } from 'react-router-dom';
+import { useTranslation } from 'react-i18next';
+import { LanguageSwitch } from './i18n/LanguageSwitch';
 import WorkflowsPage from './pages/WorkflowsPage';
 import KnowledgePage from './pages/KnowledgePage';
 import ModelsPage from './pages/ModelsPage';
@@ -12,21 +14,23 @@ const FinetunePage = lazy(() => import('./pages/finetune/FinetunePage'));
 const EvaluationPage = lazy(() => import('./pages/evaluation/EvaluationPage'));
 
 export function App() {
+  const { t } = useTranslation('common');
   return (
     <BrowserRouter>
       <div className="app">
         <nav className="nav">
           <span className="brand">Loom</span>
-          <NavLink to="/" end>Workflows</NavLink>
-          <NavLink to="/agents">Agents</NavLink>
-          <NavLink to="/knowledge">Knowledge</NavLink>
-          <NavLink to="/models">Models</NavLink>
-          <NavLink to="/datasets">Datasets</NavLink>
-          <NavLink to="/finetune">Fine-tuning</NavLink>
-          <NavLink to="/evaluation">Evaluation</NavLink>
+          <NavLink to="/" end>{t('nav.workflows')}</NavLink>
+          <NavLink to="/agents">{t('nav.agents')}</NavLink>
+          <NavLink to="/knowledge">{t('nav.knowledge')}</NavLink>
+          <NavLink to="/models">{t('nav.models')}</NavLink>
+          <NavLink to="/datasets">{t('nav.datasets')}</NavLink>
+          <NavLink to="/finetune">{t('nav.finetune')}</NavLink>
+          <NavLink to="/evaluation">{t('nav.evaluation')}</NavLink>
+          <LanguageSwitch />
         </nav>
         <main className="main">
-          <Suspense fallback={<div className="page muted">Loading…</div>}>
+          <Suspense fallback={<div className="page muted">{t('loading')}</div>}>
             <Routes>
               <Route path="/" element={<WorkflowsPage />} />
               <Route path="/workflows/:id" element={<EditorPage />} />
@@ -37,7 +41,7 @@ export function App() {
               <Route path="/datasets" element={<DatasetsPage />} />
               <Route path="/finetune" element={<FinetunePage />} />
               <Route path="/evaluation" element={<EvaluationPage />} />
-              <Route path="*" element={<div className="page">Not found.</div>} />
+              <Route path="*" element={<div className="page">{t('notFound')}</div>} />
             </Routes>
           </Suspense>
         </main>
