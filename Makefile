@@ -38,11 +38,14 @@ $(UI_OUT): $(UI_SRC)
 		cd ui && npm install --no-audit --no-fund --loglevel=error && npm run build; \
 	else mkdir -p server/static; fi
 
-# Browser tests drive Debian's chromium (never a downloaded browser build).
+# Browser tests drive Debian's chromium (never a downloaded browser build), with Debian's CJK font for the Chinese UI.
 browser:
 	@command -v chromium >/dev/null 2>&1 || { \
 		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
 		else echo "browser tests need Debian chromium: sudo apt-get install -y chromium"; exit 1; fi; }
+	@fc-list :lang=zh-cn 2>/dev/null | grep -q . || { \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq fonts-noto-cjk >/dev/null; \
+		else echo "the Chinese UI tests need a CJK font: sudo apt-get install -y fonts-noto-cjk"; exit 1; fi; }
 
 # Code nodes run under bubblewrap with seccomp (docs/sandbox.md): Debian's bubblewrap and libseccomp2.
 # Without them the server still starts, and refuses code nodes with the reason.
