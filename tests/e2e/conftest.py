@@ -109,9 +109,24 @@ def browser() -> Iterator[object]:
         browser.close()
 
 
+# The console's language: the browser's locale plus the stored choice of the language switch (as a user
+# who picked it). English unless a test module overrides the `ui_language` fixture (test_i18n.py: zh-CN).
+LANGUAGE_KEY = "loom.language"
+BROWSER_LOCALES = {"en": "en-US", "zh-CN": "zh-CN"}
+
+
 @pytest.fixture
-def page(browser, loom_server: str, request: pytest.FixtureRequest) -> Iterator[object]:
-    context = browser.new_context(base_url=loom_server, viewport={"width": 1500, "height": 900})
+def ui_language() -> str:
+    return "en"
+
+
+@pytest.fixture
+def page(browser, loom_server: str, ui_language: str, request: pytest.FixtureRequest) -> Iterator[object]:
+    context = browser.new_context(base_url=loom_server, viewport={"width": 1500, "height": 900},
+                                  locale=BROWSER_LOCALES[ui_language])
+    # Only when nothing is stored yet, so a test can change the language with the switch and reload.
+    context.add_init_script(f"if (!localStorage.getItem('{LANGUAGE_KEY}')) "
+                            f"localStorage.setItem('{LANGUAGE_KEY}', '{ui_language}');")
     page = context.new_page()
     page.set_default_timeout(15_000)
     errors: list[str] = []
