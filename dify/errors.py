@@ -11,3 +11,13 @@ class DifyImportError(Exception):
         super().__init__(f"{location}: {message}" if location else message)
         self.message = message
         self.location = location
+
+
+class DifyExportError(Exception):
+    """A workflow that cannot be written as a Dify DSL. ``problems`` lists ``(node_id, reason)`` pairs, one per
+    node (or workflow feature, with node id ``""``) that Dify has no equivalent for."""
+
+    def __init__(self, problems: list[tuple[str, str]]) -> None:
+        lines = [f"node '{node_id}': {reason}" if node_id else reason for node_id, reason in problems]
+        super().__init__("cannot export to Dify DSL: " + "; ".join(lines))
+        self.problems = problems
