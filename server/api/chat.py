@@ -21,6 +21,7 @@ from server.agents.store import agent_store
 from server.api import agents as agents_api
 from server.api import sse
 from server.api.app_schemas import ConversationList, MessageList
+from server.api.launch import console_source
 from server.api.schemas import ChatCreate
 from server.db.conversation_variables import ConversationVariables
 from server.db.store import is_agent_id
@@ -119,7 +120,8 @@ async def chat(state: AppState, workflow_id: str, definition: dict[str, Any], ve
 
     request = RunRequest(
         workflow_id=workflow_id, graph=graph, definition=definition, inputs=inputs, version=version,
-        source=source, on_finish=on_finish, max_in_flight=max_in_flight, files_owner=owner, conversation=stored,
+        source=console_source(version) if source == "console" else source, on_finish=on_finish,
+        max_in_flight=max_in_flight, files_owner=owner, conversation=stored,
         sys={"query": body.query, "history": history, "conversation_id": conversation.id, "user": body.user,
              "files": files})
     live = await state.runs.start(request)

@@ -9,7 +9,14 @@ from fastapi.responses import JSONResponse, Response
 from server.api import sse
 from server.api.schemas import NodeTrace, ResponseMode, RunDetail, RunResultPublic
 from server.db.models import RunRow
+from server.run_prompts import llm_nodes, prompt_of
 from server.runs import RunManager, RunRequest
+
+
+def console_source(version: int | None) -> str:
+    """Where a console run comes from: ``debug`` when it runs the draft (the editor's run and chat preview),
+    ``console`` when it runs a published version. Public API runs are ``api``."""
+    return "debug" if version is None else "console"
 
 
 def result_body(final: dict[str, Any]) -> dict[str, Any]:
@@ -30,6 +37,10 @@ async def respond(runs: RunManager, request: RunRequest, mode: ResponseMode) -> 
 def run_detail(row: RunRow, events: list[dict[str, Any]]) -> RunDetail:
     """A run with the trace built from its node_finished events (live or recorded)."""
     nodes = [NodeTrace.model_validate(e) for e in events if e.get("type") == "node_finished"]
+    llms, mode = llm_nodes(row.definition or {}), (row.definition or {}).get("mode", "workflow")
+    for node in nodes:
+        if node.node_id in llms and node.status != "skipped":
+            node.prompt = prompt_of(llms[node.node_id], mode, node.inputs, row.sys or {})
     detail = RunDetail.model_validate(row, from_attributes=True)
     detail.nodes = nodes
     if row.status == "running":

@@ -62,6 +62,7 @@ class NodeTrace(BaseModel):
     reused: bool = False
     parent_id: str | None = None  # inside an iteration or loop: the container
     iteration: int | None = None  # there: the item index or loop round
+    prompt: list[dict[str, str]] | None = Field(None, description="an LLM node's messages as sent to the model")
 
 
 class RunPublic(BaseModel):

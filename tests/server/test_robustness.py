@@ -82,5 +82,5 @@ async def test_metrics_count_runs_and_node_latencies(client):
     workflow_id = (await client.post("/api/workflows", json=echo_workflow())).json()["id"]
     await client.post(f"/api/workflows/{workflow_id}/runs", json={"inputs": {"text": "a"}})
     text = (await client.get("/metrics")).text
-    assert 'loom_runs_total{source="console",status="succeeded"} 1.0' in text
+    assert 'loom_runs_total{source="debug",status="succeeded"} 1.0' in text
     assert 'loom_node_duration_seconds_count{node_type="end",status="succeeded"} 1.0' in text
