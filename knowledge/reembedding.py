@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 
 from knowledge.embedding import Embedder, get_embedder
-from knowledge.errors import EmbeddingError, InvalidSettings, KnowledgeError
+from knowledge.errors import EmbeddingError, InvalidSettings, KnowledgeBaseNotFound, KnowledgeError
 from knowledge.records import KBInfo
 from knowledge.settings import KBSettings
 from knowledge.store import KBStore
@@ -89,26 +89,20 @@ class KBModels:
     def __init__(self, service: KnowledgeService):
         self.service = service
 
-    def _store(self, kb: str) -> tuple[KBStore, threading.RLock]:
-        return self.service._store(kb), self.service._lock(kb)  # the service's own store and per-KB lock
-
     def set_rerank_model(self, kb: str, model: str | None) -> KBInfo:
         """Search this KB's hits with ``model`` (a rerank endpoint or a local CrossEncoder), or none."""
-        store, lock = self._store(kb)
-        with lock:
+        with self.service.locked(kb) as store:
             retrieval = store.settings.retrieval.model_copy(update={"rerank_model": model or None})
             save_settings(store, store.settings.model_copy(update={"retrieval": retrieval}))
         return self.service.get(kb)
 
     def dimension(self, kb: str) -> int | None:
         """The dimension of the vectors the KB holds (None while empty)."""
-        store, lock = self._store(kb)
-        with lock:
+        with self.service.locked(kb) as store:
             return stored_dimension(store)
 
     def status(self, kb: str) -> ReembedStatus:
-        store, lock = self._store(kb)
-        with lock:
+        with self.service.locked(kb) as store:
             return self._read(store)
 
     def _read(self, store: KBStore) -> ReembedStatus:
@@ -126,9 +120,8 @@ class KBModels:
     def start(self, kb: str, model: str) -> ReembedStatus:
         """Check that ``model`` loads and differs from the current one, and mark the KB as re-embedding; ``run``
         (in the background) does the work."""
-        store, lock = self._store(kb)
         embedder = get_embedder(model)  # an unknown or unreachable model fails here, before anything changes
-        with lock, _RUNNING_LOCK:
+        with self.service.locked(kb) as store, _RUNNING_LOCK:
             if str(store.directory) in _RUNNING:
                 raise InvalidSettings(f"knowledge base '{kb}' is already being re-embedded")
             current = store.settings.embedding.model
@@ -145,24 +138,26 @@ class KBModels:
 
     def run(self, kb: str, progress: Callable[[ReembedStatus], None] | None = None) -> ReembedStatus:
         """Re-embed every chunk with the model ``start`` chose, then switch the KB to it."""
-        store, lock = self._store(kb)
-        with lock:
+        with self.service.locked(kb) as store:
             status = self._read(store)
         try:
             if status.state != "running" or status.model is None:
                 raise InvalidSettings(f"knowledge base '{kb}' has no re-embedding to run")
             embedder = get_embedder(status.model)
-            while self._stage_page(store, lock, embedder, status):
+            while self._stage_page(store, embedder, status):
                 if progress is not None:
                     progress(status)
-            while not self._finish(store, lock, embedder, status):
+            while not self._finish(store, embedder, status):
                 time.sleep(SETTLE_S)
         except Exception as exc:  # model or resource errors: the old model stays in use
             reason = str(exc) if isinstance(exc, KnowledgeError) else f"{type(exc).__name__}: {exc}"
-            with lock:
-                store.db.execute("DROP TABLE IF EXISTS reembed_vectors")
-                status.state, status.error, status.finished_at = "failed", reason, time.time()
-                self._write(store, status)
+            status.state, status.error, status.finished_at = "failed", reason, time.time()
+            try:
+                with self.service.locked(kb, store):
+                    store.db.execute("DROP TABLE IF EXISTS reembed_vectors")
+                    self._write(store, status)
+            except KnowledgeBaseNotFound:
+                pass  # deleted meanwhile: its database is gone with it
         finally:
             with _RUNNING_LOCK:
                 _RUNNING.discard(str(store.directory))
@@ -170,11 +165,11 @@ class KBModels:
             progress(status)
         return status
 
-    def _finish(self, store: KBStore, lock: threading.RLock, embedder: Embedder, status: ReembedStatus) -> bool:
+    def _finish(self, store: KBStore, embedder: Embedder, status: ReembedStatus) -> bool:
         """Under the lock: stage what is left and switch; False while a document is being indexed (it embeds
         with the model it read before the switch, so the switch waits for its commit)."""
-        with lock:
-            while self._stage_page(store, lock, embedder, status):  # chunks added since the last page
+        with self.service.locked(store.name, store):
+            while self._stage_page(store, embedder, status):  # chunks added since the last page
                 pass
             if store.db.execute("SELECT 1 FROM documents WHERE status='indexing' LIMIT 1").fetchone():
                 return False
@@ -183,16 +178,17 @@ class KBModels:
             self._write(store, status)
             return True
 
-    def _stage_page(self, store: KBStore, lock: threading.RLock, embedder: Embedder, status: ReembedStatus) -> bool:
-        """Embed the next page of chunks without a new vector; False when none is left."""
-        with lock:
+    def _stage_page(self, store: KBStore, embedder: Embedder, status: ReembedStatus) -> bool:
+        """Embed the next page of chunks without a new vector; False when none is left. ``store`` is the one
+        the run began with: a KB deleted (or replaced) meanwhile stops the run as not found."""
+        with self.service.locked(store.name, store):
             rows = store.db.execute(
                 "SELECT c.id, c.search_text FROM chunks c LEFT JOIN reembed_vectors r ON r.id = c.id "
                 "WHERE r.id IS NULL ORDER BY c.id LIMIT ?", (PAGE,)).fetchall()
         if not rows:
             return False
         vectors = embedder.encode_passages([r[1] for r in rows], store.settings.embedding.batch_size)
-        with lock:
+        with self.service.locked(store.name, store):
             store.db.executemany("INSERT OR REPLACE INTO reembed_vectors(id, vector) VALUES (?, ?)",
                                  [(r[0], v.astype(np.float32).tobytes()) for r, v in zip(rows, vectors, strict=True)])
             status.done = int(store.db.execute(

@@ -1,6 +1,8 @@
 """Rerank: score (query, chunk) pairs with a ``Reranker``: a sentence-transformers CrossEncoder loaded once per
 process, or one that plugs in with ``register_factory`` (a rerank endpoint, handed in by the server): a
-factory gets the model name and returns a ``Reranker``, or None when the name is not its own."""
+factory gets the model name and returns a ``Reranker``, or None when the name is not its own. The reranker
+chosen for a name is kept (a search does not ask the factories again) until ``forget`` drops it: call it when
+the models a name may resolve to change (a model registered or deleted, a new gateway)."""
 
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ RerankerFactory = Callable[[str], "Reranker | None"]
 _MODELS: dict[str, Any] = {}
 _LOCK = threading.Lock()
 _FACTORIES: list[RerankerFactory] = []
+_RERANKERS: dict[str, Reranker] = {}  # name → the reranker chosen for it, until ``forget``
 
 
 class Reranker(ABC):
@@ -47,17 +50,30 @@ def register_factory(factory: RerankerFactory) -> None:
     with _LOCK:
         if factory not in _FACTORIES:
             _FACTORIES.append(factory)
+        _RERANKERS.clear()
+
+
+def forget(name: str | None = None) -> None:
+    """Choose the reranker for ``name`` (every name when None) again at its next use."""
+    with _LOCK:
+        if name is None:
+            _RERANKERS.clear()
+        else:
+            _RERANKERS.pop(name, None)
 
 
 def get_reranker(name: str) -> Reranker:
-    """The reranker for ``name``: a plugged-in one when a factory knows the name, else a local CrossEncoder."""
+    """The reranker for ``name``: a plugged-in one when a factory knows the name, else a local CrossEncoder;
+    looked up once, then kept until ``forget``."""
     with _LOCK:
+        known = _RERANKERS.get(name)
         factories = list(_FACTORIES)
-    for factory in factories:
-        reranker = factory(name)
-        if reranker is not None:
-            return reranker
-    return CrossEncoderReranker(name)
+    if known is not None:
+        return known
+    reranker = next((r for r in (factory(name) for factory in factories) if r is not None), None)
+    reranker = reranker or CrossEncoderReranker(name)
+    with _LOCK:
+        return _RERANKERS.setdefault(name, reranker)
 
 
 def get_cross_encoder(name: str) -> Any:

@@ -14,7 +14,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -328,6 +328,12 @@ class KnowledgeService:
                     raise KnowledgeBaseNotFound(name)
                 store = self._stores[name] = KBStore.open(name, self.root / name)
             return store
+
+    def locked(self, name: str, store: KBStore | None = None) -> AbstractContextManager[KBStore]:
+        """The KB's open store under its (re-entrant) lock, for modules that work on a KB's store directly
+        (re-embedding, chunk edits). Pass back the ``store`` a previous ``locked`` gave, and a KB deleted or
+        replaced since is not found rather than a closed database. Keep slow work (embedding) outside it."""
+        return self._locked(name, store)
 
     @contextmanager
     def _locked(self, name: str, store: KBStore | None = None) -> Iterator[KBStore]:

@@ -31,6 +31,7 @@ class KnowledgeModels:
             old.close()
         knowledge_embedding.register_factory(self.embedder)
         knowledge_rerank.register_factory(self.reranker)
+        knowledge_rerank.forget()  # rerankers chosen through the old gateway
 
     def _local_source(self, name: str, task: str) -> str | None:
         """The folder of a registered base model of ``task`` named ``name``."""

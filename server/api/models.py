@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from pydantic import BaseModel, Field
 
 from knowledge.embedding import forget as forget_embedder
+from knowledge.rerank import forget as forget_reranker
 from modelhub.repository import DeploymentRecord
 from modelhub.schemas import (
     AdapterRef,
@@ -112,6 +113,7 @@ def add_model(hub: Hub, body: ModelIn) -> ModelPublic:
         row = hub.registry.add_finetune(FinetuneCreate(**spec))
     hub.invalidate()
     forget_embedder(body.name)  # a knowledge base using this name gets the registered model from now on
+    forget_reranker(body.name)
     return ModelPublic.model_validate(row)
 
 
@@ -131,6 +133,7 @@ def delete_model(hub: Hub, name: str, version: Version = None) -> None:
     hub.registry.delete_model(name, version)
     hub.invalidate()
     forget_embedder(name)
+    forget_reranker(name)
 
 
 @router.get("/api/deployments", response_model=DeploymentList)

