@@ -17,6 +17,8 @@ from dify.export_nodes import Context
 from dify.export_refs import Selectors
 from engine.errors import DefinitionError
 from engine.graph import validate
+from engine.services import Services
+from engine.spec import NodeSpec
 from nodes.registry import CATALOG
 
 DSL_VERSION = "0.3.1"
@@ -24,10 +26,12 @@ DEFAULTS = {"string": "", "number": 0, "boolean": False, "object": {}, "array[st
             "array[object]": []}
 
 
-def export_dsl(workflow: dict[str, Any]) -> str:
-    """The workflow as Dify DSL YAML; raises DifyExportError naming each node Dify cannot express."""
+def export_dsl(workflow: dict[str, Any], catalog: Mapping[str, NodeSpec] | None = None,
+               services: Services | None = None) -> str:
+    """The workflow as Dify DSL YAML; raises DifyExportError naming each node Dify cannot express. ``catalog``
+    and ``services`` are the ones the workflow is validated with (plugins' output types come from services)."""
     try:
-        graph = validate(workflow, CATALOG)
+        graph = validate(workflow, catalog or CATALOG, services)
     except DefinitionError as exc:
         raise DifyExportError([("", f"the workflow is not valid: {exc}")]) from None
     nodes = list(_all_nodes(workflow["nodes"]))

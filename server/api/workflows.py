@@ -4,13 +4,15 @@ import and export."""
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
-from fastapi import APIRouter, Body, File, Path, Request, UploadFile
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Body, File, Path, Query, Request, UploadFile
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from dify.errors import DifyExportError
+from dify.exporter import export_dsl
 from engine.graph import validate
 from server.api.evaluation_common import evaluation_jobs
 from server.db.models import VersionRow, WorkflowRow
@@ -143,13 +145,26 @@ def duplicate_workflow(state: State, workflow_id: str) -> WorkflowPublic:
     return public(state.store.create_workflow(definition), state)
 
 
-@router.get("/{workflow_id}/export")
-def export_workflow(state: State, workflow_id: str) -> JSONResponse:
+@router.get("/{workflow_id}/export", response_model=None)
+def export_workflow(state: State, workflow_id: str,
+                    format: Annotated[Literal["loom", "dify"], Query(
+                        description="loom: the workflow JSON; dify: a Dify DSL (YAML) for Dify to import")] = "loom",
+                    ) -> JSONResponse | Response:
     row = state.store.get_workflow(workflow_id)
     stem = "".join(c if c.isalnum() or c in "-_" else "_" for c in row.name)[:60] or "workflow"
     fallback = "".join(c if c.isascii() else "_" for c in stem)  # headers are latin-1: 语文 → filename*
-    disposition = f"attachment; filename=\"{fallback}.json\"; filename*=UTF-8''{quote(stem + '.json')}"
-    return JSONResponse(row.definition, headers={"Content-Disposition": disposition})
+    suffix = ".yml" if format == "dify" else ".json"
+    disposition = f"attachment; filename=\"{fallback}{suffix}\"; filename*=UTF-8''{quote(stem + suffix)}"
+    if format == "loom":
+        return JSONResponse(row.definition, headers={"Content-Disposition": disposition})
+    try:
+        text = export_dsl(row.definition, state.catalog, state.services)
+    except DifyExportError as exc:  # 422 listing each node Dify has no equivalent for, so the UI can name them
+        return JSONResponse({"detail": str(exc), "problems": [{"node_id": node_id, "reason": reason}
+                                                            for node_id, reason in exc.problems]},
+                            status_code=422)
+    return Response(text, media_type="application/yaml; charset=utf-8",
+                    headers={"Content-Disposition": disposition})
 
 
 @router.post("/{workflow_id}/publish", status_code=201, response_model=VersionPublic)
