@@ -4,8 +4,12 @@ import { api, request, type WorkflowSummary } from '../api/client';
 import { newWorkflow } from '../editor/newWorkflow';
 import { downloadJson } from '../editor/download';
 import type { WorkflowJson, WorkflowMode } from '../workflow/types';
+import { useDocumentTitle } from '../i18n/useDocumentTitle';
+import { useTranslation } from 'react-i18next';
 
 export default function WorkflowsPage() {
+  const { t } = useTranslation('workflows');
+  useDocumentTitle(t('title'));
   const [items, setItems] = useState<WorkflowSummary[]>([]);
   const [error, setError] = useState<string | null>(null);
   const [creating, setCreating] = useState(false);
@@ -21,17 +25,17 @@ export default function WorkflowsPage() {
   useEffect(() => { void load(); }, []);
   // Templates are the example workflows the server ships; a server without the route simply offers none.
   useEffect(() => { listTemplates().then(setTemplates).catch(() => setTemplates([])); }, []);
-  const fromTemplate = (t: TemplateSummary) => guard(async () => {
-    setInstantiating(t.template_id);
+  const fromTemplate = (tpl: TemplateSummary) => guard(async () => {
+    setInstantiating(tpl.template_id);
     try {
-      const created = await request<Record<string, unknown>>('POST', `/api/templates/${encodeURIComponent(t.template_id)}`);
+      const created = await request<Record<string, unknown>>('POST', `/api/templates/${encodeURIComponent(tpl.template_id)}`);
       navigate(`/workflows/${String(created.id ?? (created.workflow as Record<string, unknown> | undefined)?.id)}`);
     } finally { setInstantiating(null); }
   });
 
   const guard = async (f: () => Promise<unknown>) => { setError(null); try { await f(); } catch (e) { setError(e instanceof Error ? e.message : String(e)); } };
   const create = () => guard(async () => {
-    const rec = await api.createWorkflow(newWorkflow(name.trim() || 'Untitled', description, mode));
+    const rec = await api.createWorkflow(newWorkflow(name.trim() || t('untitled'), description, mode));
     navigate(`/workflows/${rec.id}`);
   });
   const duplicate = (id: string) => guard(async () => {
@@ -39,7 +43,7 @@ export default function WorkflowsPage() {
     await load();
   });
   const remove = (w: WorkflowSummary) => guard(async () => {
-    if (!window.confirm(`Delete "${w.name}"?`)) return;
+    if (!window.confirm(t('deleteConfirm', { name: w.name }))) return;
     await api.deleteWorkflow(w.id);
     await load();
   });
@@ -49,7 +53,7 @@ export default function WorkflowsPage() {
   });
   const importFile = (file: File) => guard(async () => {
     let def: WorkflowJson;
-    try { def = JSON.parse(await file.text()) as WorkflowJson; } catch { throw new Error(`${file.name} is not valid JSON`); }
+    try { def = JSON.parse(await file.text()) as WorkflowJson; } catch { throw new Error(t('notJson', { file: file.name })); }
     const rec = await api.createWorkflow(def);
     navigate(`/workflows/${rec.id}`);
   });
@@ -57,24 +61,24 @@ export default function WorkflowsPage() {
   return (
     <div className="page">
       <div className="row">
-        <h1>Workflows</h1><span className="spacer" />
-        <button type="button" className="primary" onClick={() => setCreating(true)} data-testid="new-workflow">New workflow</button>
+        <h1>{t('title')}</h1><span className="spacer" />
+        <button type="button" className="primary" onClick={() => setCreating(true)} data-testid="new-workflow">{t('newWorkflow')}</button>
         {templates !== null && templates.length > 0 && (
-          <button type="button" onClick={() => setShowTemplates(!showTemplates)} data-testid="new-from-template">New from template</button>
+          <button type="button" onClick={() => setShowTemplates(!showTemplates)} data-testid="new-from-template">{t('newFromTemplate')}</button>
         )}
-        <button type="button" onClick={() => fileRef.current?.click()} data-testid="import-workflow">Import JSON</button>
+        <button type="button" onClick={() => fileRef.current?.click()} data-testid="import-workflow">{t('importJson')}</button>
         <input ref={fileRef} type="file" accept=".json,application/json" hidden data-testid="import-file" onChange={(e) => { const f = e.target.files?.[0]; if (f) void importFile(f); e.target.value = ''; }} />
       </div>
       {error && <pre className="field-error" data-testid="page-error">{error}</pre>}
       {showTemplates && templates && (
         <div className="cards" data-testid="template-list">
-          {templates.map((t) => (
-            <div key={t.template_id} className="card" data-testid={`template-${t.template_id}`}>
-              <strong className="card-title">{t.name}</strong> <span className="badge">{t.mode}</span>
-              <p className="muted">{t.description}</p>
-              {t.knowledge_bases.length > 0 && <p className="muted">Knowledge: {t.knowledge_bases.join(', ')} (created and indexed on first use)</p>}
-              <button type="button" className="primary" disabled={instantiating !== null} onClick={() => fromTemplate(t)} data-testid={`use-template-${t.template_id}`}>
-                {instantiating === t.template_id ? 'Creating and indexing…' : 'Use this template'}
+          {templates.map((tpl) => (
+            <div key={tpl.template_id} className="card" data-testid={`template-${tpl.template_id}`}>
+              <strong className="card-title">{tpl.name}</strong> <span className="badge">{t(`modes.${tpl.mode === 'chat' ? 'chat' : 'workflow'}`)}</span>
+              <p className="muted">{tpl.description}</p>
+              {tpl.knowledge_bases.length > 0 && <p className="muted">{t('templateKnowledge', { names: tpl.knowledge_bases.join(', ') })}</p>}
+              <button type="button" className="primary" disabled={instantiating !== null} onClick={() => fromTemplate(tpl)} data-testid={`use-template-${tpl.template_id}`}>
+                {instantiating === tpl.template_id ? t('creatingTemplate') : t('useTemplate')}
               </button>
             </div>
           ))}
@@ -82,29 +86,29 @@ export default function WorkflowsPage() {
       )}
       {creating && (
         <form className="card create-form" onSubmit={(e) => { e.preventDefault(); void create(); }} data-testid="create-form">
-          <label className="field"><span className="field-label">Name</span><input value={name} onChange={(e) => setName(e.target.value)} data-testid="create-name" autoFocus /></label>
-          <label className="field"><span className="field-label">Description</span><textarea value={description} onChange={(e) => setDescription(e.target.value)} data-testid="create-description" /></label>
+          <label className="field"><span className="field-label">{t('name')}</span><input value={name} onChange={(e) => setName(e.target.value)} data-testid="create-name" autoFocus /></label>
+          <label className="field"><span className="field-label">{t('description')}</span><textarea value={description} onChange={(e) => setDescription(e.target.value)} data-testid="create-description" /></label>
           <div className="row">
-            <label className="inline"><input type="radio" checked={mode === 'workflow'} onChange={() => setMode('workflow')} data-testid="mode-workflow" />Workflow (inputs → outputs)</label>
-            <label className="inline"><input type="radio" checked={mode === 'chat'} onChange={() => setMode('chat')} data-testid="mode-chat" />Chat (multi-turn)</label>
+            <label className="inline"><input type="radio" checked={mode === 'workflow'} onChange={() => setMode('workflow')} data-testid="mode-workflow" />{t('modeWorkflow')}</label>
+            <label className="inline"><input type="radio" checked={mode === 'chat'} onChange={() => setMode('chat')} data-testid="mode-chat" />{t('modeChat')}</label>
           </div>
-          <div className="row"><button type="submit" className="primary" data-testid="create-submit">Create</button><button type="button" onClick={() => setCreating(false)}>Cancel</button></div>
+          <div className="row"><button type="submit" className="primary" data-testid="create-submit">{t('common:actions.create')}</button><button type="button" onClick={() => setCreating(false)}>{t('common:actions.cancel')}</button></div>
         </form>
       )}
       <div className="cards" data-testid="workflow-list">
         {items.map((w) => (
           <div key={w.id} className="card" data-testid="workflow-card">
             <Link to={`/workflows/${w.id}`} className="card-title" data-testid="open-workflow">{w.name}</Link>
-            <span className="badge">{w.mode ?? 'workflow'}</span>
+            <span className="badge">{t(`modes.${w.mode === 'chat' ? 'chat' : 'workflow'}`)}</span>
             <p className="muted">{w.description}</p>
             <div className="row">
-              <button type="button" onClick={() => duplicate(w.id)} data-testid="duplicate-workflow">Duplicate</button>
-              <button type="button" onClick={() => exportOne(w.id)} data-testid="export-workflow">Export</button>
-              <button type="button" onClick={() => remove(w)} data-testid="delete-workflow">Delete</button>
+              <button type="button" onClick={() => duplicate(w.id)} data-testid="duplicate-workflow">{t('duplicate')}</button>
+              <button type="button" onClick={() => exportOne(w.id)} data-testid="export-workflow">{t('export')}</button>
+              <button type="button" onClick={() => remove(w)} data-testid="delete-workflow">{t('common:actions.delete')}</button>
             </div>
           </div>
         ))}
-        {items.length === 0 && !error && <p className="muted">No workflows yet.</p>}
+        {items.length === 0 && !error && <p className="muted">{t('empty')}</p>}
       </div>
     </div>
   );

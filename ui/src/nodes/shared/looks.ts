@@ -1,4 +1,5 @@
 import type { NodeType } from '../../workflow/types';
+import i18n from '../../i18n';
 
 /** Palette and header looks per node type. */
 export const NODE_LOOKS: Record<NodeType, { title: string; icon: string; color: string; hint: string }> = {
@@ -21,3 +22,8 @@ export const NODE_LOOKS: Record<NodeType, { title: string; icon: string; color: 
   'variable-assigner': { title: 'Variable assigner', icon: '≔', color: '#a16207', hint: 'Change conversation variables' },
   end: { title: 'End', icon: '■', color: '#dc2626', hint: 'Workflow outputs' },
 };
+
+/** A node type's name in the console's language (the default title of a new node). */
+export function nodeTypeTitle(type: NodeType): string {
+  return i18n.t(`nodes:types.${type}.title`, { defaultValue: NODE_LOOKS[type].title });
+}
