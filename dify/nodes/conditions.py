@@ -1,0 +1,86 @@
+"""Dify comparison operators → Loom if-else conditions, keeping Dify's semantics.
+
+Dify's ``empty`` is Python falsiness (``None``, ``""``, ``[]``, ``{}``): a string of spaces is *not* empty there,
+while Loom's ``is_empty`` counts whitespace as empty, so ``empty`` on text becomes ``length_eq 0``.
+``all of`` becomes one ``contains`` per value (only under ``and`` logic, or with a single value).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dify import selectors, templates
+from dify.context import MapContext
+
+SIMPLE = {"contains": "contains", "not contains": "not_contains", "start with": "starts_with",
+          "end with": "ends_with", "is": "eq", "is not": "ne", "=": "eq", "≠": "ne", "!=": "ne", ">": "gt",
+          "<": "lt", "≥": "ge", ">=": "ge", "≤": "le", "<=": "le", "null": "is_null", "not null": "is_not_null",
+          "exists": "is_not_null", "not exists": "is_null", "in": "in", "not in": "not_in"}
+NUMERIC = {"gt", "lt", "ge", "le"}
+UNARY = {"is_null", "is_not_null", "is_empty", "is_not_empty", "length_eq", "length_gt"}
+LENGTHY = ("string", "array", "object", "file")
+
+
+def conditions(items: list[dict[str, Any]], logic: str, ctx: MapContext, where: str,
+               left_key: str = "variable_selector") -> list[dict[str, Any]]:
+    """Loom conditions ``{left, op, right?}`` for Dify's; ``left_key`` names the selector field."""
+    found: list[dict[str, Any]] = []
+    for i, item in enumerate(items):
+        here = f"{where}[{i}]"
+        left = selectors.source(item.get(left_key), ctx, f"{here}.{left_key}")
+        found.extend(condition(left, item, logic, ctx, here))
+    return found
+
+
+def condition(left: dict[str, Any], item: dict[str, Any], logic: str, ctx: MapContext,
+              where: str) -> list[dict[str, Any]]:
+    op = str(item.get("comparison_operator") or "")
+    var_type = str(item.get("varType") or "string")
+    lengthy = var_type.startswith(LENGTHY)
+    value = item.get("value")
+    if op in ("empty", "not empty"):
+        if lengthy:
+            return [{"left": left, "op": "length_eq" if op == "empty" else "length_gt", "right": {"value": 0}}]
+        return [{"left": left, "op": "is_null" if op == "empty" else "is_not_null"}]
+    if op == "all of":
+        values = value if isinstance(value, list) else [value]
+        if logic == "or" and len(values) > 1:
+            ctx.report.approximate(where, "'all of' under 'or' logic checks only its first value")
+            values = values[:1]
+        return [{"left": left, "op": "contains", "right": right_value(v, "contains", ctx, where)} for v in values]
+    if op not in SIMPLE:
+        from dify.errors import DifyImportError
+
+        raise DifyImportError(f"unknown comparison operator '{op}'", f"{where}.comparison_operator")
+    loom_op = SIMPLE[op]
+    if item.get("sub_variable_condition"):
+        ctx.report.approximate(where, "conditions on file properties (sub_variable_condition) are not carried over")
+    if loom_op in ("is_null", "is_not_null"):
+        return [{"left": left, "op": loom_op}]
+    if loom_op in NUMERIC or (loom_op in ("eq", "ne") and var_type == "number"):
+        return [{"left": left, "op": loom_op, "right": right_value(_number(value), loom_op, ctx, where)}]
+    return [{"left": left, "op": loom_op, "right": right_value(value, loom_op, ctx, where)}]
+
+
+def right_value(value: Any, op: str, ctx: MapContext, where: str) -> dict[str, Any]:
+    """A literal, or a ref when the value is exactly one ``{{#node.var#}}`` placeholder."""
+    if isinstance(value, str):
+        dotted = templates.single_selector(value)
+        if dotted is not None:
+            return selectors.source(templates.selector_of(dotted), ctx, f"{where}.value")
+        if templates.DIFY_VAR.search(value):
+            ctx.report.approximate(where, "a condition value mixing text and variables is compared as literal text")
+    return {"value": value}
+
+
+def _number(value: Any) -> Any:
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            return int(text)
+        except ValueError:
+            try:
+                return float(text)
+            except ValueError:
+                return value
+    return value
