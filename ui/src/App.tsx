@@ -12,6 +12,7 @@ const AgentsPage = lazy(() => import('./pages/agents/AgentsPage'));
 const AgentEditorPage = lazy(() => import('./pages/agents/AgentEditorPage'));
 const FinetunePage = lazy(() => import('./pages/finetune/FinetunePage'));
 const EvaluationPage = lazy(() => import('./pages/evaluation/EvaluationPage'));
+const LogsPage = lazy(() => import('./pages/logs/LogsPage'));
 
 export function App() {
   const { t } = useTranslation('common');
@@ -27,6 +28,7 @@ export function App() {
           <NavLink to="/datasets">{t('nav.datasets')}</NavLink>
           <NavLink to="/finetune">{t('nav.finetune')}</NavLink>
           <NavLink to="/evaluation">{t('nav.evaluation')}</NavLink>
+          <NavLink to="/logs">{t('nav.logs')}</NavLink>
           <LanguageSwitch />
         </nav>
         <main className="main">
@@ -41,6 +43,8 @@ export function App() {
               <Route path="/datasets" element={<DatasetsPage />} />
               <Route path="/finetune" element={<FinetunePage />} />
               <Route path="/evaluation" element={<EvaluationPage />} />
+              <Route path="/logs" element={<LogsPage />} />
+              <Route path="/logs/:appId" element={<LogsPage />} />
               <Route path="*" element={<div className="page">{t('notFound')}</div>} />
             </Routes>
           </Suspense>
