@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, ValidationError
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from engine.runner import RunLimits
@@ -27,15 +27,45 @@ class Settings(BaseSettings):
     run_max_wall_time_s: float = Field(600.0, gt=0)
     run_max_variable_bytes: int = Field(1_000_000, gt=0)
     static_dir: Path | None = None  # the built UI; defaults to server/static when it exists
+    # sqlite:///<path> or postgresql+psycopg://user:password@host:port/db; defaults to <data_dir>/loom.db
+    database_url: str = ""
 
     def run_limits(self) -> RunLimits:
         """The ``LOOM_RUN_*`` limits, for the server's runs and ``loom run`` alike."""
         return RunLimits(max_node_executions=self.run_max_node_executions, max_wall_time_s=self.run_max_wall_time_s,
                          max_variable_bytes=self.run_max_variable_bytes)
 
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, url: str) -> str:
+        return check_database_url(url) if url else url
+
+    @model_validator(mode="after")
+    def _default_database(self) -> Settings:
+        if not self.database_url:
+            self.database_url = f"sqlite:///{(self.data_dir / 'loom.db').resolve()}"
+        return self
+
     @property
-    def database_url(self) -> str:
-        return f"sqlite:///{(self.data_dir / 'loom.db').resolve()}"
+    def embedded_database(self) -> bool:
+        """Whether the database is the SQLite file in the data directory (not a database server)."""
+        return self.database_url.startswith("sqlite")
+
+
+DATABASE_SCHEMES = ("sqlite", "postgresql+psycopg")
+
+
+def check_database_url(url: str) -> str:
+    """``url`` as SQLAlchemy opens it (``postgresql://`` means the psycopg driver), or a ``ValueError``."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        raise ValueError(f"'{url}' is not a database URL (sqlite:///<path> or postgresql+psycopg://…)")
+    if scheme in ("postgresql", "postgres"):
+        scheme = "postgresql+psycopg"
+    if scheme not in DATABASE_SCHEMES:
+        raise ValueError(f"unsupported database '{scheme}': use sqlite:///<path> or "
+                         "postgresql+psycopg://user:password@host:port/database")
+    return f"{scheme}://{rest}"
 
 
 class SettingsError(ValueError):

@@ -37,7 +37,8 @@ app = typer.Typer(help="Knowledge bases: create, add documents, search (hit test
 
 def _service(data_dir: Path | None) -> KnowledgeService:
     path = Path(data_dir or os.environ.get("LOOM_DATA_DIR") or ".loom").expanduser()
-    if (path / "loom.db").is_file() or (path / "loom.toml").is_file():  # registered embedding and rerank models
+    if (path / "loom.db").is_file() or (path / "loom.toml").is_file() or os.environ.get("LOOM_DATABASE_URL"):
+        # registered embedding and rerank models
         MODELS.attach(Gateway(model_config.load(path), registry=open_hub(path)))
     return KnowledgeService(path, ParseLimits.from_env())
 

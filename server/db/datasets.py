@@ -47,6 +47,7 @@ from server.db.models_datasets import DatasetRow, DatasetVersionRow
 from server.db.registry import is_local
 from server.db.store import open_engine
 from server.errors import ConflictError, InvalidRequestError, NotFoundError
+from server.settings import load_settings
 
 STAGES = ("raw", "processed", "published")
 PARTS = ("train", "validation")
@@ -68,7 +69,7 @@ class DatasetStore:
     def for_data_dir(cls, data_dir: Path) -> DatasetStore:
         """The store of a data directory (its database migrated), as the server opens it: for ``loom dataset``."""
         datadir.prepare(data_dir)
-        engine = open_engine(f"sqlite:///{(data_dir / 'loom.db').resolve()}")
+        engine = open_engine(load_settings(data_dir=data_dir).database_url)
         migrate.upgrade(engine)
         return cls(engine, data_dir / "datasets")
 

@@ -24,6 +24,7 @@ from server.db import migrate
 from server.db.models_registry import DeploymentRow, ModelRow
 from server.db.store import open_engine
 from server.errors import ConflictError, InvalidRequestError, NotFoundError
+from server.settings import load_settings
 
 
 def read_adapter_config(path: str | Path) -> dict[str, Any]:
@@ -60,7 +61,7 @@ def is_local(source: str) -> bool:
 
 
 class Registry:
-    """Registered models and deployments in the server's SQLite database (migrated on open)."""
+    """Registered models and deployments in the server's database (migrated on open)."""
 
     def __init__(self, url: str):
         self.engine = open_engine(url)
@@ -70,7 +71,7 @@ class Registry:
     @classmethod
     def for_data_dir(cls, data_dir: Path) -> Registry:
         data_dir.mkdir(parents=True, exist_ok=True)
-        return cls(f"sqlite:///{(data_dir / 'loom.db').resolve()}")
+        return cls(load_settings(data_dir=data_dir).database_url)
 
     def close(self) -> None:
         self.engine.dispose()

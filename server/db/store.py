@@ -44,6 +44,11 @@ def app_label(app_id: str) -> str:
 
 
 def open_engine(url: str) -> Engine:
+    """An engine for a ``sqlite:///`` or ``postgresql+psycopg://`` URL, set up for its dialect."""
+    if not url.startswith("sqlite"):
+        # A server database: connections are checked before use (the server may have restarted or closed
+        # idle ones) and recycled hourly, below the usual proxies' idle timeouts.
+        return create_engine(url, pool_size=20, max_overflow=20, pool_pre_ping=True, pool_recycle=3600)
     # A pool big enough for the worker threads: overflow connections are closed on return, and reopening
     # one (with its pragmas) per request cost more than the query.
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30},
@@ -76,6 +81,7 @@ class Store:
 
     def __init__(self, url: str):
         self.engine = open_engine(url)
+        self._run_sql = _RUN_STATEMENTS[self.engine.dialect.paramstyle]
         self._session = sessionmaker(self.engine, expire_on_commit=False)
         # Every public request reads its API key and the app's newest version: keep them in memory.
         self.keys: RowCache[AppKeyRow] = RowCache()
@@ -220,9 +226,10 @@ class Store:
             elif write.row is not None:
                 started.append(_run_params(write.row))
             events.extend((write.run_id, e["seq"], e["type"], dumps(e)) for e in write.events)
+        insert_run, upsert_run, end_run, insert_events = self._run_sql
         with self.engine.begin() as conn:
-            for sql, params in ((_INSERT_RUN, started), (_UPSERT_RUN, upserts), (_END_RUN, ends),
-                                (_INSERT_EVENTS, events)):
+            for sql, params in ((insert_run, started), (upsert_run, upserts), (end_run, ends),
+                                (insert_events, events)):
                 if params:
                     conn.exec_driver_sql(sql, params)
 
@@ -411,13 +418,21 @@ _ENDED = ("status", "outputs", "error", "failed_node", "elapsed_ms", "usage", "t
 # and no statement is compiled or bound through SQLAlchemy per run.
 _RUN_COLUMNS = tuple(column.name for column in _RUNS.columns)
 _RUN_JSON = frozenset(column.name for column in _RUNS.columns if isinstance(column.type, JSON))
-_INSERT_RUN_SQL = (f"INSERT INTO runs ({', '.join(_RUN_COLUMNS)}) "
-                   f"VALUES ({', '.join('?' for _ in _RUN_COLUMNS)})")
-_INSERT_RUN = _INSERT_RUN_SQL + " ON CONFLICT (id) DO NOTHING"
-_UPSERT_RUN = (_INSERT_RUN_SQL + " ON CONFLICT (id) DO UPDATE SET "
-               + ", ".join(f"{name} = excluded.{name}" for name in _ENDED))
-_END_RUN = f"UPDATE runs SET {', '.join(f'{name} = ?' for name in _ENDED)} WHERE id = ?"
-_INSERT_EVENTS = "INSERT INTO run_events (run_id, seq, type, data) VALUES (?, ?, ?, ?)"
+
+
+def _run_statements(mark: str) -> tuple[str, str, str, str]:
+    """Insert, upsert and end a run, and insert its events, with ``mark`` as the driver's placeholder (SQLite's
+    ``?``, psycopg's ``%s``): the run writer's SQL is passed to the driver as it is."""
+    columns = ", ".join(f'"{name}"' for name in _RUN_COLUMNS)  # quoted: "user" is reserved in PostgreSQL
+    insert = f"INSERT INTO runs ({columns}) VALUES ({', '.join(mark for _ in _RUN_COLUMNS)})"
+    return (insert + " ON CONFLICT (id) DO NOTHING",
+            insert + " ON CONFLICT (id) DO UPDATE SET " + ", ".join(f"{name} = excluded.{name}" for name in _ENDED),
+            f"UPDATE runs SET {', '.join(f'{name} = {mark}' for name in _ENDED)} WHERE id = {mark}",
+            f"INSERT INTO run_events (run_id, seq, type, data) VALUES ({mark}, {mark}, {mark}, {mark})")
+
+
+_RUN_STATEMENTS = {"qmark": _run_statements("?"), "format": _run_statements("%s"),
+                   "pyformat": _run_statements("%s")}
 
 
 def _ended(final: dict[str, Any]) -> dict[str, Any]:

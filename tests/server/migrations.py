@@ -9,6 +9,7 @@ from typing import Any
 
 from alembic import command
 from sqlalchemy import inspect, text
+from sqlalchemy.engine import Engine
 
 from server.db import migrate
 from server.db.store import open_engine
@@ -19,11 +20,13 @@ T0 = 1_700_000_000.0  # created_at / updated_at of the rows put in by hand
 
 def database_at(data_dir: Path, revision: str, rows: list[tuple[str, Mapping[str, Any]]]) -> str:
     """The data directory's database migrated up to ``revision`` only, with ``rows`` inserted (SQL, parameters);
-    returns its URL. ``:t`` in the parameters' place is T0."""
+    returns its URL. ``:t`` in the parameters' place is T0. On Postgres the test's database (a migrated copy)
+    is emptied first."""
     url = Settings(data_dir=data_dir).database_url
     data_dir.mkdir(parents=True, exist_ok=True)
     engine = open_engine(url)
     try:
+        emptied(engine)
         migrate.upgrade(engine, revision)
         with engine.begin() as conn:
             for sql, params in rows:
@@ -31,6 +34,16 @@ def database_at(data_dir: Path, revision: str, rows: list[tuple[str, Mapping[str
     finally:
         engine.dispose()
     return url
+
+
+def emptied(engine: Engine) -> Engine:
+    """The engine, its database emptied when it is a test's Postgres database (a migrated copy: tests/database.py);
+    an SQLite test database starts empty already."""
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+    return engine
 
 
 def workflow_row(workflow_id: str, definition: str, name: str = "kept", mode: str = "chat"

@@ -16,6 +16,7 @@ from server.db.store import hash_key, open_engine
 from server.settings import Settings
 from tests.server.conftest import asgi_client, running_app
 from tests.server.helpers import chat_workflow
+from tests.server.migrations import emptied
 
 PREVIOUS_HEAD = "0003_agents"
 WF, AGENT = "a" * 32, "agent-" + "b" * 32
@@ -30,14 +31,15 @@ def bearer(key: str) -> dict[str, str]:
 
 def _insert(conn: Any, table: str, **row: Any) -> None:
     values = {k: json.dumps(v) if isinstance(v, dict | list) else v for k, v in row.items()}
-    conn.execute(text(f"INSERT INTO {table} ({', '.join(values)}) VALUES ({', '.join(':' + k for k in values)})"),
+    columns = ", ".join(f'"{k}"' for k in values)  # quoted: "user" is a reserved word in PostgreSQL
+    conn.execute(text(f"INSERT INTO {table} ({columns}) VALUES ({', '.join(':' + k for k in values)})"),
                  values)
 
 
 def old_database(data_dir: Path) -> None:
     """A database at the previous head with a published chat workflow and a published agent, their keys, a
     conversation each and two turns each, written through SQL as the old server wrote them."""
-    engine = open_engine(Settings(data_dir=data_dir).database_url)
+    engine = emptied(open_engine(Settings(data_dir=data_dir).database_url))
     migrate.upgrade(engine, PREVIOUS_HEAD)
     definition = chat_workflow()
     with engine.begin() as conn:

@@ -83,7 +83,7 @@ async def test_migration_from_the_previous_head_keeps_conversations_and_downgrad
     url = database_at(data_dir, PREVIOUS_HEAD, [
         workflow_row(WF, json.dumps(counter_app()), name="counter"),
         ("INSERT INTO apps (id, kind, created_at) VALUES (:id, 'workflow', :t)", {"id": WF}),
-        ("INSERT INTO app_conversations (id, app_id, source, user, name, created_at, updated_at) "
+        ("INSERT INTO app_conversations (id, app_id, source, \"user\", name, created_at, updated_at) "
          "VALUES ('conv1', :id, 'console', NULL, 'old', :t, :t)", {"id": WF})])
     assert "app_conversation_variables" not in tables(url)
 

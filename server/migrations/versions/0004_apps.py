@@ -84,6 +84,7 @@ def upgrade() -> None:
         op.drop_table(table)
 
 
+# "user" is quoted: a reserved word in PostgreSQL.
 UPGRADE_DATA = (
     "INSERT INTO apps (id, kind, created_at) SELECT id, 'workflow', created_at FROM workflows",
     "INSERT INTO apps (id, kind, created_at) SELECT id, 'agent', created_at FROM agent_apps",
@@ -91,15 +92,15 @@ UPGRADE_DATA = (
        SELECT id, workflow_id, name, prefix, key_hash, created_at, last_used_at, revoked_at FROM api_keys""",
     """INSERT INTO app_keys (id, app_id, name, prefix, key_hash, created_at, last_used_at, revoked_at)
        SELECT id, agent_id, name, prefix, key_hash, created_at, NULL, revoked_at FROM agent_keys""",
-    """INSERT INTO app_conversations (id, app_id, source, user, name, created_at, updated_at)
+    """INSERT INTO app_conversations (id, app_id, source, "user", name, created_at, updated_at)
        SELECT c.id, c.workflow_id,
               CASE (SELECT r.source FROM messages m JOIN runs r ON r.id = m.run_id
                     WHERE m.conversation_id = c.id ORDER BY m.created_at LIMIT 1)
                    WHEN 'console' THEN 'console' ELSE 'api' END,
-              c.user, c.name, c.created_at, c.updated_at
+              c."user", c.name, c.created_at, c.updated_at
        FROM conversations c""",
-    """INSERT INTO app_conversations (id, app_id, source, user, name, created_at, updated_at)
-       SELECT id, agent_id, source, user, name, created_at, updated_at FROM agent_conversations""",
+    """INSERT INTO app_conversations (id, app_id, source, "user", name, created_at, updated_at)
+       SELECT id, agent_id, source, "user", name, created_at, updated_at FROM agent_conversations""",
     """INSERT INTO app_messages (id, conversation_id, app_id, run_id, query, answer, status, error, config, trace,
                                 usage, elapsed_ms, created_at, finished_at)
        SELECT m.id, m.conversation_id, c.workflow_id, m.run_id, m.query, m.answer, m.status, r.error, NULL, '[]',
@@ -214,9 +215,9 @@ DOWNGRADE_DATA = (
         FROM app_keys WHERE app_id IN {_WORKFLOW}""",
     f"""INSERT INTO agent_keys SELECT id, app_id, name, prefix, key_hash, created_at, revoked_at
         FROM app_keys WHERE app_id IN {_AGENT}""",
-    f"""INSERT INTO conversations SELECT id, app_id, user, name, created_at, updated_at
+    f"""INSERT INTO conversations SELECT id, app_id, "user", name, created_at, updated_at
         FROM app_conversations WHERE app_id IN {_WORKFLOW}""",
-    f"""INSERT INTO agent_conversations SELECT id, app_id, source, user, name, created_at, updated_at
+    f"""INSERT INTO agent_conversations SELECT id, app_id, source, "user", name, created_at, updated_at
         FROM app_conversations WHERE app_id IN {_AGENT}""",
     f"""INSERT INTO messages SELECT id, conversation_id, run_id, query, answer, status, created_at
         FROM app_messages WHERE app_id IN {_WORKFLOW}""",
