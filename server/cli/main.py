@@ -7,7 +7,7 @@ import sys
 
 import typer
 
-from server.cli import dataset, dify_export, kb, model, plugin, run, serve, workflow
+from server.cli import dataset, dify_export, dify_import, kb, model, plugin, run, serve, workflow
 from server.cli import eval as eval_cli
 from server.cli.common import err
 from server.settings import SettingsError
@@ -19,6 +19,7 @@ app.command()(workflow.validate)
 app.command()(run.run)
 app.command()(serve.serve)
 app.command("export-dify")(dify_export.export_dify)
+app.command("import-dify")(dify_import.import_dify)
 app.add_typer(kb.app, name="kb", help="Knowledge bases: create, add documents, search (hit test), list.")
 app.add_typer(plugin.app, name="plugin", help="Plugins: list tools, call a tool, import OpenAPI.")
 app.add_typer(model.app, name="model", help="Models: registry, deployments (vLLM / transformers), GPUs.")
