@@ -7,15 +7,19 @@ UI_SRC := $(shell find ui/src ui/index.html ui/package.json ui/package-lock.json
 UI_OUT := server/static/index.html
 PYTEST_ARGS ?=
 
-.PHONY: run test setup ui browser sandbox bench clean
+.PHONY: run test setup ui browser sandbox postgres bench clean
 
 run: setup ui sandbox
 	$(BIN)/loom serve --host 127.0.0.1 --port 8000
 
 # Browser tests run in their own pytest process: Playwright's sync API keeps an event loop running in the
 # main thread for the whole session, which the asyncio tests' own loops cannot share.
-test: setup ui browser sandbox
+# The tests that go through the server's database run a second time on PostgreSQL: a throwaway server on
+# 127.0.0.1 that the tests start and remove themselves (tests/pg.py, tests/database.py).
+PG_TESTS ?= tests/server tests/agents tests/models
+test: setup ui browser sandbox postgres
 	$(BIN)/python -m pytest -m "not e2e" $(PYTEST_ARGS)
+	LOOM_TEST_DATABASE_URL=postgres $(BIN)/python -m pytest -m "not e2e" $(PG_TESTS) $(PYTEST_ARGS)
 	cd ui && npm test --silent
 	$(BIN)/python -m pytest -m e2e $(PYTEST_ARGS)
 
@@ -54,6 +58,16 @@ sandbox:
 		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 			apt-get update -qq && apt-get install -y -qq bubblewrap libseccomp2 >/dev/null; \
 		else echo "code nodes need bubblewrap and libseccomp: sudo apt-get install -y bubblewrap libseccomp2"; fi; }
+
+# Debian's PostgreSQL server binaries for the Postgres pass (and pgvector, where Debian packages it).
+postgres:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || [ -n "$$LOOM_PG_BIN" ] || { \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			apt-get update -qq && apt-get install -y -qq postgresql >/dev/null; \
+		else echo "the Postgres test pass needs PostgreSQL: sudo apt-get install -y postgresql"; exit 1; fi; }
+	@pgv=postgresql-$$(ls /usr/lib/postgresql | sort -n | tail -1)-pgvector; \
+	if [ "$$(id -u)" = 0 ] && [ ! -f /usr/share/postgresql/*/extension/vector.control ] \
+		&& apt-cache show $$pgv >/dev/null 2>&1; then apt-get install -y -qq $$pgv >/dev/null; fi
 
 bench: setup
 	$(BIN)/python benchmarks/engine.py
