@@ -4,6 +4,7 @@ import and export."""
 from __future__ import annotations
 
 import json
+import re
 from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
@@ -11,8 +12,10 @@ from fastapi import APIRouter, Body, File, Path, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from dify.errors import DifyExportError
+from dify.errors import DifyExportError, DifyImportError
 from dify.exporter import export_dsl
+from dify.importer import import_dsl
+from dify.report import ImportReport
 from engine.graph import validate
 from server.api.evaluation_common import evaluation_jobs
 from server.db.models import VersionRow, WorkflowRow
@@ -105,20 +108,47 @@ def list_workflows(state: State) -> WorkflowList:
     return WorkflowList(items=items)
 
 
-@router.post("/import", status_code=201, response_model=WorkflowPublic)
-async def import_workflow(state: State, file: Annotated[UploadFile, File(description="a workflow JSON file")]
-                          ) -> WorkflowPublic:
+class WorkflowImported(WorkflowPublic):
+    """An imported workflow; a Dify DSL import adds what it mapped, approximated, dropped and needs."""
+
+    import_report: ImportReport | None = None
+
+
+DIFY_ENVELOPE = re.compile(r"^(kind:\s*app\s*$|app:\s*$)", re.M)
+
+
+def is_dify(filename: str, raw: bytes) -> bool:
+    """A Dify DSL file: a .yml/.yaml name, or YAML with Dify's ``kind: app`` / ``app:`` envelope."""
+    if filename.lower().endswith((".yml", ".yaml")):
+        return True
+    return DIFY_ENVELOPE.search(raw[:65536].decode("utf-8", "replace")) is not None
+
+
+@router.post("/import", status_code=201, response_model=WorkflowImported)
+async def import_workflow(state: State, file: Annotated[UploadFile, File(
+        description="a workflow JSON file, or a Dify DSL file (YAML, kind: app; detected)")]) -> WorkflowImported:
     raw = await file.read(state.settings.max_body_bytes + 1)
     if len(raw) > state.settings.max_body_bytes:
         raise InvalidRequestError(f"'{file.filename}' is larger than {state.settings.max_body_bytes:,} bytes")
+    report = None
     try:
         definition = json.loads(raw)
+        dify = isinstance(definition, dict) and definition.get("kind") == "app" and "workflow" in definition
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InvalidRequestError(f"'{file.filename}' is not valid JSON: {exc}") from None
+        if not is_dify(file.filename or "", raw):
+            raise InvalidRequestError(f"'{file.filename}' is not valid JSON: {exc}") from None
+        dify = True
+    if dify:
+        try:
+            imported = import_dsl(raw, tools=state.services.tools)
+        except DifyImportError as err:
+            raise InvalidRequestError(f"'{file.filename}' cannot be imported from Dify: {err}") from None
+        definition, report = imported.workflow, imported.report
     if not isinstance(definition, dict):
         raise InvalidRequestError(f"'{file.filename}' must hold a JSON object (a workflow definition)")
     warnings = checked(state, definition)
-    return public(state.store.create_workflow(definition), state, warnings)
+    created = public(state.store.create_workflow(definition), state, warnings)
+    return WorkflowImported(**created.model_dump(), import_report=report)
 
 
 @router.get("/{workflow_id}", response_model=WorkflowPublic)
