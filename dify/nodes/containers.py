@@ -85,8 +85,8 @@ def loop(dify_id: str, data: dict[str, Any], ctx: MapContext) -> Built:
     logic = str(data.get("logical_operator") or "and")
     until = conditions(data.get("break_conditions") or [], logic, ctx, f"{label}: break_conditions")
     if until:
-        ctx.report.approximate(dify_id, "Loom checks the break conditions after each round (the body runs at "
-                               "least once); Dify also checks them before the first round")
+        ctx.report.approximate(dify_id, "Loom checks the break conditions after each round, so the body runs "
+                               "at least once")
     config: dict[str, Any] = {"nodes": nodes, "edges": edges, "variables": variables, "until": until,
                               "logic": logic if logic in ("and", "or") else "and",
                               "max_rounds": max(1, int(data.get("loop_count") or 10))}

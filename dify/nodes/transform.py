@@ -10,6 +10,7 @@ from dify.context import Inputs, MapContext, identifier
 from dify.errors import DifyImportError
 from dify.nodes.base import Built
 from dify.nodes.conditions import condition
+from nodes.sandbox import compiler
 
 LOOM_TYPES = {"string", "number", "integer", "boolean", "object", "file", "array[string]", "array[number]",
               "array[object]", "array[file]"}
@@ -31,7 +32,21 @@ def code(dify_id: str, data: dict[str, Any], ctx: MapContext) -> Built:
                                                                f"{label}: variables[{i}]"))
     outputs = {str(name): loom_type((spec or {}).get("type")) for name, spec in (data.get("outputs") or {}).items()}
     source = wrap_main(str(data.get("code") or ""), list(outputs), label)
+    _, found = compiler.problems(source)
+    found = found or compiler.contract_problems(source)
+    if found:
+        reason = str(found[0])
+        ctx.report.approximate(dify_id, f"the code cannot run in Loom's sandbox ({reason}); the node keeps it "
+                               "as comments and fails when it runs, until the code is rewritten")
+        source = placeholder(str(data.get("code") or ""), f"Dify code node '{dify_id}': {reason}")
     return Built(type="code", config={"code": source, "outputs": outputs}, inputs=inputs.values)
+
+
+def placeholder(original: str, reason: str) -> str:
+    """A ``main`` that fails with ``reason``, with the original code kept below it as comments to rewrite."""
+    kept = "\n".join(f"# {line}" if line else "#" for line in original.splitlines())
+    return (f"def main(args: dict) -> dict:\n    raise RuntimeError({reason + '; rewrite it for Loom'!r})\n\n\n"
+            f"# The code from Dify:\n{kept}\n")
 
 
 def wrap_main(source: str, outputs: list[str], label: str) -> str:

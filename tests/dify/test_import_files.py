@@ -16,21 +16,19 @@ from nodes.registry import CATALOG
 
 DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "dify-dsl"
 FILES = sorted(DATA.rglob("*.yml")) if DATA.is_dir() else []
-# Files whose code nodes import modules Loom's sandbox does not run (network and clock access).
-REFUSED = {"financial_report_html.yml": "module 'time' is not allowed",
-           "jimeng40_image_gen.yml": "module 'requests' is not allowed"}
+# Files whose code nodes import modules Loom's sandbox does not run (network and clock access): imported, with
+# those nodes failing until rewritten, and the report says so.
+SANDBOXED = {"financial_report_html.yml": "module 'time' is not allowed",
+             "jimeng40_image_gen.yml": "module 'requests' is not allowed"}
 BASIC = (DATA / "dify-fixtures" / "basic_llm_chat_workflow.yml") if DATA.is_dir() else Path()
 
 
 @pytest.mark.skipif(not FILES, reason=f"no Dify files at {DATA}")
 @pytest.mark.parametrize("path", FILES, ids=[p.name for p in FILES])
-def test_every_file_imports_and_validates_or_is_refused_with_a_reason(path: Path) -> None:
-    if path.name in REFUSED:
-        with pytest.raises(DifyImportError, match=REFUSED[path.name]) as caught:
-            import_dsl(path.read_bytes())
-        assert caught.value.location.startswith("node '")
-        return
+def test_every_file_imports_and_validates(path: Path) -> None:
     result = import_dsl(path.read_bytes())
+    if path.name in SANDBOXED:
+        assert any(SANDBOXED[path.name] in note.reason for note in result.report.approximated)
     validate(result.workflow, CATALOG, Services(tools=ToolRegistry()))
     assert result.report.mapped
     assert "sk-zhouhui" not in str(result.workflow)  # the env secret of financial_report never lands in clear
