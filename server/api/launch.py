@@ -41,7 +41,7 @@ def run_detail(row: RunRow, events: list[dict[str, Any]]) -> RunDetail:
     for node in nodes:
         if node.node_id in llms and node.status != "skipped":
             node.prompt = prompt_of(llms[node.node_id], mode, node.inputs, row.sys or {})
-    detail = RunDetail.model_validate(row, from_attributes=True)
+    detail = RunDetail.of(row)
     detail.nodes = nodes
     if row.status == "running":
         final = events[-1] if events and events[-1].get("type") == "run_finished" else None

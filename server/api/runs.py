@@ -70,7 +70,7 @@ def list_runs(state: State, workflow_id: str | None = None, status: Status | Non
     flt = RunFilter(workflow_id=workflow_id, status=status, source=source, conversation_id=conversation_id,
                     version=None if version is None else DRAFT if version == DRAFT else int(version), search=q)
     rows, total = query_runs(state.store.engine, flt, limit, offset)
-    return RunList(items=[RunPublic.model_validate(r) for r in rows], total=total)
+    return RunList(items=[RunPublic.of(r) for r in rows], total=total)
 
 
 @router.get("/api/runs/{run_id}", response_model=RunDetail)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from engine.models import PlainText
+from server.db.models import RunRow
 
 ResponseMode = Literal["blocking", "streaming", "async"]
 
@@ -87,6 +88,15 @@ class RunPublic(BaseModel):
     user: str | None
     created_at: float
     finished_at: float | None
+    query: str | None = Field(None, description="a chat turn's message (sys.query)")
+
+    @classmethod
+    def of(cls, row: RunRow) -> Self:
+        """The run as listed, with a chat turn's message from its ``sys``."""
+        run = cls.model_validate(row, from_attributes=True)
+        query = (row.sys or {}).get("query")
+        run.query = None if query is None else str(query)
+        return run
 
 
 class RunDetail(RunPublic):

@@ -122,6 +122,8 @@ async def test_the_trace_shows_the_prompt_each_llm_node_sent(data_dir: Path, ope
         # The conversation's turns are its runs, filtered by conversation.
         turns = await runs(client, conversation_id=first["conversation_id"])
         assert [r["run_id"] for r in turns["items"]] == [second["run_id"], first["run_id"]]
+        assert [r["query"] for r in turns["items"]] == ["How big?", "Capital of France?"]
+        assert trace["query"] == "How big?"
         assert (await runs(client, workflow_id=chat_id, q="how big"))["total"] == 1
         refused = await client.post(f"/api/runs/{second['run_id']}/rerun")
         assert refused.status_code == 409 and first["conversation_id"] in refused.text

@@ -10,6 +10,7 @@ export interface RunSummary {
   inputs: Record<string, unknown>; outputs: Record<string, unknown>; error: string | null; failed_node: string | null;
   elapsed_ms: number; total_tokens: number; usage: Record<string, unknown>; resumed_from: string | null;
   conversation_id: string | null; user: string | null; created_at: number; finished_at: number | null;
+  query: string | null; // a chat turn's message
 }
 
 export interface PromptMessage { role: string; content: string }
