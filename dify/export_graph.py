@@ -119,8 +119,10 @@ class GraphWriter:
             output_ref = config["output"]["ref"]
             data.update(iterator_selector=items, output_selector=ctx.selectors.selector(output_ref),
                         iterator_input_type=ctx.type_of(inputs["items"]["ref"]),
-                        output_type=_array_of(ctx.type_of(output_ref)), is_parallel=bool(config.get("parallel")),
-                        parallel_nums=config.get("max_concurrency", 4), flatten_output=False,
+                        output_type=_array_of(ctx.type_of(output_ref), node["id"] in ctx.flattened),
+                        is_parallel=bool(config.get("parallel")),
+                        parallel_nums=config.get("max_concurrency", 4),
+                        flatten_output=node["id"] in ctx.flattened,
                         error_handle_mode={"stop": "terminated", "skip": "remove-abnormal-output",
                                            "collect": "continue-on-error"}[config.get("error_mode", "stop")])
         else:
@@ -185,7 +187,9 @@ class GraphWriter:
 def _with_update(loop_id: str, updates: list[Mapping[str, Any]], children: list[Any], edges: list[Any]
                  ) -> tuple[list[Any], list[Any]]:
     """Dify loops change their variables through assigner nodes; Loom's `update` refs become one at the end."""
-    update_id = f"{loop_id}-update"
+    taken = {c["id"] for c in children}
+    update_id = next(i for i in (f"{loop_id}-update" + (f"-{n}" if n else "") for n in range(len(taken) + 1))
+                     if i not in taken)
     sources = {e["source"] for e in edges}
     sinks = [c["id"] for c in children if c["id"] not in sources]
     items = [{"variable": {"ref": f"{loop_id}.{v['name']}"}, "operation": "set", "value": {"ref": v["update"]["ref"]}}
@@ -220,7 +224,9 @@ def dify_value_type(kind: str, value: Any) -> str:
     return kind
 
 
-def _array_of(kind: str) -> str:
+def _array_of(kind: str, nested: bool = False) -> str:
+    if nested:  # a list of lists that Dify flattens
+        return f"array[{kind}]" if kind.startswith("array[") else "array[array[object]]"
     if kind in ("string", "number", "object", "file"):
         return f"array[{kind}]"
     if kind == "integer":

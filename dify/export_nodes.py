@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ast
 import json
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,7 +20,7 @@ class Context:
     selectors: Selectors
     types: Mapping[str, Mapping[str, str]]
     chat: bool
-    notes: list[str] = field(default_factory=list)
+    flattened: set[str] = field(default_factory=set)  # iterations whose list of lists Dify flattens
 
     def type_of(self, ref: str) -> str:
         node_id, output, *path = ref.split(".")
@@ -52,9 +54,10 @@ def start(node: Mapping[str, Any], config: Mapping[str, Any], ctx: Context) -> d
                                  "required": var.get("required", True)}
         if kind == "string" and var.get("options"):
             entry.update(type="select", options=[str(o) for o in var["options"]])
+        elif kind == "string" and var.get("max_length"):
+            entry.update(type="text-input" if var["max_length"] <= 256 else "paragraph", max_length=var["max_length"])
         elif kind == "string":
-            entry.update(type="text-input" if (var.get("max_length") or 0) and var["max_length"] <= 256
-                         else "paragraph", max_length=var.get("max_length") or 48_000)
+            entry["type"] = "text-input"
         elif kind in ("number", "integer"):
             entry["type"] = "number"
         elif kind == "boolean":
@@ -93,15 +96,18 @@ def answer(node: Mapping[str, Any], config: Mapping[str, Any], ctx: Context) -> 
 
 def llm(node: Mapping[str, Any], config: Mapping[str, Any], ctx: Context) -> dict[str, Any]:
     inputs = node.get("inputs", {})
-    prompts = [{"role": m["role"], "text": ctx.selectors.template(m["content"], inputs)}
-               for m in config["messages"]]
+    messages = list(config["messages"])
+    memory = config.get("memory")
+    # With memory, Dify adds the user's turn after the history from query_prompt_template: the last user message.
+    query = messages.pop() if memory and messages[-1]["role"] == "user" else None
+    prompts = [{"role": m["role"], "text": ctx.selectors.template(m["content"], inputs)} for m in messages]
     data: dict[str, Any] = {"model": _model(config), "prompt_template": prompts,
                             "context": {"enabled": False, "variable_selector": []},
                             "vision": {"enabled": False}, "variables": []}
-    memory = config.get("memory")
     if memory:
         data["memory"] = {"window": {"enabled": True, "size": memory.get("window", 10)},
-                          "query_prompt_template": "", "role_prefix": {"user": "", "assistant": ""}}
+                          "query_prompt_template": ctx.selectors.template(query["content"], inputs) if query else "",
+                          "role_prefix": {"user": "", "assistant": ""}}
     output = config.get("output") or {}
     if output.get("format") == "json":
         data["structured_output_enabled"] = True
@@ -121,23 +127,37 @@ def if_else(node: Mapping[str, Any], config: Mapping[str, Any], ctx: Context) ->
 
 
 def code(node: Mapping[str, Any], config: Mapping[str, Any], ctx: Context) -> dict[str, Any]:
-    variables = _variables(node, ctx)
+    inputs = node.get("inputs", {})
+    refs = {name: source for name, source in inputs.items() if "ref" in source}
+    literals = {name: source.get("value") for name, source in inputs.items() if "ref" not in source}
+    variables = _variables({"inputs": refs}, ctx)
     outputs = {name: {"type": _dify_type(kind, code_output=True), "children": None}
                for name, kind in config.get("outputs", {}).items()}
-    return {"code_language": "python3", "code": dify_code(config["code"], [v["variable"] for v in variables]),
+    return {"code_language": "python3", "code": dify_code(config["code"], list(refs), literals),
             "variables": variables, "outputs": outputs}
 
 
-# A Loom code node's main takes one dict; Dify calls main with one keyword argument per variable.
-WRAPPER = "\n\n# Dify calls main(**variables); Loom's main takes them as one dict.\n_loom_main = main\n\n\n" \
-          "def main({params}) -> dict:\n    return _loom_main({{{items}}})\n"
+# What an import wraps around Dify code (dify/nodes/transform.py): undone on export, so a round trip keeps the code.
+IMPORTED = re.compile(r"\n*def main\(args: dict\) -> dict:\n    result = dify_main\(\*\*args\)\n"
+                      r"    return \{k: result\[k\] for k in \([^\n]*\) if k in result\}\n*\Z")
 
 
-def dify_code(source: str, names: list[str]) -> str:
-    """The code with a Dify ``main(arg1, arg2)`` entry point calling Loom's ``main(args: dict)``."""
-    params = ", ".join(names)
-    items = ", ".join(f"{json.dumps(n)}: {n}" for n in names)
-    return source.rstrip() + "\n" + WRAPPER.format(params=params, items=items)
+def dify_code(source: str, names: list[str], literals: Mapping[str, Any]) -> str:
+    """The code with Dify's ``main(arg1, arg2)`` entry point: an imported Dify function as it was, else Loom's
+    ``main(args: dict)`` renamed and called by a Dify ``main`` (literal inputs written into the call)."""
+    imported = IMPORTED.search(source)
+    if imported and not literals and re.search(r"^def dify_main\(", source, re.M):
+        return re.sub(r"^def dify_main\(", "def main(", source[:imported.start()], count=1, flags=re.M) + "\n"
+    tree = ast.parse(source)
+    mains = [n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == "main"]
+    if not mains:
+        raise Unexportable("the code defines no main function")
+    lines = source.splitlines()
+    lines[mains[-1].lineno - 1] = lines[mains[-1].lineno - 1].replace("def main", "def loom_main", 1)
+    items = [f"{json.dumps(n)}: {n}" for n in names] + [f"{json.dumps(n)}: {v!r}" for n, v in literals.items()]
+    return "\n".join([*lines, "", "", f"def main({', '.join(names)}) -> dict:",
+                      "    # Dify passes each variable as an argument; the Loom function takes them as one dict.",
+                      f"    return loom_main({{{', '.join(items)}}})", ""])
 
 
 def template_transform(node: Mapping[str, Any], config: Mapping[str, Any], ctx: Context) -> dict[str, Any]:
@@ -172,8 +192,8 @@ def knowledge_retrieval(node: Mapping[str, Any], config: Mapping[str, Any], ctx:
     if config.get("rerank"):
         retrieval.update(reranking_mode="reranking_model",
                          reranking_model={"provider": "", "model": config["rerank"]["model"]})
-    elif config.get("weights") or config.get("mode", "hybrid") == "hybrid":
-        weights = config.get("weights") or {"vector": 0.3, "keyword": 0.7}
+    elif config.get("weights"):
+        weights = config["weights"]
         retrieval.update(reranking_mode="weighted_score", weights={
             "vector_setting": {"vector_weight": weights.get("vector", 0.3), "embedding_provider_name": "",
                                "embedding_model_name": ""},
@@ -315,14 +335,14 @@ def http_request(node: Mapping[str, Any], config: Mapping[str, Any], ctx: Contex
     elif auth.get("type") == "api-key":
         authorization = {"type": "api-key", "config": {"type": "custom", "api_key": text(auth.get("token", "")),
                                                        "header": auth.get("header", "X-API-Key")}}
-    timeout = int(config.get("timeout_s", 30))
+    timeout = config.get("timeout_s")
     body_type = {"none": "none", "json": "json", "form": "x-www-form-urlencoded", "raw": "raw-text",
                  "multipart": "form-data"}[kind]
     return {"method": config.get("method", "GET").lower(), "url": text(config["url"]),
             "headers": lines(config.get("headers", [])), "params": lines(config.get("query", [])),
-            "body": {"type": body_type, "data": data}, "authorization": authorization,
-            "timeout": {"connect": timeout, "read": timeout, "write": timeout}, "ssl_verify": True,
-            "variables": []}
+            "body": {"type": body_type, "data": data}, "authorization": authorization, "ssl_verify": True,
+            "variables": [], **({"timeout": {"connect": int(timeout), "read": int(timeout), "write": int(timeout)}}
+                                if timeout else {})}
 
 
 ASSIGN = {"set": "over-write", "append": "append", "extend": "extend", "clear": "clear", "increment": "+=",

@@ -12,6 +12,7 @@ from typing import Any
 import yaml
 
 from dify.errors import DifyExportError
+from dify.export_flatten import fold_flatteners
 from dify.export_graph import GraphWriter
 from dify.export_nodes import Context
 from dify.export_refs import Selectors
@@ -19,6 +20,7 @@ from engine.errors import DefinitionError
 from engine.graph import validate
 from engine.services import Services
 from engine.spec import NodeSpec
+from nodes.plugins import ToolRegistry
 from nodes.registry import CATALOG
 
 DSL_VERSION = "0.3.1"
@@ -31,15 +33,16 @@ def export_dsl(workflow: dict[str, Any], catalog: Mapping[str, NodeSpec] | None 
     """The workflow as Dify DSL YAML; raises DifyExportError naming each node Dify cannot express. ``catalog``
     and ``services`` are the ones the workflow is validated with (plugins' output types come from services)."""
     try:
-        graph = validate(workflow, catalog or CATALOG, services)
+        graph = validate(workflow, catalog or CATALOG, services or Services(tools=ToolRegistry()))
     except DefinitionError as exc:
         raise DifyExportError([("", f"the workflow is not valid: {exc}")]) from None
+    workflow, flattened = fold_flatteners(workflow)
     nodes = list(_all_nodes(workflow["nodes"]))
     node_types = {n["id"]: n["type"] for n in nodes}
     json_llms = {n["id"] for n in nodes
                  if n["type"] == "llm" and (n.get("config", {}).get("output") or {}).get("format") == "json"}
     chat = workflow.get("mode", "workflow") == "chat"
-    ctx = Context(Selectors(node_types, json_llms), _types(graph.outputs, nodes), chat)
+    ctx = Context(Selectors(node_types, json_llms), _types(graph.outputs, nodes), chat, flattened)
     writer = GraphWriter(ctx, drop_ends=chat and any(n["type"] == "answer" for n in nodes))
     writer.write_all(workflow["nodes"], workflow.get("edges", []))
     if writer.problems:

@@ -1,0 +1,135 @@
+"""Round trips import → export → import: every importable DSL file keeps its graph (node kinds, edges, config
+and what each node reads, after normalisation), and every case of cases.json keeps its outputs.
+
+Normalisation forgives what a Dify DSL spells differently but means the same: input names (a template is
+compared with each ``{{name}}`` replaced by what it reads), the wrapper around code, a code output declared
+``any`` (Dify's code node declares it ``object``), start variables' descriptions (Dify's forms have none), and
+the assigner node Dify needs inside a loop to change its variables (Loom reads a ref after each round).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from dify.errors import DifyImportError
+from dify.exporter import export_dsl
+from dify.importer import ImportResult, import_dsl
+from tests.dify import test_cases as runner
+
+DATA = runner.DATA
+FILES = sorted(DATA.rglob("*.yml")) if DATA.is_dir() else []
+PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
+servers = runner.servers  # the case runner's model and HTTP servers, one pair for the module
+
+pytestmark = pytest.mark.skipif(not FILES, reason=f"no Dify DSL files at {DATA}")
+
+
+def round_trip(text: str | bytes) -> ImportResult:
+    """Import, export the Loom workflow as Dify DSL, import that."""
+    return import_dsl(export_dsl(import_dsl(text).workflow))
+
+
+def _flat(nodes: list[dict[str, Any]], parent: str | None = None) -> dict[str, tuple[dict[str, Any], str | None]]:
+    found: dict[str, tuple[dict[str, Any], str | None]] = {}
+    for node in nodes:
+        found[node["id"]] = (node, parent)
+        if node["type"] in ("iteration", "loop"):
+            found.update(_flat(node["config"].get("nodes", []), node["id"]))
+    return found
+
+
+def _edges(nodes: list[dict[str, Any]], edges: list[dict[str, Any]]) -> set[tuple[str, str, str]]:
+    found = {(e["source"], e.get("source_handle", "out"), e["target"]) for e in edges}
+    for node in nodes:
+        if node["type"] in ("iteration", "loop"):
+            found |= _edges(node["config"].get("nodes", []), node["config"].get("edges", []))
+    return found
+
+
+def _resolved(value: Any, inputs: dict[str, Any]) -> Any:
+    """Config with each ``{{name}}`` replaced by what the input reads (names differ, sources must not)."""
+    if isinstance(value, str):
+        return PLACEHOLDER.sub(lambda m: f"<{json.dumps(inputs[m.group(1)], sort_keys=True)}>"
+                               if m.group(1) in inputs else m.group(0), value)
+    if isinstance(value, list):
+        return [_resolved(v, inputs) for v in value]
+    if isinstance(value, dict):
+        return {k: _resolved(v, inputs) for k, v in value.items() if k not in ("nodes", "edges")}
+    return value
+
+
+def _loop_updates(nodes: dict[str, tuple[dict[str, Any], str | None]]) -> dict[str, str]:
+    """The assigner a Dify loop needs, imported again as a code node: its id → the ref it copies."""
+    copies = {}
+    for node_id, (node, parent) in nodes.items():
+        if parent and node_id.startswith(f"{parent}-update") and node["type"] == "code":
+            outer = [s["ref"] for s in node.get("inputs", {}).values()
+                     if "ref" in s and not s["ref"].startswith(f"{parent}.")]
+            copies[node_id] = outer[0].split(".")[0] if outer else parent
+    return copies
+
+
+def normalised(workflow: dict[str, Any]) -> dict[str, Any]:
+    """What a round trip must keep: per node its kind, container, config and sources; the edges; the app."""
+    nodes = _flat(workflow["nodes"])
+    copies = _loop_updates(nodes)
+    text = json.dumps(workflow)
+    for _ in copies:  # a copy of a copy (after several trips) resolves in as many passes
+        for copy_id, original in copies.items():
+            text = text.replace(f'"ref": "{copy_id}.', f'"ref": "{original}.')
+    nodes = {k: v for k, v in _flat(json.loads(text)["nodes"]).items() if k not in copies}
+    out: dict[str, Any] = {}
+    for node_id, (node, parent) in nodes.items():
+        inputs = node.get("inputs", {})
+        config = _resolved(node.get("config", {}), inputs)
+        if node["type"] == "code":
+            config.pop("code")
+            config["outputs"] = {k: "object" if v == "any" else v for k, v in config.get("outputs", {}).items()}
+        if node["type"] == "start":
+            config["variables"] = [{k: v for k, v in var.items() if k != "description"}
+                                   for var in config.get("variables", [])]
+        out[node_id] = {"type": node["type"], "parent": parent, "config": config,
+                        "reads": sorted(json.dumps(s, sort_keys=True) for s in inputs.values() if "ref" in s),
+                        "retry": node.get("retry"), "on_error": node.get("on_error")}
+    edges = {e for e in _edges(workflow["nodes"], workflow.get("edges", []))
+             if e[0] not in copies and e[2] not in copies}
+    return {"mode": workflow.get("mode"), "app": workflow.get("app"), "nodes": out, "edges": edges,
+            "conversation_variables": workflow.get("conversation_variables")}
+
+
+@pytest.mark.parametrize("path", FILES, ids=[str(p.relative_to(DATA)) for p in FILES])
+def test_graph_survives_round_trip(path: Path) -> None:
+    try:
+        first = import_dsl(path.read_bytes())
+    except DifyImportError as exc:
+        pytest.skip(f"not importable, so nothing to export: {exc}")
+    second = round_trip(path.read_bytes())
+    assert normalised(second.workflow) == normalised(first.workflow)
+
+
+@pytest.mark.parametrize("case", runner.CASES, ids=[c["id"] for c in runner.CASES])
+async def test_case_outputs_survive_round_trip(case: dict[str, Any], servers: Any,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    # The case runner, as it is, on the workflow that went through Dify DSL and back.
+    monkeypatch.setattr(runner, "import_dsl", round_trip)
+    await runner.test_dify_case(case, servers, monkeypatch)
+
+
+def test_a_second_round_trip_keeps_the_graph() -> None:
+    """A second trip keeps the graph too (each trip adds one loop-variable copy, which normalisation sees
+    through)."""
+    stable = 0
+    for path in FILES:
+        try:
+            once = round_trip(path.read_bytes()).workflow
+        except DifyImportError:
+            continue
+        twice = import_dsl(export_dsl(once)).workflow
+        assert normalised(twice) == normalised(once), path.name
+        stable += 1
+    assert stable >= 30
