@@ -2,8 +2,10 @@ import { isRef } from '../../workflow/types';
 import { Field, NumberInput, RefPicker } from '../shared/controls';
 import { patchConfig, type PanelProps } from '../shared/panel';
 import { ERROR_MODES, type IterationConfig } from './defaults';
+import { useTranslation } from 'react-i18next';
 
 export default function IterationPanel(props: PanelProps<'iteration'>) {
+  const { t } = useTranslation('nodes');
   const { data } = props.node;
   const cfg = data.config;
   const issues = props.ctx.issues;
@@ -13,33 +15,32 @@ export default function IterationPanel(props: PanelProps<'iteration'>) {
   const inside = (props.ctx.inside ?? []).filter((o) => o.nodeId !== props.node.id);
   return (
     <div>
-      <Field label="Items (an array to iterate over)" issues={issues} field="inputs.items">
+      <Field label={t('iteration.items')} issues={issues} field="inputs.items">
         <RefPicker value={isRef(source) ? source.ref : ''} options={arrays} testId="iteration-items"
           onChange={(ref) => props.update((d) => ({ ...d, inputs: { ...d.inputs, items: { ref } } }))} />
       </Field>
-      <Field label="Result per item (an output of a node inside)" issues={issues} field="config.output">
+      <Field label={t('iteration.output')} issues={issues} field="config.output">
         <RefPicker value={cfg.output?.ref ?? ''} options={inside} testId="iteration-output"
           onChange={(ref) => set({ output: ref ? { ref } : null })} />
       </Field>
-      <Field label="Run items" issues={issues} field="config.parallel">
+      <Field label={t('iteration.runItems')} issues={issues} field="config.parallel">
         <select value={cfg.parallel ? 'parallel' : 'sequential'} data-testid="iteration-parallel"
           onChange={(e) => set({ parallel: e.target.value === 'parallel' })}>
-          <option value="sequential">one after another</option>
-          <option value="parallel">in parallel</option>
+          <option value="sequential">{t('iteration.sequential')}</option>
+          <option value="parallel">{t('iteration.parallel')}</option>
         </select>
       </Field>
       {cfg.parallel && (
-        <Field label="At most at a time (1–64)" issues={issues} field="config.max_concurrency">
+        <Field label={t('iteration.concurrency')} issues={issues} field="config.max_concurrency">
           <NumberInput value={cfg.max_concurrency ?? 4} min={1} max={64} testId="iteration-concurrency" onChange={(v) => set({ max_concurrency: v ?? 4 })} />
         </Field>
       )}
-      <Field label="When an item fails" issues={issues} field="config.error_mode">
+      <Field label={t('iteration.errorMode')} issues={issues} field="config.error_mode">
         <select value={cfg.error_mode ?? 'stop'} data-testid="iteration-error-mode" onChange={(e) => set({ error_mode: e.target.value as IterationConfig['error_mode'] })}>
-          {Object.entries(ERROR_MODES).map(([mode, label]) => <option key={mode} value={mode}>{label}</option>)}
+          {Object.entries(ERROR_MODES).map(([mode, label]) => <option key={mode} value={mode}>{t(`iteration.errorModes.${mode}`, { defaultValue: label })}</option>)}
         </select>
       </Field>
-      <p className="muted">Nodes inside read <code>{props.node.id}.item</code> and <code>{props.node.id}.index</code>.
-        Outputs: output (the results in item order), errors.</p>
+      <p className="muted">{t('iteration.note', { item: `${props.node.id}.item`, index: `${props.node.id}.index` })}</p>
     </div>
   );
 }

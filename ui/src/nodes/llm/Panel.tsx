@@ -3,8 +3,10 @@ import { Field, InputsTable, NumberInput, PromptEditor } from '../shared/control
 import { patchConfig, type PanelProps } from '../shared/panel';
 import { PARAM_FIELDS, paramsWarning, type LLMParams, type Message } from './defaults';
 import { fetchTrainingSystemPrompt, withSystemPrompt } from './trainedPrompt';
+import { useTranslation } from 'react-i18next';
 
 export default function LLMPanel(props: PanelProps<'llm'>) {
+  const { t } = useTranslation('nodes');
   const { data } = props.node;
   const cfg = { ...data.config, params: data.config.params ?? {}, output: data.config.output ?? { format: 'text' as const }, messages: data.config.messages ?? [] };
   const issues = props.ctx.issues;
@@ -31,17 +33,17 @@ export default function LLMPanel(props: PanelProps<'llm'>) {
   return (
     <div>
       <InputsTable inputs={data.inputs} options={props.ctx.upstream} issues={issues} onChange={(inputs) => props.update((d) => ({ ...d, inputs }))} />
-      <Field label="Model" issues={issues} field="config.model">
+      <Field label={t('llm.model')} issues={issues} field="config.model">
         <select value={cfg.model} onChange={(e) => void chooseModel(e.target.value)} data-testid="model-picker">
           {models.map((m) => <option key={m}>{m}</option>)}
         </select>
-        {prefilled === cfg.model && <span className="muted" data-testid="system-prompt-prefilled">System prompt set to the one {prefilled} was fine-tuned with.</span>}
+        {prefilled === cfg.model && <span className="muted" data-testid="system-prompt-prefilled">{t('llm.prefilled', { model: prefilled })}</span>}
       </Field>
-      <div className="section-title">Parameters</div>
-      <Field label="Preset" issues={issues} field="config.preset">
+      <div className="section-title">{t('llm.parameters')}</div>
+      <Field label={t('llm.preset')} issues={issues} field="config.preset">
         <select value={cfg.preset ?? ''} data-testid="param-preset" title={props.ctx.presets.find((p) => p.name === cfg.preset)?.description}
           onChange={(e) => patchConfig(props, { preset: e.target.value || null })}>
-          <option value="">none (model's recommended params)</option>
+          <option value="">{t('llm.noPreset')}</option>
           {props.ctx.presets.map((p) => <option key={p.name} value={p.name}>{p.title}</option>)}
         </select>
       </Field>
@@ -51,9 +53,9 @@ export default function LLMPanel(props: PanelProps<'llm'>) {
         </Field>
       ))}
       {warning && <div className="field-warning">{warning}</div>}
-      <div className="section-title">Messages</div>
+      <div className="section-title">{t('llm.messages')}</div>
       {cfg.messages.map((m, i) => (
-        <Field key={i} label={`Message ${i + 1}`} issues={issues} field={`config.messages[${i}]`}>
+        <Field key={i} label={t('llm.message', { n: i + 1 })} issues={issues} field={`config.messages[${i}]`}>
           <div className="row">
             <select value={m.role} data-testid={`message-role-${i}`} onChange={(e) => setMessages(cfg.messages.map((x, k) => (k === i ? { ...x, role: e.target.value as Message['role'] } : x)))}>
               <option>system</option><option>user</option><option>assistant</option>
@@ -64,20 +66,20 @@ export default function LLMPanel(props: PanelProps<'llm'>) {
             onChange={(v) => setMessages(cfg.messages.map((x, k) => (k === i ? { ...x, content: v } : x)))} />
         </Field>
       ))}
-      <button type="button" data-testid="add-message" onClick={() => setMessages([...cfg.messages, { role: 'user', content: '' }])}>+ Add message</button>
+      <button type="button" data-testid="add-message" onClick={() => setMessages([...cfg.messages, { role: 'user', content: '' }])}>{t('llm.addMessage')}</button>
       {props.ctx.mode === 'chat' && (
-        <Field label="Memory (last N turns)" issues={issues} field="config.memory">
+        <Field label={t('llm.memory')} issues={issues} field="config.memory">
           <NumberInput value={cfg.memory?.window ?? null} min={0} max={100} onChange={(v) => patchConfig(props, { memory: v === null ? null : { window: v } })} />
         </Field>
       )}
-      <Field label="Output format" issues={issues} field="config.output">
+      <Field label={t('llm.outputFormat')} issues={issues} field="config.output">
         <select value={cfg.output?.format ?? 'text'} data-testid="output-format"
           onChange={(e) => patchConfig(props, { output: e.target.value === 'json' ? { format: 'json', schema: JSON.parse(schemaText) } : { format: 'text' } })}>
           <option value="text">text</option><option value="json">json</option>
         </select>
       </Field>
       {cfg.output?.format === 'json' && (
-        <Field label="JSON schema (each property becomes an output)" issues={issues} field="config.output.schema">
+        <Field label={t('llm.jsonSchema')} issues={issues} field="config.output.schema">
           <textarea rows={6} value={schemaText} data-testid="output-schema" onChange={(e) => {
             setSchemaText(e.target.value);
             try { patchConfig(props, { output: { format: 'json', schema: JSON.parse(e.target.value) } }); setSchemaError(null); } catch (err) { setSchemaError(String(err)); }

@@ -5,8 +5,10 @@ import { Field, NumberInput, RefPicker, ValueSourceInput, parseLiteral } from '.
 import { patchConfig, type PanelProps } from '../shared/panel';
 import { bracketIndexes } from '../question-classifier/defaults';
 import { variableProblem, type LoopCondition, type LoopConfig, type LoopVariable } from './defaults';
+import { useTranslation } from 'react-i18next';
 
 export default function LoopPanel(props: PanelProps<'loop'>) {
+  const { t } = useTranslation('nodes');
   const cfg = props.node.data.config;
   const issues = bracketIndexes(props.ctx.issues);
   const set = (patch: Partial<LoopConfig>) => patchConfig(props, patch);
@@ -17,22 +19,22 @@ export default function LoopPanel(props: PanelProps<'loop'>) {
   const setCond = (i: number, patch: Partial<LoopCondition>) => set({ until: until.map((c, k) => (k === i ? { ...c, ...patch } : c)) });
   return (
     <div>
-      <div className="section-title">Loop variables</div>
+      <div className="section-title">{t('loop.variables')}</div>
       {variables.map((v, i) => {
         const problem = variableProblem(variables, i);
         const server = issues.filter((x) => x.field.startsWith(`config.variables[${i}]`));
         return (
           <div key={i} className={`loop-variable ${problem || server.length ? 'field-invalid' : ''}`} data-testid={`loop-variable-${i}`}>
             <div className="row">
-              <input placeholder="name" value={v.name} data-testid={`loop-variable-${i}-name`} onChange={(e) => setVar(i, { name: e.target.value })} />
+              <input placeholder={t('name')} value={v.name} data-testid={`loop-variable-${i}-name`} onChange={(e) => setVar(i, { name: e.target.value })} />
               <select value={v.type} onChange={(e) => setVar(i, { type: e.target.value as VarType })}>
-                {VAR_TYPES.map((t) => <option key={t}>{t}</option>)}
+                {VAR_TYPES.map((vt) => <option key={vt}>{vt}</option>)}
               </select>
-              <button type="button" className="icon" title="Remove variable" onClick={() => set({ variables: variables.filter((_, k) => k !== i) })}>✕</button>
+              <button type="button" className="icon" title={t('loop.removeVariable')} onClick={() => set({ variables: variables.filter((_, k) => k !== i) })}>✕</button>
             </div>
-            <div className="row"><span className="muted">starts as</span>
+            <div className="row"><span className="muted">{t('loop.startsAs')}</span>
               <ValueSourceInput source={v.value} options={props.ctx.upstream} onChange={(value) => setVar(i, { value })} testId={`loop-variable-${i}-value`} /></div>
-            <div className="row"><span className="muted">after each round</span>
+            <div className="row"><span className="muted">{t('loop.afterEachRound')}</span>
               <RefPicker value={v.update?.ref ?? ''} options={inside.filter((o) => o.nodeId !== props.node.id)} testId={`loop-variable-${i}-update`}
                 onChange={(ref) => setVar(i, { update: ref ? { ref } : null })} /></div>
             {problem && <span className="field-error">{problem}</span>}
@@ -41,12 +43,12 @@ export default function LoopPanel(props: PanelProps<'loop'>) {
         );
       })}
       <button type="button" data-testid="loop-add-variable"
-        onClick={() => set({ variables: [...variables, { name: `v${variables.length + 1}`, type: 'number', value: { value: 0 } }] })}>+ Variable</button>
-      <div className="section-title">Stop when</div>
+        onClick={() => set({ variables: [...variables, { name: `v${variables.length + 1}`, type: 'number', value: { value: 0 } }] })}>{t('loop.addVariable')}</button>
+      <div className="section-title">{t('loop.stopWhen')}</div>
       {until.length > 1 && (
         <select value={cfg.logic ?? 'and'} onChange={(e) => set({ logic: e.target.value as 'and' | 'or' })}>
-          <option value="and">all conditions hold</option>
-          <option value="or">any condition holds</option>
+          <option value="and">{t('allConditions')}</option>
+          <option value="or">{t('anyCondition')}</option>
         </select>
       )}
       {until.map((c, i) => {
@@ -60,20 +62,19 @@ export default function LoopPanel(props: PanelProps<'loop'>) {
               {OPERATORS.map((op) => <option key={op} value={op}>{OPERATOR_LABELS[op]}</option>)}
             </select>
             {!UNARY.has(c.op) && (
-              <input placeholder="value" data-testid={`loop-condition-${i}-right`} value={right === undefined || right === null ? '' : typeof right === 'string' ? right : JSON.stringify(right)}
+              <input placeholder={t('value')} data-testid={`loop-condition-${i}-right`} value={right === undefined || right === null ? '' : typeof right === 'string' ? right : JSON.stringify(right)}
                 onChange={(e) => setCond(i, { right: { value: parseLiteral(e.target.value) } })} />
             )}
-            <button type="button" className="icon" title="Remove condition" onClick={() => set({ until: until.filter((_, k) => k !== i) })}>✕</button>
+            <button type="button" className="icon" title={t('removeCondition')} onClick={() => set({ until: until.filter((_, k) => k !== i) })}>✕</button>
             {server.map((x, k) => <span key={k} className={`field-${x.severity}`}>{x.message}</span>)}
           </div>
         );
       })}
-      <button type="button" data-testid="loop-add-condition" onClick={() => set({ until: [...until, { left: { ref: '' }, op: 'is_true' }] })}>+ Condition</button>
-      <Field label="At most this many rounds" issues={issues} field="config.max_rounds">
+      <button type="button" data-testid="loop-add-condition" onClick={() => set({ until: [...until, { left: { ref: '' }, op: 'is_true' }] })}>{t('ifElse.addCondition')}</button>
+      <Field label={t('loop.maxRounds')} issues={issues} field="config.max_rounds">
         <NumberInput value={cfg.max_rounds ?? 10} min={1} testId="loop-max-rounds" onChange={(v) => set({ max_rounds: v ?? 10 })} />
       </Field>
-      <p className="muted">The nodes inside run at least once; they read <code>{props.node.id}.&lt;variable&gt;</code> and <code>{props.node.id}.index</code>.
-        After each round the variables take their new values, then the conditions are checked. Outputs: the variables, rounds.</p>
+      <p className="muted">{t('loop.note', { variable: `${props.node.id}.<variable>`, index: `${props.node.id}.index` })}</p>
     </div>
   );
 }

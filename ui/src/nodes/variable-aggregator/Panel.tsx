@@ -1,11 +1,13 @@
 import { InputsTable } from '../shared/controls';
 import type { PanelProps } from '../shared/panel';
+import { useTranslation } from 'react-i18next';
 
 export default function AggregatorPanel(props: PanelProps<'variable-aggregator'>) {
+  const { t } = useTranslation('nodes');
   const { data } = props.node;
   return (
     <div>
-      <p className="muted">The output is the first input, in order, that is present and non-empty.</p>
+      <p className="muted">{t('aggregator.note')}</p>
       <InputsTable inputs={data.inputs} options={props.ctx.upstream} issues={props.ctx.issues} onChange={(inputs) => props.update((d) => ({ ...d, inputs }))} />
     </div>
   );
