@@ -2,8 +2,11 @@ import { isRef } from '../../workflow/types';
 import { Field, NumberInput, RefPicker } from '../shared/controls';
 import { patchConfig, type PanelProps } from '../shared/panel';
 import { FORMATS, MAX_CHARS, fileInputProblem, isFileType } from './defaults';
+import { useTranslation } from 'react-i18next';
+import { formatNumber } from '../../i18n/format';
 
 export default function DocumentExtractorPanel(props: PanelProps<'document-extractor'>) {
+  const { t } = useTranslation('nodes');
   const { data } = props.node;
   const cfg = data.config;
   const source = data.inputs.files;
@@ -16,17 +19,17 @@ export default function DocumentExtractorPanel(props: PanelProps<'document-extra
   };
   return (
     <div>
-      <Field label="File(s)" issues={props.ctx.issues} field="inputs">
+      <Field label={t('extractor.files')} issues={props.ctx.issues} field="inputs">
         <RefPicker value={ref} options={props.ctx.upstream.filter((o) => isFileType(o.type))} onChange={pick} testId="extractor-files" />
         {problem && <span className="field-error" data-testid="extractor-problem">{problem}</span>}
       </Field>
-      <Field label="A list of files (text becomes a list)" issues={props.ctx.issues} field="config.multiple">
+      <Field label={t('extractor.multiple')} issues={props.ctx.issues} field="config.multiple">
         <input type="checkbox" checked={!!cfg.multiple} data-testid="extractor-multiple" onChange={(e) => patchConfig(props, { multiple: e.target.checked })} />
       </Field>
-      <Field label="Most characters kept per file" issues={props.ctx.issues} field="config.max_chars">
-        <NumberInput value={cfg.max_chars ?? null} min={1} max={MAX_CHARS} placeholder={MAX_CHARS.toLocaleString()} onChange={(v) => patchConfig(props, { max_chars: v ?? undefined })} />
+      <Field label={t('extractor.maxChars')} issues={props.ctx.issues} field="config.max_chars">
+        <NumberInput value={cfg.max_chars ?? null} min={1} max={MAX_CHARS} placeholder={formatNumber(MAX_CHARS)} onChange={(v) => patchConfig(props, { max_chars: v ?? undefined })} />
       </Field>
-      <p className="muted">{`Reads ${FORMATS} uploads (20 MB each). Output: text.`}</p>
+      <p className="muted">{t('extractor.note', { formats: FORMATS })}</p>
     </div>
   );
 }

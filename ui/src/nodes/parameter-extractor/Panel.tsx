@@ -3,8 +3,10 @@ import { patchConfig, type PanelProps } from '../shared/panel';
 import { ModelFields } from '../question-classifier/ModelFields';
 import { bracketIndexes } from '../question-classifier/defaults';
 import { addParameter, canHaveOptions, parameterProblems, parseOptions, PARAM_TYPES, type ParamType, type Parameter } from './defaults';
+import { useTranslation } from 'react-i18next';
 
 export default function ParameterExtractorPanel(props: PanelProps<'parameter-extractor'>) {
+  const { t } = useTranslation('nodes');
   const { data } = props.node;
   const cfg = data.config;
   const params = cfg.parameters ?? [];
@@ -15,12 +17,12 @@ export default function ParameterExtractorPanel(props: PanelProps<'parameter-ext
   return (
     <div>
       <InputsTable inputs={data.inputs} options={props.ctx.upstream} issues={issues} onChange={(inputs) => props.update((d) => ({ ...d, inputs }))} />
-      <div className="muted">The input named <code>query</code> is the text to extract from.</div>
+      <div className="muted">{t('extractParams.queryNote')}</div>
       <ModelFields config={cfg} ctx={props.ctx} issues={issues} inputNames={Object.keys(data.inputs)} onChange={(patch) => patchConfig(props, patch)} />
-      <div className="section-title">Parameters (an output each, plus __is_success and __reason)</div>
+      <div className="section-title">{t('extractParams.parameters')}</div>
       {issues.filter((x) => x.field === 'config.parameters').map((x, k) => <div key={k} className="field-error">{x.message}</div>)}
         <table className="param-table" data-testid="parameter-table">
-          <thead><tr><th>name</th><th>type</th><th>description</th><th>required</th><th>options</th><th /></tr></thead>
+          <thead><tr><th>{t('name')}</th><th>{t('extractParams.type')}</th><th>{t('start.description')}</th><th>{t('start.required')}</th><th>{t('extractParams.options')}</th><th /></tr></thead>
           <tbody>
             {params.map((p, i) => (
               <tr key={i} className={problems[i] || issues.some((x) => x.field.startsWith(`config.parameters[${i}]`)) ? 'field-invalid' : ''} data-testid={`param-row-${i}`}>
@@ -30,7 +32,7 @@ export default function ParameterExtractorPanel(props: PanelProps<'parameter-ext
                     const type = e.target.value as ParamType;
                     setParam(i, canHaveOptions(type) ? { type } : { type, options: null });
                   }}>
-                    {PARAM_TYPES.map((t) => <option key={t}>{t}</option>)}
+                    {PARAM_TYPES.map((pt) => <option key={pt}>{pt}</option>)}
                   </select>
                 </td>
                 <td><input value={p.description ?? ''} onChange={(e) => setParam(i, { description: e.target.value })} data-testid={`param-description-${i}`} /></td>
@@ -41,20 +43,20 @@ export default function ParameterExtractorPanel(props: PanelProps<'parameter-ext
                       onBlur={(e) => setParam(i, { options: parseOptions(e.target.value, p.type) })} />
                   )}
                 </td>
-                <td><button type="button" className="icon" title="Remove parameter" onClick={() => setParams(params.filter((_, k) => k !== i))}>✕</button></td>
+                <td><button type="button" className="icon" title={t('extractParams.remove')} onClick={() => setParams(params.filter((_, k) => k !== i))}>✕</button></td>
               </tr>
             ))}
           </tbody>
         </table>
         {params.map((_, i) => (
           <span key={i}>
-            {problems[i] && <span className="field-error" data-testid={`param-problem-${i}`}>{`Parameter ${i + 1}: ${problems[i]}`}</span>}
+            {problems[i] && <span className="field-error" data-testid={`param-problem-${i}`}>{t('extractParams.problem', { n: i + 1, problem: problems[i] })}</span>}
             {issues.filter((x) => x.field.startsWith(`config.parameters[${i}]`)).map((x, k) => (
-              <span key={k} className={`field-${x.severity}`}>{`Parameter ${i + 1} (${x.field.split('.').pop()}): ${x.message}`}</span>
+              <span key={k} className={`field-${x.severity}`}>{t('extractParams.fieldProblem', { n: i + 1, field: x.field.split('.').pop(), message: x.message })}</span>
             ))}
           </span>
         ))}
-      <button type="button" data-testid="add-parameter" onClick={() => setParams(addParameter(params))}>+ Parameter</button>
+      <button type="button" data-testid="add-parameter" onClick={() => setParams(addParameter(params))}>{t('extractParams.add')}</button>
     </div>
   );
 }
