@@ -11,7 +11,7 @@ export class ApiError extends Error {
 
 const TOKEN_KEY = 'loom.adminToken';
 
-function headers(extra: Record<string, string> = {}): Record<string, string> {
+export function headers(extra: Record<string, string> = {}): Record<string, string> {
   const token = localStorage.getItem(TOKEN_KEY);
   return { ...(token ? { Authorization: `Bearer ${token}` } : {}), ...extra };
 }

@@ -6,6 +6,9 @@ import { downloadJson } from '../editor/download';
 import type { WorkflowJson, WorkflowMode } from '../workflow/types';
 import { useDocumentTitle } from '../i18n/useDocumentTitle';
 import { useTranslation } from 'react-i18next';
+import ImportReportDialog from './difyImport/ImportReportDialog';
+import { DifyExportError, downloadDifyDsl, importWorkflowFile, type ImportedWorkflow } from './difyImport/api';
+import { isDifyFile } from './difyImport/report';
 
 export default function WorkflowsPage() {
   const { t } = useTranslation('workflows');
@@ -20,6 +23,7 @@ export default function WorkflowsPage() {
   const [templates, setTemplates] = useState<TemplateSummary[] | null>(null);
   const [showTemplates, setShowTemplates] = useState(false);
   const [instantiating, setInstantiating] = useState<string | null>(null);
+  const [imported, setImported] = useState<ImportedWorkflow | null>(null);
   const navigate = useNavigate();
   const load = () => api.listWorkflows().then(setItems).catch((e) => setError(e.message));
   useEffect(() => { void load(); }, []);
@@ -51,9 +55,30 @@ export default function WorkflowsPage() {
     const rec = await api.getWorkflow(id);
     downloadJson(`${rec.definition.name}.json`, rec.definition);
   });
+  const exportDify = (w: WorkflowSummary) => guard(async () => {
+    try {
+      await downloadDifyDsl(w.id, w.name);
+    } catch (e) {
+      if (!(e instanceof DifyExportError) || e.problems.length === 0) throw e;
+      throw new Error([t('difyImport:exportFailed', { name: w.name }),
+        ...e.problems.map((p) => (p.node_id ? t('difyImport:exportProblem', { id: p.node_id, reason: p.reason }) : p.reason))].join('\n'));
+    }
+  });
   const importFile = (file: File) => guard(async () => {
+    const text = await file.text();
+    if (isDifyFile(file.name, text)) {
+      // The server reads Dify DSL (and refuses bad files naming the place); the report says what it did.
+      let result: ImportedWorkflow;
+      try { result = await importWorkflowFile(file); } catch (e) {
+        throw new Error(t('difyImport:importFailed', { file: file.name, detail: e instanceof Error ? e.message : String(e) }));
+      }
+      if (!result.import_report) { navigate(`/workflows/${result.id}`); return; }
+      setImported(result);
+      await load();
+      return;
+    }
     let def: WorkflowJson;
-    try { def = JSON.parse(await file.text()) as WorkflowJson; } catch { throw new Error(t('notJson', { file: file.name })); }
+    try { def = JSON.parse(text) as WorkflowJson; } catch { throw new Error(t('notJson', { file: file.name })); }
     const rec = await api.createWorkflow(def);
     navigate(`/workflows/${rec.id}`);
   });
@@ -66,10 +91,14 @@ export default function WorkflowsPage() {
         {templates !== null && templates.length > 0 && (
           <button type="button" onClick={() => setShowTemplates(!showTemplates)} data-testid="new-from-template">{t('newFromTemplate')}</button>
         )}
-        <button type="button" onClick={() => fileRef.current?.click()} data-testid="import-workflow">{t('importJson')}</button>
-        <input ref={fileRef} type="file" accept=".json,application/json" hidden data-testid="import-file" onChange={(e) => { const f = e.target.files?.[0]; if (f) void importFile(f); e.target.value = ''; }} />
+        <button type="button" onClick={() => fileRef.current?.click()} data-testid="import-workflow">{t('difyImport:importButton')}</button>
+        <input ref={fileRef} type="file" accept=".json,.yml,.yaml,application/json,application/yaml" hidden data-testid="import-file" onChange={(e) => { const f = e.target.files?.[0]; if (f) void importFile(f); e.target.value = ''; }} />
       </div>
       {error && <pre className="field-error" data-testid="page-error">{error}</pre>}
+      {imported?.import_report && (
+        <ImportReportDialog workflowId={imported.id} workflowName={imported.name} report={imported.import_report}
+          onClose={() => setImported(null)} />
+      )}
       {showTemplates && templates && (
         <div className="cards" data-testid="template-list">
           {templates.map((tpl) => (
@@ -104,6 +133,7 @@ export default function WorkflowsPage() {
             <div className="row">
               <button type="button" onClick={() => duplicate(w.id)} data-testid="duplicate-workflow">{t('duplicate')}</button>
               <button type="button" onClick={() => exportOne(w.id)} data-testid="export-workflow">{t('export')}</button>
+              <button type="button" onClick={() => exportDify(w)} data-testid="export-dify">{t('difyImport:exportDify')}</button>
               <button type="button" onClick={() => remove(w)} data-testid="delete-workflow">{t('common:actions.delete')}</button>
             </div>
           </div>
