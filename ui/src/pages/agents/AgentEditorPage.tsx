@@ -11,22 +11,26 @@ import { PersonaEditor } from './PersonaEditor';
 import { SkillsPicker } from './SkillsPicker';
 import { TurnTrace } from './TurnTrace';
 import type { AgentConfig, AgentPublic } from './types';
+import { useTranslation } from 'react-i18next';
+import { useDocumentTitle } from '../../i18n/useDocumentTitle';
 
 const AUTOSAVE_MS = 800;
 type Tab = 'preview' | 'trace' | 'publish';
 export type SaveState = 'saved' | 'saving' | 'invalid' | 'error';
 
 export default function AgentEditorPage() {
+  const { t } = useTranslation('agents');
   const { id = '' } = useParams();
   const [app, setApp] = useState<AgentPublic | null>(null);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => { agentApi.get(id).then(setApp).catch((e) => setError(e.message)); }, [id]);
   if (error) return <div className="page field-error" data-testid="page-error">{error}</div>;
-  if (!app) return <div className="page muted">Loading…</div>;
+  if (!app) return <div className="page muted">{t('common:loading')}</div>;
   return <AgentEditor key={app.id} initial={app} />;
 }
 
 function AgentEditor({ initial }: { initial: AgentPublic }) {
+  const { t } = useTranslation('agents');
   const agentId = initial.id;
   const [config, setConfig] = useState<AgentConfig>(initial.config);
   const [issues, setIssues] = useState<string[]>(initial.issues);
@@ -37,6 +41,7 @@ function AgentEditor({ initial }: { initial: AgentPublic }) {
   const [tab, setTab] = useState<Tab>('preview');
   const [traceTurn, setTraceTurn] = useState<string | null>(null);
   const lastSaved = useRef(JSON.stringify(initial.config));
+  useDocumentTitle(config.name || t('title'));
 
   const patch = useCallback((p: Partial<AgentConfig>) => setConfig((c) => ({ ...c, ...p })), []);
 
@@ -65,34 +70,34 @@ function AgentEditor({ initial }: { initial: AgentPublic }) {
   }, [config, save]);
 
   const saveNow = useCallback(() => save(config), [save, config]);
-  const label = { saved: 'Saved', saving: 'Saving…', invalid: 'Not saved: fix the errors', error: 'Not saved: the server failed' }[saveState];
+  const label = { saved: t('save.saved'), saving: t('save.saving'), invalid: t('save.invalid'), error: t('save.error') }[saveState];
 
   return (
     <div className="editor" data-testid="agent-editor">
       <div className="toolbar">
-        <Link to="/agents">← Agents</Link>
-        <input className="agent-icon-input" value={config.icon} onChange={(e) => patch({ icon: e.target.value })} title="Icon (an emoji or an image URL)" data-testid="agent-icon" />
+        <Link to="/agents">← {t('title')}</Link>
+        <input className="agent-icon-input" value={config.icon} onChange={(e) => patch({ icon: e.target.value })} title={t('icon')} data-testid="agent-icon" />
         <input className="title-input" value={config.name} onChange={(e) => patch({ name: e.target.value })} data-testid="agent-name" />
         <span className={`save-state ${saveState === 'saved' || saveState === 'saving' ? '' : 'error'}`} data-testid="save-state">{label}</span>
-        <span className="badge" data-testid="agent-version">{version ? `published v${version}` : 'never published'}</span>
+        <span className="badge" data-testid="agent-version">{version ? t('publishedVersion', { version }) : t('neverPublished')}</span>
         <span className="spacer" />
-        {(['preview', 'trace', 'publish'] as Tab[]).map((t) => (
-          <button type="button" key={t} className={tab === t ? 'primary' : ''} onClick={() => setTab(t)} data-testid={`agent-tab-${t}`}>{t[0].toUpperCase() + t.slice(1)}</button>
+        {(['preview', 'trace', 'publish'] as Tab[]).map((name) => (
+          <button type="button" key={name} className={tab === name ? 'primary' : ''} onClick={() => setTab(name)} data-testid={`agent-tab-${name}`}>{t(`tabs.${name}`)}</button>
         ))}
       </div>
       {saveError && <pre className="issue-bar" data-testid="save-error">{saveError}</pre>}
       {issues.length > 0 && <div className="issue-bar" data-testid="agent-issues">{issues.map((i) => <div key={i}>{i}</div>)}</div>}
       <div className="editor-body">
         <div className="agent-form" data-testid="agent-form">
-          <label className="field"><span className="field-label">Description</span>
+          <label className="field"><span className="field-label">{t('description')}</span>
             <textarea rows={2} value={config.description} onChange={(e) => patch({ description: e.target.value })} data-testid="agent-description" /></label>
-          <ErrorBoundary label="The persona editor"><PersonaEditor value={config.persona} onChange={(persona) => patch({ persona })} /></ErrorBoundary>
-          <ErrorBoundary label="The model settings"><ModelSettings config={config} onChange={patch} /></ErrorBoundary>
-          <ErrorBoundary label="The skill pickers"><SkillsPicker agentId={agentId} skills={config.skills} savedAt={savedAt} onChange={(skills) => patch({ skills })} /></ErrorBoundary>
-          <ErrorBoundary label="The knowledge picker"><KnowledgePicker value={config.knowledge} onChange={(knowledge) => patch({ knowledge })} /></ErrorBoundary>
+          <ErrorBoundary label={t('boundary.persona')}><PersonaEditor value={config.persona} onChange={(persona) => patch({ persona })} /></ErrorBoundary>
+          <ErrorBoundary label={t('boundary.model')}><ModelSettings config={config} onChange={patch} /></ErrorBoundary>
+          <ErrorBoundary label={t('boundary.skills')}><SkillsPicker agentId={agentId} skills={config.skills} savedAt={savedAt} onChange={(skills) => patch({ skills })} /></ErrorBoundary>
+          <ErrorBoundary label={t('boundary.knowledge')}><KnowledgePicker value={config.knowledge} onChange={(knowledge) => patch({ knowledge })} /></ErrorBoundary>
           <ChatSettings config={config} onChange={patch} />
         </div>
-        <aside className="side-panel agent-side" data-testid={`agent-panel-${tab}`}><ErrorBoundary key={tab} label="This panel">
+        <aside className="side-panel agent-side" data-testid={`agent-panel-${tab}`}><ErrorBoundary key={tab} label={t('boundary.panel')}>
           {tab === 'preview' && <AgentPreview agentId={agentId} config={config} beforeSend={saveNow} onTrace={(turnId) => { setTraceTurn(turnId); setTab('trace'); }} />}
           {tab === 'trace' && <TurnTrace agentId={agentId} turnId={traceTurn} onPick={setTraceTurn} />}
           {tab === 'publish' && <AgentPublish agentId={agentId} version={version} canPublish={saveState !== 'invalid'} beforePublish={saveNow} onPublished={setVersion} />}

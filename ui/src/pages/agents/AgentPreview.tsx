@@ -4,10 +4,12 @@ import { formatMs } from '../../nodes/shared/BaseNode';
 import { agentApi } from './api';
 import { applyAgentEvent, prettyJson, shownAnswer, startTurn, type AgentTurn, type PreviewStep } from './chatState';
 import type { AgentConfig } from './types';
+import { useTranslation } from 'react-i18next';
 
 /** Live preview of the draft: opening statement, suggested questions, streamed answers with each tool call
  * and retrieval as a collapsible step, errors, restart, and a link to each turn's trace. */
 export function AgentPreview({ agentId, config, beforeSend, onTrace }: { agentId: string; config: AgentConfig; beforeSend: () => Promise<boolean>; onTrace: (turnId: string) => void }) {
+  const { t } = useTranslation('agents');
   const [turns, setTurns] = useState<AgentTurn[]>([]);
   const [conversationId, setConversationId] = useState<string | null>(null);
   const [draft, setDraft] = useState('');
@@ -20,25 +22,25 @@ export function AgentPreview({ agentId, config, beforeSend, onTrace }: { agentId
   useEffect(() => { bottom.current?.scrollIntoView?.({ block: 'nearest' }); }, [turns]);
 
   // After a restart, late events of the aborted turn have no turn to land in.
-  const update = (f: (t: AgentTurn) => AgentTurn) => setTurns((ts) => (ts.length ? [...ts.slice(0, -1), f(ts[ts.length - 1])] : ts));
+  const update = (f: (turn: AgentTurn) => AgentTurn) => setTurns((ts) => (ts.length ? [...ts.slice(0, -1), f(ts[ts.length - 1])] : ts));
   const send = async (query: string) => {
     if (!query.trim() || busy) return;
     setError(null); setBusy(true); setDraft('');
     const attached = files;
     setFiles([]);
-    if (!(await beforeSend())) { setError('The draft is not saved: fix the errors first.'); setBusy(false); return; }
+    if (!(await beforeSend())) { setError(t('notSaved')); setBusy(false); return; }
     setTurns((ts) => [...ts, startTurn(query)]);
     const controller = new AbortController();
     abort.current = controller;
     try {
       await agentApi.chat(agentId, { query, conversation_id: conversationId ?? undefined, files: attached.map((f) => ({ file_id: f.file_id })) }, (e, name) => {
         if (typeof e.conversation_id === 'string') setConversationId(e.conversation_id);
-        update((t) => applyAgentEvent(t, e, name));
+        update((turn) => applyAgentEvent(turn, e, name));
       }, controller.signal);
     } catch (err) {
       if (!controller.signal.aborted) {
         const message = err instanceof Error ? err.message : String(err);
-        update((t) => ({ ...t, status: 'failed', error: message }));
+        update((turn) => ({ ...turn, status: 'failed', error: message }));
       }
     }
     setBusy(false);
@@ -56,25 +58,25 @@ export function AgentPreview({ agentId, config, beforeSend, onTrace }: { agentId
   return (
     <div className="chat agent-chat" data-testid="agent-preview">
       <div className="row"><strong>{config.icon} {config.name}</strong><span className="spacer" />
-        <button type="button" onClick={restart} data-testid="agent-chat-restart">Restart</button></div>
+        <button type="button" onClick={restart} data-testid="agent-chat-restart">{t('preview.restart')}</button></div>
       {config.opening_statement && <div className="bubble assistant" data-testid="agent-opening-statement">{config.opening_statement}</div>}
       {turns.length === 0 && config.suggested_questions.filter((q) => q.trim()).map((q) => (
         <button type="button" key={q} className="suggested" onClick={() => send(q)} data-testid="agent-suggested-question">{q}</button>
       ))}
-      {turns.map((t, i) => (
+      {turns.map((turn, i) => (
         <div key={i} className="agent-turn" data-testid="agent-turn">
-          <div className="bubble user" data-testid="agent-chat-user">{t.query}</div>
-          {t.steps.map((s, k) => <StepView key={k} step={s} />)}
-          {(t.status === 'running' || shownAnswer(t)) && (
-            <div className={`bubble assistant ${t.status === 'step_limit' ? 'warn' : ''}`} data-testid="agent-chat-assistant">{shownAnswer(t) || '…'}</div>
+          <div className="bubble user" data-testid="agent-chat-user">{turn.query}</div>
+          {turn.steps.map((s, k) => <StepView key={k} step={s} />)}
+          {(turn.status === 'running' || shownAnswer(turn)) && (
+            <div className={`bubble assistant ${turn.status === 'step_limit' ? 'warn' : ''}`} data-testid="agent-chat-assistant">{shownAnswer(turn) || '…'}</div>
           )}
-          {t.error && <div className="field-error" data-testid="agent-chat-error">{t.error}</div>}
-          {t.status !== 'running' && (
+          {turn.error && <div className="field-error" data-testid="agent-chat-error">{turn.error}</div>}
+          {turn.status !== 'running' && (
             <div className="row muted" data-testid="agent-turn-footer">
-              <span data-testid="agent-turn-status">{t.status}</span>
-              {t.elapsedMs !== undefined && <span>{formatMs(t.elapsedMs)}</span>}
-              {t.usage?.total_tokens !== undefined && <span>{t.usage.total_tokens} tokens</span>}
-              {t.turnId && <button type="button" className="link" onClick={() => onTrace(t.turnId!)} data-testid="agent-turn-trace">Trace</button>}
+              <span data-testid="agent-turn-status">{turn.status}</span>
+              {turn.elapsedMs !== undefined && <span>{formatMs(turn.elapsedMs)}</span>}
+              {turn.usage?.total_tokens !== undefined && <span>{t('tokens', { count: turn.usage.total_tokens })}</span>}
+              {turn.turnId && <button type="button" className="link" onClick={() => onTrace(turn.turnId!)} data-testid="agent-turn-trace">{t('tabs.trace')}</button>}
             </div>
           )}
         </div>
@@ -87,21 +89,22 @@ export function AgentPreview({ agentId, config, beforeSend, onTrace }: { agentId
         ))}</div>
       )}
       <form className="row" onSubmit={(e) => { e.preventDefault(); void send(draft); }}>
-        <span className="inline" title="Attach files (passed to tools that take a file, e.g. read_file)"><button type="button" className="icon" onClick={(e) => (e.currentTarget.nextElementSibling as HTMLInputElement | null)?.click()}>📎</button>
+        <span className="inline" title={t('preview.attach')}><button type="button" className="icon" onClick={(e) => (e.currentTarget.nextElementSibling as HTMLInputElement | null)?.click()}>📎</button>
           <input type="file" multiple hidden data-testid="agent-attach" onChange={(e) => { void attach(e.target.files); e.target.value = ''; }} /></span>
-        <input className="chat-input" value={draft} onChange={(e) => setDraft(e.target.value)} placeholder="Ask something…" data-testid="agent-chat-input" />
-        <button type="submit" disabled={busy} data-testid="agent-chat-send">Send</button>
+        <input className="chat-input" value={draft} onChange={(e) => setDraft(e.target.value)} placeholder={t('preview.ask')} data-testid="agent-chat-input" />
+        <button type="submit" disabled={busy} data-testid="agent-chat-send">{t('preview.send')}</button>
       </form>
     </div>
   );
 }
 
 function StepView({ step }: { step: PreviewStep }) {
+  const { t } = useTranslation('agents');
   if (step.kind === 'thought') return <div className="agent-thought muted" data-testid="agent-thought">{step.text}</div>;
   if (step.kind === 'retrieval') {
     return (
       <details className="tool-step" data-testid="retrieval-step">
-        <summary>📚 Retrieved {step.hits.length} passage(s) from {step.knowledgeBases.join(', ')} · {formatMs(step.elapsedMs)}</summary>
+        <summary>📚 {t('preview.retrieved', { count: step.hits.length, kbs: step.knowledgeBases.join(', ') })} · {formatMs(step.elapsedMs)}</summary>
         {step.hits.map((h, i) => <div key={i} className="trace-node"><span className="badge">{h.score.toFixed(3)}</span> <span className="muted">{h.document}</span><div>{h.content}</div></div>)}
       </details>
     );
@@ -109,13 +112,13 @@ function StepView({ step }: { step: PreviewStep }) {
   const icon = step.status === 'running' ? '⏳' : step.status === 'failed' ? '⚠️' : '🔧';
   return (
     <details className={`tool-step status-${step.status}`} data-testid="tool-step">
-      <summary data-testid="tool-step-summary">{icon} {step.tool}{step.elapsedMs !== undefined ? ` · ${formatMs(step.elapsedMs)}` : ' · running…'}{step.error ? ' · failed' : ''}</summary>
-      <div className="muted">arguments</div><pre className="json" data-testid="tool-step-arguments">{prettyJson(step.arguments)}</pre>
+      <summary data-testid="tool-step-summary">{icon} {step.tool}{step.elapsedMs !== undefined ? ` · ${formatMs(step.elapsedMs)}` : ` · ${t('preview.running')}`}{step.error ? ` · ${t('preview.failed')}` : ''}</summary>
+      <div className="muted">{t('trace.arguments')}</div><pre className="json" data-testid="tool-step-arguments">{prettyJson(step.arguments)}</pre>
       {step.status !== 'running' && (<>
-        <div className="muted">result{step.truncated ? ' (truncated to the budget)' : ''}</div>
+        <div className="muted">{step.truncated ? t('preview.resultTruncated') : t('trace.result')}</div>
         <pre className="json" data-testid="tool-step-result">{prettyJson(step.result)}</pre>
         {step.error && <div className="field-error">{step.error}</div>}
-        {step.runId && <div className="muted">workflow run {step.runId}</div>}
+        {step.runId && <div className="muted">{t('preview.workflowRun', { id: step.runId })}</div>}
       </>)}
     </details>
   );

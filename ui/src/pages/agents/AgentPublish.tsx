@@ -2,9 +2,11 @@ import { useCallback, useState } from 'react';
 import { agentApi } from './api';
 import { apiExamples } from '../../editor/apiExamples';
 import { KeyList } from '../../editor/KeyList';
+import { useTranslation } from 'react-i18next';
 
 /** Publish the draft (the public API serves the published config), create API keys, and a curl example. */
 export function AgentPublish({ agentId, version, canPublish, beforePublish, onPublished }: { agentId: string; version: number; canPublish: boolean; beforePublish: () => Promise<boolean>; onPublished: (v: number) => void }) {
+  const { t } = useTranslation('agents');
   const [key, setKey] = useState<string | null>(null);
   const [keysVersion, setKeysVersion] = useState(0);
   const [message, setMessage] = useState<string | null>(null);
@@ -14,10 +16,10 @@ export function AgentPublish({ agentId, version, canPublish, beforePublish, onPu
   const publish = async () => {
     setMessage(null);
     try {
-      if (!(await beforePublish())) { setMessage('The draft is not saved: fix the errors first.'); return; }
+      if (!(await beforePublish())) { setMessage(t('notSaved')); return; }
       const res = await agentApi.publish(agentId);
       onPublished(res.version);
-      setMessage(`Published version ${res.version}${res.issues.length ? ` (with ${res.issues.length} unresolved reference(s): chats will fail until fixed)` : ''}`);
+      setMessage(res.issues.length ? t('publish.publishedWithIssues', { version: res.version, count: res.issues.length }) : t('publish.published', { version: res.version }));
     } catch (err) { fail(err); }
   };
   const createKey = async () => {
@@ -28,22 +30,22 @@ export function AgentPublish({ agentId, version, canPublish, beforePublish, onPu
   return (
     <div className="publish-panel" data-testid="agent-publish">
       <div className="row">
-        <button type="button" className="primary" disabled={!canPublish} onClick={publish} data-testid="agent-publish-button">Publish</button>
-        <span data-testid="agent-published-version">{version ? `v${version} is live` : 'Not published yet.'}</span>
+        <button type="button" className="primary" disabled={!canPublish} onClick={publish} data-testid="agent-publish-button">{t('publish.publish')}</button>
+        <span data-testid="agent-published-version">{version ? t('publish.live', { version }) : t('publish.notYet')}</span>
       </div>
       {message && <div className="muted" data-testid="agent-publish-message">{message}</div>}
       <div className="section-title">API</div>
-      <div className="muted">POST /v1/apps/{agentId}/chat — the same request as a chat workflow; streaming answers carry the tool calls.</div>
-      <button type="button" onClick={createKey} disabled={!version} title={version ? '' : 'Publish first'} data-testid="agent-create-key">Create API key</button>
+      <div className="muted">{t('publish.endpoint', { path: `POST /v1/apps/${agentId}/chat` })}</div>
+      <button type="button" onClick={createKey} disabled={!version} title={version ? '' : t('publish.publishFirst')} data-testid="agent-create-key">{t('publish.createKey')}</button>
       {key && (
         <div>
-          <div className="muted">Copy the key now; it is shown once.</div>
+          <div className="muted">{t('publish.copyKeyNow')}</div>
           <code data-testid="agent-api-key">{key}</code>
           <pre className="json" data-testid="agent-curl">{curl}</pre>
-          <button type="button" onClick={() => navigator.clipboard?.writeText(curl)}>Copy curl</button>
-          <div className="field-label">Streaming (server-sent events)</div>
+          <button type="button" onClick={() => navigator.clipboard?.writeText(curl)}>{t('publish.copyCurl')}</button>
+          <div className="field-label">{t('publish.streaming')}</div>
           <pre className="json" data-testid="agent-curl-streaming">{examples.streaming}</pre>
-          <button type="button" onClick={() => navigator.clipboard?.writeText(examples.streaming)}>Copy curl</button>
+          <button type="button" onClick={() => navigator.clipboard?.writeText(examples.streaming)}>{t('publish.copyCurl')}</button>
         </div>
       )}
       <div data-testid="agent-keys"><KeyList load={loadKeys} revoke={revokeKey} version={keysVersion} /></div>

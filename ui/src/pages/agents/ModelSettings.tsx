@@ -4,6 +4,7 @@ import { PARAM_FIELDS, paramsWarning, type LLMParams, type Preset } from '../../
 import { api } from '../../api/client';
 import { agentApi } from './api';
 import type { AgentConfig } from './types';
+import { useTranslation } from 'react-i18next';
 
 /** Model names: `default`, the registered models and the ones configured by environment or loom.toml. */
 export function modelNames(body: Record<string, unknown>[], configured: Record<string, unknown>[], current: string): string[] {
@@ -12,6 +13,7 @@ export function modelNames(body: Record<string, unknown>[], configured: Record<s
 
 /** Model, inference params with the server's presets, and the loop's settings (tool calling, steps, memory). */
 export function ModelSettings({ config, onChange }: { config: AgentConfig; onChange: (p: Partial<AgentConfig>) => void }) {
+  const { t } = useTranslation('agents');
   const [models, setModels] = useState<string[]>([]);
   const [presets, setPresets] = useState<Preset[]>([]);
   useEffect(() => {
@@ -28,7 +30,7 @@ export function ModelSettings({ config, onChange }: { config: AgentConfig; onCha
   const warning = paramsWarning(params);
   return (
     <div className="agent-section" data-testid="model-settings">
-      <div className="section-title">Model</div>
+      <div className="section-title">{t('model.title')}</div>
       <div className="row">
         <select value={config.model} onChange={(e) => onChange({ model: e.target.value })} data-testid="agent-model">
           {names.filter(Boolean).map((m) => <option key={m}>{m}</option>)}
@@ -46,17 +48,17 @@ export function ModelSettings({ config, onChange }: { config: AgentConfig; onCha
       </div>
       {warning && <div className="field-warning">{warning}</div>}
       <div className="param-grid">
-        <label className="field"><span className="field-label">Tool calling</span>
+        <label className="field"><span className="field-label">{t('model.toolCalling')}</span>
           <select value={config.tool_calling} onChange={(e) => onChange({ tool_calling: e.target.value as AgentConfig['tool_calling'] })} data-testid="agent-tool-calling">
-            <option value="native">native (OpenAI tool calls)</option><option value="react">ReAct (prompt only)</option>
+            <option value="native">{t('model.native')}</option><option value="react">{t('model.react')}</option>
           </select></label>
-        <label className="field"><span className="field-label">Max tool steps</span>
+        <label className="field"><span className="field-label">{t('model.maxSteps')}</span>
           <NumberInput value={config.max_steps} min={1} max={50} onChange={(v) => onChange({ max_steps: v ?? 5 })} testId="agent-max-steps" /></label>
-        <label className="field"><span className="field-label">Memory (earlier turns)</span>
+        <label className="field"><span className="field-label">{t('model.memory')}</span>
           <NumberInput value={config.memory_window} min={0} max={100} onChange={(v) => onChange({ memory_window: v ?? 0 })} testId="agent-memory" /></label>
-        <label className="field"><span className="field-label">Tool result budget (chars)</span>
+        <label className="field"><span className="field-label">{t('model.resultBudget')}</span>
           <NumberInput value={config.result_budget} min={200} max={200000} step={100} onChange={(v) => onChange({ result_budget: v ?? 4000 })} testId="agent-result-budget" /></label>
-        <label className="field"><span className="field-label">Tool timeout (s)</span>
+        <label className="field"><span className="field-label">{t('model.toolTimeout')}</span>
           <NumberInput value={config.tool_timeout_s} min={1} max={3600} onChange={(v) => onChange({ tool_timeout_s: v ?? 120 })} testId="agent-tool-timeout" /></label>
       </div>
     </div>

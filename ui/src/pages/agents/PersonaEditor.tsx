@@ -1,20 +1,22 @@
 import { useEffect, useMemo, useState } from 'react';
 import { composePersona, parsePersona, SECTIONS, setExtra, setSection, type PersonaLang } from './persona';
+import { useTranslation } from 'react-i18next';
 
 /** The persona: a structured helper (role, task, constraints, steps, output format, free text) that writes
  * the persona text, or the text itself. */
 export function PersonaEditor({ value, onChange }: { value: string; onChange: (v: string) => void }) {
+  const { t } = useTranslation('agents');
   const [mode, setMode] = useState<'structured' | 'text'>('structured');
   const parts = useMemo(() => parsePersona(value), [value]);
   const setLang = (lang: PersonaLang) => onChange(composePersona({ ...parts, lang }));
   return (
     <div className="persona-editor" data-testid="persona-editor">
       <div className="row">
-        <span className="section-title">Persona</span><span className="spacer" />
-        <label className="inline"><input type="radio" checked={mode === 'structured'} onChange={() => setMode('structured')} data-testid="persona-structured" />Structured</label>
-        <label className="inline"><input type="radio" checked={mode === 'text'} onChange={() => setMode('text')} data-testid="persona-text-mode" />Text</label>
+        <span className="section-title">{t('persona.title')}</span><span className="spacer" />
+        <label className="inline"><input type="radio" checked={mode === 'structured'} onChange={() => setMode('structured')} data-testid="persona-structured" />{t('persona.structured')}</label>
+        <label className="inline"><input type="radio" checked={mode === 'text'} onChange={() => setMode('text')} data-testid="persona-text-mode" />{t('persona.text')}</label>
         {mode === 'structured' && (
-          <select value={parts.lang} onChange={(e) => setLang(e.target.value as PersonaLang)} title="Heading language" data-testid="persona-lang">
+          <select value={parts.lang} onChange={(e) => setLang(e.target.value as PersonaLang)} title={t('persona.headingLanguage')} data-testid="persona-lang">
             <option value="en"># Role …</option><option value="zh"># 角色 …</option>
           </select>
         )}
@@ -29,11 +31,11 @@ export function PersonaEditor({ value, onChange }: { value: string; onChange: (v
               <SectionText rows={s.key === 'role' ? 2 : 3} text={parts.sections[s.key]} onChange={(v) => onChange(setSection(value, s.key, v))} testId={`persona-${s.key}`} />
             </label>
           ))}
-          <label className="field"><span className="field-label">Free text <span className="muted">anything else, kept after the sections</span></span>
+          <label className="field"><span className="field-label">{t('persona.freeText')} <span className="muted">{t('persona.freeTextHint')}</span></span>
             <SectionText rows={2} text={parts.extra} onChange={(v) => onChange(setExtra(value, v))} testId="persona-extra" /></label>
         </>
       )}
-      <div className="muted">{value.length} / 20000 characters</div>
+      <div className="muted">{t('persona.length', { count: value.length, max: 20000 })}</div>
     </div>
   );
 }

@@ -2,10 +2,12 @@ import { useEffect, useState } from 'react';
 import { agentApi } from './api';
 import { describeSkill, matches, pluginOptions, toggleSkill, unmatchedSkills, workflowOptions, type SkillOption } from './skills';
 import type { Skill, ToolInfo } from './types';
+import { useTranslation } from 'react-i18next';
 
 /** Skills: plugin tools and published workflows (checkboxes), each with the tool name and description the
  * model sees; skills this server cannot resolve; and the tools the saved draft offers now. */
 export function SkillsPicker({ agentId, skills, savedAt, onChange }: { agentId: string; skills: Skill[]; savedAt: number; onChange: (s: Skill[]) => void }) {
+  const { t } = useTranslation('agents');
   const [plugins, setPlugins] = useState<SkillOption[]>([]);
   const [workflows, setWorkflows] = useState<SkillOption[]>([]);
   const [tools, setTools] = useState<ToolInfo[] | null>(null);
@@ -15,7 +17,7 @@ export function SkillsPicker({ agentId, skills, savedAt, onChange }: { agentId: 
     agentApi.workflows().then((w) => setWorkflows(workflowOptions(w))).catch(() => setWorkflows([]));
   }, []);
   useEffect(() => {
-    agentApi.tools(agentId).then((t) => { setTools(t); setToolsError(null); }).catch((e) => { setTools(null); setToolsError(e.message); });
+    agentApi.tools(agentId).then((list) => { setTools(list); setToolsError(null); }).catch((e) => { setTools(null); setToolsError(e.message); });
   }, [agentId, savedAt]);
 
   const edit = (skill: Skill, p: Partial<Skill>) => onChange(skills.map((s) => (s === skill ? { ...s, ...p } as Skill : s)));
@@ -40,24 +42,24 @@ export function SkillsPicker({ agentId, skills, savedAt, onChange }: { agentId: 
   );
   return (
     <div className="agent-section" data-testid="skills-picker">
-      <div className="section-title">Skills</div>
-      {group('Plugin tools', plugins, 'No plugins installed.')}
-      {group('Published workflows', workflows, 'No published workflows (publish one to use it as a skill).')}
+      <div className="section-title">{t('skills.title')}</div>
+      {group(t('skills.plugins'), plugins, t('skills.noPlugins'))}
+      {group(t('skills.workflows'), workflows, t('skills.noWorkflows'))}
       {unmatched.length > 0 && (
         <div className="skill-group" data-testid="unmatched-skills">
-          <div className="field-label">Not available here</div>
+          <div className="field-label">{t('skills.unavailable')}</div>
           {unmatched.map((s, i) => (
             <div key={i} className="row field-warning">{describeSkill(s)}
-              <button type="button" className="icon" onClick={() => onChange(skills.filter((x) => x !== s))} title="Remove this skill">✕</button></div>
+              <button type="button" className="icon" onClick={() => onChange(skills.filter((x) => x !== s))} title={t('skills.remove')}>✕</button></div>
           ))}
         </div>
       )}
       <details className="tools-offered" data-testid="tools-offered">
-        <summary>Tools the model sees ({tools?.length ?? '?'})</summary>
+        <summary>{t('skills.toolsOffered', { count: tools?.length ?? '?' })}</summary>
         {toolsError && <div className="field-error">{toolsError}</div>}
-        {tools?.map((t) => (
-          <div key={t.name} className="trace-node"><code>{t.name}</code> <span className="badge">{t.kind}</span> <span className="muted">{t.description}</span>
-            <pre className="json">{JSON.stringify(t.parameters, null, 2)}</pre></div>
+        {tools?.map((tool) => (
+          <div key={tool.name} className="trace-node"><code>{tool.name}</code> <span className="badge">{tool.kind}</span> <span className="muted">{tool.description}</span>
+            <pre className="json">{JSON.stringify(tool.parameters, null, 2)}</pre></div>
         ))}
       </details>
     </div>
@@ -65,10 +67,11 @@ export function SkillsPicker({ agentId, skills, savedAt, onChange }: { agentId: 
 }
 
 function SkillOverrides({ skill, onChange }: { skill: Skill; onChange: (p: Partial<Skill>) => void }) {
+  const { t } = useTranslation('agents');
   return (
     <div className="skill-overrides">
-      <input placeholder="tool name (default)" value={skill.name ?? ''} onChange={(e) => onChange({ name: e.target.value || null })} title="The tool name the model sees: letters, digits, _ or -" />
-      <input placeholder="description for the model (default)" value={skill.description ?? ''} onChange={(e) => onChange({ description: e.target.value || null })} />
+      <input placeholder={t('skills.toolName')} value={skill.name ?? ''} onChange={(e) => onChange({ name: e.target.value || null })} title={t('skills.toolNameHint')} />
+      <input placeholder={t('skills.toolDescription')} value={skill.description ?? ''} onChange={(e) => onChange({ description: e.target.value || null })} />
     </div>
   );
 }
