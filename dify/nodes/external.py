@@ -90,9 +90,9 @@ def _body(body: dict[str, Any], inputs: Inputs, ctx: MapContext, dify_id: str, l
                 json.loads(PLACEHOLDER.sub("null", content) or "null")
                 return {"type": "json", "content": content}
             except json.JSONDecodeError:
-                ctx.report.approximate(dify_id, "the JSON body does not parse; it is sent as raw text with "
-                                       "content type application/json, as Dify sends it")
-                return {"type": "raw", "content": content, "content_type": "application/json"}
+                ctx.report.approximate(dify_id, "the JSON body does not parse (Dify fails this node when it runs); "
+                                       "it is sent as raw text until it is fixed")
+                return {"type": "raw", "content": content}
         return {"type": "raw", "content": content}
     if kind == "x-www-form-urlencoded":
         return {"type": "form", "fields": [{"name": str(i.get("key")), "value": text(i.get("value"), str(i.get("key")))}

@@ -5,6 +5,8 @@ from __future__ import annotations
 import ast
 from typing import Any
 
+from jinja2 import Environment, TemplateSyntaxError, meta
+
 from dify import selectors
 from dify.context import Inputs, MapContext, identifier
 from dify.errors import DifyImportError
@@ -77,10 +79,26 @@ def template_transform(dify_id: str, data: dict[str, Any], ctx: MapContext) -> B
         inputs.set(str(var.get("variable")), selectors.source(var.get("value_selector"), ctx,
                                                                f"{label}: variables[{i}]"))
     template = str(data.get("template") or "")
+    # Dify renders with Jinja2's defaults, which drop one trailing newline; Loom's node keeps it.
+    if template.endswith("\r\n"):
+        template = template[:-2]
+    elif template.endswith(("\n", "\r")):
+        template = template[:-1]
     if not template:
         ctx.report.approximate(dify_id, "an empty template renders a single space in Loom")
         template = " "
+    for name in sorted(_undeclared(template) - set(inputs.values)):
+        # Dify renders a name it was not given as empty; Loom asks for every name to be an input.
+        inputs.set(name, {"value": None})
+        ctx.report.approximate(dify_id, f"template variable '{name}' is not set in Dify; it renders as empty")
     return Built(type="template-transform", config={"template": template}, inputs=inputs.values)
+
+
+def _undeclared(template: str) -> set[str]:
+    try:
+        return set(meta.find_undeclared_variables(Environment().parse(template)))
+    except TemplateSyntaxError:
+        return set()  # the node's own check reports it with its line
 
 
 def variable_aggregator(dify_id: str, data: dict[str, Any], ctx: MapContext) -> Built:
