@@ -1,6 +1,8 @@
 import { useCallback, useEffect, useState } from 'react';
+import { useDocumentTitle } from '../../i18n/useDocumentTitle';
 import { FORMATS, datasetsApi, type BaseModel, type Dataset, type Operator, type OperatorParam, type RowPage, type Stats, type Version } from './api';
 import { actions, defaultParams, describeVersion, histogramBars, stepParams, toggleChoice } from './helpers';
+import { useTranslation } from 'react-i18next';
 
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 const PAGE = 10;
@@ -9,25 +11,27 @@ const PAGE = 10;
  * model's tokens or characters), operators with their parameters, train/validation split and publish, format
  * conversion and export, versions and a row preview (docs/finetuning.md). */
 export default function DatasetsPage() {
+  const { t } = useTranslation('datasets');
   const [datasets, setDatasets] = useState<Dataset[]>([]);
   const [current, setCurrent] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const load = useCallback(() => datasetsApi.list().then(setDatasets).catch((e) => setError(message(e))), []);
   useEffect(() => { void load(); }, [load]);
   const dataset = datasets.find((d) => d.id === current);
+  useDocumentTitle(t('title'));
   return (
     <div className="page datasets-page">
-      <h1>Datasets</h1>
+      <h1>{t('title')}</h1>
       {error && <pre className="field-error" data-testid="datasets-error">{error}</pre>}
       <div className="row" style={{ alignItems: 'flex-start' }}>
         <div style={{ width: 300 }}>
           <ImportForm onImported={(v) => { setCurrent(v.dataset_id); void load(); }} onError={setError} />
-          <div className="section-title">Datasets</div>
+          <div className="section-title">{t('title')}</div>
           {datasets.map((d) => (
             <div key={d.id} className={`card ${current === d.id ? 'selected' : ''}`} onClick={() => setCurrent(d.id)}
               data-testid={`dataset-card-${d.name}`} style={{ cursor: 'pointer', marginBottom: 6 }}>
-              <strong>{d.name}</strong> <span className="muted">{d.versions.length} versions
-                {d.versions.some((v) => v.stage === 'published') ? ' · published' : ''}</span>
+              <strong>{d.name}</strong> <span className="muted">{t('versionCount', { count: d.versions.length })}
+                {d.versions.some((v) => v.stage === 'published') ? ` · ${t('stages.published')}` : ''}</span>
             </div>
           ))}
         </div>
@@ -39,12 +43,13 @@ export default function DatasetsPage() {
 }
 
 function ImportForm({ onImported, onError }: { onImported: (v: Version) => void; onError: (e: string | null) => void }) {
+  const { t } = useTranslation('datasets');
   const [name, setName] = useState('');
   const [format, setFormat] = useState('auto');
   const [file, setFile] = useState<File | null>(null);
   const [busy, setBusy] = useState(false);
   const submit = async () => {
-    if (!file) { onError('choose a .jsonl or .csv file'); return; }
+    if (!file) { onError(t('import.chooseFile')); return; }
     onError(null); setBusy(true);
     try { onImported(await datasetsApi.importFile(file, name || file.name.replace(/\.[^.]+$/, ''), format)); setName(''); }
     catch (e) { onError(message(e)); }
@@ -52,21 +57,22 @@ function ImportForm({ onImported, onError }: { onImported: (v: Version) => void;
   };
   return (
     <form className="card" onSubmit={(e) => { e.preventDefault(); void submit(); }} data-testid="dataset-import">
-      <div className="section-title">Import a dataset</div>
-      <label className="field"><span className="field-label">Name</span>
-        <input value={name} onChange={(e) => setName(e.target.value)} placeholder="the file's name" data-testid="dataset-name" /></label>
-      <label className="field"><span className="field-label">Format</span>
+      <div className="section-title">{t('import.title')}</div>
+      <label className="field"><span className="field-label">{t('import.name')}</span>
+        <input value={name} onChange={(e) => setName(e.target.value)} placeholder={t('import.namePlaceholder')} data-testid="dataset-name" /></label>
+      <label className="field"><span className="field-label">{t('format')}</span>
         <select value={format} onChange={(e) => setFormat(e.target.value)} data-testid="dataset-format">
-          <option value="auto">detect</option><option value="messages">messages</option>
-          <option value="context-target">context / target</option><option value="text">text (pre-training)</option>
+          <option value="auto">{t('import.detect')}</option><option value="messages">messages</option>
+          <option value="context-target">context / target</option><option value="text">{t('import.text')}</option>
         </select></label>
       <input type="file" accept=".jsonl,.ndjson,.json,.csv,.tsv" onChange={(e) => setFile(e.target.files?.[0] ?? null)} data-testid="dataset-file" />
-      <button type="submit" className="primary" disabled={busy} data-testid="dataset-import-submit">{busy ? 'Checking…' : 'Import'}</button>
+      <button type="submit" className="primary" disabled={busy} data-testid="dataset-import-submit">{busy ? t('import.checking') : t('import.submit')}</button>
     </form>
   );
 }
 
 function DatasetDetail({ dataset, onChanged, onDeleted }: { dataset: Dataset; onChanged: () => void; onDeleted: () => void }) {
+  const { t } = useTranslation('datasets');
   const newest = dataset.versions[dataset.versions.length - 1]?.number ?? null;
   const [selected, setSelected] = useState<number | null>(newest);
   const [error, setError] = useState<string | null>(null);
@@ -77,23 +83,23 @@ function DatasetDetail({ dataset, onChanged, onDeleted }: { dataset: Dataset; on
     try { const made = await action(); if (made) setSelected(made.number); onChanged(); } catch (e) { setError(message(e)); }
   };
   const remove = async () => {
-    if (!window.confirm(`Delete dataset ${dataset.name} with every version?`)) return;
+    if (!window.confirm(t('deleteConfirm', { name: dataset.name }))) return;
     try { await datasetsApi.deleteDataset(dataset.id); onDeleted(); } catch (e) { setError(message(e)); }
   };
   return (
     <div className="card" style={{ flex: 1 }} data-testid="dataset-detail">
       <div className="row"><h2>{dataset.name}</h2><span className="spacer" />
-        <button type="button" onClick={() => void remove()} data-testid="dataset-delete">Delete dataset</button></div>
+        <button type="button" onClick={() => void remove()} data-testid="dataset-delete">{t('deleteDataset')}</button></div>
       {error && <pre className="field-error" data-testid="dataset-action-error">{error}</pre>}
-      <div className="section-title">Versions</div>
+      <div className="section-title">{t('versions')}</div>
       <NewVersionForm dataset={dataset} run={run} />
       <table data-testid="dataset-versions"><tbody>
         {dataset.versions.map((v) => (
           <tr key={v.number} className={v.number === selected ? 'selected' : ''} onClick={() => setSelected(v.number)}
             style={{ cursor: 'pointer' }} data-testid={`version-${v.number}`}>
             <td><strong>v{v.number}</strong></td>
-            <td><span className={`badge stage-${v.stage}`} data-testid="version-stage">{v.stage}</span></td>
-            <td>{v.rows} rows</td>
+            <td><span className={`badge stage-${v.stage}`} data-testid="version-stage">{t(`stages.${v.stage}`, { defaultValue: v.stage })}</span></td>
+            <td>{t('rows', { count: v.rows })}</td>
             <td className="muted">{describeVersion(v)}</td>
           </tr>
         ))}
@@ -104,18 +110,20 @@ function DatasetDetail({ dataset, onChanged, onDeleted }: { dataset: Dataset; on
 }
 
 function NewVersionForm({ dataset, run }: { dataset: Dataset; run: (a: () => Promise<Version | void>) => Promise<void> }) {
+  const { t } = useTranslation('datasets');
   const [file, setFile] = useState<File | null>(null);
   return (
     <div className="row muted" data-testid="new-version">
-      <span>A new raw version from a file:</span>
+      <span>{t('newVersion')}</span>
       <input type="file" accept=".jsonl,.ndjson,.json,.csv,.tsv" onChange={(e) => setFile(e.target.files?.[0] ?? null)} data-testid="new-version-file" />
       <button type="button" disabled={!file} onClick={() => file && void run(() => datasetsApi.importVersion(dataset.id, file, 'auto'))}
-        data-testid="new-version-submit">Import</button>
+        data-testid="new-version-submit">{t('import.submit')}</button>
     </div>
   );
 }
 
 function VersionPanel({ dataset, version, run }: { dataset: Dataset; version: Version; run: (a: () => Promise<Version | void>) => Promise<void> }) {
+  const { t } = useTranslation('datasets');
   const can = actions(version);
   const [validation, setValidation] = useState(0.1);
   const [stratify, setStratify] = useState('');
@@ -123,39 +131,40 @@ function VersionPanel({ dataset, version, run }: { dataset: Dataset; version: Ve
   const dropped = version.operations.dropped ?? [];
   return (
     <div data-testid="version-panel">
-      <div className="section-title">v{version.number} · {version.stage}{version.format ? ` · ${version.format}` : ''}</div>
+      <div className="section-title">v{version.number} · {t(`stages.${version.stage}`, { defaultValue: version.stage })}{version.format ? ` · ${version.format}` : ''}</div>
       {bad.length > 0 && (
         <div data-testid="bad-rows">
-          <div className="field-error">{bad.length} bad row{bad.length === 1 ? '' : 's'} of {version.report.rows} (left out of this version)</div>
-          <ul>{bad.slice(0, 200).map((b) => <li key={b.line} data-testid="bad-row"><code>line {b.line}</code>: {b.reason}</li>)}</ul>
+          <div className="field-error">{t('badRows', { count: bad.length, total: version.report.rows })}</div>
+          <ul>{bad.slice(0, 200).map((b) => <li key={b.line} data-testid="bad-row"><code>{t('line', { line: b.line })}</code>: {b.reason}</li>)}</ul>
         </div>
       )}
       {dropped.length > 0 && (
         <div data-testid="dropped-rows">
-          <div className="muted">{dropped.length} row{dropped.length === 1 ? '' : 's'} dropped by the operators</div>
-          <ul>{dropped.slice(0, 200).map((d) => <li key={`${d.line}-${d.reason}`} data-testid="dropped-row"><code>line {d.line}</code>: {d.reason}</li>)}</ul>
+          <div className="muted">{t('droppedRows', { count: dropped.length })}</div>
+          <ul>{dropped.slice(0, 200).map((d) => <li key={`${d.line}-${d.reason}`} data-testid="dropped-row"><code>{t('line', { line: d.line })}</code>: {d.reason}</li>)}</ul>
         </div>
       )}
       <StatsView dataset={dataset} version={version} />
       <OperatorsForm version={version} run={run} dataset={dataset} />
       <ConvertExport dataset={dataset} version={version} run={run} />
-      <div className="section-title">Split and publish</div>
+      <div className="section-title">{t('split.title')}</div>
       <div className="row">
-        <label className="field"><span className="field-label">Validation share</span>
+        <label className="field"><span className="field-label">{t('split.validation')}</span>
           <input type="number" min={0.01} max={0.9} step={0.01} value={validation} onChange={(e) => setValidation(Number(e.target.value))} data-testid="split-validation" /></label>
-        <label className="field"><span className="field-label">Stratify by field</span>
-          <input value={stratify} onChange={(e) => setStratify(e.target.value)} placeholder="optional" data-testid="split-stratify" /></label>
-        <button type="button" onClick={() => void run(() => datasetsApi.split(dataset.id, version.number, validation, stratify))} data-testid="split-submit">Split</button>
-        {can.publish && <button type="button" className="primary" onClick={() => void run(() => datasetsApi.publish(dataset.id, version.number))} data-testid="publish-submit">Publish</button>}
-        {can.remove && <button type="button" onClick={() => void run(() => datasetsApi.deleteVersion(dataset.id, version.number))} data-testid="version-delete">Delete version</button>}
+        <label className="field"><span className="field-label">{t('split.stratify')}</span>
+          <input value={stratify} onChange={(e) => setStratify(e.target.value)} placeholder={t('optional')} data-testid="split-stratify" /></label>
+        <button type="button" onClick={() => void run(() => datasetsApi.split(dataset.id, version.number, validation, stratify))} data-testid="split-submit">{t('split.submit')}</button>
+        {can.publish && <button type="button" className="primary" onClick={() => void run(() => datasetsApi.publish(dataset.id, version.number))} data-testid="publish-submit">{t('split.publish')}</button>}
+        {can.remove && <button type="button" onClick={() => void run(() => datasetsApi.deleteVersion(dataset.id, version.number))} data-testid="version-delete">{t('deleteVersion')}</button>}
       </div>
-      {version.stage === 'published' && <div className="muted" data-testid="published-note">Published: this version no longer changes, and fine-tuning jobs can train on it.</div>}
+      {version.stage === 'published' && <div className="muted" data-testid="published-note">{t('publishedNote')}</div>}
       <Preview dataset={dataset} version={version} />
     </div>
   );
 }
 
 function StatsView({ dataset, version }: { dataset: Dataset; version: Version }) {
+  const { t } = useTranslation('datasets');
   const [models, setModels] = useState<BaseModel[]>([]);
   const [model, setModel] = useState('');
   const [epochs, setEpochs] = useState('');
@@ -173,24 +182,24 @@ function StatsView({ dataset, version }: { dataset: Dataset; version: Version })
   const bars = histogramBars(s.histogram ?? []);
   return (
     <div data-testid="dataset-stats">
-      <div className="section-title">Statistics</div>
+      <div className="section-title">{t('stats.title')}</div>
       <div className="row">
-        <label className="field"><span className="field-label">Count lengths with</span>
+        <label className="field"><span className="field-label">{t('stats.countWith')}</span>
           <select value={model} onChange={(e) => setModel(e.target.value)} data-testid="stats-model">
-            <option value="">characters (no tokenizer)</option>
-            {models.map((m) => <option key={m.name} value={m.name}>{m.name}'s tokenizer</option>)}
+            <option value="">{t('stats.characters')}</option>
+            {models.map((m) => <option key={m.name} value={m.name}>{t('stats.tokenizer', { model: m.name })}</option>)}
           </select></label>
-        <label className="field"><span className="field-label">Planned epochs</span>
-          <input type="number" min={1} value={epochs} onChange={(e) => setEpochs(e.target.value)} placeholder="optional" data-testid="stats-epochs" /></label>
-        <button type="button" disabled={busy} onClick={() => void count()} data-testid="stats-submit">{busy ? 'Counting…' : 'Count'}</button>
+        <label className="field"><span className="field-label">{t('stats.epochs')}</span>
+          <input type="number" min={1} value={epochs} onChange={(e) => setEpochs(e.target.value)} placeholder={t('optional')} data-testid="stats-epochs" /></label>
+        <button type="button" disabled={busy} onClick={() => void count()} data-testid="stats-submit">{busy ? t('stats.counting') : t('stats.count')}</button>
       </div>
       {error && <div className="field-error" data-testid="stats-error">{error}</div>}
-      <div className="muted" data-testid="stats-measure">Lengths in {s.unit}: {s.measure || (s.unit === 'tokens' ? 'tokens' : 'characters, not tokens (no tokenizer was given)')}</div>
+      <div className="muted" data-testid="stats-measure">{t('stats.measure', { unit: s.unit, measure: s.measure || (s.unit === 'tokens' ? 'tokens' : t('stats.noTokenizer')) })}</div>
       <div className="row muted">
-        <span>{s.rows} rows</span>{s.turns > 0 && <span>{s.turns} answers</span>}
-        <span data-testid="stats-lengths">length ({s.unit}) min {s.length_min} · mean {s.length_mean} · p95 {s.length_p95}{s.length_p99 !== undefined ? ` · p99 ${s.length_p99}` : ''} · max {s.length_max}</span>
-        {s.context_length ? <span data-testid="stats-context">needs a sequence length of {s.context_length}</span> : null}
-        <span data-testid="stats-duplicates">{s.exact_duplicates.length} duplicate groups · {s.near_duplicates.length} near-duplicate groups</span>
+        <span>{t('rows', { count: s.rows })}</span>{s.turns > 0 && <span>{t('stats.answers', { count: s.turns })}</span>}
+        <span data-testid="stats-lengths">{t('stats.lengths', { unit: s.unit, min: s.length_min, mean: s.length_mean, p95: s.length_p95 })}{s.length_p99 !== undefined ? ` · p99 ${s.length_p99}` : ''} · {t('stats.max', { max: s.length_max })}</span>
+        {s.context_length ? <span data-testid="stats-context">{t('stats.context', { length: s.context_length })}</span> : null}
+        <span data-testid="stats-duplicates">{t('stats.duplicates', { exact: s.exact_duplicates.length, near: s.near_duplicates.length })}</span>
       </div>
       <div data-testid="length-histogram">
         {bars.map((b) => (
@@ -230,6 +239,7 @@ function ParamInput({ op, param, value, onChange }: { op: string; param: Operato
 }
 
 function OperatorsForm({ dataset, version, run }: { dataset: Dataset; version: Version; run: (a: () => Promise<Version | void>) => Promise<void> }) {
+  const { t } = useTranslation('datasets');
   const [operators, setOperators] = useState<Operator[]>([]);
   const [chosen, setChosen] = useState<string[]>([]);
   const [values, setValues] = useState<Record<string, Record<string, unknown>>>({});
@@ -255,7 +265,7 @@ function OperatorsForm({ dataset, version, run }: { dataset: Dataset; version: V
   };
   return (
     <div data-testid="operators-form">
-      <div className="section-title">Operators (a new processed version; in the order ticked)</div>
+      <div className="section-title">{t('operators.title')}</div>
       {operators.map((o) => (
         <div key={o.name} className="row" style={{ flexWrap: 'wrap' }}>
           <label className="inline" title={o.description}>
@@ -267,12 +277,13 @@ function OperatorsForm({ dataset, version, run }: { dataset: Dataset; version: V
         </div>
       ))}
       {error && <div className="field-error" data-testid="operators-error">{error}</div>}
-      <button type="button" disabled={!chosen.length} onClick={apply} data-testid="operators-apply">Apply</button>
+      <button type="button" disabled={!chosen.length} onClick={apply} data-testid="operators-apply">{t('operators.apply')}</button>
     </div>
   );
 }
 
 function ConvertExport({ dataset, version, run }: { dataset: Dataset; version: Version; run: (a: () => Promise<Version | void>) => Promise<void> }) {
+  const { t } = useTranslation('datasets');
   const [format, setFormat] = useState<string>(version.format ?? 'messages');
   const [part, setPart] = useState('');
   const [error, setError] = useState<string | null>(null);
@@ -289,20 +300,20 @@ function ConvertExport({ dataset, version, run }: { dataset: Dataset; version: V
   };
   return (
     <div data-testid="convert-export">
-      <div className="section-title">Format: convert or export</div>
+      <div className="section-title">{t('convert.title')}</div>
       <div className="row">
-        <label className="field"><span className="field-label">Format</span>
+        <label className="field"><span className="field-label">{t('format')}</span>
           <select value={format} onChange={(e) => setFormat(e.target.value)} data-testid="convert-format">
-            {FORMATS.map((f) => <option key={f} value={f}>{f}{f === version.format ? ' (this version)' : ''}</option>)}
+            {FORMATS.map((f) => <option key={f} value={f}>{f === version.format ? t('convert.thisVersion', { format: f }) : f}</option>)}
           </select></label>
         {version.train_rows !== null && (
-          <label className="field"><span className="field-label">Rows</span>
+          <label className="field"><span className="field-label">{t('convert.rows')}</span>
             <select value={part} onChange={(e) => setPart(e.target.value)} data-testid="export-part">
-              <option value="">all</option><option value="train">train</option><option value="validation">validation</option>
+              <option value="">{t('parts.all')}</option><option value="train">{t('parts.train')}</option><option value="validation">{t('parts.validation')}</option>
             </select></label>)}
         <button type="button" disabled={format === version.format} onClick={() => void run(() => datasetsApi.convert(dataset.id, version.number, format))}
-          data-testid="convert-submit" title="a new processed version in this format">Convert</button>
-        <button type="button" onClick={() => void download()} data-testid="export-submit">Export JSONL</button>
+          data-testid="convert-submit" title={t('convert.hint')}>{t('convert.submit')}</button>
+        <button type="button" onClick={() => void download()} data-testid="export-submit">{t('convert.export')}</button>
       </div>
       {error && <div className="field-error" data-testid="export-error">{error}</div>}
     </div>
@@ -310,6 +321,7 @@ function ConvertExport({ dataset, version, run }: { dataset: Dataset; version: V
 }
 
 function Preview({ dataset, version }: { dataset: Dataset; version: Version }) {
+  const { t } = useTranslation('datasets');
   const [offset, setOffset] = useState(0);
   const [part, setPart] = useState('');
   const [page, setPage] = useState<RowPage | null>(null);
@@ -319,20 +331,20 @@ function Preview({ dataset, version }: { dataset: Dataset; version: Version }) {
   }, [dataset.id, version.number, offset, part]);
   return (
     <div data-testid="dataset-preview">
-      <div className="row"><div className="section-title">Rows</div>
+      <div className="row"><div className="section-title">{t('convert.rows')}</div>
         {version.train_rows !== null && (
           <select value={part} onChange={(e) => { setPart(e.target.value); setOffset(0); }} data-testid="preview-part">
-            <option value="">all</option><option value="train">train</option><option value="validation">validation</option>
+            <option value="">{t('parts.all')}</option><option value="train">{t('parts.train')}</option><option value="validation">{t('parts.validation')}</option>
           </select>)}
         <span className="spacer" />
-        {page && <span className="muted">{page.total ? `${offset + 1}–${Math.min(offset + PAGE, page.total)} of ${page.total}` : 'no rows'}</span>}
-        <button type="button" disabled={offset === 0} onClick={() => setOffset(Math.max(0, offset - PAGE))} data-testid="preview-prev">Previous</button>
-        <button type="button" disabled={!page || offset + PAGE >= page.total} onClick={() => setOffset(offset + PAGE)} data-testid="preview-next">Next</button>
+        {page && <span className="muted">{page.total ? t('preview.range', { from: offset + 1, to: Math.min(offset + PAGE, page.total), total: page.total }) : t('preview.noRows')}</span>}
+        <button type="button" disabled={offset === 0} onClick={() => setOffset(Math.max(0, offset - PAGE))} data-testid="preview-prev">{t('preview.previous')}</button>
+        <button type="button" disabled={!page || offset + PAGE >= page.total} onClick={() => setOffset(offset + PAGE)} data-testid="preview-next">{t('preview.next')}</button>
       </div>
       {error && <div className="field-error">{error}</div>}
       <table><tbody>
         {page?.items.map((item) => (
-          <tr key={item.line} data-testid="preview-row"><td className="muted">line {item.line}</td>
+          <tr key={item.line} data-testid="preview-row"><td className="muted">{t('line', { line: item.line })}</td>
             <td><pre className="json">{JSON.stringify(item.row, null, 1)}</pre></td></tr>
         ))}
       </tbody></table>
