@@ -1,6 +1,7 @@
 """Logs: an app's run history in the browser. Runs from the editor (debug) and through the API with a key,
 filtered by source and by text in their inputs, a failed run's trace (the prompt each LLM node sent, its error),
-resume from the failed node, re-run, and a chat app's conversation with each turn's trace."""
+resume from the failed node, re-run; a chat app's and an agent's conversations with each turn's trace; the page
+in Chinese."""
 
 from __future__ import annotations
 
@@ -161,3 +162,38 @@ def test_a_chat_apps_conversation_shows_its_turns_and_their_traces(page, loom_se
     page.get_by_test_id("logs-search-go").click()
     expect(page.get_by_test_id("logs-run-row")).to_have_count(1)
     expect(page.get_by_test_id("logs-run-row").first).to_contain_text("Where is my invoice?")
+
+    # An agent's conversation: its turns, and a turn's trace with the messages its model call was sent.
+    agent_id = httpx.post(f"{loom_server}/api/agents", json={"name": "Support bot", "persona": "Be kind."},
+                          timeout=10).json()["id"]
+    model_server.push("Hello! How can I help?", "Refunds take 3 days.")
+    opened = httpx.post(f"{loom_server}/api/agents/{agent_id}/chat", json={"query": "Hi there"}, timeout=30).json()
+    httpx.post(f"{loom_server}/api/agents/{agent_id}/chat", timeout=30,
+               json={"query": "How long do refunds take?", "conversation_id": opened["conversation_id"]}
+               ).raise_for_status()
+    page.goto("/logs")
+    page.get_by_test_id("logs-app").select_option(agent_id)
+    expect(page.get_by_test_id("logs-tab-runs")).to_have_count(0)  # an agent's turns are not workflow runs
+    page.get_by_test_id("logs-conversation").click()
+    expect(messages).to_have_count(2)
+    expect(messages.nth(1)).to_contain_text("Refunds take 3 days.")
+    messages.nth(1).get_by_test_id("logs-message-trace").click()
+    turn = page.get_by_test_id("logs-turn")
+    expect(turn.get_by_test_id("agent-trace-status")).to_have_text("succeeded")
+    turn.get_by_test_id("agent-trace-model").first.locator("summary").click()
+    expect(turn.get_by_test_id("agent-trace-model-detail").first).to_contain_text("Hello! How can I help?")
+
+
+@pytest.mark.parametrize("ui_language", ["zh-CN"])
+def test_the_logs_page_in_chinese(page, loom_server, model_server, ui_language):
+    workflow_id = create_workflow(loom_server, two_calls())
+    model_server.push("摘要", Reply(status=400, error="refused"))
+    httpx.post(f"{loom_server}/api/workflows/{workflow_id}/runs", json={"inputs": {"query": "春天"}}, timeout=30)
+    page.goto(f"/logs/{workflow_id}")
+    row = page.get_by_test_id("logs-run-row")
+    expect(row.get_by_test_id("logs-run-status")).to_have_text("失败")
+    expect(row.get_by_test_id("logs-run-source")).to_have_text("调试")
+    expect(page.get_by_test_id("logs-range")).to_have_text("第 1–1 条，共 1 条")
+    row.click()
+    expect(page.get_by_test_id("logs-resume")).to_have_text("从失败节点继续")
+    expect(page.get_by_test_id("logs-trace-run-error")).to_contain_text("节点 title：")
