@@ -43,12 +43,16 @@ def import_dsl(text: str | bytes, *, tools: ToolProvider | None = None) -> Impor
     ``tools`` lists the plugins a Dify tool may map to (default: Loom's built-in plugins only)."""
     doc = dsl.load(text)
     registry = tools if tools is not None else ToolRegistry()
-    first = _Import(doc, aliases=None, tools=registry)
     try:
-        first.build()
-    except DifyImportError:
-        pass  # reported with its place by the second pass
-    result = _Import(doc, aliases=first.ctx.aliases, tools=registry).build()
+        first = _Import(doc, aliases=None, tools=registry)
+        try:
+            first.build()
+        except DifyImportError:
+            pass  # reported with its place by the second pass
+        result = _Import(doc, aliases=first.ctx.aliases, tools=registry).build()
+    except (AttributeError, TypeError, ValueError, KeyError, IndexError) as exc:
+        # a section of an unexpected shape outside the nodes (env variables, features, edges)
+        raise DifyImportError(f"unexpected content ({type(exc).__name__}: {exc})", "workflow") from None
     _validate(result.workflow, first.dify_types, registry)
     return result
 
@@ -168,12 +172,17 @@ class _Import:
                 skipped.add(node_id)
                 continue
             data = self.raw[node_id].get("data") or {}
-            built: Built = self.table[kind](node_id, data, ctx)
+            try:
+                built: Built = self.table[kind](node_id, data, ctx)
+            except (AttributeError, TypeError, ValueError, KeyError, IndexError) as exc:
+                # a field of an unexpected shape (a string where Dify writes a list, …)
+                raise DifyImportError(f"unexpected content ({type(exc).__name__}: {exc})",
+                                      ctx.label(node_id)) from None
             nodes.append(self.loom_node(node_id, data, built))
             if built.after is not None:
                 nodes.append(built.after)
                 afters[node_id] = built.after["id"]
-        edges = self.edges(set(members) - skipped, afters)
+        edges = self.edges(set(members) - skipped, afters, container)
         return nodes, edges
 
     def loom_node(self, node_id: str, data: dict[str, Any], built: Built) -> dict[str, Any]:
@@ -199,7 +208,7 @@ class _Import:
                                              loom_id=node["id"], loom_type=built.type))
         return node
 
-    def edges(self, members: set[str], afters: dict[str, str]) -> list[dict[str, Any]]:
+    def edges(self, members: set[str], afters: dict[str, str], container: str | None) -> list[dict[str, Any]]:
         ctx = self.ctx
         found: list[dict[str, Any]] = []
         seen: set[tuple[str, str, str]] = set()
@@ -207,6 +216,11 @@ class _Import:
             found.append({"source": ctx.ids[source], "target": target})
         for i, edge in enumerate(self.doc.edges):
             source, target = str(edge.get("source") or ""), str(edge.get("target") or "")
+            if source not in self.raw or target not in self.raw:
+                known = set(self.raw) | {str(n.get("id")) for n in self.doc.nodes}
+                if container is None and (source not in known or target not in known):
+                    self.report.warnings.append(f"edge {edge.get('id', i)} joins a node that does not exist; dropped")
+                continue
             if source not in members or target not in members:
                 if (source in members) != (target in members) and source in self.raw and target in self.raw \
                         and self.dify_types.get(source) not in STRUCTURAL:

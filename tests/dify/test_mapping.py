@@ -180,3 +180,16 @@ def test_apps_without_a_graph_are_refused_with_what_to_do(mode: str, message: st
     with pytest.raises(DifyImportError, match=message) as caught:
         import_dsl(dsl([], [], mode=mode))
     assert caught.value.location == "app.mode"
+
+
+@pytest.mark.parametrize("change", [
+    lambda n: n.update(data={"type": "llm", "prompt_template": "not a list of messages", "model": "x"}),
+    lambda n: n.update(data={"type": "end", "outputs": [["not", "a", "mapping"]]}),
+    lambda n: n.update(data={"type": "if-else", "cases": [{"conditions": [{"variable_selector": "s.q"}]}]}),
+], ids=["prompt-string", "end-outputs-lists", "selector-string"])
+def test_fields_of_an_unexpected_shape_are_refused_naming_the_node(change: Any) -> None:
+    broken = node("x", "llm")
+    change(broken)
+    with pytest.raises(DifyImportError) as caught:
+        import_dsl(dsl([broken], [("s", "x", "source")]))
+    assert caught.value.location.startswith("node 'x'")
