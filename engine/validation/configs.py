@@ -10,7 +10,7 @@ from pydantic import BaseModel, ValidationError
 from engine.errors import Issue
 from engine.models import NodeDef
 from engine.spec import ERROR_HANDLE, NodeSpec, Services
-from engine.validation.definition import pydantic_message
+from engine.validation.definition import located_errors, pydantic_message
 
 
 @dataclass(frozen=True)
@@ -27,7 +27,7 @@ def config_issues(node: NodeDef, spec: NodeSpec) -> tuple[BaseModel | None, list
         return spec.config_model.model_validate(node.config), []
     except ValidationError as exc:
         issues = []
-        for err in exc.errors():
+        for err in located_errors(node.config, exc.errors()):
             field = ".".join(["config", *(str(p) for p in err["loc"])])
             issues.append(Issue(node.id, field, pydantic_message(err)))
         return None, issues

@@ -210,3 +210,31 @@ def test_a_code_output_name_with_a_trailing_newline_is_not_an_identifier() -> No
     with pytest.raises(DefinitionError) as info:
         validate(data, CATALOG)
     assert any(i.field == "config.outputs.out\n" and "must be identifiers" in i.message for i in info.value.issues)
+
+
+VALUE_SOURCES = [
+    ("empty ref", "inputs", {"ref": ""}, "no variable is picked"),
+    ("malformed ref", "inputs", {"ref": "llm"}, "'llm' is not a variable reference"),
+    ("ref and value", "inputs", {"ref": "llm.text", "value": 1}, "has both a ref and a value"),
+    ("neither", "inputs", {}, "needs a variable to read (ref) or a fixed value (value)"),
+    ("not an object", "inputs", "llm.text", 'must be {"ref"'),
+    ("condition left empty", "condition", {"ref": ""}, "no variable is picked"),
+]
+
+
+@pytest.mark.parametrize(("where", "source", "message"), [s[1:] for s in VALUE_SOURCES],
+                         ids=[s[0] for s in VALUE_SOURCES])
+def test_a_value_source_has_one_plain_issue_at_its_own_path(where: str, source: Any, message: str) -> None:
+    """pydantic checks a source against both union branches; the user sees only the branch they meant."""
+    data = base()
+    if where == "inputs":
+        nodes_of(data)["end"]["inputs"]["x"] = source
+        node_id, field = "end", "inputs.x"
+    else:
+        nodes_of(data)["check"]["config"]["cases"][0]["conditions"][0]["left"] = source
+        node_id, field = "check", "config.cases.0.conditions.0.left"
+    with pytest.raises(DefinitionError) as info:
+        validate(data, CATALOG)
+    mine = [i for i in info.value.issues if i.node_id == node_id and i.field.startswith(field)]
+    assert [(i.field, i.message) for i in mine] == [(field, mine[0].message)], mine
+    assert message in mine[0].message

@@ -26,6 +26,9 @@ import { NodePanel } from './NodePanel';
 import { RunPanel } from './RunPanel';
 import { PublishPanel } from './PublishPanel';
 import { ChatPreview } from './ChatPreview';
+import { useTranslation } from 'react-i18next';
+import { ProblemsPanel } from './ProblemsPanel';
+import { problemList, type Problem } from '../workflow/problems';
 import { downloadJson } from './download';
 import { ErrorBoundary } from './ErrorBoundary';
 import { dropDraft, keepDraft, restoreDraft, type StoredDraft } from '../workflow/drafts';
@@ -48,7 +51,7 @@ export default function EditorPage() {
   return <ReactFlowProvider><Editor workflowId={String(id)} initial={loaded.json} saved={loaded.saved} restored={loaded.restored} /></ReactFlowProvider>;
 }
 
-type Tab = 'run' | 'publish' | 'chat' | 'settings';
+type Tab = 'run' | 'publish' | 'chat' | 'settings' | 'problems';
 
 function Editor({ workflowId, initial, saved, restored }: { workflowId: string; initial: WorkflowJson; saved: WorkflowJson; restored: StoredDraft | null }) {
   const start = useMemo(() => fromWorkflowJson(initial), [initial]);
@@ -59,6 +62,8 @@ function Editor({ workflowId, initial, saved, restored }: { workflowId: string; 
   const [saveState, setSaveState] = useState<'saved' | 'saving' | 'invalid' | 'error'>(restored ? 'invalid' : 'saved');
   const [unsavedProblems, setUnsavedProblems] = useState(restored?.problems ?? 0);
   const [tab, setTab] = useState<Tab | null>(null);
+  const [focus, setFocus] = useState<{ field: string; seq: number } | null>(null);
+  const { t: tProblems } = useTranslation('problems');
   const [models, setModels] = useState<string[]>(['default']);
   const [presets, setPresets] = useState<Preset[]>([]);
   const [kbs, setKbs] = useState<string[]>([]);
@@ -210,6 +215,13 @@ function Editor({ workflowId, initial, saved, restored }: { workflowId: string; 
   const variables = (startNode?.data.config as { variables?: StartVariable[] } | undefined)?.variables ?? [];
   const errorCount = issues.filter((i) => i.severity !== 'warning').length;
   const workflowIssues = issues.filter((i) => !graph.nodes.some((n) => n.id === i.node_id));
+  const problems = useMemo(() => problemList(issues, graph.nodes.map((n) => ({ id: n.id, title: n.data.title }))), [issues, graph.nodes]);
+  /** A problem picked in the list: select its node (only it) and focus the field that edits it. */
+  const pickProblem = useCallback((p: Problem) => {
+    if (!p.nodeId) return;
+    onNodesChange(graph.nodes.filter((n) => !!n.selected !== (n.id === p.nodeId)).map((n) => ({ id: n.id, type: 'select' as const, selected: n.id === p.nodeId })));
+    setFocus((f) => ({ field: p.field, seq: (f?.seq ?? 0) + 1 }));
+  }, [graph.nodes, onNodesChange]);
 
   return (
     <EditorContext.Provider value={stores}>
@@ -219,7 +231,8 @@ function Editor({ workflowId, initial, saved, restored }: { workflowId: string; 
           <strong data-testid="workflow-name">{meta.name}</strong>
           <span className="badge">{meta.mode}</span>
           <span className={`save-state ${saveState}`} data-testid="save-state">{{ saving: 'Saving…', error: 'Save failed', invalid: 'Not saved: fix the errors', saved: 'Saved' }[saveState]}</span>
-          <span className={errorCount ? 'field-error' : 'muted'} data-testid="issue-count">{errorCount ? `${errorCount} error(s)` : 'valid'}</span>
+          <button type="button" className={`issue-count ${errorCount ? 'field-error' : 'muted'}`} data-testid="issue-count" title={tProblems('show')}
+            onClick={() => setTab(tab === 'problems' ? null : 'problems')}>{errorCount ? `${errorCount} error(s)` : 'valid'}</button>
           <span className="spacer" />
           <button type="button" onClick={undo} data-testid="undo" title="Undo (Ctrl+Z)">↶</button>
           <button type="button" onClick={redo} data-testid="redo" title="Redo (Ctrl+Shift+Z)">↷</button>
@@ -256,7 +269,7 @@ function Editor({ workflowId, initial, saved, restored }: { workflowId: string; 
           {current && panelCtx && (
             <ErrorBoundary key={current.id} label="The node panel"><NodePanel key={current.id} workflowId={workflowId} node={current} ctx={panelCtx}
               update={(c) => updateNode(current.id, c)} onDelete={() => deleteNode(current.id)} onCopy={() => copyNode(current)}
-              beforeDebug={async () => { await saveNow(); }} definition={() => json} /></ErrorBoundary>
+              beforeDebug={async () => { await saveNow(); }} definition={() => json} focus={focus} /></ErrorBoundary>
           )}
           {tab && (
             <aside className="side-panel" data-testid={`panel-${tab}`}><ErrorBoundary key={tab} label="This panel">
@@ -264,6 +277,7 @@ function Editor({ workflowId, initial, saved, restored }: { workflowId: string; 
               {tab === 'publish' && <PublishPanel workflowId={workflowId} kind={meta.mode === 'chat' ? 'chat' : 'workflow'} canPublish={errorCount === 0} beforePublish={saveNow}
                 exampleInputs={Object.fromEntries(variables.map((v) => [v.name, v.type === 'string' ? '...' : null]))} />}
               {tab === 'chat' && <ChatPreview workflowId={workflowId} meta={meta} beforeRun={saveNow} />}
+              {tab === 'problems' && <ProblemsPanel problems={problems} onPick={pickProblem} />}
               {tab === 'settings' && <SettingsPanel meta={meta} onChange={setMeta} />}
             </ErrorBoundary></aside>
           )}

@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useEffect, useLayoutEffect, useRef, useState } from 'react';
 import type { ComponentType } from 'react';
 import type { LoomData, LoomNode } from '../nodes/configs';
 import { moduleFor } from '../nodes/registry';
@@ -8,6 +8,9 @@ import { NODE_LOOKS } from '../nodes/shared/looks';
 import { api } from '../api/client';
 import { useNodeRun } from './context';
 import { isRef } from '../workflow/types';
+import { fieldAbove, fieldFor } from '../workflow/problems';
+import { plainMessage } from '../workflow/messages';
+import type { Issue } from '../workflow/types';
 import type { ErrorPolicy, NodeType, WorkflowJson } from '../workflow/types';
 
 interface Props {
@@ -19,16 +22,28 @@ interface Props {
   onCopy: () => void;
   beforeDebug: () => Promise<void>;
   definition: () => WorkflowJson;
+  /** A field to bring into view and focus (from the problems panel); a new `seq` asks again. */
+  focus?: { field: string; seq: number } | null;
 }
 
 /** The right-hand panel: title, the type's own panel, error handling and single-node debug. */
-export function NodePanel({ workflowId, node, ctx, update, onDelete, onCopy, beforeDebug, definition }: Props) {
+export function NodePanel({ workflowId, node, ctx, update, onDelete, onCopy, beforeDebug, definition, focus }: Props) {
+  const panel = useRef<HTMLElement>(null);
+  useEffect(() => { if (focus && panel.current) focusField(panel.current, focus.field); }, [focus]);
+  // The node's issues that no field of its panel shows (its edges, its id, a field without a control) are
+  // listed at the top, so that the panel shows every message the problems panel does.
+  const [unshown, setUnshown] = useState<Issue[]>([]);
+  useLayoutEffect(() => {
+    const paths = [...(panel.current?.querySelectorAll<HTMLElement>('[data-field]') ?? [])].map((f) => f.dataset.field ?? '');
+    const next = ctx.issues.filter((i) => !i.field || fieldAbove(i.field, paths) === null);
+    setUnshown((prev) => (JSON.stringify(prev) === JSON.stringify(next) ? prev : next));
+  });
   const mod = moduleFor(node.type);
   const Panel = mod.Panel as unknown as ComponentType<PanelProps<NodeType>>;
   const data = node.data as LoomData<unknown>;
   const policy = data.on_error ?? { strategy: 'fail' };
   return (
-    <aside className="node-panel" data-testid="node-panel">
+    <aside className="node-panel" data-testid="node-panel" ref={panel}>
       <div className="panel-header">
         <span className="loom-node-icon" style={{ background: NODE_LOOKS[node.type].color }}>{NODE_LOOKS[node.type].icon}</span>
         <input className="title-input" value={data.title} placeholder={node.id} onChange={(e) => update((d) => ({ ...d, title: e.target.value }))} data-testid="node-title" />
@@ -38,6 +53,11 @@ export function NodePanel({ workflowId, node, ctx, update, onDelete, onCopy, bef
         <button type="button" onClick={onCopy} data-testid="copy-node">Copy</button>
         <button type="button" onClick={onDelete} disabled={!mod.deletable} data-testid="delete-node" title={mod.deletable ? 'Delete node' : 'Start and end nodes cannot be deleted'}>Delete</button>
       </div>
+      {unshown.length > 0 && (
+        <div className="node-problems" data-testid="node-problems">
+          {unshown.map((i, k) => <div key={k} className={`field-${i.severity}`}>{plainMessage(i.field, i.message)}</div>)}
+        </div>
+      )}
       <Panel node={node as never} ctx={ctx} update={update as never} />
       {node.type !== 'start' && node.type !== 'end' && (
         <details className="advanced">
@@ -60,6 +80,20 @@ export function NodePanel({ workflowId, node, ctx, update, onDelete, onCopy, bef
       {node.type !== 'start' && <DebugNode workflowId={workflowId} node={node} beforeDebug={beforeDebug} definition={definition} />}
     </aside>
   );
+}
+
+/** Open, scroll to and focus the panel field that edits `field`; the node's title when no field does. */
+function focusField(root: HTMLElement, field: string): void {
+  const fields = [...root.querySelectorAll<HTMLElement>('[data-field]')];
+  const path = fieldFor(field, fields.map((f) => f.dataset.field ?? ''));
+  const target = fields.find((f) => f.dataset.field === path) ?? root.querySelector<HTMLElement>('.panel-header');
+  if (!target) return;
+  for (let d = target.closest('details'); d; d = d.parentElement?.closest('details') ?? null) d.open = true;
+  target.scrollIntoView({ block: 'center' });
+  target.classList.add('field-focused');
+  setTimeout(() => target.classList.remove('field-focused'), 2000);
+  // An input's variable picker before its name: what a ref's problem is about.
+  (target.querySelector<HTMLElement>('.ref-picker') ?? target.querySelector<HTMLElement>('select, textarea, input, [contenteditable="true"]'))?.focus();
 }
 
 /** Run this node alone, with its inputs pre-filled from the last run. */

@@ -12,6 +12,16 @@ describe('plainMessage', () => {
     expect(plainMessage('config.classes[3].name', 'field required')).toBe('Class name is required');
   });
 
+  it('says what a variable reference reads and what is wrong with it', () => {
+    expect(plainMessage('inputs.query', "ref 'start.query' points to node 'start', which is not upstream of this node"))
+      .toBe("Query reads start.query, but node 'start' does not run before this one: connect it upstream or pick another variable");
+    expect(plainMessage('inputs.x', "ref 'nope.text' points to unknown node 'nope'")).toBe("X reads nope.text, but there is no node 'nope'");
+    expect(plainMessage('inputs.x', "ref 'llm.answer': node 'llm' has no output 'answer' (outputs: text, usage)"))
+      .toBe("X reads llm.answer, but node 'llm' has no output 'answer' (it has: text, usage)");
+    expect(plainMessage('config.cases.0.conditions.0.left', "ref 'start.n' is number, but string or array is needed for contains"))
+      .toBe('Condition left reads start.n, which is number; string or array is needed for contains');
+  });
+
   it('keeps messages that are already plain', () => {
     expect(plainMessage('inputs.q', "'llm.text' is not upstream of this node")).toBe("'llm.text' is not upstream of this node");
   });

@@ -41,6 +41,10 @@ const RULES: [RegExp, (m: RegExpMatchArray) => string][] = [
   [/^Input should be less than or equal to (.+)$/, (m) => `must be at most ${m[1]}`],
   [/^Input should be greater than (.+)$/, (m) => `must be more than ${m[1]}`],
   [/^Input should be less than (.+)$/, (m) => `must be less than ${m[1]}`],
+  [/^ref '(.+)' points to unknown node '(.+)'$/, (m) => `reads ${m[1]}, but there is no node '${m[2]}'`],
+  [/^ref '(.+)' points to node '(.+)', which is not upstream of this node$/, (m) => `reads ${m[1]}, but node '${m[2]}' does not run before this one: connect it upstream or pick another variable`],
+  [/^ref '(.+)': node '(.+)' has no output '(.+)' \(outputs: (.*)\)$/, (m) => `reads ${m[1]}, but node '${m[2]}' has no output '${m[3]}' (it has: ${m[4]})`],
+  [/^ref '(.+)' is (.+), but (.+) is needed(.*)$/, (m) => `reads ${m[1]}, which is ${m[2]}; ${m[3]} is needed${m[4]}`],
   [/^Input should be ('.*')$/, (m) => `must be one of: ${m[1].split(/', '|' or '|', /).map((o) => o.replace(/'/g, '')).join(', ')}`],
 ];
 

@@ -67,16 +67,17 @@ export function InputsTable({ inputs, options, onChange, issues }: { inputs: Rec
     onChange({ ...inputs, [`input${i}`]: { ref: '' } });
   };
   return (
-    <div className="inputs-table" data-testid="inputs-table">
+    <div className="inputs-table" data-testid="inputs-table" data-field="inputs">
       <div className="section-title">Inputs</div>
       {entries.map(([name, source], idx) => (
-        <div key={idx} className={`inputs-row ${issuesUnder(issues, `inputs.${name}`).length ? 'field-invalid' : ''}`}>
+        <div key={idx} className={`inputs-row ${issuesUnder(issues, `inputs.${name}`).length ? 'field-invalid' : ''}`} data-field={`inputs.${name}`}>
           <input className="input-name" value={name} onChange={(e) => rename(name, e.target.value)} data-testid={`input-name-${idx}`} />
           <ValueSourceInput source={source} options={options} onChange={(s) => onChange({ ...inputs, [name]: s })} testId={`input-source-${idx}`} />
           <button type="button" className="icon" title="Remove input" onClick={() => onChange(Object.fromEntries(entries.filter(([k]) => k !== name)))}>✕</button>
-          {issuesUnder(issues, `inputs.${name}`).map((i, k) => <span key={k} className="field-error">{i.message}</span>)}
+          {issuesUnder(issues, `inputs.${name}`).map((i, k) => <span key={k} className={`field-${i.severity}`}>{plainMessage(i.field, i.message)}</span>)}
         </div>
       ))}
+      {(issues ?? []).filter((i) => i.field === 'inputs').map((i, k) => <span key={k} className={`field-${i.severity}`}>{plainMessage(i.field, i.message)}</span>)}
       <button type="button" onClick={add} data-testid="add-input">+ Add input</button>
     </div>
   );
