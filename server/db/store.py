@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import secrets
+import threading
 import time
 import uuid
 from collections.abc import Iterable
@@ -20,7 +22,10 @@ from server.db.cache import RowCache
 from server.db.models import AppKeyRow, AppRow, ConversationRow, EventRow, MessageRow, RunRow, VersionRow, WorkflowRow
 from server.errors import ConflictError, NotFoundError
 
+log = logging.getLogger(__name__)
 KEY_PREFIX = "loom-"
+KEY_USE_INTERVAL_S = 60.0  # an API key's last_used_at moves at most this often
+key_clock = time.time  # when a key is used (tests move it)
 AGENT_ID_PREFIX = "agent-"
 LIVE_STATUSES = ("running",)
 
@@ -310,13 +315,39 @@ class Store:
         self.keys.invalidate(lambda _, cached: cached.id == key_id)
         return row
 
+    def record_key_use(self, key_id: str, now: float, interval_s: float) -> bool:
+        """Set a key's ``last_used_at`` to ``now`` unless it was set less than ``interval_s`` before (by this
+        process or another sharing the database); whether it wrote."""
+        recent = AppKeyRow.last_used_at > now - interval_s
+        with self._session.begin() as s:
+            result = s.execute(update(AppKeyRow).where(AppKeyRow.id == key_id)
+                               .where((AppKeyRow.last_used_at.is_(None)) | ~recent)
+                               .values(last_used_at=now).execution_options(synchronize_session=False))
+        return bool(cast(CursorResult[Any], result).rowcount)
+
     def find_key(self, key: str) -> AppKeyRow | None:
-        """The live (unrevoked) key row for a presented key, or None."""
-        return self.keys.get(hash_key(key), lambda: self._load_key(key))
+        """The live (unrevoked) key row for a presented key, or None; a found key counts as used."""
+        return self._used(self.keys.get(hash_key(key), lambda: self._load_key(key)))
 
     def cached_key(self, key: str) -> AppKeyRow | None:
         """``find_key`` from memory only: None when the key has not been seen lately."""
-        return self.keys.peek(hash_key(key))
+        return self._used(self.keys.peek(hash_key(key)))
+
+    def _used(self, row: AppKeyRow | None) -> AppKeyRow | None:
+        """Note a key's use. ``last_used_at`` moves at most once a minute per key: the row found (usually the
+        cached one) says when it last moved, and a short-lived thread writes it, so no request waits on it."""
+        now = key_clock()
+        if row is None or (row.last_used_at is not None and now - row.last_used_at < KEY_USE_INTERVAL_S):
+            return row
+        row.last_used_at = now  # the cached row: the requests of the next minute skip the write
+        threading.Thread(target=self._record_key_use_quietly, args=(row.id, now), name="key-use", daemon=True).start()
+        return row
+
+    def _record_key_use_quietly(self, key_id: str, now: float) -> None:
+        try:
+            self.record_key_use(key_id, now, KEY_USE_INTERVAL_S)
+        except Exception as exc:  # noqa: BLE001 - a lost "last used" time must not fail anything
+            log.warning("could not record the last use of API key %s: %s", key_id, exc)
 
     def _load_key(self, key: str) -> AppKeyRow | None:
         with self._session() as s:

@@ -141,3 +141,58 @@ async def test_console_chat_preview_uses_the_draft(client):
     assert messages[0]["answer"] == reply["answer"]
     info = (await client.get(f"/api/workflows/{workflow_id}/app")).json()
     assert info["mode"] == "chat"
+
+
+async def test_a_key_records_its_last_use_at_most_once_a_minute(app, client, monkeypatch):
+    import asyncio
+
+    from server.db import store as store_module
+
+    workflow_id, key = await published_app(client, echo_workflow())
+    writes: list[float] = []
+    state = app.state.loom
+    record = state.store.record_key_use
+    monkeypatch.setattr(state.store, "record_key_use",
+                        lambda key_id, now, interval_s: writes.append(now) or record(key_id, now, interval_s))
+
+    async def last_used() -> float | None:
+        for _ in range(50):  # the write happens off the request, in a thread of its own
+            listed = (await client.get(f"/api/workflows/{workflow_id}/keys")).json()["items"][0]
+            if listed["last_used_at"] is not None:
+                return listed["last_used_at"]
+            await asyncio.sleep(0.02)
+        return None
+
+    assert (await client.get(f"/api/workflows/{workflow_id}/keys")).json()["items"][0]["last_used_at"] is None
+    for _ in range(5):
+        run = await client.post(f"/v1/workflows/{workflow_id}/run", json={"inputs": {"text": "a"}},
+                                headers=bearer(key))
+        assert run.status_code == 200
+    first = await last_used()
+    assert first is not None and len(writes) == 1
+
+    # A minute later the next request moves it again, once.
+    clock = first + store_module.KEY_USE_INTERVAL_S + 1
+    monkeypatch.setattr(store_module, "key_clock", lambda: clock)
+    for _ in range(3):
+        await client.post(f"/v1/workflows/{workflow_id}/run", json={"inputs": {"text": "a"}}, headers=bearer(key))
+    for _ in range(50):
+        if len(writes) == 2:
+            break
+        await asyncio.sleep(0.02)
+    assert writes == [first, clock]
+    listed = (await client.get(f"/api/workflows/{workflow_id}/keys")).json()["items"][0]
+    assert listed["last_used_at"] == clock
+
+
+def test_a_key_use_is_not_recorded_again_within_the_interval_by_another_process(tmp_path):
+    from server.db.store import Store
+
+    store = Store(f"sqlite:///{tmp_path / 'loom.db'}")
+    store.migrate()
+    workflow_id = store.create_workflow(echo_workflow()).id
+    row, _ = store.create_key(workflow_id, "ci")
+    assert store.record_key_use(row.id, 1000.0, 60) is True
+    assert store.record_key_use(row.id, 1030.0, 60) is False  # another process, within the minute
+    assert store.record_key_use(row.id, 1061.0, 60) is True
+    assert store.list_keys(workflow_id)[0].last_used_at == 1061.0
