@@ -78,10 +78,12 @@ def loop(dify_id: str, data: dict[str, Any], ctx: MapContext) -> Built:
         variables.append({"name": name, "type": var_type, "value": value})
     ctx.loop_vars[dify_id] = declared
     nodes, edges = _body(dify_id, ctx)
+    updates = ctx.loop_updates.get(dify_id, {})
     for var in variables:
-        update = ctx.loop_updates.get(dify_id, {}).get(str(var["name"]))
+        update = updates.get(str(var["name"]))
         if update:
             var["update"] = {"ref": update}
+    _read_after_assignment(ctx.ids[dify_id], updates, nodes, edges)
     logic = str(data.get("logical_operator") or "and")
     until = conditions(data.get("break_conditions") or [], logic, ctx, f"{label}: break_conditions")
     if until:
@@ -91,6 +93,37 @@ def loop(dify_id: str, data: dict[str, Any], ctx: MapContext) -> Built:
                               "logic": logic if logic in ("and", "or") else "and",
                               "max_rounds": max(1, int(data.get("loop_count") or 10))}
     return Built(type="loop", config=config)
+
+
+def _read_after_assignment(loop_id: str, updates: dict[str, str], nodes: list[dict[str, Any]],
+                           edges: list[dict[str, Any]]) -> None:
+    """In Dify a node after an assigner in the same round reads the new value; in Loom the loop variable holds
+    the value of the round's start, so those nodes read the assigner's output instead."""
+    children: dict[str, list[str]] = {}
+    for edge in edges:
+        children.setdefault(edge["source"], []).append(edge["target"])
+    for var, update in updates.items():
+        assigner_id = update.split(".", 1)[0]
+        seen, todo = set(), list(children.get(assigner_id, []))
+        while todo:
+            current = todo.pop()
+            if current not in seen:
+                seen.add(current)
+                todo.extend(children.get(current, []))
+        old, new = f"{loop_id}.{var}", update
+        for node in nodes:
+            if node["id"] in seen:
+                _replace_refs(node, old, new)
+
+
+def _replace_refs(value: Any, old: str, new: str) -> None:
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else []
+    for key, item in list(items):
+        if isinstance(item, dict) and isinstance(item.get("ref"), str) and len(item) == 1 \
+                and (item["ref"] == old or item["ref"].startswith(old + ".")):
+            value[key] = {"ref": new + item["ref"][len(old):]}
+        else:
+            _replace_refs(item, old, new)
 
 
 def assigner(dify_id: str, data: dict[str, Any], ctx: MapContext) -> Built:
@@ -165,6 +198,6 @@ def _loop_assigner(dify_id: str, items: list[dict[str, Any]], loop_id: str, ctx:
         outputs[name] = ctx.loop_vars[loop_id].get(name, "any")
         ctx.loop_updates.setdefault(loop_id, {})[name] = f"{ctx.ids[dify_id]}.{name}"
     lines.append("    return out")
-    ctx.report.approximate(dify_id, "assigns loop variables: a code node computes the new values, which the "
-                           "loop takes after each round (nodes later in the same round still read the old ones)")
+    ctx.report.approximate(dify_id, "assigns loop variables: a code node computes the new values; the nodes "
+                           "after it in the round read them there, and the loop takes them after the round")
     return Built(type="code", config={"code": "\n".join(lines) + "\n", "outputs": outputs}, inputs=inputs.values)
