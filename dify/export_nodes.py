@@ -21,6 +21,7 @@ class Context:
     types: Mapping[str, Mapping[str, str]]
     chat: bool
     flattened: set[str] = field(default_factory=set)  # iterations whose list of lists Dify flattens
+    secret_inputs: set[str] = field(default_factory=set)  # start inputs written as Dify secrets instead
 
     def type_of(self, ref: str) -> str:
         node_id, output, *path = ref.split(".")
@@ -49,6 +50,8 @@ def _model(config: Mapping[str, Any]) -> dict[str, Any]:
 def start(node: Mapping[str, Any], config: Mapping[str, Any], ctx: Context) -> dict[str, Any]:
     variables = []
     for var in config.get("variables", []):
+        if var["name"] in ctx.secret_inputs:
+            continue
         kind = var.get("type", "string")
         entry: dict[str, Any] = {"variable": var["name"], "label": var.get("label") or var["name"],
                                  "required": var.get("required", True)}

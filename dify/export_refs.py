@@ -20,9 +20,11 @@ class Unexportable(Exception):
 class Selectors:
     """Turns refs into Dify selectors, knowing which node types name their outputs differently in Dify."""
 
-    def __init__(self, node_types: Mapping[str, str], json_llms: set[str] | frozenset[str] = frozenset()) -> None:
+    def __init__(self, node_types: Mapping[str, str], json_llms: set[str] | frozenset[str] = frozenset(),
+                 secrets: Mapping[str, str] | None = None) -> None:
         self.node_types = node_types
         self.json_llms = json_llms
+        self.secrets = secrets or {}  # "start.env_apikey" → "apikey": start inputs that stand in for Dify secrets
 
     def selector(self, ref: str) -> list[str]:
         """``node.output.path`` → ``[node, output, path...]`` with Dify's output names."""
@@ -31,6 +33,8 @@ class Selectors:
             if output not in SYSTEM:
                 raise Unexportable(f"'sys.{output}' has no Dify equivalent")
             return ["sys", SYSTEM[output], *path]
+        if f"{node_id}.{output}" in self.secrets:
+            return ["env", self.secrets[f"{node_id}.{output}"], *path]
         if node_id == "conversation":
             return ["conversation", output, *path]
         kind = self.node_types.get(node_id, "")

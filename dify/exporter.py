@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -42,7 +43,9 @@ def export_dsl(workflow: dict[str, Any], catalog: Mapping[str, NodeSpec] | None 
     json_llms = {n["id"] for n in nodes
                  if n["type"] == "llm" and (n.get("config", {}).get("output") or {}).get("format") == "json"}
     chat = workflow.get("mode", "workflow") == "chat"
-    ctx = Context(Selectors(node_types, json_llms), _types(graph.outputs, nodes), chat, flattened)
+    secrets = secret_inputs(workflow)
+    selectors = Selectors(node_types, json_llms, {f"{graph.start_id}.{name}": env for name, env in secrets.items()})
+    ctx = Context(selectors, _types(graph.outputs, nodes), chat, flattened, set(secrets))
     writer = GraphWriter(ctx, drop_ends=chat and any(n["type"] == "answer" for n in nodes))
     writer.write_all(workflow["nodes"], workflow.get("edges", []))
     if writer.problems:
@@ -55,12 +58,33 @@ def export_dsl(workflow: dict[str, Any], catalog: Mapping[str, NodeSpec] | None 
         "version": DSL_VERSION,
         "dependencies": [],
         "workflow": {"conversation_variables": _conversation_variables(workflow),
-                     "environment_variables": [],
+                     "environment_variables": [_secret(env) for env in secrets.values()],
                      "features": _features(workflow),
                      "graph": {"nodes": writer.nodes, "edges": writer.edges,
                                "viewport": {"x": 0, "y": 0, "zoom": 1}}},
     }
     return yaml.safe_dump(document, allow_unicode=True, sort_keys=False, width=120)
+
+
+# The start input an import puts in place of a Dify secret (dify/environment.py) goes back as that secret.
+SECRET_INPUT = re.compile(r"^secret environment variable '([^']+)' from Dify$")
+
+
+def secret_inputs(workflow: Mapping[str, Any]) -> dict[str, str]:
+    """Start input name → the Dify secret environment variable it stands in for."""
+    start = next((n for n in workflow["nodes"] if n["type"] == "start"), {})
+    found = {}
+    for var in start.get("config", {}).get("variables", []):
+        match = SECRET_INPUT.match(str(var.get("description") or ""))
+        if match and var.get("type", "string") == "string":
+            found[var["name"]] = match.group(1)
+    return found
+
+
+def _secret(name: str) -> dict[str, Any]:
+    # Its value never left Dify: the user fills it in again there.
+    return {"id": f"env-{name}", "name": name, "value": "", "value_type": "secret", "description": "",
+            "selector": ["env", name]}
 
 
 def _all_nodes(nodes: list[Mapping[str, Any]]) -> Iterator[Mapping[str, Any]]:

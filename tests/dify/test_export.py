@@ -152,3 +152,19 @@ def test_cli_writes_the_yaml_or_exits_naming_the_nodes(tmp_path):
     assert yaml.safe_load(target.read_text(encoding="utf-8"))["kind"] == "app"
     refused = runner.invoke(cli, ["export-dify", str(ROOT / "workflows" / "ticket-router.json")])
     assert refused.exit_code == 1 and "node 'classify'" in refused.output
+
+
+def test_a_secret_taken_as_a_start_input_goes_back_as_a_dify_secret():
+    from dify.importer import import_dsl
+
+    stocks = ROOT.parent / "shared" / "data" / "dify-dsl" / "community" / "wwwzhouhui" / "stock_analysis.yml"
+    if not stocks.is_file():
+        pytest.skip("no Dify DSL files")
+    text = export_dsl(import_dsl(stocks.read_bytes()).workflow)
+    document = yaml.safe_load(text)
+    assert document["workflow"]["environment_variables"] == [
+        {"id": "env-apikey", "name": "apikey", "value": "", "value_type": "secret", "description": "",
+         "selector": ["env", "apikey"]}]
+    start = next(n for n in document["workflow"]["graph"]["nodes"] if n["data"]["type"] == "start")
+    assert "env_apikey" not in {v["variable"] for v in start["data"]["variables"]}
+    assert "{{#env.apikey#}}" in text and "{{#start" not in text
