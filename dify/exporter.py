@@ -72,7 +72,7 @@ SECRET_INPUT = re.compile(r"^secret environment variable '([^']+)' from Dify$")
 
 def secret_inputs(workflow: Mapping[str, Any]) -> dict[str, str]:
     """Start input name → the Dify secret environment variable it stands in for."""
-    start = next((n for n in workflow["nodes"] if n["type"] == "start"), {})
+    start: Mapping[str, Any] = next((n for n in workflow["nodes"] if n["type"] == "start"), {})
     found = {}
     for var in start.get("config", {}).get("variables", []):
         match = SECRET_INPUT.match(str(var.get("description") or ""))
