@@ -43,8 +43,10 @@ def run_detail(row: RunRow, events: list[dict[str, Any]]) -> RunDetail:
             node.prompt = prompt_of(llms[node.node_id], mode, node.inputs, row.sys or {})
     detail = RunDetail.of(row)
     detail.nodes = nodes
-    if row.status == "running":
-        final = events[-1] if events and events[-1].get("type") == "run_finished" else None
-        if final is not None:  # finished a moment ago, not yet written
-            detail.status, detail.outputs, detail.error = final["status"], final["outputs"], final["error"]
+    final = events[-1] if events and events[-1].get("type") == "run_finished" else None
+    if final is not None and row.finished_at is None:  # finished a moment ago, its end not yet written
+        usage = final.get("usage") or {}
+        detail.status, detail.outputs, detail.error = final["status"], final.get("outputs") or {}, final.get("error")
+        detail.failed_node, detail.elapsed_ms = final.get("failed_node"), final.get("elapsed_ms") or 0.0
+        detail.usage, detail.total_tokens = usage, int(usage.get("total_tokens") or 0)
     return detail

@@ -96,8 +96,8 @@ def stop_run(state: State, run_id: str) -> RunAccepted:
 
 @router.post("/api/runs/{run_id}/resume", responses=RUN_RESPONSES)
 async def resume_run(state: State, run_id: str, body: ResumeCreate | None = None) -> Response:
-    """Re-run a failed or stopped run on the current draft, replaying the nodes that succeeded and are
-    unchanged; the new run links to the old one (``resumed_from``)."""
+    """Re-run a failed or stopped run on the current draft (a debug run), replaying the nodes that succeeded and
+    are unchanged; the new run links to the old one (``resumed_from``)."""
     old = await state.runs.get(run_id)
     if old.status not in RESUMABLE:
         raise ConflictError(f"run '{run_id}' is {old.status}; only failed, stopped or interrupted runs resume")
@@ -105,7 +105,7 @@ async def resume_run(state: State, run_id: str, body: ResumeCreate | None = None
     graph = state.compile(workflow.definition)
     events = await state.runs.history(run_id)  # from memory when it finished a moment ago, not yet written
     request = RunRequest(workflow_id=old.workflow_id, graph=graph, definition=workflow.definition,
-                         inputs=old.inputs, source=old.source, sys=old.sys,
+                         inputs=old.inputs, source=console_source(None), sys=old.sys,
                          reuse=reuse_plan(graph, old.definition, events), resumed_from=run_id)
     return await respond(state.runs, request, body.response_mode if body else "blocking")
 

