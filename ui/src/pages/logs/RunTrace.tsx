@@ -62,8 +62,7 @@ export function RunTrace({ runId, onOpen, onChanged }: {
           data-testid="logs-resumed-from">{t('resumedFrom')}</a></>}
       </div>
       {error && <div className="field-error">{error}</div>}
-      {run.error && <div className="field-error" data-testid="logs-trace-run-error">
-        {run.failed_node ? t('failedAt', { node: run.failed_node }) : ''}{run.error}</div>}
+      {run.error && <div className="field-error" data-testid="logs-trace-run-error">{run.error}</div>}
       <div className="section-title">{t('inputs')}</div>
       <pre className="json" data-testid="logs-trace-inputs">{json(run.inputs)}</pre>
       <div className="section-title">{t('outputs')}</div>
