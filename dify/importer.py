@@ -26,7 +26,13 @@ from nodes.registry import CATALOG
 NODE_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 STRUCTURAL = {"iteration-start", "loop-start"}  # a container's entry marker; Loom's entries are implicit
 NOTE_TYPES = {"custom-note", "note", ""}
-CONTAINERS = {"iteration", "loop"}
+# Dify node types Loom has no node for, and what to do instead.
+UNSUPPORTED = {
+    "agent": "Dify's agent strategies have no Loom node; build the step as a Loom agent or an LLM node with plugins",
+    "human-input": "Loom workflows do not pause for a person; split the workflow at that point",
+    "datasource": "knowledge pipelines are not workflows; index the documents into a Loom knowledge base",
+    "knowledge-index": "knowledge pipelines are not workflows; index the documents into a Loom knowledge base",
+}
 
 
 @dataclass
@@ -116,6 +122,8 @@ class _Import:
         conversation = conversation_variables(self.doc.conversation_variables, ctx)
         self.table = MAPPERS
         for node_id, kind in self.dify_types.items():
+            if kind in UNSUPPORTED:
+                raise DifyImportError(f"'{kind}' nodes cannot be imported: {UNSUPPORTED[kind]}", ctx.label(node_id))
             if kind not in self.table and kind not in STRUCTURAL and kind != "loop-end":
                 raise DifyImportError(f"unknown node type '{kind}' (Loom maps: {', '.join(sorted(self.table))})",
                                       ctx.label(node_id))
@@ -161,6 +169,7 @@ class _Import:
         members = [n for n in self.raw if ctx.containers.get(n) == container]
         nodes: list[dict[str, Any]] = []
         afters: dict[str, str] = {}
+        befores: dict[str, list[str]] = {}
         skipped: set[str] = set()
         for node_id in members:
             kind = self.dify_types[node_id]
@@ -178,11 +187,17 @@ class _Import:
                 # a field of an unexpected shape (a string where Dify writes a list, …)
                 raise DifyImportError(f"unexpected content ({type(exc).__name__}: {exc})",
                                       ctx.label(node_id)) from None
+            nodes.extend(built.before)
+            if built.before:
+                befores[ctx.ids[node_id]] = [n["id"] for n in built.before]
             nodes.append(self.loom_node(node_id, data, built))
             if built.after is not None:
                 nodes.append(built.after)
                 afters[node_id] = built.after["id"]
         edges = self.edges(set(members) - skipped, afters, container)
+        for target, extra in befores.items():
+            edges += [{**edge, "target": before} for edge in edges if edge["target"] == target for before in extra]
+            edges += [{"source": before, "target": target} for before in extra]
         return nodes, edges
 
     def loom_node(self, node_id: str, data: dict[str, Any], built: Built) -> dict[str, Any]:

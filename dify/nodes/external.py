@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from dify import selectors, templates
-from dify.context import Alias, Inputs, MapContext
+from dify.context import Alias, Inputs, MapContext, identifier
 from dify.nodes.base import Built
 from dify.report import Secret
 
@@ -179,6 +179,7 @@ def tool(dify_id: str, data: dict[str, Any], ctx: MapContext) -> Built:
     name = str(data.get("tool_name") or "")
     inputs = Inputs(ctx, dify_id)
     params: dict[str, Any] = {}
+    before: list[dict[str, Any]] = []
     for key, value in (data.get("tool_parameters") or {}).items():
         where = f"{label}: tool_parameters.{key}"
         if isinstance(value, dict):
@@ -189,11 +190,17 @@ def tool(dify_id: str, data: dict[str, Any], ctx: MapContext) -> Built:
             params[key] = selectors.source(raw, ctx, where)
         elif kind == "constant" or not isinstance(raw, str):
             params[key] = {"value": raw}
+        elif (dotted := templates.single_selector(raw)) is not None:
+            params[key] = selectors.source(templates.selector_of(dotted), ctx, where)
+        elif templates.DIFY_VAR.search(raw):  # text with variables: a template node renders it first
+            rendered = Inputs(ctx, dify_id)
+            text = templates.rewrite(raw, rendered, where)
+            before_id = identifier(f"{ctx.ids[dify_id]}_{key}")[:64]
+            before.append({"id": before_id, "type": "template-transform", "title": f"{key} for {dify_id}",
+                           "inputs": rendered.values, "config": {"template": text}})
+            params[key] = {"ref": f"{before_id}.output"}
         else:
-            dotted = templates.single_selector(raw)
-            params[key] = selectors.source(templates.selector_of(dotted), ctx, where) if dotted else {"value": raw}
-            if dotted is None and templates.DIFY_VAR.search(raw):
-                ctx.report.approximate(dify_id, f"parameter '{key}' mixes text and variables; sent as its text")
+            params[key] = {"value": raw}
     settings = {k: (v.get("value") if isinstance(v, dict) else v)
                 for k, v in (data.get("tool_configurations") or {}).items()}
     match = BUILTIN.get((short, name)) or BUILTIN.get((str(data.get("provider_id") or ""), name))
@@ -205,13 +212,13 @@ def tool(dify_id: str, data: dict[str, Any], ctx: MapContext) -> Built:
         for dify_out, loom_out in outputs.items():
             aliases[dify_out] = _renamed(loom_out)
         return Built(type="plugin", config={"plugin": plugin, "tool": loom_tool, "settings": loom_settings},
-                     inputs=loom_inputs)
+                     inputs=loom_inputs, before=before)
     for key, value in params.items():
         inputs.set(key, value)
     if ctx.tools.tool_schema(short, name) is not None:  # an imported plugin of the same name
         return Built(type="plugin", config={"plugin": short, "tool": name,
                                             "settings": {k: v for k, v in settings.items() if v is not None}},
-                     inputs=inputs.values)
+                     inputs=inputs.values, before=before)
     ctx.report.need("tool", f"{provider}/{name}", f"no Loom plugin does this; import an OpenAPI plugin named "
                     f"'{short}' with a tool '{name}' and replace the placeholder node", dify_id)
     ctx.report.approximate(dify_id, f"tool {provider}/{name} became a placeholder code node that fails when it "
@@ -219,4 +226,4 @@ def tool(dify_id: str, data: dict[str, Any], ctx: MapContext) -> Built:
     message = f"the Dify tool {provider}/{name} has no Loom plugin yet: import one and replace this node"
     code = f"def main(args: dict) -> dict:\n    raise RuntimeError({message!r})\n"
     return Built(type="code", config={"code": code, "outputs": {"text": "string", "json": "any", "files": "any"}},
-                 inputs=inputs.values)
+                 inputs=inputs.values, before=before)

@@ -193,3 +193,17 @@ def test_fields_of_an_unexpected_shape_are_refused_naming_the_node(change: Any) 
     with pytest.raises(DifyImportError) as caught:
         import_dsl(dsl([broken], [("s", "x", "source")]))
     assert caught.value.location.startswith("node 'x'")
+
+
+@ON_MODULE_LOOP
+async def test_a_tool_parameter_mixing_text_and_variables_is_rendered_by_a_template_first(services: Services) -> None:
+    tool = node("t", "tool", provider_id="builtin", provider_type="builtin", tool_name="json_parse",
+                tool_parameters={"json_string": {"type": "mixed", "value": '{"name": "{{#s.q#}}", "n": 2}'}})
+    text = dsl([tool, end(("r", ["t", "result"]))], [("s", "t", "source"), ("t", "e", "source")])
+    assert await run(text, services, q="Ada") == {"r": {"name": "Ada", "n": 2}}
+
+
+def test_agent_nodes_are_refused_saying_what_to_build_instead() -> None:
+    with pytest.raises(DifyImportError, match="Loom agent") as caught:
+        import_dsl(dsl([node("a", "agent")], [("s", "a", "source")]))
+    assert caught.value.location == "node 'a' (agent)"
