@@ -89,6 +89,7 @@ class RunManager:
         self.limits = limits
         self.max_events = max_events  # per live run; older events are read back from the store
         self.live: dict[str, LiveRun] = {}
+        self._in_flight: dict[str, int] = {}  # live runs per workflow: the per-app limit's count, kept as they come
         self.writer = RunWriter(store)
 
     def close(self) -> None:
@@ -96,7 +97,8 @@ class RunManager:
         self.writer.close()
 
     def in_flight(self, workflow_id: str) -> int:
-        return sum(1 for live in self.live.values() if live.workflow_id == workflow_id)
+        """How many of the workflow's runs are live (started, their end not yet recorded)."""
+        return self._in_flight.get(workflow_id, 0)
 
     async def start(self, request: RunRequest) -> LiveRun:
         if request.max_in_flight is not None and self.in_flight(request.workflow_id) >= request.max_in_flight:
@@ -116,6 +118,7 @@ class RunManager:
                           conversation_id=sys_values.get("conversation_id"), user=sys_values.get("user"))
         live = LiveRun(row, engine_run, MemoryEventLog(self.max_events))
         self.live[run_id] = live
+        self._in_flight[request.workflow_id] = self._in_flight.get(request.workflow_id, 0) + 1
         self.writer.put(RunWrite(run_id, row=row))
         self.metrics.runs_in_flight.inc()
         self.jobs.submit(self._drive(live, request), name=f"run-{run_id}")
@@ -182,7 +185,12 @@ class RunManager:
         return RunWrite(live.run_id, row=live.row, final=live.final or {"status": "failed"}, events=pending)
 
     def _forget(self, live: LiveRun) -> None:
-        self.live.pop(live.run_id, None)
+        if self.live.pop(live.run_id, None) is not None:
+            left = self._in_flight[live.workflow_id] - 1
+            if left:
+                self._in_flight[live.workflow_id] = left
+            else:
+                del self._in_flight[live.workflow_id]
         self.metrics.runs_in_flight.dec()
         live.log.close()
 

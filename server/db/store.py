@@ -206,7 +206,8 @@ class Store:
         """Apply run writes in order, in one transaction. The writes of one run are merged first (its start and
         end queued together become one upsert), then each kind of statement runs once for the whole batch
         (``executemany`` of a fixed SQL string, which SQLite prepares once per connection), run rows before
-        events; JSON columns are encoded as SQLAlchemy's JSON type encodes them."""
+        events; JSON columns are encoded as SQLAlchemy's JSON type encodes them. The events of one run in a
+        batch are one row (``PACKED``): one insert and one JSON document instead of one per event."""
         merged: dict[str, RunWrite] = {}
         for write in writes:
             seen = merged.get(write.run_id)
@@ -230,7 +231,11 @@ class Store:
                     ends.append((*_params(ended.items()), write.run_id))
             elif write.row is not None:
                 started.append(_run_params(write.row))
-            events.extend((write.run_id, e["seq"], e["type"], dumps(e)) for e in write.events)
+            if len(write.events) == 1:
+                event = write.events[0]
+                events.append((write.run_id, event["seq"], event["type"], dumps(event)))
+            elif write.events:
+                events.append((write.run_id, write.events[-1]["seq"], PACKED, dumps(write.events)))
         insert_run, upsert_run, end_run, insert_events = self._run_sql
         with self.engine.begin() as conn:
             for sql, params in ((insert_run, started), (upsert_run, upserts), (end_run, ends),
@@ -258,10 +263,17 @@ class Store:
             return list(rows), total
 
     def run_events(self, run_id: str, after: int = 0) -> list[dict[str, Any]]:
+        """A run's recorded events with ``seq > after``, in order (a packed row holds several)."""
         with self._session() as s:
-            rows = s.scalars(select(EventRow.data).where(EventRow.run_id == run_id, EventRow.seq > after)
-                             .order_by(EventRow.seq))
-            return list(rows)
+            rows = s.execute(select(EventRow.type, EventRow.data)
+                             .where(EventRow.run_id == run_id, EventRow.seq > after).order_by(EventRow.seq))
+            events: list[dict[str, Any]] = []
+            for kind, data in rows:
+                if kind == PACKED:  # its seq is its last event's: the first ones may be at or before ``after``
+                    events.extend(event for event in data if event["seq"] > after)
+                else:
+                    events.append(data)
+            return events
 
     def mark_interrupted(self) -> int:
         """Runs left ``running`` by a previous process did not finish; say so instead of leaving them running."""
@@ -444,6 +456,9 @@ def new_run_row(**fields: Any) -> dict[str, Any]:
 
 
 _RUNS, _EVENTS = RunRow.__table__, EventRow.__table__
+# The type of a run_events row that holds several consecutive events of a run (a JSON list, in seq order) under
+# the seq of its last one: the run writer records the events of a run it writes at once in one row.
+PACKED = "events"
 _ENDED = ("status", "outputs", "error", "failed_node", "elapsed_ms", "usage", "total_tokens", "finished_at")
 # The run writer's statements as fixed SQL strings over the tables' columns: SQLite keeps each one prepared,
 # and no statement is compiled or bound through SQLAlchemy per run.
