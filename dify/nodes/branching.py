@@ -6,7 +6,7 @@ from typing import Any
 
 from dify.context import MapContext, identifier
 from dify.nodes.base import Built
-from dify.nodes.conditions import conditions
+from dify.nodes.conditions import Before, conditions
 
 RESERVED = {"else", "error", "out"}
 
@@ -30,14 +30,15 @@ def if_else(dify_id: str, data: dict[str, Any], ctx: MapContext) -> Built:
         cases = [{"case_id": "true", "logical_operator": data.get("logical_operator", "and"),
                   "conditions": data.get("conditions") or []}]
     loom_cases = []
+    before = Before(dify_id)
     for i, case in enumerate(cases):
         case_id = str(case.get("case_id") or case.get("id") or f"case{i + 1}")
         logic = str(case.get("logical_operator") or "and")
         found = conditions(case.get("conditions") or [], logic, ctx,
-                           f"{ctx.label(dify_id)}: cases[{i}].conditions")
+                           f"{ctx.label(dify_id)}: cases[{i}].conditions", before=before)
         if not found:
             ctx.report.approximate(dify_id, f"case '{case_id}' has no conditions and never holds")
             found = [{"left": {"value": None}, "op": "is_not_null"}]
         loom_cases.append({"id": case_handle(case_id), "logic": logic if logic in ("and", "or") else "and",
                            "conditions": found})
-    return Built(type="if-else", config={"cases": loom_cases})
+    return Built(type="if-else", config={"cases": loom_cases}, before=before.nodes)

@@ -7,10 +7,11 @@ while Loom's ``is_empty`` counts whitespace as empty, so ``empty`` on text becom
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 from dify import selectors, templates
-from dify.context import MapContext
+from dify.context import Inputs, MapContext, identifier
 
 SIMPLE = {"contains": "contains", "not contains": "not_contains", "start with": "starts_with",
           "end with": "ends_with", "is": "eq", "is not": "ne", "=": "eq", "≠": "ne", "!=": "ne", ">": "gt",
@@ -22,18 +23,19 @@ LENGTHY = ("string", "array", "object", "file")
 
 
 def conditions(items: list[dict[str, Any]], logic: str, ctx: MapContext, where: str,
-               left_key: str = "variable_selector") -> list[dict[str, Any]]:
-    """Loom conditions ``{left, op, right?}`` for Dify's; ``left_key`` names the selector field."""
+               left_key: str = "variable_selector", before: Before | None = None) -> list[dict[str, Any]]:
+    """Loom conditions ``{left, op, right?}`` for Dify's; ``left_key`` names the selector field. With ``before``,
+    a value mixing text and variables is rendered by a template node it collects."""
     found: list[dict[str, Any]] = []
     for i, item in enumerate(items):
         here = f"{where}[{i}]"
         left = selectors.source(item.get(left_key), ctx, f"{here}.{left_key}")
-        found.extend(condition(left, item, logic, ctx, here))
+        found.extend(condition(left, item, logic, ctx, here, before))
     return found
 
 
 def condition(left: dict[str, Any], item: dict[str, Any], logic: str, ctx: MapContext,
-              where: str) -> list[dict[str, Any]]:
+              where: str, before: Before | None = None) -> list[dict[str, Any]]:
     op = str(item.get("comparison_operator") or "")
     var_type = str(item.get("varType") or "string")
     lengthy = var_type.startswith(LENGTHY)
@@ -47,7 +49,7 @@ def condition(left: dict[str, Any], item: dict[str, Any], logic: str, ctx: MapCo
         if logic == "or" and len(values) > 1:
             ctx.report.approximate(where, "'all of' under 'or' logic checks only its first value")
             values = values[:1]
-        return [{"left": left, "op": "contains", "right": right_value(v, "contains", ctx, where)} for v in values]
+        return [{"left": left, "op": "contains", "right": right_value(v, ctx, where, before)} for v in values]
     if op not in SIMPLE:
         from dify.errors import DifyImportError
 
@@ -58,19 +60,37 @@ def condition(left: dict[str, Any], item: dict[str, Any], logic: str, ctx: MapCo
     if loom_op in ("is_null", "is_not_null"):
         return [{"left": left, "op": loom_op}]
     if loom_op in NUMERIC or (loom_op in ("eq", "ne") and var_type == "number"):
-        return [{"left": left, "op": loom_op, "right": right_value(_number(value), loom_op, ctx, where)}]
-    return [{"left": left, "op": loom_op, "right": right_value(value, loom_op, ctx, where)}]
+        return [{"left": left, "op": loom_op, "right": right_value(_number(value), ctx, where, before)}]
+    return [{"left": left, "op": loom_op, "right": right_value(value, ctx, where, before)}]
 
 
-def right_value(value: Any, op: str, ctx: MapContext, where: str) -> dict[str, Any]:
-    """A literal, or a ref when the value is exactly one ``{{#node.var#}}`` placeholder."""
+def right_value(value: Any, ctx: MapContext, where: str, before: Before | None = None) -> dict[str, Any]:
+    """A literal, a ref when the value is exactly one ``{{#node.var#}}`` placeholder, or the output of a template
+    node (collected in ``before``) when it mixes text and placeholders."""
     if isinstance(value, str):
         dotted = templates.single_selector(value)
         if dotted is not None:
             return selectors.source(templates.selector_of(dotted), ctx, f"{where}.value")
         if templates.DIFY_VAR.search(value):
-            ctx.report.approximate(where, "a condition value mixing text and variables is compared as literal text")
+            if before is None:
+                ctx.report.approximate(where, "a condition value mixing text and variables is compared as literal "
+                                       "text")
+                return {"value": value}
+            inputs = Inputs(ctx, before.dify_id)
+            node_id = identifier(f"{ctx.ids[before.dify_id]}_value_{len(before.nodes) + 1}")[:64]
+            before.nodes.append({"id": node_id, "type": "template-transform", "title": f"value for {where}"[:200],
+                                 "inputs": inputs.values,
+                                 "config": {"template": templates.rewrite(value, inputs, f"{where}.value")}})
+            return {"ref": f"{node_id}.output"}
     return {"value": value}
+
+
+@dataclass
+class Before:
+    """Template nodes a node's conditions need, run just before it."""
+
+    dify_id: str
+    nodes: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _number(value: Any) -> Any:

@@ -207,3 +207,19 @@ def test_agent_nodes_are_refused_saying_what_to_build_instead() -> None:
     with pytest.raises(DifyImportError, match="Loom agent") as caught:
         import_dsl(dsl([node("a", "agent")], [("s", "a", "source")]))
     assert caught.value.location == "node 'a' (agent)"
+
+
+@ON_MODULE_LOOP
+async def test_an_if_else_value_mixing_text_and_variables_is_rendered_first(services: Services) -> None:
+    text = dsl([node("if", "if-else", cases=[{"case_id": "true", "logical_operator": "and", "conditions": [
+        {"variable_selector": ["s", "q"], "comparison_operator": "is", "value": "hi {{#s.q2#}}!",
+         "varType": "string"}]}]),
+        node("yes", "template-transform", template="yes", variables=[]),
+        node("no", "template-transform", template="no", variables=[]),
+        node("agg", "variable-aggregator", variables=[["yes", "output"], ["no", "output"]]),
+        end(("r", ["agg", "output"]))],
+        [("s", "if", "source"), ("if", "yes", "true"), ("if", "no", "false"), ("yes", "agg", "source"),
+         ("no", "agg", "source"), ("agg", "e", "source")],
+        extra_inputs=({"variable": "q2", "label": "q2", "type": "text-input", "required": False},))
+    assert await run(text, services, q="hi Ada!", q2="Ada") == {"r": "yes"}
+    assert await run(text, services, q="hi Bob!", q2="Ada") == {"r": "no"}
