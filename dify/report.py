@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 from pydantic import BaseModel, Field
+
+PLACE = re.compile(r"^node '([^']+)' \([^)]*\)(?:: (.*))?$", re.S)
 
 
 class MappedNode(BaseModel):
@@ -53,6 +56,11 @@ class ImportReport(BaseModel):
     warnings: list[str] = Field(default_factory=list)
 
     def approximate(self, node_id: str, reason: str) -> None:
+        """Record an approximation; ``node_id`` may be a place (``node '12' (llm): prompt_template[0]``)."""
+        place = PLACE.match(node_id)
+        if place:
+            node_id, field = place.group(1), place.group(2)
+            reason = f"{field}: {reason}" if field else reason
         self.approximated.append(NodeNote(node_id=node_id, reason=reason))
 
     def drop(self, node_id: str, reason: str) -> None:
