@@ -22,6 +22,7 @@ class Context:
     chat: bool
     flattened: set[str] = field(default_factory=set)  # iterations whose list of lists Dify flattens
     secret_inputs: set[str] = field(default_factory=set)  # start inputs written as Dify secrets instead
+    secrets: list[str] = field(default_factory=list)  # Dify secret env variables for credentials kept out of the file
 
     def type_of(self, ref: str) -> str:
         node_id, output, *path = ref.split(".")
@@ -301,53 +302,6 @@ def _list_operator_name(op: str, value: Any) -> str:
                          else "string")
 
 
-def http_request(node: Mapping[str, Any], config: Mapping[str, Any], ctx: Context) -> dict[str, Any]:
-    inputs = node.get("inputs", {})
-
-    def text(value: str) -> str:
-        return ctx.selectors.template(value, inputs)
-
-    def lines(pairs: list[Mapping[str, Any]]) -> str:
-        return "\n".join(f"{text(p['name'])}:{text(p.get('value', ''))}" for p in pairs)
-
-    body = config.get("body") or {}
-    kind = body.get("type", "none")
-    data: list[dict[str, Any]] = []
-    if kind in ("json", "raw"):
-        data = [{"id": "key-value-1", "key": "", "type": "text", "value": text(body.get("content", ""))}]
-    elif kind == "form":
-        data = [{"id": f"key-value-{i}", "key": f["name"], "type": "text", "value": text(f.get("value", ""))}
-                for i, f in enumerate(body.get("fields", []), 1)]
-    elif kind == "multipart":
-        for i, part in enumerate(body.get("parts", []), 1):
-            if part.get("file"):
-                data.append({"id": f"key-value-{i}", "key": part["name"], "type": "file",
-                             "file": ctx.selectors.source(inputs[part["file"]])})
-            else:
-                data.append({"id": f"key-value-{i}", "key": part["name"], "type": "text",
-                             "value": text(part.get("value") or "")})
-    if kind == "raw" and body.get("content_type") and not body["content_type"].startswith("text/plain"):
-        raise Unexportable(f"a raw body of type {body['content_type']}; Dify sends raw text as text/plain")
-    auth = config.get("auth") or {}
-    authorization: dict[str, Any] = {"type": "no-auth", "config": None}
-    if auth.get("type") == "bearer":
-        authorization = {"type": "api-key", "config": {"type": "bearer", "api_key": text(auth.get("token", ""))}}
-    elif auth.get("type") == "basic":
-        authorization = {"type": "api-key", "config": {
-            "type": "basic", "api_key": text(f"{auth.get('username', '')}:{auth.get('password', '')}")}}
-    elif auth.get("type") == "api-key":
-        authorization = {"type": "api-key", "config": {"type": "custom", "api_key": text(auth.get("token", "")),
-                                                       "header": auth.get("header", "X-API-Key")}}
-    timeout = config.get("timeout_s")
-    body_type = {"none": "none", "json": "json", "form": "x-www-form-urlencoded", "raw": "raw-text",
-                 "multipart": "form-data"}[kind]
-    return {"method": config.get("method", "GET").lower(), "url": text(config["url"]),
-            "headers": lines(config.get("headers", [])), "params": lines(config.get("query", [])),
-            "body": {"type": body_type, "data": data}, "authorization": authorization, "ssl_verify": True,
-            "variables": [], **({"timeout": {"connect": int(timeout), "read": int(timeout), "write": int(timeout)}}
-                                if timeout else {})}
-
-
 ASSIGN = {"set": "over-write", "append": "append", "extend": "extend", "clear": "clear", "increment": "+=",
           "decrement": "-=", "remove_first": "remove-first", "remove_last": "remove-last"}
 
@@ -382,6 +336,8 @@ def _dify_type(kind: str, code_output: bool = False) -> str:
     return mapped
 
 
+from dify.export_http import http_request  # noqa: E402 - it builds on Context, defined above
+
 Builder = Callable[[Mapping[str, Any], Mapping[str, Any], Context], dict[str, Any]]
 
 # Loom node type → (Dify node type, builder); containers are handled by dify/export_containers.py.
@@ -395,5 +351,6 @@ BUILDERS: dict[str, tuple[str, Builder]] = {
     "parameter-extractor": ("parameter-extractor", parameter_extractor),
     "document-extractor": ("document-extractor", document_extractor),
     "list-operator": ("list-operator", list_operator),
-    "http-request": ("http-request", http_request), "variable-assigner": ("assigner", variable_assigner),
+    "http-request": ("http-request", http_request),  # dify/export_http.py
+    "variable-assigner": ("assigner", variable_assigner),
 }

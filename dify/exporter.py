@@ -50,6 +50,7 @@ def export_dsl(workflow: dict[str, Any], catalog: Mapping[str, NodeSpec] | None 
     writer.write_all(workflow["nodes"], workflow.get("edges", []))
     if writer.problems:
         raise DifyExportError(writer.problems)
+    environment = [_secret(env) for env in [*secrets.values(), *ctx.secrets]]
     document = {
         "app": {"name": workflow["name"], "description": workflow.get("description", ""),
                 "mode": "advanced-chat" if chat else "workflow", "icon": "🤖", "icon_background": "#FFEAD5",
@@ -58,7 +59,7 @@ def export_dsl(workflow: dict[str, Any], catalog: Mapping[str, NodeSpec] | None 
         "version": DSL_VERSION,
         "dependencies": [],
         "workflow": {"conversation_variables": _conversation_variables(workflow),
-                     "environment_variables": [_secret(env) for env in secrets.values()],
+                     "environment_variables": environment,
                      "features": _features(workflow),
                      "graph": {"nodes": writer.nodes, "edges": writer.edges,
                                "viewport": {"x": 0, "y": 0, "zoom": 1}}},

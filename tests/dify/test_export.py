@@ -168,3 +168,22 @@ def test_a_secret_taken_as_a_start_input_goes_back_as_a_dify_secret():
     start = next(n for n in document["workflow"]["graph"]["nodes"] if n["data"]["type"] == "start")
     assert "env_apikey" not in {v["variable"] for v in start["data"]["variables"]}
     assert "{{#env.apikey#}}" in text and "{{#start" not in text
+
+
+def test_credentials_in_the_workflow_are_not_written_into_the_file():
+    workflow = {"version": "1", "name": "call", "nodes": [
+        {"id": "start", "type": "start", "config": {"variables": [{"name": "q", "type": "string"}]}},
+        {"id": "call-api", "type": "http-request", "inputs": {"q": {"ref": "start.q"}},
+         "config": {"url": "https://example.com/?q={{q}}", "auth": {"type": "bearer", "token": "sk-live-123"},
+                    "headers": [{"name": "Cookie", "value": "session=abc"}, {"name": "X-Q", "value": "{{q}}"}]}},
+        {"id": "end", "type": "end", "inputs": {"status": {"ref": "call-api.status_code"}}}],
+        "edges": [{"source": "start", "target": "call-api"}, {"source": "call-api", "target": "end"}]}
+    text = export_dsl(workflow)
+    assert "sk-live-123" not in text and "session=abc" not in text
+    document = yaml.safe_load(text)
+    env = {v["name"]: v for v in document["workflow"]["environment_variables"]}
+    assert set(env) == {"secret_call_api_token", "secret_call_api_Cookie"}
+    assert all(v["value_type"] == "secret" and v["value"] == "" for v in env.values())
+    data = nodes_of(document)["call-api"]["data"]
+    assert data["authorization"]["config"]["api_key"] == "{{#env.secret_call_api_token#}}"
+    assert data["headers"] == "Cookie:{{#env.secret_call_api_Cookie#}}\nX-Q:{{#start.q#}}"

@@ -133,3 +133,47 @@ def test_a_second_round_trip_keeps_the_graph() -> None:
         assert normalised(twice) == normalised(once), path.name
         stable += 1
     assert stable >= 30
+
+
+def _every_kind() -> dict[str, Any]:
+    """A workflow with the node types the 36 files lack: classifier, extractor, document extractor, list operator,
+    knowledge retrieval, HTTP request with retry and a fail branch."""
+    def node(node_id: str, kind: str, inputs: dict[str, str], **config: Any) -> dict[str, Any]:
+        return {"id": node_id, "type": kind, "inputs": {k: {"ref": v} for k, v in inputs.items()}, "config": config}
+
+    nodes = [
+        {"id": "start", "type": "start", "config": {"variables": [
+            {"name": "q", "type": "string", "required": True},
+            {"name": "docs", "type": "array[file]", "required": False}]}},
+        node("cls", "question-classifier", {"query": "start.q"}, model="default", instructions="be precise",
+             classes=[{"id": "c1", "name": "billing"}, {"id": "c2", "name": "tech"}]),
+        node("pe", "parameter-extractor", {"query": "start.q"}, model="default", instructions="extract",
+             parameters=[{"name": "city", "type": "string", "required": True, "description": "the city"},
+                         {"name": "n", "type": "number", "required": False},
+                         {"name": "kind", "type": "string", "required": False, "options": ["a", "b"]}]),
+        node("doc", "document-extractor", {"files": "start.docs"}, multiple=True),
+        node("lo", "list-operator", {"items": "doc.text"}, item_type="any",
+             filter={"logic": "and", "conditions": [{"op": "contains", "value": "x"}]},
+             sort={"order": "desc"}, slice={"take": "first", "count": 3}),
+        node("kb", "knowledge-retrieval", {"query": "start.q"}, knowledge_bases=["kb1"], top_k=4, score_threshold=0.4),
+        {**node("http", "http-request", {"q": "pe.city"}, method="POST", url="https://example.com/api?x={{q}}",
+                headers=[{"name": "X-City", "value": "{{q}}"}],
+                body={"type": "json", "content": "{\"city\": \"{{q}}\"}"}),
+         "retry": {"max_attempts": 3, "backoff_ms": 200}, "on_error": {"strategy": "branch"}},
+        node("agg", "variable-aggregator", {"a": "http.body", "b": "lo.first_record"}),
+        node("end", "end", {"out": "agg.output", "cls": "cls.class_name", "ok": "pe.__is_success"}),
+    ]
+    edges = [("start", "out", "cls"), ("cls", "c1", "pe"), ("cls", "c2", "doc"), ("doc", "out", "lo"),
+             ("pe", "out", "kb"), ("kb", "out", "http"), ("http", "out", "agg"), ("http", "error", "agg"),
+             ("lo", "out", "agg"), ("agg", "out", "end")]
+    return {"version": "1", "name": "every kind", "mode": "workflow", "nodes": nodes,
+            "edges": [{"source": s, "source_handle": h, "target": t} for s, h, t in edges]}
+
+
+def test_node_types_the_files_lack_survive_export_and_import() -> None:
+    workflow = _every_kind()
+    back = import_dsl(export_dsl(workflow))
+    before, after = normalised(workflow), normalised(back.workflow)
+    assert after == before
+    assert not back.report.dropped
+
