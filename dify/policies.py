@@ -38,8 +38,8 @@ def edge_handle(source_type: str, handle: str | None) -> str:
         return "out"
     if handle == "fail-branch":
         return "error"
-    if source_type == "if-else":
+    if source_type in ("if-else", "question-classifier"):
         from dify.nodes.branching import case_handle
 
-        return case_handle(handle)
+        return case_handle(handle, "false" if source_type == "if-else" else None)
     return handle

@@ -11,9 +11,9 @@ from dify.nodes.conditions import Before, conditions
 RESERVED = {"else", "error", "out"}
 
 
-def case_handle(case_id: str) -> str:
-    """The Loom handle for a Dify case id (``false`` is Dify's else branch)."""
-    if case_id == "false":
+def case_handle(case_id: str, else_id: str | None = "false") -> str:
+    """The Loom handle for a Dify case or class id (``false`` is an if-else's else branch)."""
+    if case_id == else_id:
         return "else"
     handle = identifier(case_id, "case").replace("__", "_")[:64] if not _valid(case_id) else case_id
     return f"case_{handle}" if handle in RESERVED else handle

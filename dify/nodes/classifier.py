@@ -36,7 +36,7 @@ def question_classifier(dify_id: str, data: dict[str, Any], ctx: MapContext) -> 
     inputs, config = _common(dify_id, data, ctx, "query_variable_selector")
     classes = []
     for i, item in enumerate(data.get("classes") or []):
-        class_id = case_handle(str(item.get("id") or i + 1))
+        class_id = case_handle(str(item.get("id") or i + 1), None)
         name = str(item.get("name") or "").strip() or f"class {class_id}"
         classes.append({"id": class_id, "name": name})
     if not classes:
