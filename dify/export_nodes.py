@@ -262,7 +262,9 @@ def document_extractor(node: Mapping[str, Any], config: Mapping[str, Any], ctx: 
 
 
 def list_operator(node: Mapping[str, Any], config: Mapping[str, Any], ctx: Context) -> dict[str, Any]:
-    data: dict[str, Any] = {"variable": ctx.selectors.source(node["inputs"]["items"]),
+    items = node["inputs"]["items"]
+    data: dict[str, Any] = {"variable": ctx.selectors.source(items), "var_type": _dify_type(ctx.type_of(items["ref"])),
+                            "item_var_type": _dify_type(config.get("item_type", "any")),
                             "filter_by": {"enabled": False, "conditions": []},
                             "order_by": {"enabled": False, "key": "", "value": "asc"},
                             "limit": {"enabled": False, "size": 10},
@@ -294,7 +296,10 @@ def list_condition(c: Mapping[str, Any]) -> dict[str, Any]:
     if op not in OPERATORS or OPERATORS[op] is None:
         raise Unexportable(f"the list filter operator '{op}' has no Dify equivalent")
     value = c.get("value")
-    return {"comparison_operator": _list_operator_name(op, value), "value": "" if value is None else value}
+    # Dify's filter values are text (or a list of text for in / not in)
+    text: Any = [str(v) for v in value] if isinstance(value, list) else "" if value is None else \
+        ("true" if value else "false") if isinstance(value, bool) else str(value)
+    return {"comparison_operator": _list_operator_name(op, value), "value": text}
 
 
 def _list_operator_name(op: str, value: Any) -> str:
