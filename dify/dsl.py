@@ -62,6 +62,8 @@ def parse_yaml(text: str) -> Any:
         raise DifyImportError(f"malformed YAML: {exc.problem or exc.context}", where) from None
     except yaml.YAMLError as exc:
         raise DifyImportError(f"malformed YAML: {exc}", "file") from None
+    except RecursionError:
+        raise DifyImportError("the YAML nests too deeply", "file") from None
 
 
 def parse_version(value: Any) -> tuple[int, int, int]:

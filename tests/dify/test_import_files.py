@@ -43,7 +43,8 @@ def test_every_file_imports_and_validates(path: Path) -> None:
      "node 'end_node' (end): outputs[0]"),
     (lambda t: t.replace("nodes:", "nodes: [", 1), "malformed YAML", "line "),
     (lambda t: t + "#" * (6 * 1024 * 1024), "at most", "file"),
-], ids=["newer-version", "agent-app", "unknown-node", "dangling-selector", "malformed-yaml", "too-big"])
+    (lambda t: "[" * 100_000, "nests too deeply", "file"),
+], ids=["newer-version", "agent-app", "unknown-node", "dangling-selector", "malformed-yaml", "too-big", "deep"])
 def test_bad_input_is_refused_naming_the_place(change, message: str, location: str) -> None:  # noqa: ANN001
     with pytest.raises(DifyImportError, match=message) as caught:
         import_dsl(change(BASIC.read_text(encoding="utf-8")))
