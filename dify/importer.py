@@ -56,7 +56,7 @@ def import_dsl(text: str | bytes, *, tools: ToolProvider | None = None) -> Impor
         except DifyImportError:
             pass  # reported with its place by the second pass
         result = _Import(doc, aliases=first.ctx.aliases, tools=registry).build()
-    except (AttributeError, TypeError, ValueError, KeyError, IndexError) as exc:
+    except (AttributeError, TypeError, ValueError, KeyError, IndexError, RecursionError) as exc:
         # a section of an unexpected shape outside the nodes (env variables, features, edges)
         raise DifyImportError(f"unexpected content ({type(exc).__name__}: {exc})", "workflow") from None
     _validate(result.workflow, first.dify_types, registry)
