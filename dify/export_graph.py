@@ -37,7 +37,7 @@ class GraphWriter:
                 self._node(node, positions[node["id"]], parent)
             except Unexportable as exc:
                 self.problems.append((node["id"], f"({node['type']}) {exc}"))
-            except (KeyError, TypeError, ValueError) as exc:
+            except (KeyError, TypeError, ValueError, AttributeError, SyntaxError) as exc:
                 self.problems.append((node["id"], f"({node['type']}) has a config Dify cannot express: {exc!r}"))
         for edge in edges:
             if self.drop_ends and parent is None and edge["target"] in self.dropped:
