@@ -3,7 +3,10 @@ a file that cannot be imported is a 400 naming the place, and nothing is saved."
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+
+import yaml
 
 DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "dify-dsl" / "dify-fixtures"
 BASIC = (DATA / "basic_llm_chat_workflow.yml").read_bytes() if DATA.is_dir() else b""
@@ -32,3 +35,10 @@ async def test_a_bad_dify_file_is_refused_naming_the_place_and_nothing_is_saved(
                               files={"file": ("app.yml", BASIC.replace(b"version: 0.3.1", b"version: 0.9.0"), "x")})
     assert newer.status_code == 400 and "version" in newer.json()["detail"]
     assert len((await client.get("/api/workflows")).json()["items"]) == before
+
+
+async def test_a_dify_app_written_as_json_is_detected(client):
+    as_json = json.dumps(yaml.safe_load(BASIC)).encode()
+    response = await client.post("/api/workflows/import", files={"file": ("app.json", as_json, "application/json")})
+    assert response.status_code == 201, response.text
+    assert response.json()["import_report"]["app_name"] == "llm-simple"
