@@ -12,6 +12,7 @@ import { fieldAbove, fieldFor } from '../workflow/problems';
 import { plainMessage } from '../workflow/messages';
 import type { Issue } from '../workflow/types';
 import type { ErrorPolicy, NodeType, WorkflowJson } from '../workflow/types';
+import { useTranslation } from 'react-i18next';
 
 interface Props {
   workflowId: string;
@@ -28,6 +29,7 @@ interface Props {
 
 /** The right-hand panel: title, the type's own panel, error handling and single-node debug. */
 export function NodePanel({ workflowId, node, ctx, update, onDelete, onCopy, beforeDebug, definition, focus }: Props) {
+  const { t } = useTranslation('editor');
   const panel = useRef<HTMLElement>(null);
   useEffect(() => { if (focus && panel.current) focusField(panel.current, focus.field); }, [focus]);
   // The node's issues that no field of its panel shows (its edges, its id, a field without a control) are
@@ -50,8 +52,8 @@ export function NodePanel({ workflowId, node, ctx, update, onDelete, onCopy, bef
         <span className="muted">{node.id}</span>
       </div>
       <div className="row">
-        <button type="button" onClick={onCopy} data-testid="copy-node">Copy</button>
-        <button type="button" onClick={onDelete} disabled={!mod.deletable} data-testid="delete-node" title={mod.deletable ? 'Delete node' : 'Start and end nodes cannot be deleted'}>Delete</button>
+        <button type="button" onClick={onCopy} data-testid="copy-node">{t('nodePanel.copy')}</button>
+        <button type="button" onClick={onDelete} disabled={!mod.deletable} data-testid="delete-node" title={mod.deletable ? t('nodePanel.deleteNode') : t('nodePanel.cannotDelete')}>{t('common:actions.delete')}</button>
       </div>
       {unshown.length > 0 && (
         <div className="node-problems" data-testid="node-problems">
@@ -61,18 +63,18 @@ export function NodePanel({ workflowId, node, ctx, update, onDelete, onCopy, bef
       <Panel node={node as never} ctx={ctx} update={update as never} />
       {node.type !== 'start' && node.type !== 'end' && (
         <details className="advanced">
-          <summary>Error handling, retry, timeout</summary>
-          <Field label="On error" issues={ctx.issues} field="on_error">
+          <summary>{t('nodePanel.advanced')}</summary>
+          <Field label={t('nodePanel.onError')} issues={ctx.issues} field="on_error">
             <select value={policy.strategy} data-testid="on-error" onChange={(e) => update((d) => ({ ...d, on_error: e.target.value === 'fail' ? null : { ...policy, strategy: e.target.value as ErrorPolicy['strategy'] } }))}>
-              <option value="fail">fail the run</option>
-              <option value="default">use default outputs</option>
-              <option value="branch">take the error branch</option>
+              <option value="fail">{t('nodePanel.failRun')}</option>
+              <option value="default">{t('nodePanel.defaultOutputs')}</option>
+              <option value="branch">{t('nodePanel.errorBranch')}</option>
             </select>
           </Field>
-          <Field label="Retry attempts" issues={ctx.issues} field="retry">
+          <Field label={t('nodePanel.retry')} issues={ctx.issues} field="retry">
             <NumberInput value={data.retry?.max_attempts ?? null} min={1} max={10} onChange={(v) => update((d) => ({ ...d, retry: v === null ? null : { max_attempts: v, backoff_ms: d.retry?.backoff_ms ?? 500 } }))} />
           </Field>
-          <Field label="Timeout (s)" issues={ctx.issues} field="timeout_s">
+          <Field label={t('nodePanel.timeout')} issues={ctx.issues} field="timeout_s">
             <NumberInput value={data.timeout_s ?? null} min={1} max={3600} onChange={(v) => update((d) => ({ ...d, timeout_s: v }))} />
           </Field>
         </details>
@@ -98,6 +100,7 @@ function focusField(root: HTMLElement, field: string): void {
 
 /** Run this node alone, with its inputs pre-filled from the last run. */
 function DebugNode({ workflowId, node, beforeDebug, definition }: { workflowId: string; node: LoomNode; beforeDebug: () => Promise<void>; definition: () => WorkflowJson }) {
+  const { t } = useTranslation('editor');
   const lastRun = useNodeRun(node.id);
   // Literal inputs ({value}) keep their value in a debug run; only the ones that read other nodes are asked for.
   const names = Object.entries(node.data.inputs ?? {}).filter(([, source]) => isRef(source)).map(([name]) => name);
@@ -118,10 +121,10 @@ function DebugNode({ workflowId, node, beforeDebug, definition }: { workflowId: 
   };
   return (
     <details className="debug" data-testid="debug-node">
-      <summary>Debug this node</summary>
+      <summary>{t('nodePanel.debug')}</summary>
       <textarea rows={4} value={text ?? prefill()} onChange={(e) => setText(e.target.value)} data-testid="debug-inputs" />
-      <button type="button" onClick={() => setText(null)}>Reset from last run</button>
-      <button type="button" onClick={run} disabled={busy} data-testid="debug-run">{busy ? 'Running…' : 'Run node'}</button>
+      <button type="button" onClick={() => setText(null)}>{t('nodePanel.resetFromLastRun')}</button>
+      <button type="button" onClick={run} disabled={busy} data-testid="debug-run">{busy ? t('nodePanel.running') : t('nodePanel.runNode')}</button>
       {result && <pre className="json" data-testid="debug-result">{result}</pre>}
     </details>
   );

@@ -5,6 +5,7 @@ import type { OutputOption } from '../../workflow/upstream';
 import { issuesUnder } from '../../workflow/issues';
 import { insertVariable, pickerOpensAt } from '../../workflow/templateVars';
 import { plainMessage } from '../../workflow/messages';
+import { useTranslation } from 'react-i18next';
 
 export function Field({ label, issues, field, children }: { label: string; issues?: Issue[]; field?: string; children: ReactNode }) {
   const mine = field ? issuesUnder(issues, field) : [];
@@ -19,11 +20,12 @@ export function Field({ label, issues, field, children }: { label: string; issue
 
 /** A select over upstream outputs, labelled with node and type. */
 export function RefPicker({ value, options, onChange, testId }: { value: string; options: OutputOption[]; onChange: (ref: string) => void; testId?: string }) {
+  const { t } = useTranslation('editor');
   const known = options.some((o) => o.ref === value);
   return (
     <select value={value} onChange={(e) => onChange(e.target.value)} data-testid={testId} className="ref-picker">
-      <option value="">— pick a variable —</option>
-      {!known && value && <option value={value}>{value} (not upstream)</option>}
+      <option value="">{t('controls.pickVariable')}</option>
+      {!known && value && <option value={value}>{t('controls.notUpstream', { ref: value })}</option>}
       {options.map((o) => (
         <option key={o.ref} value={o.ref}>{`${o.nodeTitle} · ${o.output} (${o.type})`}</option>
       ))}
@@ -41,12 +43,13 @@ export function parseLiteral(text: string): unknown {
 }
 
 export function ValueSourceInput({ source, options, onChange, testId }: { source: ValueSource | null | undefined; options: OutputOption[]; onChange: (s: ValueSource) => void; testId?: string }) {
+  const { t } = useTranslation('editor');
   const ref = isRef(source);
   return (
     <span className="value-source">
       <select value={ref ? 'ref' : 'value'} onChange={(e) => onChange(e.target.value === 'ref' ? { ref: '' } : { value: '' })} className="source-kind" data-testid={testId && `${testId}-kind`}>
-        <option value="ref">variable</option>
-        <option value="value">literal</option>
+        <option value="ref">{t('controls.variable')}</option>
+        <option value="value">{t('controls.literal')}</option>
       </select>
       {ref ? (
         <RefPicker value={source.ref} options={options} onChange={(r) => onChange({ ref: r })} testId={testId} />
@@ -59,6 +62,7 @@ export function ValueSourceInput({ source, options, onChange, testId }: { source
 
 /** The node's inputs: name → variable (picked from upstream outputs) or literal. */
 export function InputsTable({ inputs, options, onChange, issues }: { inputs: Record<string, ValueSource>; options: OutputOption[]; onChange: (next: Record<string, ValueSource>) => void; issues?: Issue[] }) {
+  const { t } = useTranslation('editor');
   const entries = Object.entries(inputs);
   const rename = (from: string, to: string) => onChange(Object.fromEntries(entries.map(([k, v]) => [k === from ? to : k, v])));
   const add = () => {
@@ -68,17 +72,17 @@ export function InputsTable({ inputs, options, onChange, issues }: { inputs: Rec
   };
   return (
     <div className="inputs-table" data-testid="inputs-table" data-field="inputs">
-      <div className="section-title">Inputs</div>
+      <div className="section-title">{t('controls.inputs')}</div>
       {entries.map(([name, source], idx) => (
         <div key={idx} className={`inputs-row ${issuesUnder(issues, `inputs.${name}`).length ? 'field-invalid' : ''}`} data-field={`inputs.${name}`}>
           <input className="input-name" value={name} onChange={(e) => rename(name, e.target.value)} data-testid={`input-name-${idx}`} />
           <ValueSourceInput source={source} options={options} onChange={(s) => onChange({ ...inputs, [name]: s })} testId={`input-source-${idx}`} />
-          <button type="button" className="icon" title="Remove input" onClick={() => onChange(Object.fromEntries(entries.filter(([k]) => k !== name)))}>✕</button>
+          <button type="button" className="icon" title={t('controls.removeInput')} onClick={() => onChange(Object.fromEntries(entries.filter(([k]) => k !== name)))}>✕</button>
           {issuesUnder(issues, `inputs.${name}`).map((i, k) => <span key={k} className={`field-${i.severity}`}>{plainMessage(i.field, i.message)}</span>)}
         </div>
       ))}
       {(issues ?? []).filter((i) => i.field === 'inputs').map((i, k) => <span key={k} className={`field-${i.severity}`}>{plainMessage(i.field, i.message)}</span>)}
-      <button type="button" onClick={add} data-testid="add-input">+ Add input</button>
+      <button type="button" onClick={add} data-testid="add-input">{t('controls.addInput')}</button>
     </div>
   );
 }
