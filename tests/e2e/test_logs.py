@@ -124,12 +124,17 @@ def test_run_history_filters_traces_resumes_and_reruns(page, loom_server, model_
     trace.get_by_test_id("logs-node-summary").locator("summary").click()
     page.screenshot(path=str(screenshots(tmp_path) / "ui-logs.png"))
 
-    # Re-run the editor's run: the same inputs again, listed as a new debug run.
+    # The resumed run ran the draft: a debug run, like the editor's.
     page.get_by_test_id("logs-filter-status").select_option("")
     page.get_by_test_id("logs-search").fill("")
     page.get_by_test_id("logs-search-go").click()
     expect(rows).to_have_count(3)
     page.get_by_test_id("logs-filter-source").select_option("debug")
+    expect(rows).to_have_count(2)
+
+    # Re-run the editor's run: the same inputs again, listed as a new debug run.
+    page.get_by_test_id("logs-search").fill("spring")
+    page.get_by_test_id("logs-search-go").click()
     expect(rows).to_have_count(1)
     rows.first.click()
     model_server.push("Another summary", "Another title")
