@@ -71,3 +71,15 @@ def test_broken_dify_file_is_named_and_nothing_is_saved(page, loom_server, tmp_p
     expect(error).to_contain_text("line")
     expect(page.get_by_test_id("import-report")).to_have_count(0)
     assert httpx.get(f"{loom_server}/api/workflows").json()["items"] == []
+
+
+def test_a_100_mb_file_is_refused_naming_the_limit(page, loom_server, tmp_path):
+    huge = tmp_path / "huge.yml"
+    with huge.open("wb") as handle:  # sparse: 100 MB on paper
+        handle.truncate(100 * 1024 * 1024)
+    page.goto("/")
+    page.get_by_test_id("import-file").set_input_files(str(huge))
+    error = page.get_by_test_id("page-error")
+    expect(error).to_contain_text("huge.yml could not be imported")
+    expect(error).to_contain_text("over the limit")
+    assert httpx.get(f"{loom_server}/api/workflows").json()["items"] == []

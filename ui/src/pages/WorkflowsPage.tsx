@@ -8,7 +8,7 @@ import { useDocumentTitle } from '../i18n/useDocumentTitle';
 import { useTranslation } from 'react-i18next';
 import ImportReportDialog from './difyImport/ImportReportDialog';
 import { DifyExportError, downloadDifyDsl, importWorkflowFile, type ImportedWorkflow } from './difyImport/api';
-import { isDifyFile } from './difyImport/report';
+import { isDifyFile, isYamlName } from './difyImport/report';
 
 export default function WorkflowsPage() {
   const { t } = useTranslation('workflows');
@@ -65,8 +65,9 @@ export default function WorkflowsPage() {
     }
   });
   const importFile = (file: File) => guard(async () => {
-    const text = await file.text();
-    if (isDifyFile(file.name, text)) {
+    // A YAML file goes to the server unread (it checks the size before reading); JSON may be a Dify envelope.
+    const text = isYamlName(file.name) ? '' : await file.text();
+    if (isYamlName(file.name) || isDifyFile(file.name, text)) {
       // The server reads Dify DSL (and refuses bad files naming the place); the report says what it did.
       let result: ImportedWorkflow;
       try { result = await importWorkflowFile(file); } catch (e) {

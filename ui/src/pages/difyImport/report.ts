@@ -14,9 +14,14 @@ export interface ImportReport {
 /** A problem the server found when exporting to Dify DSL: the node (or '' for the workflow) and why. */
 export interface ExportProblem { node_id: string; reason: string }
 
+/** A .yml / .yaml file name: a Dify DSL, sent to the server without being read here. */
+export function isYamlName(name: string): boolean {
+  return /\.ya?ml$/i.test(name);
+}
+
 /** Whether a picked file should go to the server's import (a Dify DSL) rather than be read as Loom JSON. */
 export function isDifyFile(name: string, text: string): boolean {
-  if (/\.ya?ml$/i.test(name)) return true;
+  if (isYamlName(name)) return true;
   try {
     const body = JSON.parse(text) as unknown;
     return !!body && typeof body === 'object' && (body as Record<string, unknown>).kind === 'app'
