@@ -7,7 +7,7 @@ UI_SRC := $(shell find ui/src ui/index.html ui/package.json ui/package-lock.json
 UI_OUT := server/static/index.html
 PYTEST_ARGS ?=
 
-.PHONY: run test setup ui browser sandbox postgres bench clean
+.PHONY: run test setup ui browser sandbox postgres redis bench clean
 
 run: setup ui sandbox
 	$(BIN)/loom serve --host 127.0.0.1 --port 8000
@@ -17,7 +17,7 @@ run: setup ui sandbox
 # The tests that go through the server's database run a second time on PostgreSQL: a throwaway server on
 # 127.0.0.1 that the tests start and remove themselves (tests/pg.py, tests/database.py).
 PG_TESTS ?= tests/server tests/agents tests/models
-test: setup ui browser sandbox postgres
+test: setup ui browser sandbox postgres redis
 	$(BIN)/python -m pytest -m "not e2e" $(PYTEST_ARGS)
 	LOOM_TEST_DATABASE_URL=postgres $(BIN)/python -m pytest -m "not e2e" $(PG_TESTS) $(PYTEST_ARGS)
 	cd ui && npm test --silent
@@ -68,6 +68,13 @@ postgres:
 	@pgv=postgresql-$$(ls /usr/lib/postgresql | sort -n | tail -1)-pgvector; \
 	if [ "$$(id -u)" = 0 ] && [ ! -f /usr/share/postgresql/*/extension/vector.control ] \
 		&& apt-cache show $$pgv >/dev/null 2>&1; then apt-get install -y -qq $$pgv >/dev/null; fi
+
+# Debian's redis-server for the replica tests (tests/redis.py starts a throwaway one on 127.0.0.1).
+redis:
+	@command -v redis-server >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			apt-get update -qq && apt-get install -y -qq redis-server >/dev/null; \
+		else echo "the replica tests need Redis: sudo apt-get install -y redis-server"; exit 1; fi; }
 
 bench: setup
 	$(BIN)/python benchmarks/engine.py
