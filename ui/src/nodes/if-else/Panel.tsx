@@ -40,8 +40,8 @@ export default function IfElsePanel(props: PanelProps<'if-else'>) {
                     const op = e.target.value as Condition['op'];
                     setCond(i, j, UNARY.has(op) ? { op, right: undefined } : { op, right: cond.right ?? { value: '' } });
                   }}>
-                    {!ops.includes(cond.op) && <option value={cond.op}>{t('ifElse.notFor', { op: OPERATOR_LABELS[cond.op], type: leftType })}</option>}
-                    {ops.map((op) => <option key={op} value={op}>{OPERATOR_LABELS[op]}</option>)}
+                    {!ops.includes(cond.op) && <option value={cond.op}>{t('ifElse.notFor', { op: t(`operators.${cond.op}`, { defaultValue: OPERATOR_LABELS[cond.op] }), type: leftType })}</option>}
+                    {ops.map((op) => <option key={op} value={op}>{t(`operators.${op}`, { defaultValue: OPERATOR_LABELS[op] })}</option>)}
                   </select>
                   <button type="button" className="icon" onClick={() => setCase(i, { conditions: c.conditions.filter((_, k) => k !== j) })}>✕</button>
                 </div>

@@ -45,7 +45,7 @@ export default function ListOperatorPanel(props: PanelProps<'list-operator'>) {
           <div key={i} className={`row ${problem || server.length ? 'field-invalid' : ''}`} data-testid={`list-condition-${i}`}>
             <input placeholder={t('list.keyPlaceholder')} value={cond.key ?? ''} onChange={(e) => setCondition(i, { key: e.target.value || null })} />
             <select value={cond.op} onChange={(e) => setCondition(i, { op: e.target.value as ItemCondition['op'] })}>
-              {itemOperators(cfg.item_type ?? 'any', cond.key).map((op) => <option key={op} value={op}>{OPERATOR_LABELS[op]}</option>)}
+              {itemOperators(cfg.item_type ?? 'any', cond.key).map((op) => <option key={op} value={op}>{t(`operators.${op}`, { defaultValue: OPERATOR_LABELS[op] })}</option>)}
             </select>
             <input placeholder={t('value')} value={cond.value === undefined || cond.value === null ? '' : typeof cond.value === 'string' ? cond.value : JSON.stringify(cond.value)}
               onChange={(e) => setCondition(i, { value: e.target.value === '' ? null : parseLiteral(e.target.value) })} />

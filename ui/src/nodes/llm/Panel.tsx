@@ -48,11 +48,11 @@ export default function LLMPanel(props: PanelProps<'llm'>) {
         </select>
       </Field>
       {PARAM_FIELDS.map((p) => (
-        <Field key={p.key} label={p.label} issues={issues} field={`config.params.${p.key}`}>
-          <NumberInput value={cfg.params[p.key] as number | null | undefined} min={p.min} max={p.max} step={p.step} placeholder={p.hint} onChange={(v) => setParam(p.key, v)} testId={`param-${p.key}`} />
+        <Field key={p.key} label={t(`params.${p.key}.label`)} issues={issues} field={`config.params.${p.key}`}>
+          <NumberInput value={cfg.params[p.key] as number | null | undefined} min={p.min} max={p.max} step={p.step} placeholder={p.hint && t(`params.${p.key}.hint`)} onChange={(v) => setParam(p.key, v)} testId={`param-${p.key}`} />
         </Field>
       ))}
-      {warning && <div className="field-warning">{warning}</div>}
+      {warning && <div className="field-warning">{t('params.bothSet')}</div>}
       <div className="section-title">{t('llm.messages')}</div>
       {cfg.messages.map((m, i) => (
         <Field key={i} label={t('llm.message', { n: i + 1 })} issues={issues} field={`config.messages[${i}]`}>

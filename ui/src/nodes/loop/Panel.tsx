@@ -59,7 +59,7 @@ export default function LoopPanel(props: PanelProps<'loop'>) {
           <div key={i} className={`row ${server.length ? 'field-invalid' : ''}`} data-testid={`loop-condition-${i}`}>
             <RefPicker value={left} options={inside} onChange={(ref) => setCond(i, { left: { ref } })} testId={`loop-condition-${i}-left`} />
             <select value={c.op} onChange={(e) => setCond(i, { op: e.target.value as LoopCondition['op'] })} data-testid={`loop-condition-${i}-op`}>
-              {OPERATORS.map((op) => <option key={op} value={op}>{OPERATOR_LABELS[op]}</option>)}
+              {OPERATORS.map((op) => <option key={op} value={op}>{t(`operators.${op}`, { defaultValue: OPERATOR_LABELS[op] })}</option>)}
             </select>
             {!UNARY.has(c.op) && (
               <input placeholder={t('value')} data-testid={`loop-condition-${i}-right`} value={right === undefined || right === null ? '' : typeof right === 'string' ? right : JSON.stringify(right)}

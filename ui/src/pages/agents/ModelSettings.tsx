@@ -41,12 +41,12 @@ export function ModelSettings({ config, onChange }: { config: AgentConfig; onCha
       </div>
       <div className="param-grid">
         {PARAM_FIELDS.map((p) => (
-          <label className="field" key={p.key}><span className="field-label">{p.label}</span>
-            <NumberInput value={params[p.key] as number | null | undefined} min={p.min} max={p.max} step={p.step} placeholder={p.hint} onChange={(v) => setParam(p.key, v)} testId={`agent-param-${p.key}`} />
+          <label className="field" key={p.key}><span className="field-label">{t(`nodes:params.${p.key}.label`)}</span>
+            <NumberInput value={params[p.key] as number | null | undefined} min={p.min} max={p.max} step={p.step} placeholder={p.hint && t(`nodes:params.${p.key}.hint`)} onChange={(v) => setParam(p.key, v)} testId={`agent-param-${p.key}`} />
           </label>
         ))}
       </div>
-      {warning && <div className="field-warning">{warning}</div>}
+      {warning && <div className="field-warning">{t('nodes:params.bothSet')}</div>}
       <div className="param-grid">
         <label className="field"><span className="field-label">{t('model.toolCalling')}</span>
           <select value={config.tool_calling} onChange={(e) => onChange({ tool_calling: e.target.value as AgentConfig['tool_calling'] })} data-testid="agent-tool-calling">
