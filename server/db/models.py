@@ -43,6 +43,7 @@ class RunRow(Base):
 
     __tablename__ = "runs"
     __table_args__ = (Index("ix_runs_workflow_created", "workflow_id", "created_at"),
+                      Index("ix_runs_workflow_source_created", "workflow_id", "source", "created_at"),
                       Index("ix_runs_status", "status"))
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)

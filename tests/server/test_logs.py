@@ -1,6 +1,6 @@
 """The console's logs: runs listed with filters (status, source, version, conversation, text in their inputs) and
 paging; every run records where it came from (debug, console, api); the trace shows the prompts LLM nodes sent;
-re-run; migration 0010 relabels the draft's runs recorded before it."""
+re-run; migration 0010 relabels the draft's runs recorded before it, 0011 indexes an app's runs by source."""
 
 from __future__ import annotations
 
@@ -9,10 +9,12 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from sqlalchemy import inspect
 
 from engine.spec import Services
 from modelhub.config import EndpointModel
 from modelhub.gateway import Gateway
+from server.db.store import open_engine
 from tests.helpers import chain, node, start, workflow
 from tests.server.conftest import asgi_client, running_app
 from tests.server.helpers import echo_workflow, sleepy_workflow
@@ -144,7 +146,15 @@ RUN_ROW = ("INSERT INTO runs (id, workflow_id, version, source, status, definiti
            "'{}', '{}', '{}', 0, 0, '{}', :t)")
 
 
-async def test_migration_labels_the_drafts_earlier_runs_debug_and_downgrades(data_dir: Path) -> None:
+def indexes(url: str, table: str) -> set[str]:
+    engine = open_engine(url)
+    try:
+        return {str(index["name"]) for index in inspect(engine).get_indexes(table)}
+    finally:
+        engine.dispose()
+
+
+async def test_migrations_label_the_drafts_earlier_runs_debug_index_sources_and_downgrade(data_dir: Path) -> None:
     wf, definition = "d" * 32, json.dumps(echo_workflow())
     url = database_at(data_dir, PREVIOUS_HEAD, [
         workflow_row(wf, definition, mode="workflow"),
@@ -155,6 +165,8 @@ async def test_migration_labels_the_drafts_earlier_runs_debug_and_downgrades(dat
         listed = await runs(client, workflow_id=wf)
         assert {r["run_id"]: r["source"] for r in listed["items"]} == {
             "r-draft": "debug", "r-version": "console", "r-api": "api"}
+    assert "ix_runs_workflow_source_created" in indexes(url, "runs")
     downgrade(url, PREVIOUS_HEAD)
+    assert "ix_runs_workflow_source_created" not in indexes(url, "runs")
     assert scalar(url, "SELECT source FROM runs WHERE id = 'r-draft'") == "console"
     assert scalar(url, "SELECT source FROM runs WHERE id = 'r-api'") == "api"
