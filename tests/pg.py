@@ -15,7 +15,9 @@ or from a shell (prints the server's URL, serves until interrupted)::
     .venv/bin/python -m tests.pg
 
 The binaries are found through ``LOOM_PG_BIN`` (a ``bin`` folder), else the newest ``/usr/lib/postgresql/*/bin``
-(``apt-get install postgresql``; ``postgresql-15-pgvector`` adds the ``vector`` extension). Postgres refuses
+(``apt-get install postgresql``; ``postgresql-15-pgvector`` adds the ``vector`` extension, and
+``has_extension("vector")`` says whether it is there). Where Debian has no pgvector package, the ``pgserver``
+wheel bundles PostgreSQL 16 with pgvector: ``LOOM_PG_BIN=<site-packages>/pgserver/pginstall/bin``. Postgres refuses
 to run as root: as root the cluster belongs to, and runs as, the ``postgres`` user (``runuser``), so the same
 code runs in CI as root and from ``make test`` as a normal user.
 """
