@@ -35,12 +35,16 @@ class DslDocument:
     conversation_variables: list[dict[str, Any]] = field(default_factory=list)
 
 
-def load(text: str | bytes) -> DslDocument:
-    """Parse and check the envelope; raise DifyImportError naming the place of the first problem."""
-    size = len(text.encode("utf-8") if isinstance(text, str) else text)
+def check_size(size: int) -> None:
+    """Refuse a file over MAX_BYTES before anything reads it whole."""
     if size > MAX_BYTES:
         raise DifyImportError(f"the file is {size:,} bytes; a Dify DSL file may be at most {MAX_BYTES:,} bytes",
                               "file")
+
+
+def load(text: str | bytes) -> DslDocument:
+    """Parse and check the envelope; raise DifyImportError naming the place of the first problem."""
+    check_size(len(text.encode("utf-8") if isinstance(text, str) else text))
     if isinstance(text, bytes):
         try:
             text = text.decode("utf-8-sig")

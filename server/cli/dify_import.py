@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from dify.dsl import check_size
 from dify.errors import DifyImportError
 from dify.importer import import_dsl
 from server.cli.common import DataDir, err, fail, out
@@ -24,9 +25,12 @@ def import_dify(file: Path, output: Output = None, json_report: JsonReport = Fal
     With --data-dir, a Dify tool maps to an imported plugin of that data directory with the same name.
     """
     try:
+        check_size(file.stat().st_size)
         text = file.read_bytes()
     except OSError as exc:
         raise fail(f"{file}: {exc.strerror or exc}", 2) from None
+    except DifyImportError as exc:
+        raise fail(f"{file}: {exc}", 1) from None
     tools = build_services(data_dir_from(data_dir)).tools if data_dir else None
     try:
         result = import_dsl(text, tools=tools)
