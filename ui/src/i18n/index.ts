@@ -44,6 +44,7 @@ void i18n.use(initReactI18next).init({
   fallbackLng: DEFAULT_LANGUAGE,
   supportedLngs: [...LANGUAGES],
   lng: inBrowser ? undefined : DEFAULT_LANGUAGE,
+  initAsync: false, // the bundled resources are there at once: plain modules can translate on import
   interpolation: { escapeValue: false }, // React escapes
   returnNull: false,
   detection: {
