@@ -71,18 +71,18 @@ async def run(workflow_id: str, body: Body) -> dict:
 
 
 def start_server(data_dir: Path | None, port: int) -> subprocess.Popen:
-    # The app as `loom serve` builds it (or the bare baseline when data_dir is None), under uvicorn with uvloop +
-    # httptools and without the access log (one log line per request is a cost of its own, not the server's).
+    # Loom as `loom serve` starts it (its own start function: uvicorn picks uvloop + httptools, the access log is off,
+    # the garbage collector is set up for serving), or the bare baseline when data_dir is None: under uvicorn with
+    # uvloop + httptools, without the access log and with the same garbage-collector settings.
     if data_dir is None:
-        app = "ns['app']"
-        prelude = f"ns = {{}}; exec({BARE_APP!r}, ns); "
+        code = (f"import uvicorn; from server.cli.serve import settle_heap; ns = {{}}; exec({BARE_APP!r}, ns); "
+                f"settle_heap(); uvicorn.run(ns['app'], host='127.0.0.1', port={port}, loop='uvloop', "
+                f"http='httptools', access_log=False, log_level='warning')")
     else:
-        app = f"create_app(Settings(data_dir=Path({str(data_dir)!r})))"
-        prelude = "from server.app import create_app; from server.settings import Settings; "
-    code = (f"import uvicorn; from pathlib import Path; {prelude}"
-            f"uvicorn.run({app}, host='127.0.0.1', port={port}, "
-            f"loop='uvloop', http='httptools', access_log=False, log_level='warning')")
+        code = (f"from pathlib import Path; from server.cli.serve import start; "
+                f"start('127.0.0.1', {port}, Path({str(data_dir)!r}))")
     env = {**os.environ, "LOOM_MAX_CONCURRENT_RUNS_PER_APP": "1000"}
+    env.pop("LOOM_ACCESS_LOG", None)
     proc = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     for _ in range(600):

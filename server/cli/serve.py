@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 from pathlib import Path
@@ -36,6 +37,19 @@ def start(host: str, port: int, data_dir: Path | None) -> None:
     warning = isolation.startup_warning()
     if warning:
         print(f"warning: {warning}", file=sys.stderr, flush=True)
+    app = create_app(settings)
+    settle_heap()
     # One log line per request costs throughput; LOOM_ACCESS_LOG=1 turns it on.
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info",
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level="info",
                 access_log=os.environ.get("LOOM_ACCESS_LOG") == "1")
+
+
+def settle_heap() -> None:
+    """Garbage-collector settings for a long-running server, once its modules are loaded: what is loaded by then
+    (a few hundred thousand objects: the libraries, routers and models) stays for the process's life and is
+    moved out of the collector's view, so that full collections stop walking it; and the youngest generation is
+    collected after 10,000 new objects instead of 700, because each request allocates and frees hundreds and at
+    the default a collection ran every few requests (about a tenth of a public run's CPU)."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(10_000, 10, 10)
