@@ -19,10 +19,11 @@ def console_source(version: int | None) -> str:
     return "debug" if version is None else "console"
 
 
-def result_body(final: dict[str, Any]) -> dict[str, Any]:
-    return RunResultPublic(run_id=final["run_id"], status=final["status"], outputs=final.get("outputs") or {},
-                           error=final.get("error"), elapsed_ms=final.get("elapsed_ms") or 0.0,
-                           usage=final.get("usage") or {}).model_dump()
+def result_model(final: dict[str, Any]) -> RunResultPublic:
+    """A blocking run's answer, from its run_finished event."""
+    return RunResultPublic.model_construct(run_id=final["run_id"], status=final["status"],
+                                           outputs=final.get("outputs") or {}, error=final.get("error"),
+                                           elapsed_ms=final.get("elapsed_ms") or 0.0, usage=final.get("usage") or {})
 
 
 async def respond(runs: RunManager, request: RunRequest, mode: ResponseMode) -> Response:
@@ -31,7 +32,8 @@ async def respond(runs: RunManager, request: RunRequest, mode: ResponseMode) -> 
         return JSONResponse({"run_id": live.run_id}, status_code=202)
     if mode == "streaming":
         return sse.stream(runs.follow(live))
-    return JSONResponse(result_body(await runs.wait(live)))
+    # Serialised once, without validating again: the values come from the run's own run_finished event.
+    return Response(result_model(await runs.wait(live)).model_dump_json(), media_type="application/json")
 
 
 def run_detail(row: RunRow, events: list[dict[str, Any]]) -> RunDetail:

@@ -32,7 +32,7 @@ RUN_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {"model": RunResultPublic, "description": "blocking: the result; streaming: SSE"},
     202: {"model": RunAccepted, "description": "async: the run id to poll"}}
 Status = Literal["running", "succeeded", "failed", "stopped", "interrupted"]
-Source = Literal["console", "api", "debug"]
+Source = Literal["debug", "console", "api", "agent"]
 VersionQuery = Annotated[str | None, Query(pattern=r"^(draft|[1-9][0-9]{0,8})$",
                                            description="a published version, or 'draft'")]
 SearchQuery = Annotated[str | None, Query(max_length=200, description="text the run's inputs or chat query contain")]

@@ -49,7 +49,7 @@ class RunRow(Base):
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     workflow_id: Mapped[str] = mapped_column(String(32))
     version: Mapped[int | None] = mapped_column(Integer, nullable=True)  # None: the draft
-    source: Mapped[str] = mapped_column(String(16))  # debug (the draft) | console (a version) | api
+    source: Mapped[str] = mapped_column(String(16))  # debug (the draft) | console (a version) | api | agent
     status: Mapped[str] = mapped_column(String(16))  # running | succeeded | failed | stopped | interrupted
     definition: Mapped[dict[str, Any]] = mapped_column(JSON)
     inputs: Mapped[dict[str, Any]] = mapped_column(JSON)

@@ -122,7 +122,7 @@ def test_run_history_filters_traces_resumes_and_reruns(page, loom_server, model_
     expect(trace.get_by_test_id("logs-trace-outputs")).to_contain_text("发票 title")
     assert len(model_server.requests) == calls + 1
     trace.get_by_test_id("logs-node-summary").locator("summary").click()
-    page.screenshot(path=str(screenshots(tmp_path) / "ui-logs.png"))
+    page.screenshot(path=str(screenshots(tmp_path) / "logs-trace.png"))
 
     # The resumed run ran the draft: a debug run, like the editor's.
     page.get_by_test_id("logs-filter-status").select_option("")
@@ -211,4 +211,4 @@ def test_the_logs_page_in_chinese(page, loom_server, model_server, ui_language, 
     row.click()
     expect(page.get_by_test_id("logs-resume")).to_have_text("从失败节点继续")
     expect(page.get_by_test_id("logs-trace-run-error")).to_contain_text("refused")
-    page.screenshot(path=str(screenshots(tmp_path) / "ui-logs-zh.png"))
+    page.screenshot(path=str(screenshots(tmp_path) / "logs-trace-zh.png"))

@@ -77,6 +77,7 @@ async def test_runs_record_their_source_and_filter_by_source_version_status_and_
     bad = await client.get("/api/runs", params={"version": "latest"})
     assert bad.status_code == 422 and "version" in bad.text
     assert (await client.get("/api/runs", params={"source": "chat"})).status_code == 422
+    assert (await runs(client, source="agent"))["total"] == 0  # an agent's workflow skill runs it as "agent"
 
 
 async def test_rerun_runs_the_same_version_with_the_same_inputs_from_the_console(client) -> None:

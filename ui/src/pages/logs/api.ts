@@ -3,7 +3,7 @@
 import { request, unwrapList } from '../../api/client';
 
 export type RunStatus = 'running' | 'succeeded' | 'failed' | 'stopped' | 'interrupted';
-export type RunSource = 'debug' | 'console' | 'api';
+export type RunSource = 'debug' | 'console' | 'api' | 'agent';
 
 export interface RunSummary {
   run_id: string; workflow_id: string; version: number | null; source: RunSource | string; status: RunStatus | string;

@@ -3,7 +3,7 @@ import type { NodeTrace, RunSummary } from './api';
 
 export const PAGE_SIZE = 20;
 export const STATUSES = ['succeeded', 'failed', 'stopped', 'interrupted', 'running'] as const;
-export const SOURCES = ['debug', 'console', 'api'] as const;
+export const SOURCES = ['debug', 'console', 'api', 'agent'] as const;
 /** Runs that resume from their failed node (POST /api/runs/{id}/resume). */
 export const RESUMABLE = ['failed', 'stopped', 'interrupted'];
 
