@@ -148,3 +148,29 @@ class MemoryEventLog:
         if self._dropped and after < self._last_dropped:
             raise EventsTrimmed(after, self.first_seq)
         return self._dropped + bisect_right(self._seqs, after)
+
+
+class EventLogs(Protocol):
+    """Where a server's logs live: ``create`` makes the log a producer appends to; ``open`` reads one that another
+    process produces (None where logs are not shared between processes)."""
+
+    shared: bool
+
+    def create(self, name: str) -> EventLog: ...
+
+    def open(self, name: str) -> EventLog | None: ...
+
+
+class MemoryEventLogs:
+    """Logs in this process's memory (the embedded server): nothing is shared."""
+
+    shared = False
+
+    def __init__(self, max_events: int = MAX_EVENTS):
+        self.max_events = max_events
+
+    def create(self, name: str) -> EventLog:
+        return MemoryEventLog(self.max_events)
+
+    def open(self, name: str) -> EventLog | None:
+        return None

@@ -1,0 +1,196 @@
+"""The ``EventLog`` on a Redis stream, so that any API replica can read and follow a run another one produces.
+
+One log is one stream key. Each event is an entry whose id is ``<seq>-0`` and whose ``e`` field is the event's
+JSON; closing adds a marker entry ``<last seq>-1`` (field ``closed``), which sorts after the last event, so a
+reader sees the end in the same ``XRANGE``/``XREAD`` as the events. Appends trim the stream to ``max_events``
+(``MAXLEN``, exactly); every entry carries in ``t`` the newest seq trimmed so far (the producer knows which one
+each append pushes out), so that a reader that asks for trimmed events gets ``EventsTrimmed``, as with the
+in-memory log. The key expires ``expire_s`` after the log
+closes (``live_expire_s`` after the last append while open, so a producer that dies does not leak it).
+
+Appends stay synchronous: they queue, and one background task per log sends them in order, pipelined. A read or
+follow through the producer's own object first waits for its queue to be sent (it reads its own writes).
+``last_seq`` is the newest seq this object has appended or read.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections import deque
+from collections.abc import AsyncIterator
+from typing import Any
+
+from redis.asyncio import Redis
+
+from server.eventlog import MAX_EVENTS, Event, EventLog, EventsTrimmed, LogClosed
+
+log = logging.getLogger(__name__)
+BATCH = 500  # entries per XRANGE while catching up
+BLOCK_MS = 5_000  # how long one XREAD waits before a follower looks again
+EXPIRE_S = 600  # a closed log's lifetime: by then its events are in the store
+LIVE_EXPIRE_S = 86_400  # an open log's lifetime after its last append
+
+
+def connect(url: str) -> Redis:
+    """A client for ``LOOM_REDIS_URL`` (``redis://host:port/db``); connections open on first use."""
+    return Redis.from_url(url, decode_responses=True, health_check_interval=30)
+
+
+class RedisEventLog:
+    """One event log held in the Redis stream ``key``."""
+
+    def __init__(self, client: Redis, key: str, max_events: int = MAX_EVENTS, expire_s: int = EXPIRE_S,
+                 live_expire_s: int = LIVE_EXPIRE_S):
+        if max_events < 1:
+            raise ValueError("max_events must be at least 1")
+        self.client = client
+        self.key = key
+        self.max_events = max_events
+        self.expire_s = expire_s
+        self.live_expire_s = live_expire_s
+        self._last_seq = 0
+        self._closed = False
+        self._held: deque[int] = deque(maxlen=max_events)  # the seqs the stream holds (the producer's view)
+        self._trimmed = 0  # the newest seq pushed out of the stream
+        self._queue: list[tuple[int, int, str | None]] = []  # (seq, trimmed, event JSON); None: the closed marker
+        self._sender: asyncio.Task[None] | None = None
+
+    @property
+    def last_seq(self) -> int:
+        return self._last_seq
+
+    # -- writing --------------------------------------------------------------------------------------
+    def append(self, event: Event) -> None:
+        if self._closed:
+            raise LogClosed("the log is closed")
+        seq = event["seq"]
+        if not isinstance(seq, int) or seq <= self._last_seq:
+            raise ValueError(f"seq {seq!r} does not follow seq {self._last_seq}")
+        if len(self._held) == self.max_events:
+            self._trimmed = self._held[0]
+        self._held.append(seq)
+        self._queue.append((seq, self._trimmed, json.dumps(event, separators=(",", ":"), default=str)))
+        self._last_seq = seq
+        self._send_soon()
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        self._queue.append((self._last_seq, self._trimmed, None))
+        self._send_soon()
+
+    def _send_soon(self) -> None:
+        if self._sender is None or self._sender.done():
+            self._sender = asyncio.get_running_loop().create_task(self._send(), name=f"eventlog-{self.key}")
+
+    async def _send(self) -> None:
+        while self._queue:
+            batch, self._queue = self._queue, []
+            pipe = self.client.pipeline(transaction=False)
+            closing = False
+            for seq, trimmed, data in batch:
+                if data is None:  # the marker does not trim: the last event stays readable
+                    pipe.xadd(self.key, {"closed": "1", "t": trimmed}, id=f"{seq}-1")
+                    closing = True
+                else:
+                    pipe.xadd(self.key, {"e": data, "t": trimmed}, id=f"{seq}-0", maxlen=self.max_events,
+                              approximate=False)
+            pipe.expire(self.key, self.expire_s if closing else self.live_expire_s)
+            try:
+                await pipe.execute()
+            except Exception:  # the run goes on; its events are still recorded in the store
+                log.exception("could not send %d events to the Redis stream %s", len(batch), self.key)
+
+    async def _sent(self) -> None:
+        """Wait until what this object appended is in Redis."""
+        while self._sender is not None and not self._sender.done():
+            await asyncio.shield(self._sender)
+
+    # -- reading --------------------------------------------------------------------------------------
+    async def read(self, after: int = 0) -> list[Event]:
+        await self._sent()
+        events: list[Event] = []
+        cursor = f"{after}-0"
+        while True:
+            entries, _ = await self._range(after, cursor)
+            for entry_id, fields in entries:
+                if "e" in fields:
+                    events.append(self._seen(fields))
+                cursor = entry_id
+            if len(entries) < BATCH:
+                return events
+
+    async def follow(self, after: int = 0) -> AsyncIterator[Event]:
+        cursor = f"{after}-0"  # entries are read strictly after this id
+        while True:
+            await self._sent()
+            entries, closed = await self._range(after, cursor)
+            for entry_id, fields in entries:
+                if "e" not in fields:
+                    return
+                event = self._seen(fields)
+                after, cursor = event["seq"], entry_id
+                yield event
+            if entries or closed:
+                if closed:
+                    return
+                continue
+            await self.client.xread({self.key: cursor}, count=1, block=BLOCK_MS)  # wakes on the next entry
+
+    async def wait_closed(self) -> None:
+        await self._sent()
+        while True:
+            newest: Any = await self.client.xrevrange(self.key, "+", "-", count=1)  # [(id, fields)] or []
+            if newest and "closed" in newest[0][1]:
+                return
+            cursor = newest[0][0] if newest else "0-0"
+            await self.client.xread({self.key: cursor}, count=1, block=BLOCK_MS)
+
+    async def _range(self, after: int, cursor: str) -> tuple[list[tuple[str, dict[str, str]]], bool]:
+        """Up to ``BATCH`` entries after ``cursor``, and whether the log closed before ``cursor``;
+        ``EventsTrimmed`` when some events after ``after`` were trimmed."""
+        pipe = self.client.pipeline(transaction=True)
+        pipe.xinfo_stream(self.key)
+        pipe.xrange(self.key, f"({cursor}", "+", count=BATCH)
+        info, entries = await pipe.execute(raise_on_error=False)
+        if isinstance(entries, Exception):
+            raise entries
+        if isinstance(info, Exception):  # no such key: nothing appended yet
+            return entries, False
+        last = info.get("last-entry")
+        trimmed = int(last[1].get("t", 0)) if last else 0
+        if after < trimmed:
+            first = info.get("first-entry")
+            first_seq = _seq(first[0]) + (0 if "e" in first[1] else 1) if first else trimmed + 1
+            raise EventsTrimmed(after, first_seq)
+        # nothing after the cursor and the stream ends closed: the cursor is past it
+        return entries, bool(not entries and last and "closed" in last[1])
+
+    def _seen(self, fields: dict[str, str]) -> Event:
+        event: Event = json.loads(fields["e"])
+        self._last_seq = max(self._last_seq, event["seq"])
+        return event
+
+
+def _seq(entry_id: str) -> int:
+    return int(entry_id.split("-", 1)[0])
+
+
+class RedisEventLogs:
+    """Event logs on Redis streams under ``prefix``: a producer creates one, any replica opens it by id."""
+
+    shared = True
+
+    def __init__(self, client: Redis, max_events: int = MAX_EVENTS, prefix: str = "loom:events:"):
+        self.client = client
+        self.max_events = max_events
+        self.prefix = prefix
+
+    def create(self, name: str) -> EventLog:
+        return RedisEventLog(self.client, self.prefix + name, self.max_events)
+
+    def open(self, name: str) -> EventLog | None:
+        return RedisEventLog(self.client, self.prefix + name, self.max_events)
