@@ -1,5 +1,6 @@
 // Pure helpers of the Datasets page (tested in helpers.test.ts).
 import type { Bucket, Operator, OperatorParam, Version } from './api';
+import i18n from '../../i18n';
 
 export interface Bar { label: string; rows: number; percent: number }
 
@@ -20,10 +21,11 @@ export function histogramBars(buckets: Bucket[]): Bar[] {
 /** What made a version, in a few words: the imported file, the operators in order, or the split. */
 export function describeVersion(v: Version): string {
   const ops = v.operations;
-  if (ops.split) return `split of v${v.parent}: ${v.train_rows} train / ${v.validation_rows} validation`;
-  if (ops.steps) return `${ops.steps.map((s) => s.operator).join(' → ')} on v${v.parent}`;
-  if (ops.convert) return `v${v.parent} converted from ${ops.convert.from ?? '?'} to ${ops.convert.to}`;
-  return `imported from ${v.source ?? 'a file'}`;
+  const t = (key: string, params: Record<string, unknown>) => i18n.t(`datasets:describe.${key}`, params);
+  if (ops.split) return t('split', { parent: v.parent, train: v.train_rows, validation: v.validation_rows });
+  if (ops.steps) return t('steps', { steps: ops.steps.map((s) => s.operator).join(' → '), parent: v.parent });
+  if (ops.convert) return t('convert', { parent: v.parent, from: ops.convert.from ?? '?', to: ops.convert.to });
+  return v.source ? t('imported', { source: v.source }) : t('importedFile', {});
 }
 
 /** What can be done next: only a split, unpublished version publishes; a published one cannot be deleted. */
