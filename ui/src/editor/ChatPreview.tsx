@@ -5,12 +5,18 @@ import { EditorContext } from './context';
 import { applyEvent, idleRun } from './runState';
 import { TracePanel } from './TracePanel';
 import { Markdown } from './Markdown';
+import { useTranslation } from 'react-i18next';
+import type { StartVariable } from '../nodes/start/defaults';
+import { StartInputFields, useStartForm } from './StartInputs';
+import { composerKey } from './composer';
 
 interface Turn { role: 'user' | 'assistant'; content: string; runId?: string }
 
 /** Chat preview of a chat-mode draft: opening statement, suggested questions, streaming, history. */
-export function ChatPreview({ workflowId, meta, beforeRun }: { workflowId: string; meta: WorkflowMeta; beforeRun: () => Promise<boolean> }) {
+export function ChatPreview({ workflowId, meta, variables = [], beforeRun }: { workflowId: string; meta: WorkflowMeta; variables?: StartVariable[]; beforeRun: () => Promise<boolean> }) {
   const stores = useContext(EditorContext);
+  const { t } = useTranslation('startInputs');
+  const form = useStartForm(variables);
   const [turns, setTurns] = useState<Turn[]>([]);
   const [conversationId, setConversationId] = useState<string | null>(null);
   const [draft, setDraft] = useState('');
@@ -21,6 +27,8 @@ export function ChatPreview({ workflowId, meta, beforeRun }: { workflowId: strin
 
   const send = async (query: string) => {
     if (!query.trim() || busy) return;
+    const blocked = form.check();
+    if (blocked) { setError(blocked); return; }
     setError(null); setBusy(true); setDraft('');
     if (!(await beforeRun())) { setError('Fix the validation errors first.'); setBusy(false); return; }
     setTurns((t) => [...t, { role: 'user', content: query }, { role: 'assistant', content: '' }]);
@@ -31,7 +39,7 @@ export function ChatPreview({ workflowId, meta, beforeRun }: { workflowId: strin
     });
     let answered = false; // once an answer node streams, the reply is its text, not the models' raw chunks
     try {
-      await api.chat(workflowId, { query, conversation_id: conversationId ?? undefined }, (e, name) => {
+      await api.chat(workflowId, { query, conversation_id: conversationId ?? undefined, inputs: form.inputs() }, (e, name) => {
         if (name !== 'message') stores.run.set((s) => applyEvent(s, e));
         if (typeof e.conversation_id === 'string') setConversationId(e.conversation_id);
         if (e.type === 'text_chunk' && !answered) setAnswer((s) => s + String(e.delta ?? ''));
@@ -55,6 +63,12 @@ export function ChatPreview({ workflowId, meta, beforeRun }: { workflowId: strin
     <div className="chat" data-testid="chat-preview">
       <div className="row"><strong>Preview</strong><span className="spacer" />
         <button type="button" onClick={() => { setTurns([]); setConversationId(null); stores.run.set(idleRun); }} data-testid="chat-restart">Restart</button></div>
+      {variables.length > 0 && (
+        <details className="chat-inputs" open={turns.length === 0} data-testid="chat-inputs">
+          <summary>{t('inputs')}</summary>
+          <StartInputFields variables={variables} form={form} testIdPrefix="chat-input" />
+        </details>
+      )}
       {app.opening_statement && <div className="bubble assistant" data-testid="opening-statement">{app.opening_statement}</div>}
       {turns.length === 0 && app.suggested_questions.filter(Boolean).map((q) => (
         <button type="button" key={q} className="suggested" onClick={() => send(q)} data-testid="suggested-question">{q}</button>
@@ -66,7 +80,8 @@ export function ChatPreview({ workflowId, meta, beforeRun }: { workflowId: strin
       ))}
       {error && <div className="field-error">{error}</div>}
       <form className="row" onSubmit={(e) => { e.preventDefault(); void send(draft); }}>
-        <input value={draft} onChange={(e) => setDraft(e.target.value)} placeholder="Ask something…" data-testid="chat-input" />
+        <textarea value={draft} rows={Math.min(6, draft.split('\n').length)} onChange={(e) => setDraft(e.target.value)} placeholder="Ask something…" data-testid="chat-input"
+          title={t('composerHint')} onKeyDown={(e) => { if (composerKey(e) === 'send') { e.preventDefault(); void send(draft); } }} />
         <button type="submit" disabled={busy} data-testid="chat-send">Send</button>
       </form>
       <button type="button" onClick={() => setShowTrace(!showTrace)}>{showTrace ? 'Hide trace' : 'Show trace of the last answer'}</button>

@@ -276,7 +276,7 @@ function Editor({ workflowId, initial, saved, restored }: { workflowId: string; 
               {tab === 'run' && <RunPanel workflowId={workflowId} variables={variables} beforeRun={saveNow} />}
               {tab === 'publish' && <PublishPanel workflowId={workflowId} kind={meta.mode === 'chat' ? 'chat' : 'workflow'} canPublish={errorCount === 0} beforePublish={saveNow}
                 exampleInputs={Object.fromEntries(variables.map((v) => [v.name, v.type === 'string' ? '...' : null]))} />}
-              {tab === 'chat' && <ChatPreview workflowId={workflowId} meta={meta} beforeRun={saveNow} />}
+              {tab === 'chat' && <ChatPreview workflowId={workflowId} meta={meta} variables={variables} beforeRun={saveNow} />}
               {tab === 'problems' && <ProblemsPanel problems={problems} onPick={pickProblem} />}
               {tab === 'settings' && <SettingsPanel meta={meta} onChange={setMeta} />}
             </ErrorBoundary></aside>
