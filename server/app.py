@@ -123,6 +123,8 @@ def create_app(settings: Settings | None = None, *, services: ServerServices | N
             await finetune.close_finetune(app)
             await state.jobs.shutdown()
             await asyncio.to_thread(state.runs.close)
+            if state.runs.replicas is not None:
+                await state.runs.replicas.close()
             if owned:
                 from server.services import close_services
 

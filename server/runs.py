@@ -10,6 +10,7 @@ transaction. Until its end is recorded, a run is answered from memory, older eve
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -25,11 +26,12 @@ from server.db.models import RunRow
 from server.db.store import RunWrite, Store, new_id, new_run_row
 from server.db.writer import RunWriter
 from server.errors import ConflictError, TooManyRunsError
-from server.eventlog import MAX_EVENTS, EventLog, EventsTrimmed, MemoryEventLog
+from server.eventlog import MAX_EVENTS, EventLog, EventLogs, EventsTrimmed, MemoryEventLogs
 from server.jobs import Jobs
 from server.metrics import Metrics
 
 if TYPE_CHECKING:  # importing the services loads every implementation; the manager only holds them
+    from server.replicas import Replicas
     from server.services import ServerServices
 
 log = logging.getLogger(__name__)
@@ -81,7 +83,7 @@ class RunManager:
     """Starts runs in the background and answers for runs in flight."""
 
     def __init__(self, store: Store, services: ServerServices, metrics: Metrics, jobs: Jobs, limits: RunLimits,
-                 max_events: int = MAX_EVENTS):
+                 max_events: int = MAX_EVENTS, replicas: Replicas | None = None):
         self.store = store
         self.services = services
         self.metrics = metrics
@@ -91,6 +93,9 @@ class RunManager:
         self.live: dict[str, LiveRun] = {}
         self._in_flight: dict[str, int] = {}  # live runs per workflow: the per-app limit's count, kept as they come
         self.writer = RunWriter(store)
+        # With LOOM_REDIS_URL, logs, stops and per-app slots are shared with the other API replicas.
+        self.replicas = replicas
+        self.logs: EventLogs = replicas.logs if replicas is not None else MemoryEventLogs(max_events)
 
     def close(self) -> None:
         """Record what is still queued (call after the jobs have stopped)."""
@@ -101,10 +106,12 @@ class RunManager:
         return self._in_flight.get(workflow_id, 0)
 
     async def start(self, request: RunRequest) -> LiveRun:
-        if request.max_in_flight is not None and self.in_flight(request.workflow_id) >= request.max_in_flight:
+        run_id = new_id()
+        if self.replicas is not None:
+            self.replicas.listen(self._stop_here)
+        if request.max_in_flight is not None and not await self._take_slot(request, run_id):
             raise TooManyRunsError(f"this app already has {request.max_in_flight} runs in flight; "
                                    "retry when one has finished")
-        run_id = new_id()
         sys_values = {k: v for k, v in request.sys.items() if v is not None}
         services: Services = self.services
         if request.files_owner is not None and self.services.files is not None:
@@ -116,7 +123,7 @@ class RunManager:
                           source=request.source, definition=request.definition, inputs=request.inputs,
                           sys=sys_values, resumed_from=request.resumed_from,
                           conversation_id=sys_values.get("conversation_id"), user=sys_values.get("user"))
-        live = LiveRun(row, engine_run, MemoryEventLog(self.max_events))
+        live = LiveRun(row, engine_run, self.logs.create(run_id))
         self.live[run_id] = live
         self._in_flight[request.workflow_id] = self._in_flight.get(request.workflow_id, 0) + 1
         self.writer.put(RunWrite(run_id, row=row))
@@ -193,6 +200,14 @@ class RunManager:
                 del self._in_flight[live.workflow_id]
         self.metrics.runs_in_flight.dec()
         live.log.close()
+        if self.replicas is not None:
+            self.replicas.release_slot(live.run_id)
+
+    async def _take_slot(self, request: RunRequest, run_id: str) -> bool:
+        assert request.max_in_flight is not None
+        if self.replicas is not None:
+            return await self.replicas.take_slot(request.workflow_id, request.max_in_flight, run_id)
+        return self.in_flight(request.workflow_id) < request.max_in_flight
 
     @staticmethod
     def _synthetic_end(live: LiveRun, status: str, error: str) -> dict[str, Any]:
@@ -203,6 +218,9 @@ class RunManager:
     def stop(self, run_id: str) -> None:
         live = self.live.get(run_id)
         final = live.final if live is not None else None
+        if live is None and self.replicas is not None and self.store.get_run(run_id).status not in FINISHED:
+            self.replicas.request_stop(run_id)  # driven by another replica (404 for unknown runs)
+            return
         if live is None or final is not None:  # a final event: finished, its end still being written
             status = final["status"] if final is not None else self.store.get_run(run_id).status  # 404
             raise ConflictError(f"run '{run_id}' is not running (status: {status})")
@@ -220,13 +238,18 @@ class RunManager:
             async for event in self.follow(live, after):
                 yield event
             return
-        await asyncio.to_thread(self.store.get_run, run_id)
+        row = await asyncio.to_thread(self.store.get_run, run_id)
+        log = self.logs.open(run_id) if row.status not in FINISHED else None
+        if log is not None:  # driven by another replica: its log, what it has trimmed from the store
+            async for event in self._read(run_id, log, after, follow=True):
+                yield event
+            return
         for event in await asyncio.to_thread(self.store.run_events, run_id, after):
             yield event
 
     async def follow(self, live: LiveRun, after: int = 0) -> AsyncIterator[dict[str, Any]]:
         """A live run's events after ``seq`` until it finishes, the ones its log has dropped from the store."""
-        async for event in self._read(live, after, follow=True):
+        async for event in self._read(live.run_id, live.log, after, follow=True):
             yield event
 
     async def history(self, run_id: str) -> list[dict[str, Any]]:
@@ -234,29 +257,35 @@ class RunManager:
         live = self.live.get(run_id)
         if live is None:
             return await asyncio.to_thread(self.store.run_events, run_id)
-        return [event async for event in self._read(live, 0, follow=False)]
+        return [event async for event in self._read(live.run_id, live.log, 0, follow=False)]
 
-    async def _read(self, live: LiveRun, after: int, follow: bool) -> AsyncIterator[dict[str, Any]]:
+    async def _read(self, run_id: str, log: EventLog, after: int, follow: bool) -> AsyncIterator[dict[str, Any]]:
         while True:
             try:
                 if follow:
-                    async for event in live.log.follow(after):
+                    async for event in log.follow(after):
                         after = event["seq"]
                         yield event
                 else:
-                    for event in await live.log.read(after):
+                    for event in await log.read(after):
                         yield event
                 return
             except EventsTrimmed as trimmed:
                 # What the log dropped was queued to the writer first: once a write queued now has committed,
                 # the store has it.
-                await self.writer.write(RunWrite(live.run_id))
-                for event in await asyncio.to_thread(self.store.run_events, live.run_id, after):
+                await self.writer.write(RunWrite(run_id))
+                for event in await asyncio.to_thread(self.store.run_events, run_id, after):
                     if event["seq"] >= trimmed.first_seq:
                         break
                     after = event["seq"]
                     yield event
                 after = max(after, trimmed.first_seq - 1)  # a batch the writer could not record is lost
+
+    def _stop_here(self, run_id: str) -> None:
+        """A stop request from another replica: stop the run if this one drives it."""
+        if run_id in self.live:
+            with contextlib.suppress(ConflictError):
+                self.stop(run_id)
 
     async def wait(self, live: LiveRun) -> dict[str, Any]:
         """The run_finished event, once the run is recorded."""

@@ -29,6 +29,8 @@ class Settings(BaseSettings):
     static_dir: Path | None = None  # the built UI; defaults to server/static when it exists
     # sqlite:///<path> or postgresql+psycopg://user:password@host:port/db; defaults to <data_dir>/loom.db
     database_url: str = ""
+    # redis://host:port/db: run events, stops and per-app limits shared by API replicas; unset: in this process
+    redis_url: str = ""
 
     def run_limits(self) -> RunLimits:
         """The ``LOOM_RUN_*`` limits, for the server's runs and ``loom run`` alike."""
@@ -39,6 +41,13 @@ class Settings(BaseSettings):
     @classmethod
     def _database_url(cls, url: str) -> str:
         return check_database_url(url) if url else url
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url(cls, url: str) -> str:
+        if url and not url.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError(f"'{url}' is not a Redis URL (redis://host:port/db, rediss://… or unix://…)")
+        return url
 
     @model_validator(mode="after")
     def _default_database(self) -> Settings:

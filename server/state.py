@@ -49,7 +49,12 @@ class AppState:
             services.files = FileStore(settings.data_dir)
         services.files.max_bytes = settings.max_upload_bytes
         jobs, metrics = Jobs(), Metrics()
-        runs = RunManager(store, services, metrics, jobs, settings.run_limits())
+        replicas = None
+        if settings.redis_url:
+            from server.replicas import Replicas
+
+            replicas = Replicas.from_url(settings.redis_url)
+        runs = RunManager(store, services, metrics, jobs, settings.run_limits(), replicas=replicas)
         return cls(settings, store, services, catalog, jobs, metrics, runs, services.files)
 
     def compile(self, definition: dict[str, Any], version: tuple[str, int] | None = None) -> Graph:

@@ -2,6 +2,7 @@ import { useCallback, useEffect, useState } from 'react';
 import { api } from '../api/client';
 import { apiExamples, type AppKind } from './apiExamples';
 import { KeyList, type KeyRow } from './KeyList';
+import { ApiExamplesView, NewKey } from './ApiExamplesView';
 
 export function PublishPanel({ workflowId, kind, canPublish, exampleInputs, beforePublish }: { workflowId: string; kind: AppKind; canPublish: boolean; exampleInputs: Record<string, unknown>; beforePublish: () => Promise<boolean> }) {
   const [versions, setVersions] = useState<Record<string, unknown>[]>([]);
@@ -21,8 +22,8 @@ export function PublishPanel({ workflowId, kind, canPublish, exampleInputs, befo
       await load();
     } catch (err) { setMessage(err instanceof Error ? err.message : String(err)); }
   };
-  const createKey = async () => {
-    try { setKey((await api.createKey(workflowId, 'console')).key); setKeysVersion((v) => v + 1); } catch (err) { setMessage(err instanceof Error ? err.message : String(err)); }
+  const createKey = async (name: string) => {
+    try { setKey((await api.createKey(workflowId, name)).key); setKeysVersion((v) => v + 1); } catch (err) { setMessage(err instanceof Error ? err.message : String(err)); }
   };
   const examples = apiExamples(kind, window.location.origin, workflowId, key ?? 'YOUR_API_KEY', exampleInputs);
   return (
@@ -36,20 +37,14 @@ export function PublishPanel({ workflowId, kind, canPublish, exampleInputs, befo
       </ul>
       <div className="section-title">API</div>
       <div className="muted">{kind === 'workflow' ? 'Runs the published version once.' : 'Chats with the published version; pass conversation_id to continue a conversation.'}</div>
-      <code data-testid="api-endpoint">{examples.endpoint}</code>
-      <div><button type="button" onClick={createKey} data-testid="create-key">Create API key</button></div>
+      <NewKey onCreate={(name) => void createKey(name)} testIdPrefix="" />
       {key && (
         <div>
           <div className="muted">Copy the key now; it is shown once.</div>
           <code data-testid="api-key">{key}</code>
         </div>
       )}
-      <div className="field-label">Blocking (one JSON answer)</div>
-      <pre className="json" data-testid="curl-example">{examples.blocking}</pre>
-      <button type="button" onClick={() => navigator.clipboard?.writeText(examples.blocking)} data-testid="copy-curl">Copy curl</button>
-      <div className="field-label">Streaming (server-sent events)</div>
-      <pre className="json" data-testid="curl-streaming">{examples.streaming}</pre>
-      <button type="button" onClick={() => navigator.clipboard?.writeText(examples.streaming)} data-testid="copy-curl-streaming">Copy curl</button>
+      <ApiExamplesView examples={examples} ids={{ blocking: 'curl-example', streaming: 'curl-streaming', prefix: '' }} />
       <div className="section-title">API keys</div>
       <KeyList load={loadKeys} revoke={revokeKey} version={keysVersion} />
     </div>

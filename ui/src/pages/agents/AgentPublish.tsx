@@ -2,6 +2,7 @@ import { useCallback, useState } from 'react';
 import { agentApi } from './api';
 import { apiExamples } from '../../editor/apiExamples';
 import { KeyList } from '../../editor/KeyList';
+import { ApiExamplesView, NewKey } from '../../editor/ApiExamplesView';
 import { useTranslation } from 'react-i18next';
 
 /** Publish the draft (the public API serves the published config), create API keys, and a curl example. */
@@ -22,11 +23,10 @@ export function AgentPublish({ agentId, version, canPublish, beforePublish, onPu
       setMessage(res.issues.length ? t('publish.publishedWithIssues', { version: res.version, count: res.issues.length }) : t('publish.published', { version: res.version }));
     } catch (err) { fail(err); }
   };
-  const createKey = async () => {
-    try { setKey((await agentApi.createKey(agentId, 'console')).key); setKeysVersion((v) => v + 1); } catch (err) { fail(err); }
+  const createKey = async (name: string) => {
+    try { setKey((await agentApi.createKey(agentId, name)).key); setKeysVersion((v) => v + 1); } catch (err) { fail(err); }
   };
   const examples = apiExamples('agent', window.location.origin, agentId, key ?? 'YOUR_API_KEY');
-  const curl = examples.blocking;
   return (
     <div className="publish-panel" data-testid="agent-publish">
       <div className="row">
@@ -36,18 +36,14 @@ export function AgentPublish({ agentId, version, canPublish, beforePublish, onPu
       {message && <div className="muted" data-testid="agent-publish-message">{message}</div>}
       <div className="section-title">API</div>
       <div className="muted">{t('publish.endpoint', { path: `POST /v1/apps/${agentId}/chat` })}</div>
-      <button type="button" onClick={createKey} disabled={!version} title={version ? '' : t('publish.publishFirst')} data-testid="agent-create-key">{t('publish.createKey')}</button>
+      <NewKey onCreate={(name) => void createKey(name)} disabled={!version} disabledReason={t('publish.publishFirst')} testIdPrefix="agent-" />
       {key && (
         <div>
           <div className="muted">{t('publish.copyKeyNow')}</div>
           <code data-testid="agent-api-key">{key}</code>
-          <pre className="json" data-testid="agent-curl">{curl}</pre>
-          <button type="button" onClick={() => navigator.clipboard?.writeText(curl)}>{t('publish.copyCurl')}</button>
-          <div className="field-label">{t('publish.streaming')}</div>
-          <pre className="json" data-testid="agent-curl-streaming">{examples.streaming}</pre>
-          <button type="button" onClick={() => navigator.clipboard?.writeText(examples.streaming)}>{t('publish.copyCurl')}</button>
         </div>
       )}
+      <ApiExamplesView examples={examples} ids={{ blocking: 'agent-curl', streaming: 'agent-curl-streaming', prefix: 'agent-' }} />
       <div data-testid="agent-keys"><KeyList load={loadKeys} revoke={revokeKey} version={keysVersion} /></div>
     </div>
   );
