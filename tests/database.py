@@ -67,8 +67,10 @@ def test_databases() -> Iterator[DatabaseTemplate | None]:
 
 @pytest.fixture
 def test_database(test_databases: DatabaseTemplate | None, monkeypatch: pytest.MonkeyPatch) -> Iterator[str | None]:
-    """This test's database URL on Postgres (also in ``LOOM_DATABASE_URL``); None on SQLite."""
+    """This test's database URL on Postgres (also in ``LOOM_DATABASE_URL``); None on SQLite, where a
+    ``LOOM_DATABASE_URL`` of the shell is cleared, so no test ever writes to a real database."""
     if test_databases is None:
+        monkeypatch.delenv("LOOM_DATABASE_URL", raising=False)
         yield None
         return
     from tests.pg import drop_database
