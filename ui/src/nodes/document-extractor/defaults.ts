@@ -1,3 +1,4 @@
+import i18n from '../../i18n';
 /** Mirrors nodes/document_extractor.py DocumentExtractorConfig. */
 export interface DocumentExtractorConfig { multiple: boolean; max_chars?: number | null }
 
@@ -18,8 +19,8 @@ export function isFileType(type: string): boolean {
 /** What the editor marks before saving when the picked input and `multiple` disagree. */
 export function fileInputProblem(type: string | undefined, multiple: boolean): string | null {
   if (!type || type === 'any') return null;
-  if (type === 'array[file]' && !multiple) return 'this is a list of files: turn on "a list of files"';
-  if (type === 'file' && multiple) return 'this is one file: turn off "a list of files"';
-  if (!isFileType(type)) return `this is ${type}, not a file`;
+  if (type === 'array[file]' && !multiple) return i18n.t('nodes:problems.fileList');
+  if (type === 'file' && multiple) return i18n.t('nodes:problems.oneFile');
+  if (!isFileType(type)) return i18n.t('nodes:problems.notAFile', { type });
   return null;
 }

@@ -1,4 +1,5 @@
 import { templateVariables } from '../../workflow/templateVars';
+import i18n from '../../i18n';
 
 export const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'] as const;
 export const BODY_TYPES = ['none', 'json', 'form', 'raw', 'multipart'] as const;
@@ -36,7 +37,7 @@ const PLACEHOLDER = /\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g;
 
 /** A JSON body with its placeholders filled as the server does at save time: `null` outside strings, text inside. */
 export function jsonBodyProblem(content: string): string | null {
-  if (!content.trim()) return 'a JSON body needs content';
+  if (!content.trim()) return i18n.t('nodes:problems.jsonEmpty');
   let out = '';
   let position = 0;
   let inString = false;
@@ -52,7 +53,7 @@ export function jsonBodyProblem(content: string): string | null {
     position = (m.index ?? 0) + m[0].length;
   }
   out += content.slice(position);
-  try { JSON.parse(out); return null; } catch (e) { return `not valid JSON: ${(e as Error).message}`; }
+  try { JSON.parse(out); return null; } catch (e) { return i18n.t('nodes:problems.jsonInvalid', { message: (e as Error).message }); }
 }
 
 /** Every `{{name}}` the request uses that is not an input, with the field it sits in. */
@@ -72,6 +73,6 @@ export function unknownPlaceholders(config: HttpRequestConfig, inputs: string[])
 
 export function urlProblem(url: string): string | null {
   const trimmed = url.trim();
-  if (!trimmed || trimmed === 'https://' || trimmed === 'http://') return 'enter the URL';
-  return /^(https?:\/\/|\{\{)/.test(trimmed) ? null : 'the URL must start with http:// or https://';
+  if (!trimmed || trimmed === 'https://' || trimmed === 'http://') return i18n.t('nodes:problems.urlEmpty');
+  return /^(https?:\/\/|\{\{)/.test(trimmed) ? null : i18n.t('nodes:problems.urlScheme');
 }

@@ -1,6 +1,7 @@
 import { elementType } from '../../workflow/compat';
 import { LEFT_TYPES, UNARY, operatorsFor } from '../if-else/operators';
 import type { Operator } from '../if-else/defaults';
+import i18n from '../../i18n';
 
 export const ITEM_TYPES = ['string', 'number', 'object', 'file', 'any'] as const;
 export type ItemType = (typeof ITEM_TYPES)[number];
@@ -40,9 +41,9 @@ export function itemOperators(itemType: ItemType, key: string | null | undefined
 /** What the editor marks before saving, per condition (the server says the same, by field). */
 export function conditionProblem(itemType: ItemType, cond: ItemCondition): string | null {
   const scalar = itemType === 'string' || itemType === 'number';
-  if (cond.key && scalar) return `items are ${itemType}s, which have no keys`;
+  if (cond.key && scalar) return i18n.t('nodes:problems.noKeys', { type: itemType });
   if (!cond.key && !itemOperators(itemType, null).includes(cond.op)) {
-    return `operator '${cond.op}' does not apply to ${itemType} items (it needs ${LEFT_TYPES[cond.op].join(' or ')})`;
+    return i18n.t('nodes:problems.operatorType', { op: cond.op, type: itemType, needs: LEFT_TYPES[cond.op].join(' / ') });
   }
   const empty = cond.value === undefined || cond.value === null || cond.value === '';
   if (UNARY.has(cond.op)) return empty ? null : `operator '${cond.op}' takes no value`;

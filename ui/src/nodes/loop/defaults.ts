@@ -1,5 +1,6 @@
 import type { RefSource, ValueSource, VarType } from '../../workflow/types';
 import type { Operator } from '../if-else/defaults';
+import i18n from '../../i18n';
 
 /** Mirrors nodes/loop.py LoopConfig; the sub-graph lives on the canvas as the container's children. */
 export interface LoopVariable { name: string; type: VarType; value: ValueSource; update?: RefSource | null }
@@ -25,8 +26,8 @@ export function loopOutputs(config: LoopConfig): Record<string, string> {
 /** What the editor marks before saving (the server says the same, by field). */
 export function variableProblem(variables: LoopVariable[], index: number): string | null {
   const name = variables[index]?.name ?? '';
-  if (!/^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(name)) return 'a name of letters, digits and _ (not starting with a digit)';
-  if (RESERVED_NAMES.includes(name)) return `'${name}' is reserved`;
-  if (variables.findIndex((v) => v.name === name) !== index) return `duplicate variable '${name}'`;
+  if (!/^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(name)) return i18n.t('nodes:problems.loopName');
+  if (RESERVED_NAMES.includes(name)) return i18n.t('nodes:problems.reserved', { name });
+  if (variables.findIndex((v) => v.name === name) !== index) return i18n.t('nodes:problems.duplicateVariable', { name });
   return null;
 }

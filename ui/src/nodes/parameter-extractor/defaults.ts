@@ -1,4 +1,5 @@
 import type { TaskModel } from '../question-classifier/defaults';
+import i18n from '../../i18n';
 
 export const PARAM_TYPES = [
   'string', 'number', 'integer', 'boolean', 'object', 'array[string]', 'array[number]', 'array[object]',
@@ -56,10 +57,10 @@ export function parameterProblems(params: Parameter[]): Record<number, string> {
   const problems: Record<number, string> = {};
   const seen = new Set<string>();
   params.forEach((p, i) => {
-    if (!p.name) problems[i] = 'give the parameter a name';
-    else if (!/^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(p.name)) problems[i] = 'name: a letter or _, then letters, digits, _';
-    else if (seen.has(p.name)) problems[i] = `duplicate parameter '${p.name}'`;
-    else if (p.name.startsWith('__') || p.name in STATUS_OUTPUTS) problems[i] = `'${p.name}' is reserved`;
+    if (!p.name) problems[i] = i18n.t('nodes:problems.paramName');
+    else if (!/^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(p.name)) problems[i] = i18n.t('nodes:problems.paramNameForm');
+    else if (seen.has(p.name)) problems[i] = i18n.t('nodes:problems.duplicateParam', { name: p.name });
+    else if (p.name.startsWith('__') || p.name in STATUS_OUTPUTS) problems[i] = i18n.t('nodes:problems.reserved', { name: p.name });
     seen.add(p.name);
   });
   return problems;

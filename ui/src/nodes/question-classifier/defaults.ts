@@ -1,5 +1,6 @@
 import type { LLMParams } from '../llm/defaults';
 import { freshId } from '../../workflow/ids';
+import i18n from '../../i18n';
 
 /** A class: its id is the handle its outgoing edge uses; the model sees its name and description. */
 export interface QuestionClass { id: string; name: string; description?: string }
@@ -54,11 +55,11 @@ export function classProblems(classes: QuestionClass[]): Record<number, string> 
   const names = new Set<string>();
   classes.forEach((c, i) => {
     const name = c.name.trim().toLowerCase();
-    if (!/^[A-Za-z0-9_-]{1,64}$/.test(c.id)) problems[i] = 'id: letters, digits, _ and - only';
-    else if (RESERVED_HANDLES.includes(c.id)) problems[i] = `id '${c.id}' is reserved`;
-    else if (ids.has(c.id)) problems[i] = `duplicate class id '${c.id}'`;
-    else if (!name) problems[i] = 'give the class a name';
-    else if (names.has(name)) problems[i] = `duplicate class name '${c.name.trim()}'`;
+    if (!/^[A-Za-z0-9_-]{1,64}$/.test(c.id)) problems[i] = i18n.t('nodes:problems.classId');
+    else if (RESERVED_HANDLES.includes(c.id)) problems[i] = i18n.t('nodes:problems.classIdReserved', { id: c.id });
+    else if (ids.has(c.id)) problems[i] = i18n.t('nodes:problems.duplicateClassId', { id: c.id });
+    else if (!name) problems[i] = i18n.t('nodes:problems.className');
+    else if (names.has(name)) problems[i] = i18n.t('nodes:problems.duplicateClassName', { name: c.name.trim() });
     ids.add(c.id);
     names.add(name);
   });
