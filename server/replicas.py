@@ -17,6 +17,7 @@ import contextlib
 import logging
 from collections.abc import Callable
 
+import redis
 from redis.asyncio import Redis
 
 from server.eventlog import MAX_EVENTS
@@ -54,6 +55,7 @@ class Replicas:
 
     def __init__(self, client: Redis, max_events: int = MAX_EVENTS, lease_s: float = LEASE_S):
         self.client = client
+        self._sync: redis.Redis | None = None  # for requests from routes that run in worker threads
         self.logs = RedisEventLogs(client, max_events)
         self.lease_s = lease_s
         self._held: dict[str, str] = {}  # run id → app id: the slots this replica holds
@@ -91,6 +93,14 @@ class Replicas:
     # -- stopping runs driven elsewhere ---------------------------------------------------------------
     def request_stop(self, run_id: str) -> None:
         """Ask every replica to stop ``run_id``; the one driving it does."""
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:  # a synchronous route, in a worker thread: publish before answering
+            if self._sync is None:
+                self._sync = redis.Redis(connection_pool=redis.ConnectionPool(
+                    **self.client.connection_pool.connection_kwargs))  # the same server and options
+            self._sync.publish(STOP_CHANNEL, run_id)
+            return
         self._spawn(self.client.publish(STOP_CHANNEL, run_id))
 
     def listen(self, on_stop: Callable[[str], None]) -> None:
@@ -138,3 +148,5 @@ class Replicas:
         if self._background:
             await asyncio.gather(*self._background, return_exceptions=True)
         await self.client.aclose()
+        if self._sync is not None:
+            self._sync.close()
