@@ -1,10 +1,13 @@
 """``loop``: repeats its sub-graph until its conditions hold or ``max_rounds`` rounds have run.
 
-Loop variables are typed and start from ``value`` (a literal or a ref read when the loop starts); children read
-them as ``<loop_id>.<name>``, and ``<loop_id>.index`` (the round, from 0). After each round, each variable with
-an ``update`` takes the value that ref reads in the sub-graph; then the ``until`` conditions (the if-else
-operators; ``all`` or ``any`` of them) are evaluated over the updated variables and the round's outputs. The
-sub-graph runs at least once. Outputs: the variables' final values and ``rounds``.
+Loop variables are typed and start from ``value`` (a literal or a ref read when the loop starts); children read them as
+``<loop_id>.<name>``, and ``<loop_id>.index`` (the round, from 0). After each round, each variable with an
+``update`` takes the value that ref reads in the sub-graph; then the ``until`` conditions (the if-else operators;
+``all`` or ``any`` of them) are evaluated over the updated variables and the round's outputs. The sub-graph runs at
+least once, unless ``check_first`` is set: then the conditions are also evaluated before the first round, over the
+initial variables and what is upstream, and the loop makes no round when they hold (a condition reading a node
+inside the sub-graph, which has not run yet, ends that check unmet, as do the conditions after it). Outputs: the
+variables' final values and ``rounds``.
 """
 
 from __future__ import annotations
@@ -49,6 +52,7 @@ class LoopConfig(SubGraph):
     logic: Literal["and", "or"] = "and"
     until: list[LoopCondition] = Field(default_factory=list)
     max_rounds: int = Field(10, ge=1, le=100_000)
+    check_first: bool = False  # evaluate ``until`` before the first round too
 
     @model_validator(mode="after")
     def _names(self) -> LoopConfig:
@@ -96,6 +100,8 @@ async def run(ctx: NodeContext, config: LoopConfig) -> NodeResult:
     for var in config.variables:
         values[var.name] = _checked(var, ctx.resolve(var.value), "initial value")
     rounds = 0
+    if config.check_first and config.until and _done_before(ctx, config, values):
+        return NodeResult(outputs={**values, "rounds": 0})
     for index in range(config.max_rounds):
         outcome = await sub.run({**values, "index": index}, index)
         if outcome.error is not None:
@@ -113,6 +119,20 @@ def _checked(var: LoopVariable, value: Any, what: str) -> Any:
     if value is not None and not check_value(var.type, value):
         raise NodeError(f"loop variable '{var.name}': {what} is {describe(value)}, not {var.type}", retryable=False)
     return value
+
+
+def _done_before(ctx: NodeContext, config: LoopConfig, values: dict[str, Any]) -> bool:
+    """The conditions before the first round, in order: ``and`` stops at the first that fails, ``or`` at the first
+    that holds; reaching one that reads inside the sub-graph ends the check unmet."""
+    inside = {node.id for node in config.nodes}
+    current = {**values, "index": 0}
+    for cond in config.until:
+        if any(isinstance(source, Ref) and source.node_id in inside for source in (cond.left, cond.right)):
+            return False
+        held = _done(ctx.node_id, config.model_copy(update={"until": [cond]}), current, ctx.resolve)
+        if held == (config.logic == "or"):
+            return held
+    return config.logic == "and"
 
 
 def _done(loop_id: str, config: LoopConfig, current: dict[str, Any],

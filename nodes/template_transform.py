@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from functools import partial
 from types import TracebackType
 from typing import Any
 
@@ -27,18 +28,19 @@ _NAME = "<template>"
 
 
 class TemplateConfig(Strict):
-    """The Jinja2 template; its variables are the node's inputs."""
+    """The Jinja2 template; its variables are the node's inputs. ``null_text``: what ``{{ x }}`` writes for a
+    null value (nothing by default, like ``{{name}}`` elsewhere; ``None`` as Python's Jinja2 writes it)."""
 
     template: str = Field(min_length=1, max_length=MAX_TEMPLATE_CHARS)
+    null_text: str = Field("", max_length=100)
 
 
-def _finalize(value: Any) -> Any:
-    return "" if value is None else value  # an absent input renders as nothing, like ``{{name}}`` elsewhere
-
-
-def environment() -> ImmutableSandboxedEnvironment:
+def environment(null_text: str = "") -> ImmutableSandboxedEnvironment:
     """A fresh sandboxed environment (cheap; one per render keeps threads apart)."""
-    return ImmutableSandboxedEnvironment(autoescape=False, keep_trailing_newline=True, finalize=_finalize)
+    def finalize(value: Any) -> Any:
+        return null_text if value is None else value
+
+    return ImmutableSandboxedEnvironment(autoescape=False, keep_trailing_newline=True, finalize=finalize)
 
 
 def outputs(node: NodeDef, config: TemplateConfig, services: Services | None) -> dict[str, str]:
@@ -68,11 +70,11 @@ def _template_line(tb: TracebackType | None) -> int | None:
 
 
 def render(template: str, values: dict[str, Any], *, max_chars: int = MAX_OUTPUT_CHARS,
-           timeout_s: float = RENDER_TIMEOUT_S) -> str:
+           timeout_s: float = RENDER_TIMEOUT_S, null_text: str = "") -> str:
     """Render ``template`` over ``values``; a ``NodeError`` (not retryable) names the line of a failure."""
     deadline = time.monotonic() + timeout_s
     try:
-        compiled = environment().from_string(template)
+        compiled = environment(null_text).from_string(template)
     except TemplateSyntaxError as exc:
         raise NodeError(f"template line {exc.lineno}: {exc.message}", retryable=False) from None
     parts: list[str] = []
@@ -96,7 +98,7 @@ def render(template: str, values: dict[str, Any], *, max_chars: int = MAX_OUTPUT
 
 
 async def run(ctx: NodeContext, config: TemplateConfig) -> NodeResult:
-    text = await asyncio.to_thread(render, config.template, dict(ctx.inputs))
+    text = await asyncio.to_thread(partial(render, null_text=config.null_text), config.template, dict(ctx.inputs))
     return NodeResult(outputs={"output": text})
 
 

@@ -70,6 +70,28 @@ async def test_runs_at_least_once_even_when_the_condition_holds_at_first() -> No
     assert result.outputs == {"n": 8, "rounds": 1}, result.error
 
 
+async def test_check_first_makes_no_round_when_the_condition_holds_at_first() -> None:
+    result = await run(flow(counter([{"left": ref("lp.n"), "op": "ge", "right": lit(0)}], check_first=True)), n=7)
+    assert result.outputs == {"n": 7, "rounds": 0}, result.error
+    assert not [e for e in result.events if e.type == "node_started" and e.parent_id == "lp"]
+
+
+async def test_check_first_runs_the_rounds_when_the_condition_does_not_hold_at_first() -> None:
+    result = await run(flow(counter([{"left": ref("lp.n"), "op": "ge", "right": lit(5)}], check_first=True,
+                                    max_rounds=50)), n=1)
+    assert result.outputs == {"n": 5, "rounds": 4}, result.error
+
+
+async def test_check_first_does_not_hold_on_a_sub_graph_output_not_yet_run() -> None:
+    # inc.value is null before the first round, so "is null" would hold: it is not evaluated then
+    until = [{"left": ref("inc.value"), "op": "is_null"}, {"left": ref("lp.n"), "op": "ge", "right": lit(0)}]
+    result = await run(flow(counter(until, logic="or", check_first=True, max_rounds=5)), n=3)
+    assert result.outputs == {"n": 4, "rounds": 1}, result.error
+    first = [{"left": ref("lp.n"), "op": "ge", "right": lit(0)}, {"left": ref("inc.value"), "op": "is_null"}]
+    result = await run(flow(counter(first, logic="or", check_first=True, max_rounds=5)), n=3)
+    assert result.outputs == {"n": 3, "rounds": 0}, result.error  # or: the first that holds ends the check
+
+
 async def test_child_failure_fails_the_loop_naming_the_round() -> None:
     body = [node("inc", "probe", {"x": "lp.n"}, config={"fail_on": [2]})]
     data = flow(loop([*body], variables=[{"name": "n", "type": "number", "value": lit(0),
