@@ -42,6 +42,8 @@ class MapContext:
     # Builds a container's sub-graph (Loom nodes, edges) from its Dify children; set by the importer.
     loop_vars: dict[str, dict[str, str]] = field(default_factory=dict)  # Dify loop id → variable → type
     loop_updates: dict[str, dict[str, str]] = field(default_factory=dict)  # Dify loop id → variable → ref
+    # Dify assigner id → variable → the ref it copies, for assigners that only copy values into loop variables
+    loop_copies: dict[str, dict[str, str]] = field(default_factory=dict)
     body: Callable[[str], tuple[list[dict[str, Any]], list[dict[str, Any]]]] | None = None
 
     def label(self, dify_id: str) -> str:

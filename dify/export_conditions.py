@@ -21,6 +21,19 @@ EMPTINESS: dict[tuple[str, Any], str] = {
              ("length_lt", 1): "is_empty", ("length_le", 0): "is_empty"}
 
 
+def _falsy_check(op: str, literal: Any) -> tuple[str, Any] | None:
+    """The import's spelling of Dify's null-aware operators, back as Dify's: ``in [0, null]`` → empty,
+    ``not_in [x, null]`` → ``≠ x``/``is not x``."""
+    if op not in ("in", "not_in") or not isinstance(literal, list) or len(literal) != 2 or literal[1] is not None:
+        return None
+    first = literal[0]
+    if first is not None and not isinstance(first, str) and not first:  # 0 or false
+        return ("is_empty" if op == "in" else "is_not_empty"), first  # first: the operand's type
+    if op == "not_in":
+        return "ne", first
+    return None
+
+
 def operator_name(op: str, var_type: str) -> str:
     """Dify's name for a Loom operator on an operand of ``var_type``."""
     if var_type in ("number", "integer") and op in NUMERIC:
@@ -52,8 +65,13 @@ def condition(cond: Mapping[str, Any], selectors: Selectors, type_of: Callable[[
     op = cond["op"]
     right = cond.get("right")
     literal = right.get("value") if right is not None and "ref" not in right else None
-    if (op, literal) in EMPTINESS:  # a length compared with 0 is Dify's (not) empty, null included
+    # a length compared with 0 is Dify's (not) empty, null included
+    if not isinstance(literal, list) and (op, literal) in EMPTINESS:
         op, right, literal = EMPTINESS[(op, literal)], None, None
+    falsy = _falsy_check(op, literal)
+    if falsy is not None:
+        op, literal = falsy
+        right = None if op in ("is_empty", "is_not_empty") else {"value": literal}
     var_type = _var_type(op, type_of(left["ref"]), literal)
     value: Any
     if op in ("is_true", "is_false"):

@@ -9,6 +9,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from dify import jinja_nulls
 from dify.export_conditions import OPERATORS, condition, operator_name
 from dify.export_refs import Selectors, Unexportable
 
@@ -165,7 +166,8 @@ def dify_code(source: str, names: list[str], literals: Mapping[str, Any]) -> str
 
 
 def template_transform(node: Mapping[str, Any], config: Mapping[str, Any], ctx: Context) -> dict[str, Any]:
-    return {"template": config["template"], "variables": _variables(node, ctx)}
+    return {"template": jinja_nulls.guard(config["template"], config.get("null_text", "")),
+            "variables": _variables(node, ctx)}
 
 
 def variable_aggregator(node: Mapping[str, Any], config: Mapping[str, Any], ctx: Context) -> dict[str, Any]:

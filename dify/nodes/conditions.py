@@ -3,6 +3,12 @@
 Dify's ``empty`` is Python falsiness (``None``, ``""``, ``[]``, ``{}``): a string of spaces is *not* empty there,
 while Loom's ``is_empty`` counts whitespace as empty, so ``empty`` on text becomes ``length_eq 0``.
 ``all of`` becomes one ``contains`` per value (only under ``and`` logic, or with a single value).
+
+Dify's ``is not``/``≠`` are false on a null value (Loom's ``ne`` true): with a literal they become ``not_in
+[value, null]``; with a variable, ``is_not_null`` and ``ne`` (under ``and`` logic). Dify's ``empty`` on numbers
+and booleans is falsiness too (``0``, ``false``, null): ``in [0, null]`` / ``in [false, null]``. Dify's ``in``
+never holds for an empty value and ``not in`` always does: an empty string is left out of their lists; nor do
+``contains``, ``start with``, ``end with`` on an empty string, so with an empty value they become ``length_gt 0``.
 """
 
 from __future__ import annotations
@@ -30,7 +36,9 @@ def conditions(items: list[dict[str, Any]], logic: str, ctx: MapContext, where: 
     for i, item in enumerate(items):
         here = f"{where}[{i}]"
         left = selectors.source(item.get(left_key), ctx, f"{here}.{left_key}")
-        found.extend(condition(left, item, logic, ctx, here, before))
+        for made in condition(left, item, logic, ctx, here, before):
+            if made not in found:  # a null check an earlier condition already makes
+                found.append(made)
     return found
 
 
@@ -43,7 +51,8 @@ def condition(left: dict[str, Any], item: dict[str, Any], logic: str, ctx: MapCo
     if op in ("empty", "not empty"):
         if lengthy:
             return [{"left": left, "op": "length_eq" if op == "empty" else "length_gt", "right": {"value": 0}}]
-        return [{"left": left, "op": "is_null" if op == "empty" else "is_not_null"}]
+        falsy = [False, None] if var_type == "boolean" else [0, None]
+        return [{"left": left, "op": "in" if op == "empty" else "not_in", "right": {"value": falsy}}]
     if op == "all of":
         values = value if isinstance(value, list) else [value]
         if logic == "or" and len(values) > 1:
@@ -60,8 +69,20 @@ def condition(left: dict[str, Any], item: dict[str, Any], logic: str, ctx: MapCo
     if loom_op in ("is_null", "is_not_null"):
         return [{"left": left, "op": loom_op}]
     if loom_op in NUMERIC or (loom_op in ("eq", "ne") and var_type == "number"):
-        return [{"left": left, "op": loom_op, "right": right_value(_number(value), ctx, where, before)}]
-    return [{"left": left, "op": loom_op, "right": right_value(value, ctx, where, before)}]
+        value = _number(value)
+    right = right_value(value, ctx, where, before)
+    if loom_op == "ne":
+        if "value" in right:  # false on null, as in Dify
+            return [{"left": left, "op": "not_in", "right": {"value": [right["value"], None]}}]
+        if logic == "or":
+            ctx.report.approximate(where, f"'{op}' on a variable under 'or' logic holds on a null value too")
+            return [{"left": left, "op": "ne", "right": right}]
+        return [{"left": left, "op": "is_not_null"}, {"left": left, "op": "ne", "right": right}]
+    if loom_op in ("contains", "starts_with", "ends_with") and right == {"value": ""} and var_type == "string":
+        return [{"left": left, "op": "length_gt", "right": {"value": 0}}]  # Dify: false on "", true otherwise
+    if loom_op in ("in", "not_in") and isinstance(right.get("value"), list):
+        right = {"value": [v for v in right["value"] if v != ""]}  # an empty value is never in Dify's list
+    return [{"left": left, "op": loom_op, "right": right}]
 
 
 def right_value(value: Any, ctx: MapContext, where: str, before: Before | None = None) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from dify.errors import DifyImportError
 from dify.nodes.base import Built
 from dify.nodes.conditions import conditions
 from dify.nodes.transform import loom_type
+from dify.report import MappedNode
 
 ERROR_MODES = {"terminated": "stop", "continue-on-error": "collect", "remove-abnormal-output": "skip"}
 # Dify assigner operations (v2 items) → Loom variable-assigner operations.
@@ -79,6 +80,7 @@ def loop(dify_id: str, data: dict[str, Any], ctx: MapContext) -> Built:
     ctx.loop_vars[dify_id] = declared
     nodes, edges = _body(dify_id, ctx)
     updates = ctx.loop_updates.get(dify_id, {})
+    nodes, edges = _copies_as_updates(dify_id, updates, nodes, edges, ctx)
     for var in variables:
         update = updates.get(str(var["name"]))
         if update:
@@ -86,13 +88,36 @@ def loop(dify_id: str, data: dict[str, Any], ctx: MapContext) -> Built:
     _read_after_assignment(ctx.ids[dify_id], updates, nodes, edges)
     logic = str(data.get("logical_operator") or "and")
     until = conditions(data.get("break_conditions") or [], logic, ctx, f"{label}: break_conditions")
-    if until:
-        ctx.report.approximate(dify_id, "Loom checks the break conditions after each round, so the body runs "
-                               "at least once")
     config: dict[str, Any] = {"nodes": nodes, "edges": edges, "variables": variables, "until": until,
                               "logic": logic if logic in ("and", "or") else "and",
                               "max_rounds": max(1, int(data.get("loop_count") or 10))}
+    if until:  # Dify checks the break conditions before the first round too
+        config["check_first"] = True
     return Built(type="loop", config=config)
+
+
+def _copies_as_updates(dify_id: str, updates: dict[str, str], nodes: list[dict[str, Any]],
+                       edges: list[dict[str, Any]], ctx: MapContext
+                       ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """An assigner that only copies values into the loop's variables and ends the round is what the loop's
+    ``update`` refs say already: the loop reads the copied values directly, and the node goes (so an export,
+    which writes the updates as such an assigner, imports back to the same graph)."""
+    loop_id = ctx.ids[dify_id]
+    sources = {edge["source"] for edge in edges}
+    for assigner_id, copies in ctx.loop_copies.items():
+        loom_id = ctx.ids[assigner_id]
+        if ctx.containers.get(assigner_id) != dify_id or loom_id in sources:
+            continue
+        if any(updates.get(name) != f"{loom_id}.{name}" for name in copies):
+            continue
+        updates.update(copies)
+        nodes = [node for node in nodes if node["id"] != loom_id]
+        edges = [edge for edge in edges if edge["target"] != loom_id]
+        ctx.report.mapped[:] = [m for m in ctx.report.mapped if m.dify_id != assigner_id]
+        ctx.report.approximated[:] = [n for n in ctx.report.approximated if n.node_id != assigner_id]
+        ctx.report.mapped.append(MappedNode(dify_id=assigner_id, dify_type="assigner", loom_id=loop_id,
+                                            loom_type="loop (variables' update)"))
+    return nodes, edges
 
 
 def _read_after_assignment(loop_id: str, updates: dict[str, str], nodes: list[dict[str, Any]],
@@ -168,6 +193,7 @@ def _loop_assigner(dify_id: str, items: list[dict[str, Any]], loop_id: str, ctx:
     inputs = Inputs(ctx, dify_id)
     lines = ["def main(args: dict) -> dict:", "    out = {}"]
     outputs: dict[str, str] = {}
+    copies: dict[str, str] = {}
     for i, item in enumerate(items):
         selector = item.get("variable_selector") or []
         if not selector or selector[0] != loop_id:
@@ -181,8 +207,11 @@ def _loop_assigner(dify_id: str, items: list[dict[str, Any]], loop_id: str, ctx:
         value_expr = "None"
         if operation not in ("clear", "remove-first", "remove-last"):
             if item.get("input_type") == "variable":
-                operand = inputs.add(f"value_{name}", selectors.source(item.get("value"), ctx,
-                                                                       f"{label}: items[{i}].value"))
+                source = selectors.source(item.get("value"), ctx, f"{label}: items[{i}].value")
+                operand = inputs.add(f"value_{name}", source)
+                if operation in ("over-write", "set") and "ref" in source \
+                        and not source["ref"].startswith(f"{ctx.ids[loop_id]}."):  # not another loop variable
+                    copies[name] = source["ref"]
             else:
                 operand = inputs.add(f"value_{name}", {"value": item.get("value")})
             value_expr = f"args.get({operand!r})"
@@ -198,6 +227,8 @@ def _loop_assigner(dify_id: str, items: list[dict[str, Any]], loop_id: str, ctx:
         outputs[name] = ctx.loop_vars[loop_id].get(name, "any")
         ctx.loop_updates.setdefault(loop_id, {})[name] = f"{ctx.ids[dify_id]}.{name}"
     lines.append("    return out")
+    if copies and len(copies) == len(items) == len(outputs):
+        ctx.loop_copies[dify_id] = copies
     ctx.report.approximate(dify_id, "assigns loop variables: a code node computes the new values; the nodes "
                            "after it in the round read them there, and the loop takes them after the round")
     return Built(type="code", config={"code": "\n".join(lines) + "\n", "outputs": outputs}, inputs=inputs.values)

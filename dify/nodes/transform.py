@@ -7,7 +7,7 @@ from typing import Any
 
 from jinja2 import Environment, TemplateSyntaxError, meta
 
-from dify import selectors
+from dify import jinja_nulls, selectors
 from dify.context import Inputs, MapContext, identifier
 from dify.errors import DifyImportError
 from dify.nodes.base import Built
@@ -89,9 +89,12 @@ def template_transform(dify_id: str, data: dict[str, Any], ctx: MapContext) -> B
         template = " "
     for name in sorted(_undeclared(template) - set(inputs.values)):
         # Dify renders a name it was not given as empty; Loom asks for every name to be an input.
-        inputs.set(name, {"value": None})
+        inputs.set(name, {"value": ""})
         ctx.report.approximate(dify_id, f"template variable '{name}' is not set in Dify; it renders as empty")
-    return Built(type="template-transform", config={"template": template}, inputs=inputs.values)
+    # Dify's Jinja2 writes a null value as "None" (unless an export spelled another text into the template)
+    template, null_text = jinja_nulls.unguard(template)
+    config = {"template": template, **({"null_text": null_text} if null_text else {})}
+    return Built(type="template-transform", config=config, inputs=inputs.values)
 
 
 def _undeclared(template: str) -> set[str]:

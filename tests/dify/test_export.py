@@ -187,3 +187,22 @@ def test_credentials_in_the_workflow_are_not_written_into_the_file():
     data = nodes_of(document)["call-api"]["data"]
     assert data["authorization"]["config"]["api_key"] == "{{#env.secret_call_api_token#}}"
     assert data["headers"] == "Cookie:{{#env.secret_call_api_Cookie#}}\nX-Q:{{#start.q#}}"
+
+
+@pytest.mark.parametrize(("null_text", "rendered"), [("", "[] [x]"), ("None", "[None] [x]"), ("n/a", "[n/a] [x]")])
+def test_a_template_nodes_null_text_is_spelled_into_difys_jinja(null_text: str, rendered: str) -> None:
+    from jinja2 import Environment
+
+    from dify.importer import import_dsl
+
+    flow = {"version": "1", "name": "t", "nodes": [
+        {"id": "start", "type": "start", "config": {"variables": [{"name": "a", "type": "string"},
+                                                                   {"name": "b", "type": "string"}]}},
+        {"id": "t", "type": "template-transform", "inputs": {"a": {"ref": "start.a"}, "b": {"ref": "start.b"}},
+         "config": {"template": "[{{ a }}] [{{b}}]", **({"null_text": null_text} if null_text else {})}},
+        {"id": "end", "type": "end", "inputs": {"r": {"ref": "t.output"}}}],
+        "edges": [{"source": "start", "target": "t"}, {"source": "t", "target": "end"}]}
+    text = export_dsl(flow)
+    template = nodes_of(yaml.safe_load(text))["t"]["data"]["template"]
+    assert Environment().from_string(template).render(a=None, b="x") == rendered  # as Dify's Jinja2 renders it
+    assert import_dsl(text).workflow["nodes"][1]["config"] == flow["nodes"][1]["config"]

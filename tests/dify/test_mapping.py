@@ -223,3 +223,34 @@ async def test_an_if_else_value_mixing_text_and_variables_is_rendered_first(serv
         extra_inputs=({"variable": "q2", "label": "q2", "type": "text-input", "required": False},))
     assert await run(text, services, q="hi Ada!", q2="Ada") == {"r": "yes"}
     assert await run(text, services, q="hi Bob!", q2="Ada") == {"r": "no"}
+
+
+@ON_MODULE_LOOP
+@pytest.mark.parametrize(("q", "expected"), [(None, "[None]"), ("x", "[x]")])
+async def test_a_null_in_a_template_node_renders_as_none_as_in_dify(q: str | None, expected: str,
+                                                                    services: Services) -> None:
+    text = dsl([node("t", "template-transform", template="[{{ q }}]", variables=[{"variable": "q",
+                                                                                  "value_selector": ["s", "q"]}]),
+                end(("r", ["t", "output"]))], [("s", "t", "source"), ("t", "e", "source")])
+    assert await run(text, services, **({} if q is None else {"q": q})) == {"r": expected}
+
+
+@ON_MODULE_LOOP
+@pytest.mark.parametrize(("start", "rounds"), [(5, 0), (2, 3)])
+async def test_loop_break_conditions_are_checked_before_the_first_round_as_in_dify(start: int, rounds: int,
+                                                                                   services: Services) -> None:
+    loop = node("lp", "loop", loop_count=10, logical_operator="and", start_node_id="lp_start",
+                loop_variables=[{"label": "n", "var_type": "number", "value_type": "constant", "value": start},
+                                {"label": "k", "var_type": "number", "value_type": "constant", "value": 0}],
+                break_conditions=[{"variable_selector": ["lp", "n"], "comparison_operator": "≥", "value": "5",
+                                   "varType": "number"}])
+    inner = [{"id": "lp_start", "parentId": "lp", "data": {"type": "loop-start", "isInLoop": True}},
+             {"id": "inc", "parentId": "lp", "data": {
+                 "type": "assigner", "version": "2", "isInLoop": True, "loop_id": "lp", "items": [
+                     {"variable_selector": ["lp", "n"], "operation": "+=", "input_type": "constant", "value": 1},
+                     {"variable_selector": ["lp", "k"], "operation": "+=", "input_type": "constant", "value": 1}]}}]
+    text = dsl([loop, *inner, end(("n", ["lp", "n"]), ("k", ["lp", "k"]))],
+               [("s", "lp", "source"), ("lp_start", "inc", "source"), ("lp", "e", "source")])
+    imported = import_dsl(text)
+    assert imported.workflow["nodes"][1]["config"]["check_first"] is True
+    assert await run(text, services) == {"n": max(start, 5), "k": rounds}
