@@ -1,0 +1,55 @@
+"""Per-app run slots in Redis (server.replicas): the limit counts every replica's runs, a released slot is free
+at once, a live replica keeps its leases, and a killed one's slots free themselves when their lease runs out."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable, Iterator
+
+import pytest
+
+from server.replicas import Replicas
+from tests.redis_server import RedisServer, require_redis
+
+
+@pytest.fixture(scope="module")
+def redis_url() -> Iterator[str]:
+    require_redis()
+    with RedisServer() as server:
+        yield server.url()
+
+
+@pytest.fixture
+async def replicas(redis_url: str) -> AsyncIterator[Callable[[float], Replicas]]:
+    made: list[Replicas] = []
+
+    def make(lease_s: float) -> Replicas:
+        made.append(Replicas.from_url(redis_url))
+        made[-1].lease_s = lease_s
+        return made[-1]
+    yield make
+    for replica in made:
+        await replica.close()
+
+
+async def test_the_limit_counts_every_replica_and_a_release_frees_a_slot(replicas):
+    a, b = replicas(30), replicas(30)
+    assert [await a.take_slot("app1", 2, run) for run in ("r1", "r2")] == [True, True]
+    assert not await b.take_slot("app1", 2, "r3")
+    assert await b.take_slot("other-app", 2, "r4")  # limits are per app
+    assert await b.in_flight("app1") == 2
+    a.release_slot("r1")
+    await asyncio.sleep(0.05)
+    assert await b.take_slot("app1", 2, "r3")
+
+
+async def test_a_live_replica_renews_its_leases_and_a_killed_ones_expire(replicas):
+    live, killed, other = replicas(0.6), replicas(0.6), replicas(30)
+    live.listen(lambda run_id: None)  # renews every lease_s / 3
+    assert await live.take_slot("app2", 2, "kept")
+    assert await killed.take_slot("app2", 2, "leaked")  # never renewed: its process is gone
+    assert not await other.take_slot("app2", 2, "r")
+    await asyncio.sleep(1.0)
+    assert await other.in_flight("app2") == 1
+    assert await other.take_slot("app2", 2, "r")
+    assert not await other.take_slot("app2", 2, "r2")
