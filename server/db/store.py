@@ -53,7 +53,15 @@ def open_engine(url: str) -> Engine:
     if not url.startswith("sqlite"):
         # A server database: connections are checked before use (the server may have restarted or closed
         # idle ones) and recycled hourly, below the usual proxies' idle timeouts.
-        return create_engine(url, pool_size=20, max_overflow=20, pool_pre_ping=True, pool_recycle=3600)
+        server = create_engine(url, pool_size=20, max_overflow=20, pool_pre_ping=True, pool_recycle=3600)
+
+        @event.listens_for(server, "connect")
+        def _nul_free_text(dbapi_conn, _record) -> None:
+            from server.db.pgtext import register
+
+            register(dbapi_conn)
+
+        return server
     # A pool big enough for the worker threads: overflow connections are closed on return, and reopening
     # one (with its pragmas) per request cost more than the query.
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30},

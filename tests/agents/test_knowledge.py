@@ -44,7 +44,7 @@ async def test_auto_mode_adds_references_before_the_answer(client, openai_server
 
 
 async def test_tool_mode_offers_search_knowledge(client, openai_server):
-    openai_server.push(Reply(tool_calls=[call("search_knowledge", {"query": "ripe banana colour"}, "k1")]),
+    openai_server.push(Reply(tool_calls=[call("search_knowledge", {"query": "What colour are ripe bananas?"}, "k1")]),
                        "Yellow.")
     agent_id = await create_agent(client, knowledge={"knowledge_bases": ["notes"], "mode": "tool", "top_k": 1})
     reply = (await client.post(f"/api/agents/{agent_id}/chat", json={"query": "What colour are ripe bananas?"})).json()

@@ -14,12 +14,11 @@ from knowledge.retrieval import Trace
 from knowledge.service import KnowledgeService
 from knowledge.settings import (
     DEFAULT_EMBEDDING_MODEL,
+    DEFAULT_SCORE_THRESHOLDS,
     E5_MODEL,
     MINILM_MODEL,
-    RECOMMENDED_SCORE_THRESHOLD,
     EmbeddingSettings,
     KBSettings,
-    RetrievalSettings,
 )
 
 PARAGRAPHS = {
@@ -107,16 +106,26 @@ def test_self_retrieval_flags_an_embedder_without_a_tokenizer_that_carries_no_si
     assert pseudo_query(text) == "第二句话稍微长一些的内容。"
 
 
-def test_the_recommended_threshold_drops_an_unrelated_query(service: KnowledgeService) -> None:
-    threshold = RECOMMENDED_SCORE_THRESHOLD
-    service.create("zh", KBSettings(retrieval=RetrievalSettings(score_threshold=threshold)))  # default embedder
+def test_the_default_threshold_drops_unrelated_queries_in_every_mode(service: KnowledgeService) -> None:
+    service.create("zh")  # default embedder and retrieval settings: no threshold set
     service.add_documents("zh", [(name, text.encode()) for name, text in PARAGRAPHS.items()])
-    assert service.search("zh", "大熊猫吃什么") and service.search("zh", "大熊猫吃什么")[0].document == "panda.txt"
+    unrelated = ("如何用Python读取Excel文件的第二个工作表", "How do I reset my router password?")
+    for options in ({"mode": "hybrid"}, {"mode": "hybrid", "fusion": "rrf"}):
+        hits = service.search("zh", "大熊猫吃什么", **options)
+        assert hits and hits[0].document == "panda.txt", options
+        for query in unrelated:
+            trace = Trace()
+            assert service.search("zh", query, trace=trace, **options) == [], (options, query)
+            assert trace.threshold["default"] is True and trace.stages[-1]["stage"] == "threshold"
+            assert "threshold" in {h.dropped_by for h in trace.dropped}
+    assert service.search("zh", "大熊猫吃什么", mode="vector")[0].document == "panda.txt"
     trace = Trace()
-    assert service.search("zh", "如何用Python读取Excel文件的第二个工作表", trace=trace) == []
-    unthresholded = service.search("zh", "如何用Python读取Excel文件的第二个工作表", score_threshold=0.0)
-    assert unthresholded, "without the threshold the unrelated query still gets hits"
-    assert "threshold" in {h.dropped_by for h in trace.dropped} and trace.stages[-1]["stage"] == "threshold"
+    assert service.search("zh", "大熊猫吃什么", mode="keyword", trace=trace)[0].document == "panda.txt"
+    assert trace.threshold == {}, "a KB of a few chunks: keyword scores run low, no default keyword threshold"
+    trace = Trace()
+    service.search("zh", unrelated[0], trace=trace, fusion="rrf")
+    assert trace.threshold == {"value": DEFAULT_SCORE_THRESHOLDS["hybrid"], "score": "hybrid", "default": True}
+    assert service.search("zh", unrelated[0], score_threshold=0.0), "threshold 0: no threshold"
 
 
 def test_one_document_uploads_arriving_together_are_embedded_as_one_batch(

@@ -25,7 +25,8 @@ async def test_node_retrieves_from_the_knowledge_base(service: KnowledgeService)
     service.add_document("yuwen", "poems.txt", POEMS.encode())
     service.add_document("yuwen", "facts.txt", ENGLISH.encode())
     services = Services(knowledge=service)
-    graph = validate(kb_flow({"knowledge_bases": ["yuwen"], "mode": "hybrid", "top_k": 2}), CATALOG, services)
+    config = {"knowledge_bases": ["yuwen"], "mode": "hybrid", "top_k": 2, "score_threshold": 0}  # ranking only
+    graph = validate(kb_flow(config), CATALOG, services)
     result = await execute(graph, {"query": "《春晓》是谁的作品"}, services)
     assert result.status == "succeeded", result.error
     items = result.outputs["results"]

@@ -87,7 +87,7 @@ def test_filter_threshold_and_removal_update_both_indexes(service: KnowledgeServ
     service.create("kb", SMALL)
     poems = service.add_document("kb", "poems.txt", POEMS.encode())
     facts = service.add_document("kb", "facts.txt", ENGLISH.encode())
-    only = service.search("kb", "Eiffel Tower", document_ids=[poems.document_id], top_k=10)
+    only = service.search("kb", "Eiffel Tower", document_ids=[poems.document_id], top_k=10, score_threshold=0.0)
     assert only and {h.document for h in only} == {"poems.txt"}
     strict = service.search("kb", "Eiffel Tower", mode="keyword", score_threshold=0.5, top_k=10)
     assert strict and all(h.score >= 0.5 for h in strict)
@@ -169,12 +169,12 @@ async def test_retrieve_merges_knowledge_bases_into_node_items(service: Knowledg
     service.add_document("poems", "poems.txt", POEMS.encode())
     service.add_document("facts", "facts.txt", ENGLISH.encode())
     items = await service.retrieve(["poems", "facts"], "Great Wall of China", mode="hybrid", top_k=2,
-                                   score_threshold=None)
+                                   score_threshold=0.0)  # merging, not relevance: the poem stays in
     assert len(items) == 2 and items[0]["document"] == "facts.txt" and "Great Wall" in items[0]["content"]
     assert set(items[0]) == {"content", "score", "document", "chunk_id", "metadata"}
     assert items[0]["metadata"]["kb"] == "facts" and items[0]["score"] >= items[1]["score"]
     with pytest.raises(KnowledgeBaseNotFound, match="knowledge base 'yuwen' does not exist"):
-        await service.retrieve(["poems", "yuwen"], "x", mode="vector", top_k=1, score_threshold=None)
+        await service.retrieve(["poems", "yuwen"], "x", mode="vector", top_k=1)
 
 
 def test_rerank_orders_by_the_cross_encoder(service: KnowledgeService, embedder) -> None:
@@ -238,7 +238,7 @@ def test_a_process_killed_mid_ingestion_leaves_a_consistent_kb(data_dir: Path, e
     assert states == {"facts.txt": ("ready", None, facts_chunks), "big.txt": ("failed", INTERRUPTED, 0)}
     store = again._store("kb")
     assert store.db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0] == facts_chunks  # nothing half-written
-    hits = again.search("kb", "plants use light", top_k=10)
+    hits = again.search("kb", "plants use light", top_k=10, score_threshold=0.0)  # every chunk
     assert len(hits) == facts_chunks and {h.document for h in hits} == {"facts.txt"}
     again.close()
 

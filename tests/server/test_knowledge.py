@@ -43,7 +43,8 @@ async def test_create_upload_ingest_search_and_delete(kb_client):
     assert docs[0]["status"] == "ready" and docs[0]["chunks"] == 3 and docs[0]["progress"] == 1.0
 
     hits = await client.post("/api/knowledge-bases/notes/search",
-                             json={"query": "how do plants make sugar", "mode": "vector", "top_k": 2})
+                             json={"query": "how do plants make sugar", "mode": "vector", "top_k": 2,
+                                   "score_threshold": 0})  # the ranking of both chunks
     assert hits.status_code == 200, hits.text
     items = hits.json()["items"]
     assert len(items) == 2 and "Photosynthesis" in items[0]["content"]

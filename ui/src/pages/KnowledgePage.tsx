@@ -45,8 +45,8 @@ function CreateKb({ onCreated, onError }: { onCreated: (name: string) => void; o
   const [overlap, setOverlap] = useState(30);
   const [mode, setMode] = useState('hybrid');
   const [topK, setTopK] = useState(5);
-  // The measured recommendation for hybrid and keyword search (docs/knowledge.md, "Recommended score threshold"); empty: none.
-  const [threshold, setThreshold] = useState('0.35');
+  // Empty: the server's measured default for the search's score scale (docs/knowledge.md, "Default score threshold"); 0: none.
+  const [threshold, setThreshold] = useState('');
   const [removeUrls, setRemoveUrls] = useState(false);
   const create = async () => {
     onError(null);
@@ -75,7 +75,7 @@ function CreateKb({ onCreated, onError }: { onCreated: (name: string) => void; o
         <label className="field"><span className="field-label">Retrieval mode</span>
           <select value={mode} onChange={(e) => setMode(e.target.value)}><option>vector</option><option>keyword</option><option>hybrid</option></select></label>
         <label className="field"><span className="field-label">Top K</span><input type="number" value={topK} onChange={(e) => setTopK(Number(e.target.value))} /></label>
-        <label className="field"><span className="field-label">Score threshold</span><input type="number" step="0.05" min="0" max="1" value={threshold} placeholder="none" onChange={(e) => setThreshold(e.target.value)} data-testid="kb-threshold" /></label>
+        <label className="field"><span className="field-label">Score threshold</span><input type="number" step="0.05" min="0" max="1" value={threshold} placeholder="default" onChange={(e) => setThreshold(e.target.value)} data-testid="kb-threshold" /></label>
       </div>
       <button type="submit" className="primary" data-testid="kb-create-submit">Create</button>
     </form>
