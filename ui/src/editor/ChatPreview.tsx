@@ -30,7 +30,7 @@ export function ChatPreview({ workflowId, meta, variables = [], beforeRun }: { w
     const blocked = form.check();
     if (blocked) { setError(blocked); return; }
     setError(null); setBusy(true); setDraft('');
-    if (!(await beforeRun())) { setError('Fix the validation errors first.'); setBusy(false); return; }
+    if (!(await beforeRun())) { setError(t('editor:fixFirst')); setBusy(false); return; }
     setTurns((t) => [...t, { role: 'user', content: query }, { role: 'assistant', content: '' }]);
     stores.run.set({ ...idleRun, status: 'running' });
     const setAnswer = (f: (s: string) => string, runId?: string) => setTurns((t) => {
@@ -61,8 +61,8 @@ export function ChatPreview({ workflowId, meta, variables = [], beforeRun }: { w
 
   return (
     <div className="chat" data-testid="chat-preview">
-      <div className="row"><strong>Preview</strong><span className="spacer" />
-        <button type="button" onClick={() => { setTurns([]); setConversationId(null); stores.run.set(idleRun); }} data-testid="chat-restart">Restart</button></div>
+      <div className="row"><strong>{t('editor:toolbar.preview')}</strong><span className="spacer" />
+        <button type="button" onClick={() => { setTurns([]); setConversationId(null); stores.run.set(idleRun); }} data-testid="chat-restart">{t('editor:chat.restart')}</button></div>
       {variables.length > 0 && (
         <details className="chat-inputs" open={turns.length === 0} data-testid="chat-inputs">
           <summary>{t('inputs')}</summary>
@@ -80,11 +80,11 @@ export function ChatPreview({ workflowId, meta, variables = [], beforeRun }: { w
       ))}
       {error && <div className="field-error">{error}</div>}
       <form className="row" onSubmit={(e) => { e.preventDefault(); void send(draft); }}>
-        <textarea value={draft} rows={Math.min(6, draft.split('\n').length)} onChange={(e) => setDraft(e.target.value)} placeholder="Ask something…" data-testid="chat-input"
+        <textarea value={draft} rows={Math.min(6, draft.split('\n').length)} onChange={(e) => setDraft(e.target.value)} placeholder={t('editor:chat.ask')} data-testid="chat-input"
           title={t('composerHint')} onKeyDown={(e) => { if (composerKey(e) === 'send') { e.preventDefault(); void send(draft); } }} />
-        <button type="submit" disabled={busy} data-testid="chat-send">Send</button>
+        <button type="submit" disabled={busy} data-testid="chat-send">{t('editor:chat.send')}</button>
       </form>
-      <button type="button" onClick={() => setShowTrace(!showTrace)}>{showTrace ? 'Hide trace' : 'Show trace of the last answer'}</button>
+      <button type="button" onClick={() => setShowTrace(!showTrace)}>{showTrace ? t('editor:chat.hideTrace') : t('editor:chat.showTrace')}</button>
       {showTrace && <TracePanel />}
     </div>
   );
