@@ -22,6 +22,7 @@ from redis.asyncio import Redis
 
 from server.eventlog import MAX_EVENTS
 from server.eventlog_redis import RedisEventLogs, connect
+from server.rate_limits import RedisRateLimit
 
 log = logging.getLogger(__name__)
 STOP_CHANNEL = "loom:stop"
@@ -57,6 +58,7 @@ class Replicas:
         self.client = client
         self._sync: redis.Redis | None = None  # for requests from routes that run in worker threads
         self.logs = RedisEventLogs(client, max_events)
+        self.rate = RedisRateLimit(client)
         self.lease_s = lease_s
         self._held: dict[str, str] = {}  # run id → app id: the slots this replica holds
         self._take = client.register_script(_TAKE)

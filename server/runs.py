@@ -29,6 +29,7 @@ from server.errors import ConflictError, TooManyRunsError
 from server.eventlog import MAX_EVENTS, EventLog, EventLogs, EventsTrimmed, MemoryEventLogs
 from server.jobs import Jobs
 from server.metrics import Metrics
+from server.rate_limits import LocalRateLimit, RateLimit
 
 if TYPE_CHECKING:  # importing the services loads every implementation; the manager only holds them
     from server.replicas import Replicas
@@ -55,6 +56,7 @@ class RunRequest:
     resumed_from: str | None = None
     on_finish: OnFinish | None = None  # called with the run_finished event once it is recorded
     max_in_flight: int | None = None  # per-app limit (public API); None: unlimited
+    max_per_minute: int | None = None  # per-app rate limit (public API); None: unlimited
     files_owner: str | None = None  # the app whose uploaded files the run may read; None: any (console)
     conversation: dict[str, Any] | None = None  # a chat conversation's stored conversation-variable values
 
@@ -96,6 +98,7 @@ class RunManager:
         # With LOOM_REDIS_URL, logs, stops and per-app slots are shared with the other API replicas.
         self.replicas = replicas
         self.logs: EventLogs = replicas.logs if replicas is not None else MemoryEventLogs(max_events)
+        self.rate: RateLimit = replicas.rate if replicas is not None else LocalRateLimit()
 
     def close(self) -> None:
         """Record what is still queued (call after the jobs have stopped)."""
@@ -109,6 +112,11 @@ class RunManager:
         run_id = new_id()
         if self.replicas is not None:
             self.replicas.listen(self._stop_here)
+        if request.max_per_minute is not None:
+            wait = await self.rate.hit(request.workflow_id, request.max_per_minute)
+            if wait is not None:
+                raise TooManyRunsError(f"this app may start {request.max_per_minute} runs a minute; "
+                                       f"retry in {wait:.0f} s")
         if request.max_in_flight is not None and not await self._take_slot(request, run_id):
             raise TooManyRunsError(f"this app already has {request.max_in_flight} runs in flight; "
                                    "retry when one has finished")

@@ -23,6 +23,7 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(2_000_000, gt=0)  # JSON request bodies
     max_upload_bytes: int = Field(20_000_000, gt=0)  # one uploaded file
     max_concurrent_runs_per_app: int = Field(20, gt=0)  # public API; beyond it → 429
+    rate_limit_per_minute: int = Field(0, ge=0)  # public API runs started per app per minute; 0: no limit
     run_max_node_executions: int = Field(10_000, gt=0)
     run_max_wall_time_s: float = Field(600.0, gt=0)
     run_max_variable_bytes: int = Field(1_000_000, gt=0)

@@ -11,7 +11,6 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from fastapi.routing import APIRoute
 from fastapi.security.utils import get_authorization_scheme_param
-from pydantic import ValidationError
 
 from server.api import sse
 from server.api.launch import respond, run_detail
@@ -38,7 +37,8 @@ async def _run(state: AppState, key: AppKeyRow, workflow_id: str, body: RunCreat
                          inputs=state.files.complete_inputs(body.inputs, workflow_id), version=version.version,
                          source="api",
                          sys={"user": body.user, "files": state.files.references(body.files, workflow_id)},
-                         max_in_flight=state.settings.max_concurrent_runs_per_app, files_owner=workflow_id)
+                         max_in_flight=state.settings.max_concurrent_runs_per_app, files_owner=workflow_id,
+                         max_per_minute=state.settings.rate_limit_per_minute or None)
     return await respond(state.runs, request, body.response_mode)
 
 
@@ -72,8 +72,8 @@ async def _lean_request(state: AppState, request: Request) -> tuple[AppKeyRow, R
         return None
     try:
         return key, RunCreate.model_validate(json.loads(await request.body()))
-    except (ValueError, ValidationError):  # FastAPI's handler answers with its usual 422
-        return None
+    except Exception:  # not JSON, not a valid body, nested too deep, a client gone mid-body: FastAPI's handling
+        return None  # answers it (422, 400) as before, from the body read here
 
 
 async def run_workflow(state: State, key: AppKey, workflow_id: str, body: RunCreate) -> Response:

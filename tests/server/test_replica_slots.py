@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Callable, Iterator
 
 import pytest
 
+from server.rate_limits import LocalRateLimit, RateLimit, RedisRateLimit
 from server.replicas import Replicas
 from tests.redis_server import RedisServer, require_redis
 
@@ -53,3 +54,18 @@ async def test_a_live_replica_renews_its_leases_and_a_killed_ones_expire(replica
     assert await other.in_flight("app2") == 1
     assert await other.take_slot("app2", 2, "r")
     assert not await other.take_slot("app2", 2, "r2")
+
+
+@pytest.mark.parametrize("where", ["memory", "redis"])
+async def test_the_rate_limit_allows_limit_runs_a_window_per_app(replicas, where):
+    def limiter(window_s: float) -> RateLimit:
+        return LocalRateLimit(window_s) if where == "memory" else RedisRateLimit(replicas(30).client, window_s)
+    a, b = limiter(0.5), limiter(0.5)  # two replicas (one shared count on Redis)
+    app = f"rate-{where}"
+    hits = [await a.hit(app, 3), await a.hit(app, 3), await a.hit(app, 3), await a.hit(app, 3)]
+    assert hits[:3] == [None, None, None] and hits[3] is not None and 0 < hits[3] <= 0.5
+    assert await a.hit(f"{app}-other", 3) is None  # per app
+    if where == "redis":
+        assert await b.hit(app, 3) is not None  # the other replica shares the window
+    await asyncio.sleep(0.55)
+    assert await a.hit(app, 3) is None  # a new window

@@ -1,6 +1,6 @@
 """Two real ``loom serve`` processes sharing one database and one Redis (``LOOM_REDIS_URL``): a run started on
 replica A is followed, reconnected to (``after=seq``) and stopped through replica B, and the per-app limit on runs
-in flight holds across both."""
+in flight and the per-app rate limit hold across both."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ from tests.redis_server import RedisServer, require_redis
 from tests.server.helpers import parse_sse
 
 LIMIT = 2  # LOOM_MAX_CONCURRENT_RUNS_PER_APP on both replicas
+RATE = 20  # LOOM_RATE_LIMIT_PER_MINUTE on both replicas
 
 
 @dataclass
@@ -63,7 +64,8 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     root = tmp_path_factory.mktemp("replicas")
     with RedisServer() as redis, EchoServer() as echo:
         env = {"LOOM_REDIS_URL": redis.url(), "LOOM_DATABASE_URL": f"sqlite:///{root / 'shared.db'}",
-               "LOOM_MAX_CONCURRENT_RUNS_PER_APP": str(LIMIT), "LOOM_PLUGIN_ALLOW_HOSTS": "127.0.0.1",
+               "LOOM_MAX_CONCURRENT_RUNS_PER_APP": str(LIMIT), "LOOM_RATE_LIMIT_PER_MINUTE": str(RATE),
+               "LOOM_PLUGIN_ALLOW_HOSTS": "127.0.0.1",
                "LOOM_LLM_BASE_URL": ""}
         a = launch(root / "a", env)  # first: it migrates the shared database
         b = launch(root / "b", env)
@@ -173,3 +175,17 @@ def test_the_per_app_limit_on_runs_in_flight_holds_across_replicas(cluster: Clus
                        == 202 and r, timeout=10)
     for run_id in (runs[1].json()["run_id"], again.json()["run_id"]):
         httpx.post(f"{cluster.a.url}/api/runs/{run_id}/stop")
+
+
+def test_the_per_app_rate_limit_counts_the_runs_started_on_both_replicas(cluster: Cluster) -> None:
+    workflow_id, key = published(cluster.a, slow_calls(cluster.echo))
+    body = {"inputs": {"s": "0"}, "response_mode": "blocking"}
+    headers = {"Authorization": f"Bearer {key}"}
+    run = f"/v1/workflows/{workflow_id}/run"
+    for i in range(RATE):  # one at a time, alternating: the in-flight limit is never reached
+        replica = cluster.a if i % 2 else cluster.b
+        response = httpx.post(replica.url + run, json=body, headers=headers, timeout=30)
+        assert response.status_code == 200, response.text
+    for replica in (cluster.a, cluster.b):
+        over = httpx.post(replica.url + run, json=body, headers=headers, timeout=30)
+        assert over.status_code == 429 and f"{RATE} runs a minute" in over.json()["detail"]
