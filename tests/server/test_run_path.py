@@ -28,6 +28,7 @@ CASES: list[tuple[str, dict[str, str], bytes]] = [
     ("no content type", {}, b'{"inputs": {"text": "a"}}'),
     ("vendor JSON", {"content-type": "application/vnd.loom+json"}, b'{"inputs": {"text": "a"}}'),
     ("empty body", {"content-type": "application/json"}, b""),
+    ("nested too deep", {"content-type": "application/json"}, b"[" * 100_000 + b"]" * 100_000),
 ]
 
 
