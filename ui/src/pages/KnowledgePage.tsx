@@ -3,6 +3,8 @@ import { api } from '../api/client';
 import { fusionSummary, hitRows, hitTest, SCORE_COLUMNS, stageTimes, type HitTest } from './hits';
 import ModelSettings from './knowledge/ModelSettings';
 import { DocProgress } from './knowledge/DocProgress';
+import { useTranslation } from 'react-i18next';
+import { useDocumentTitle } from '../i18n/useDocumentTitle';
 
 type Row = Record<string, unknown>;
 
@@ -13,22 +15,24 @@ function rerankModelOf(kb?: Row): string | null {
 
 /** Knowledge bases: create with settings, upload with progress and per-document status, chunk preview, hit test. */
 export default function KnowledgePage() {
+  const { t } = useTranslation('knowledge');
   const [kbs, setKbs] = useState<Row[]>([]);
   const [current, setCurrent] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const load = useCallback(() => api.listKnowledgeBases().then(setKbs).catch((e) => setError(e.message)), []);
   useEffect(() => { void load(); }, [load]);
+  useDocumentTitle(t('title'));
   return (
     <div className="page kb-page">
-      <h1>Knowledge</h1>
+      <h1>{t('title')}</h1>
       {error && <pre className="field-error" data-testid="kb-error">{error}</pre>}
       <div className="row" style={{ alignItems: 'flex-start' }}>
         <div style={{ width: 300 }}>
           <CreateKb onCreated={(name) => { void load(); setCurrent(name); }} onError={setError} />
-          <div className="section-title">Knowledge bases</div>
+          <div className="section-title">{t('knowledgeBases')}</div>
           {kbs.map((kb) => (
             <div key={String(kb.name)} className={`card ${current === kb.name ? 'selected' : ''}`} onClick={() => setCurrent(String(kb.name))} data-testid={`kb-card-${String(kb.name)}`} style={{ cursor: 'pointer', marginBottom: 6 }}>
-              <strong>{String(kb.name)}</strong> <span className="muted">{String(kb.documents)} docs · {String(kb.chunks)} chunks</span>
+              <strong>{String(kb.name)}</strong> <span className="muted">{t('counts', { docs: String(kb.documents), chunks: String(kb.chunks) })}</span>
             </div>
           ))}
         </div>
@@ -39,6 +43,7 @@ export default function KnowledgePage() {
 }
 
 function CreateKb({ onCreated, onError }: { onCreated: (name: string) => void; onError: (e: string | null) => void }) {
+  const { t } = useTranslation('knowledge');
   const [name, setName] = useState('');
   const [method, setMethod] = useState('general');
   const [maxLength, setMaxLength] = useState(300);
@@ -62,27 +67,28 @@ function CreateKb({ onCreated, onError }: { onCreated: (name: string) => void; o
   };
   return (
     <form className="card" onSubmit={(e) => { e.preventDefault(); void create(); }} data-testid="kb-create">
-      <div className="section-title">New knowledge base</div>
-      <label className="field"><span className="field-label">Name</span><input value={name} onChange={(e) => setName(e.target.value)} data-testid="kb-name" /></label>
-      <label className="field"><span className="field-label">Chunking</span>
-        <select value={method} onChange={(e) => setMethod(e.target.value)} data-testid="kb-chunking"><option>general</option><option>parent-child</option><option>qa</option></select></label>
+      <div className="section-title">{t('create.title')}</div>
+      <label className="field"><span className="field-label">{t('create.name')}</span><input value={name} onChange={(e) => setName(e.target.value)} data-testid="kb-name" /></label>
+      <label className="field"><span className="field-label">{t('create.chunking')}</span>
+        <select value={method} onChange={(e) => setMethod(e.target.value)} data-testid="kb-chunking"><option value="general">{t('create.general')}</option><option value="parent-child">{t('create.parentChild')}</option><option value="qa">{t('create.qa')}</option></select></label>
       <div className="row">
-        <label className="field"><span className="field-label">Max chunk length</span><input type="number" value={maxLength} onChange={(e) => setMaxLength(Number(e.target.value))} data-testid="kb-max-length" /></label>
-        <label className="field"><span className="field-label">Overlap</span><input type="number" value={overlap} onChange={(e) => setOverlap(Number(e.target.value))} /></label>
+        <label className="field"><span className="field-label">{t('create.maxLength')}</span><input type="number" value={maxLength} onChange={(e) => setMaxLength(Number(e.target.value))} data-testid="kb-max-length" /></label>
+        <label className="field"><span className="field-label">{t('create.overlap')}</span><input type="number" value={overlap} onChange={(e) => setOverlap(Number(e.target.value))} /></label>
       </div>
-      <label className="inline"><input type="checkbox" checked={removeUrls} onChange={(e) => setRemoveUrls(e.target.checked)} />strip URLs and e-mails</label>
+      <label className="inline"><input type="checkbox" checked={removeUrls} onChange={(e) => setRemoveUrls(e.target.checked)} />{t('create.stripUrls')}</label>
       <div className="row">
-        <label className="field"><span className="field-label">Retrieval mode</span>
-          <select value={mode} onChange={(e) => setMode(e.target.value)}><option>vector</option><option>keyword</option><option>hybrid</option></select></label>
+        <label className="field"><span className="field-label">{t('create.mode')}</span>
+          <select value={mode} onChange={(e) => setMode(e.target.value)}><option value="vector">{t('modes.vector')}</option><option value="keyword">{t('modes.keyword')}</option><option value="hybrid">{t('modes.hybrid')}</option></select></label>
         <label className="field"><span className="field-label">Top K</span><input type="number" value={topK} onChange={(e) => setTopK(Number(e.target.value))} /></label>
-        <label className="field"><span className="field-label">Score threshold</span><input type="number" step="0.05" min="0" max="1" value={threshold} placeholder="default" onChange={(e) => setThreshold(e.target.value)} data-testid="kb-threshold" /></label>
+        <label className="field"><span className="field-label">{t('create.threshold')}</span><input type="number" step="0.05" min="0" max="1" value={threshold} placeholder={t('create.default')} onChange={(e) => setThreshold(e.target.value)} data-testid="kb-threshold" /></label>
       </div>
-      <button type="submit" className="primary" data-testid="kb-create-submit">Create</button>
+      <button type="submit" className="primary" data-testid="kb-create-submit">{t('common:actions.create')}</button>
     </form>
   );
 }
 
 function KbDetail({ name, kb, onChanged }: { name: string; kb?: Row; onChanged: () => void }) {
+  const { t } = useTranslation('knowledge');
   const [docs, setDocs] = useState<Row[]>([]);
   const [progress, setProgress] = useState<number | null>(null);
   const [chunks, setChunks] = useState<Row[] | null>(null);
@@ -116,31 +122,31 @@ function KbDetail({ name, kb, onChanged }: { name: string; kb?: Row; onChanged: 
   return (
     <div className="card" style={{ flex: 1 }} data-testid="kb-detail">
       <h2>{name}</h2>
-      {kb?.settings ? <details><summary>Settings</summary><pre className="json">{JSON.stringify(kb.settings, null, 2)}</pre></details> : null}
+      {kb?.settings ? <details><summary>{t('detail.settings')}</summary><pre className="json">{JSON.stringify(kb.settings, null, 2)}</pre></details> : null}
       <ModelSettings kb={name} rerankModel={rerankModelOf(kb)} onChanged={onChanged} />
       {error && <div className="field-error">{error}</div>}
-      <div className="section-title">Documents</div>
+      <div className="section-title">{t('detail.documents')}</div>
       <input type="file" multiple onChange={(e) => { const f = [...(e.target.files ?? [])]; if (f.length) void upload(f); e.target.value = ''; }} data-testid="kb-upload" />
       {progress !== null && <progress value={progress} max={1} data-testid="kb-upload-progress" />}
       <table data-testid="kb-documents"><tbody>
         {docs.map((d) => (
           <tr key={String(d.document_id)}>
             <td>{String(d.filename)}</td>
-            <td data-testid={`doc-status-${String(d.filename)}`}>{String(d.status)}</td>
+            <td data-testid={`doc-status-${String(d.filename)}`}>{t(`docStatus.${String(d.status)}`, { defaultValue: String(d.status) })}</td>
             <td><DocProgress doc={d} /></td>
             <td className="field-error">{d.error ? String(d.error) : ''}</td>
           </tr>
         ))}
       </tbody></table>
-      <div className="section-title">Chunk preview</div>
+      <div className="section-title">{t('detail.chunkPreview')}</div>
       <input type="file" onChange={(e) => { const f = e.target.files?.[0]; if (f) void preview(f); e.target.value = ''; }} data-testid="kb-preview-file" />
       {chunks && <ol data-testid="kb-chunks">{chunks.map((c, i) => <li key={i}><pre className="json">{String(c.content)}</pre></li>)}</ol>}
-      <div className="section-title">Hit test</div>
+      <div className="section-title">{t('detail.hitTest')}</div>
       <form className="row" onSubmit={(e) => { e.preventDefault(); void search(); }}>
-        <input value={query} onChange={(e) => setQuery(e.target.value)} placeholder="query" data-testid="kb-query" style={{ flex: 1 }} />
-        <select value={mode} onChange={(e) => setMode(e.target.value)} data-testid="kb-mode"><option value="">KB default</option><option>vector</option><option>keyword</option><option>hybrid</option></select>
-        <select value={fusion} onChange={(e) => setFusion(e.target.value)} data-testid="kb-fusion-method" title="hybrid: how keyword and vector scores are fused"><option value="">KB fusion</option><option value="weighted">weighted</option><option value="rrf">rrf</option></select>
-        <button type="submit" data-testid="kb-search">Search</button>
+        <input value={query} onChange={(e) => setQuery(e.target.value)} placeholder={t('detail.query')} data-testid="kb-query" style={{ flex: 1 }} />
+        <select value={mode} onChange={(e) => setMode(e.target.value)} data-testid="kb-mode"><option value="">{t('detail.kbDefault')}</option><option value="vector">{t('modes.vector')}</option><option value="keyword">{t('modes.keyword')}</option><option value="hybrid">{t('modes.hybrid')}</option></select>
+        <select value={fusion} onChange={(e) => setFusion(e.target.value)} data-testid="kb-fusion-method" title={t('detail.fusionHint')}><option value="">{t('detail.kbFusion')}</option><option value="weighted">weighted</option><option value="rrf">rrf</option></select>
+        <button type="submit" data-testid="kb-search">{t('common:actions.search')}</button>
       </form>
       {result && <HitTestResult result={result} />}
     </div>
@@ -149,18 +155,19 @@ function KbDetail({ name, kb, onChanged }: { name: string; kb?: Row; onChanged: 
 
 /** Hit-test result: how the search fused, each stage's time, and per hit its score at every stage and its fate. */
 function HitTestResult({ result }: { result: HitTest }) {
+  const { t } = useTranslation('knowledge');
   const { fusion, stages, dropped } = result.trace;
   const summary = fusionSummary(fusion);
   const rows = hitRows(result.hits, dropped);
   return (
     <div data-testid="kb-hit-test">
       {summary && <div className="muted" data-testid="kb-fusion">{summary}</div>}
-      {fusion.fallback && <div className="field-error" data-testid="kb-fusion-fallback">Keyword scores only: {String(fusion.reason ?? '')}</div>}
+      {fusion.fallback && <div className="field-error" data-testid="kb-fusion-fallback">{t('hits.fallback', { reason: String(fusion.reason ?? '') })}</div>}
       {stages.length > 0 && <div className="muted" data-testid="kb-stage-times">{stageTimes(stages)}</div>}
-      {result.hits.length === 0 && <div className="muted" data-testid="kb-no-hits">No results.</div>}
+      {result.hits.length === 0 && <div className="muted" data-testid="kb-no-hits">{t('hits.none')}</div>}
       {rows.length > 0 && (
         <table data-testid="kb-hits">
-          <thead><tr><th>score</th>{SCORE_COLUMNS.map((c) => <th key={c} data-testid={`kb-col-${c}`}>{c}</th>)}<th>stage</th><th>document</th><th>content</th></tr></thead>
+          <thead><tr><th>{t('hits.score')}</th>{SCORE_COLUMNS.map((c) => <th key={c} data-testid={`kb-col-${c}`}>{c}</th>)}<th>{t('hits.stage')}</th><th>{t('hits.document')}</th><th>{t('hits.content')}</th></tr></thead>
           <tbody>
             {rows.map((r, i) => (
               <tr key={i} data-testid={r.kept ? 'kb-hit' : 'kb-hit-dropped'} className={r.kept ? '' : 'muted'}>
