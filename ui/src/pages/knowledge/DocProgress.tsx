@@ -1,3 +1,4 @@
+import i18n from '../../i18n';
 // Where a document's ingestion stands: queued, parsing, embedded N / M chunks (from the server's counts), or its
 // chunk count once ready.
 type Row = Record<string, unknown>;
@@ -6,10 +7,10 @@ type Row = Record<string, unknown>;
 export function progressText(d: Row): string {
   const total = Number(d.chunks_total ?? 0);
   const embedded = Number(d.chunks_embedded ?? 0);
-  if (d.status === 'queued') return 'queued';
-  if (d.status !== 'indexing') return `${String(d.chunks ?? 0)} chunks`;
-  if (!total) return 'parsing…';
-  return `embedded ${embedded} / ${total} chunks (${Math.round((embedded / total) * 100)}%)`;
+  if (d.status === 'queued') return i18n.t('knowledge:docStatus.queued');
+  if (d.status !== 'indexing') return i18n.t('knowledge:progress.chunks', { count: Number(d.chunks ?? 0) });
+  if (!total) return i18n.t('knowledge:progress.parsing');
+  return i18n.t('knowledge:progress.embedded', { embedded, total, percent: Math.round((embedded / total) * 100) });
 }
 
 export function DocProgress({ doc }: { doc: Row }) {

@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useState } from 'react';
 import { request } from '../../api/client';
+import { useTranslation } from 'react-i18next';
 
 // A KB's embedding and rerank models (docs/knowledge.md, "Embedding and rerank models").
 interface Reembed { state: 'idle' | 'running' | 'done' | 'failed'; model: string | null; previous: string | null; done: number; total: number; progress: number; error: string | null }
@@ -15,6 +16,7 @@ async function modelNames(task: 'embedding' | 'rerank'): Promise<string[]> {
 
 /** Pick the KB's embedding model (re-embeds every chunk in the background, with progress) and rerank model. */
 export default function ModelSettings({ kb, rerankModel, onChanged }: { kb: string; rerankModel: string | null; onChanged: () => void }) {
+  const { t } = useTranslation('knowledge');
   const [status, setStatus] = useState<EmbeddingStatus | null>(null);
   const [embedders, setEmbedders] = useState<string[]>([]);
   const [rerankers, setRerankers] = useState<string[]>([]);
@@ -41,31 +43,31 @@ export default function ModelSettings({ kb, rerankModel, onChanged }: { kb: stri
   const r = status?.reembed;
   return (
     <details data-testid="kb-models" open>
-      <summary>Models</summary>
+      <summary>{t('models.title')}</summary>
       {error && <div className="field-error" data-testid="kb-models-error">{error}</div>}
       <div className="row">
-        <span className="field-label">Embedding model</span>
+        <span className="field-label">{t('models.embedding')}</span>
         <strong data-testid="kb-embedding-model">{status?.model ?? '…'}</strong>
-        {status?.dimension ? <span className="muted">{status.dimension} dimensions</span> : null}
+        {status?.dimension ? <span className="muted">{t('models.dimensions', { count: status.dimension })}</span> : null}
       </div>
       <form className="row" onSubmit={(e) => { e.preventDefault(); void reembed(); }}>
-        <input value={embedding} onChange={(e) => setEmbedding(e.target.value)} list={`${kb}-embedders`} placeholder="registered or local model" data-testid="kb-embedding-input" />
+        <input value={embedding} onChange={(e) => setEmbedding(e.target.value)} list={`${kb}-embedders`} placeholder={t('models.embeddingPlaceholder')} data-testid="kb-embedding-input" />
         <datalist id={`${kb}-embedders`}>{embedders.map((n) => <option key={n} value={n} />)}</datalist>
-        <button type="submit" disabled={!embedding || running} data-testid="kb-reembed">Switch and re-embed</button>
+        <button type="submit" disabled={!embedding || running} data-testid="kb-reembed">{t('models.reembed')}</button>
       </form>
       {r && r.state !== 'idle' && (
         <div className="row" data-testid="kb-reembed-status">
-          <span className="badge">{r.state}</span>
-          <span className="muted">{r.previous} → {r.model}: {r.done} / {r.total} chunks</span>
+          <span className="badge">{t(`models.state.${r.state}`, { defaultValue: r.state })}</span>
+          <span className="muted">{t('models.reembedProgress', { previous: r.previous, model: r.model, done: r.done, total: r.total })}</span>
           {running && <progress value={r.progress} max={1} />}
           {r.error && <span className="field-error">{r.error}</span>}
         </div>
       )}
       <form className="row" onSubmit={(e) => { e.preventDefault(); void saveRerank(); }}>
-        <span className="field-label">Rerank model</span>
-        <input value={rerank} onChange={(e) => setRerank(e.target.value)} list={`${kb}-rerankers`} placeholder="none" data-testid="kb-rerank-input" />
+        <span className="field-label">{t('models.rerank')}</span>
+        <input value={rerank} onChange={(e) => setRerank(e.target.value)} list={`${kb}-rerankers`} placeholder={t('models.none')} data-testid="kb-rerank-input" />
         <datalist id={`${kb}-rerankers`}>{rerankers.map((n) => <option key={n} value={n} />)}</datalist>
-        <button type="submit" data-testid="kb-rerank-save">Save</button>
+        <button type="submit" data-testid="kb-rerank-save">{t('common:actions.save')}</button>
       </form>
     </details>
   );
