@@ -83,3 +83,26 @@ def test_a_100_mb_file_is_refused_naming_the_limit(page, loom_server, tmp_path):
     expect(error).to_contain_text("huge.yml could not be imported")
     expect(error).to_contain_text("over the limit")
     assert httpx.get(f"{loom_server}/api/workflows").json()["items"] == []
+
+
+def test_editor_exports_as_dify_dsl_or_names_the_nodes(page, loom_server):
+    ids = {}
+    for name in ("support-chat", "ticket-router"):
+        definition = json.loads((ROOT / "workflows" / f"{name}.json").read_text(encoding="utf-8"))
+        created = httpx.post(f"{loom_server}/api/workflows", json=definition)
+        assert created.status_code == 201, created.text
+        ids[name] = created.json()["id"]
+    page.goto(f"/workflows/{ids['support-chat']}")
+    with page.expect_download() as download:
+        page.get_by_test_id("export-dify").click()
+    assert download.value.suggested_filename.endswith(".yml")
+    exported = yaml.safe_load(Path(download.value.path()).read_text(encoding="utf-8"))
+    assert exported["kind"] == "app" and exported["workflow"]["graph"]["nodes"]
+    expect(page.get_by_test_id("export-error")).to_have_count(0)
+
+    page.goto(f"/workflows/{ids['ticket-router']}")
+    page.get_by_test_id("export-dify").click()
+    error = page.get_by_test_id("export-error")
+    expect(error).to_contain_text("as Dify DSL")
+    expect(error).to_contain_text("node classify")
+    expect(error).to_contain_text("node complaint_end")

@@ -28,6 +28,7 @@ import { PublishPanel } from './PublishPanel';
 import { ChatPreview } from './ChatPreview';
 import { useTranslation } from 'react-i18next';
 import { ProblemsPanel } from './ProblemsPanel';
+import { downloadDifyDsl, exportRefusal } from '../pages/difyImport/api';
 import { problemList, type Problem } from '../workflow/problems';
 import { downloadJson } from './download';
 import { ErrorBoundary } from './ErrorBoundary';
@@ -64,6 +65,16 @@ function Editor({ workflowId, initial, saved, restored }: { workflowId: string; 
   const [tab, setTab] = useState<Tab | null>(null);
   const [focus, setFocus] = useState<{ field: string; seq: number } | null>(null);
   const { t: tProblems } = useTranslation('problems');
+  const { t: tDify } = useTranslation('difyImport');
+  const [exportError, setExportError] = useState<string | null>(null);
+  // the saved workflow, as Dify DSL; a refusal names each node Dify cannot express
+  const exportDify = () => {
+    setExportError(null);
+    downloadDifyDsl(workflowId, meta.name).catch((e: unknown) => {
+      const shown = exportRefusal(e, meta.name, tDify);
+      setExportError(shown instanceof Error ? shown.message : String(shown));
+    });
+  };
   const [models, setModels] = useState<string[]>(['default']);
   const [presets, setPresets] = useState<Preset[]>([]);
   const [kbs, setKbs] = useState<string[]>([]);
@@ -237,11 +248,13 @@ function Editor({ workflowId, initial, saved, restored }: { workflowId: string; 
           <button type="button" onClick={undo} data-testid="undo" title="Undo (Ctrl+Z)">↶</button>
           <button type="button" onClick={redo} data-testid="redo" title="Redo (Ctrl+Shift+Z)">↷</button>
           <button type="button" onClick={() => downloadJson(`${meta.name}.json`, json)} data-testid="export">Export</button>
+          <button type="button" onClick={exportDify} data-testid="export-dify">{tDify('exportDify')}</button>
           <button type="button" onClick={() => setTab(tab === 'settings' ? null : 'settings')}>Settings</button>
           {meta.mode === 'chat' && <button type="button" onClick={() => setTab(tab === 'chat' ? null : 'chat')} data-testid="tab-chat">Preview</button>}
           <button type="button" onClick={() => setTab(tab === 'run' ? null : 'run')} data-testid="tab-run">Run</button>
           <button type="button" className="primary" onClick={() => setTab(tab === 'publish' ? null : 'publish')} data-testid="tab-publish" disabled={errorCount > 0} title={errorCount ? 'Fix validation errors to publish' : ''}>Publish</button>
         </header>
+        {exportError && <pre className="issue-bar" data-testid="export-error" onClick={() => setExportError(null)}>{exportError}</pre>}
         {saveState === 'invalid' && (
           <div className="issue-bar unsaved-banner" data-testid="unsaved-banner">
             Unsaved changes — {unsavedProblems} problem{unsavedProblems === 1 ? '' : 's'}. The server keeps only valid drafts;

@@ -7,7 +7,7 @@ import type { WorkflowJson, WorkflowMode } from '../workflow/types';
 import { useDocumentTitle } from '../i18n/useDocumentTitle';
 import { useTranslation } from 'react-i18next';
 import ImportReportDialog from './difyImport/ImportReportDialog';
-import { DifyExportError, downloadDifyDsl, importWorkflowFile, type ImportedWorkflow } from './difyImport/api';
+import { downloadDifyDsl, exportRefusal, importWorkflowFile, type ImportedWorkflow } from './difyImport/api';
 import { isDifyFile, isYamlName } from './difyImport/report';
 
 export default function WorkflowsPage() {
@@ -59,9 +59,7 @@ export default function WorkflowsPage() {
     try {
       await downloadDifyDsl(w.id, w.name);
     } catch (e) {
-      if (!(e instanceof DifyExportError) || e.problems.length === 0) throw e;
-      throw new Error([t('difyImport:exportFailed', { name: w.name }),
-        ...e.problems.map((p) => (p.node_id ? t('difyImport:exportProblem', { id: p.node_id, reason: p.reason }) : p.reason))].join('\n'));
+      throw exportRefusal(e, w.name, t);
     }
   });
   const importFile = (file: File) => guard(async () => {

@@ -32,3 +32,12 @@ export async function downloadDifyDsl(workflowId: string, fallbackName: string):
   a.click();
   setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
+
+type Translate = (key: string, options?: Record<string, string>) => string;
+
+/** A refused export as one error: the workflow named, then a line per node the server named; other errors as they are. */
+export function exportRefusal(e: unknown, name: string, t: Translate): unknown {
+  if (!(e instanceof DifyExportError) || e.problems.length === 0) return e;
+  return new Error([t('difyImport:exportFailed', { name }),
+    ...e.problems.map((p) => (p.node_id ? t('difyImport:exportProblem', { id: p.node_id, reason: p.reason }) : p.reason))].join('\n'));
+}
