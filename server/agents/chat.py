@@ -18,7 +18,7 @@ from agents.spec import AgentConfig
 from server.agents.skills import resolve
 from server.agents.store import agent_store
 from server.errors import NotFoundError
-from server.eventlog import Event, EventLog, EventsTrimmed, MemoryEventLog
+from server.eventlog import Event, EventLog, EventsTrimmed
 from server.state import AppState
 
 __all__ = ["LiveTurn", "answer", "live_turn", "published_chat"]
@@ -78,7 +78,7 @@ async def answer(state: AppState, agent_id: str, config: AgentConfig, body: Any,
         if turn.status == "succeeded":
             history += [{"role": "user", "content": turn.query}, {"role": "assistant", "content": turn.answer}]
     row = await asyncio.to_thread(store.add_message, conversation, body.query, config=config.model_dump(mode="json"))
-    live = LiveTurn(conversation.id, row.id, agent_id, MemoryEventLog())
+    live = LiveTurn(conversation.id, row.id, agent_id, state.runs.logs.create(f"turn:{row.id}"))
     _remember(state.turns, live)
 
     def emit(kind: str, /, **fields: Any) -> None:
@@ -106,9 +106,20 @@ async def answer(state: AppState, agent_id: str, config: AgentConfig, body: Any,
 def live_turn(state: AppState, turn_id: str, agent_id: str | None = None) -> LiveTurn:
     """A turn this server is running or finished lately (of app ``agent_id`` when given), to follow its events."""
     live = state.turns.get(turn_id)
+    if live is None and state.runs.logs.shared:  # a turn another replica is running (its row says so)
+        live = _elsewhere(state, turn_id)
     if live is None or (agent_id is not None and live.agent_id != agent_id):
         raise NotFoundError("running or recent turn", turn_id)
     return live
+
+
+def _elsewhere(state: AppState, turn_id: str) -> LiveTurn | None:
+    try:
+        row = state.store.get_message(turn_id)
+    except NotFoundError:
+        return None
+    log = state.runs.logs.open(f"turn:{turn_id}") if row.config is not None and row.status == "running" else None
+    return None if log is None else LiveTurn(row.conversation_id, turn_id, row.app_id, log)
 
 
 def _remember(turns: dict[str, LiveTurn], live: LiveTurn) -> None:

@@ -8,6 +8,7 @@ import httpx
 
 from server.agents import chat
 from server.app import create_app
+from server.eventlog import MemoryEventLog
 from server.settings import Settings
 from tests.agents.conftest import create_agent
 from tests.doubles.openai_server import Reply
@@ -84,9 +85,9 @@ async def test_a_live_turn_stream_resumes_after_the_last_event_id(data_dir, serv
 def test_past_its_bound_the_server_forgets_the_oldest_finished_turns(monkeypatch):
     monkeypatch.setattr(chat, "KEPT_TURNS", 2)
     turns: dict[str, chat.LiveTurn] = {}
-    running = chat.LiveTurn("c", "t0", "a", chat.MemoryEventLog())
+    running = chat.LiveTurn("c", "t0", "a", MemoryEventLog())
     chat._remember(turns, running)
     for n in range(1, 4):
-        done = chat.LiveTurn("c", f"t{n}", "a", chat.MemoryEventLog(), done=True)
+        done = chat.LiveTurn("c", f"t{n}", "a", MemoryEventLog(), done=True)
         chat._remember(turns, done)
     assert list(turns) == ["t0", "t3"]  # a running turn is never forgotten

@@ -19,6 +19,7 @@ import pytest
 
 from tests.cli.test_serve import LOOM, free_port
 from tests.doubles.echo_http import EchoServer
+from tests.doubles.openai_server import Reply, ScriptedOpenAI
 from tests.helpers import chain, end, node, start, workflow
 from tests.redis_server import RedisServer, require_redis
 from tests.server.helpers import parse_sse
@@ -38,6 +39,7 @@ class Cluster:
     a: Replica
     b: Replica
     echo: EchoServer
+    model: ScriptedOpenAI
 
 
 def launch(data_dir: Path, env: dict[str, str]) -> Replica:
@@ -62,15 +64,15 @@ def launch(data_dir: Path, env: dict[str, str]) -> Replica:
 def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     require_redis()
     root = tmp_path_factory.mktemp("replicas")
-    with RedisServer() as redis, EchoServer() as echo:
+    with RedisServer() as redis, EchoServer() as echo, ScriptedOpenAI() as model:
         env = {"LOOM_REDIS_URL": redis.url(), "LOOM_DATABASE_URL": f"sqlite:///{root / 'shared.db'}",
                "LOOM_MAX_CONCURRENT_RUNS_PER_APP": str(LIMIT), "LOOM_RATE_LIMIT_PER_MINUTE": str(RATE),
                "LOOM_PLUGIN_ALLOW_HOSTS": "127.0.0.1",
-               "LOOM_LLM_BASE_URL": ""}
+               "LOOM_LLM_BASE_URL": model.url}
         a = launch(root / "a", env)  # first: it migrates the shared database
         b = launch(root / "b", env)
         try:
-            yield Cluster(a, b, echo)
+            yield Cluster(a, b, echo, model)
         finally:
             for replica in (a, b):
                 replica.process.send_signal(signal.SIGINT)
@@ -189,3 +191,17 @@ def test_the_per_app_rate_limit_counts_the_runs_started_on_both_replicas(cluster
     for replica in (cluster.a, cluster.b):
         over = httpx.post(replica.url + run, json=body, headers=headers, timeout=30)
         assert over.status_code == 429 and f"{RATE} runs a minute" in over.json()["detail"]
+
+
+def test_an_agent_turn_running_on_a_is_followed_on_b(cluster: Cluster) -> None:
+    cluster.model.push(Reply(content="It is noon in UTC, as usual.", chunk_size=2, chunk_delay_s=0.2))
+    agent = httpx.post(f"{cluster.a.url}/api/agents", json={"name": "helper", "persona": "You help."})
+    assert agent.status_code == 201, agent.text
+    started = httpx.post(f"{cluster.a.url}/api/agents/{agent.json()['id']}/chat",
+                         json={"query": "time?", "response_mode": "async"})
+    assert started.status_code == 202, started.text
+    turn_id = started.json()["run_id"]
+    rest = parse_sse(httpx.get(f"{cluster.b.url}/api/agent-turns/{turn_id}/events", params={"after": 2},
+                               timeout=30).text)
+    assert [data["seq"] for _, data in rest] == list(range(3, len(rest) + 3))
+    assert rest[-1][0] == "turn_finished" and rest[-1][1]["answer"] == "It is noon in UTC, as usual."
