@@ -194,7 +194,7 @@ def test_create_edit_autosave_publish_and_call_the_api(page, loom_server, model_
                        json={"query": "Hello", "response_mode": "blocking"}, timeout=30).json()
     assert (reply["status"], reply["answer"]) == ("succeeded", "Hello from the tutor.")
 
-    page.get_by_role("link", name="← Agents").click()
+    page.get_by_role("link", name="← Agent apps").click()
     expect(page.get_by_test_id("agent-card")).to_have_count(1)
     expect(page.get_by_test_id("agent-card")).to_contain_text("v1")
     page.get_by_test_id("duplicate-agent").click()
