@@ -12,7 +12,7 @@ import { followHandles } from '../workflow/handles';
 import { plainMessage } from '../workflow/messages';
 import { nodeTypes, moduleFor } from '../nodes/registry';
 import type { LoomData, LoomNode } from '../nodes/configs';
-import { NODE_LOOKS } from '../nodes/shared/looks';
+import { nodeTypeTitle } from '../nodes/shared/looks';
 import { freshId } from '../workflow/ids';
 import { hasErrors, issuesByNode } from '../workflow/issues';
 import type { Issue, NodeType, WorkflowJson } from '../workflow/types';
@@ -38,6 +38,7 @@ const AUTOSAVE_MS = 800;
 
 export default function EditorPage() {
   const { id } = useParams();
+  const { t } = useTranslation('editor');
   const [loaded, setLoaded] = useState<{ json: WorkflowJson; saved: WorkflowJson; restored: StoredDraft | null } | null>(null);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
@@ -47,14 +48,15 @@ export default function EditorPage() {
       setLoaded({ json: restored?.definition ?? r.definition, saved: r.definition, restored });
     }).catch((e) => setError(String(e.message ?? e)));
   }, [id]);
-  if (error) return <div className="page"><p className="field-error">{error}</p><Link to="/">Back</Link></div>;
-  if (!loaded) return <div className="page muted">Loading…</div>;
+  if (error) return <div className="page"><p className="field-error">{error}</p><Link to="/">{t('common:actions.back')}</Link></div>;
+  if (!loaded) return <div className="page muted">{t('common:loading')}</div>;
   return <ReactFlowProvider><Editor workflowId={String(id)} initial={loaded.json} saved={loaded.saved} restored={loaded.restored} /></ReactFlowProvider>;
 }
 
 type Tab = 'run' | 'publish' | 'chat' | 'settings' | 'problems';
 
 function Editor({ workflowId, initial, saved, restored }: { workflowId: string; initial: WorkflowJson; saved: WorkflowJson; restored: StoredDraft | null }) {
+  const { t } = useTranslation('editor');
   const start = useMemo(() => fromWorkflowJson(initial), [initial]);
   const [meta, setMeta] = useState<WorkflowMeta>(start.meta);
   const { graph, commit, onNodesChange, onEdgesChange, onConnect, undo, redo } = useCanvas({ nodes: start.nodes, edges: start.edges });
@@ -154,7 +156,7 @@ function Editor({ workflowId, initial, saved, restored }: { workflowId: string; 
       const nodeId = freshId(type === 'knowledge-retrieval' ? 'kb' : type.replace('variable-', ''), g.nodes.map((n) => n.id));
       const pos = position ?? { x: 100 + g.nodes.length * 30, y: 300 };
       const node = { id: nodeId, type, position: pos, deletable: mod.deletable, selected: true, ...placement(type, parentId),
-        data: { title: NODE_LOOKS[type].title, inputs: defaults.inputs, config: defaults.config } } as LoomNode;
+        data: { title: nodeTypeTitle(type), inputs: defaults.inputs, config: defaults.config } } as LoomNode;
       return { ...g, nodes: [...g.nodes.map((n) => ({ ...n, selected: false })), node] };
     });
   }, [commit]);
@@ -198,7 +200,7 @@ function Editor({ workflowId, initial, saved, restored }: { workflowId: string; 
     commit((g) => {
       const nodeId = freshId(`${node.id}_copy`, g.nodes.map((n) => n.id));
       const copy = { ...node, id: nodeId, selected: true, deletable: true, position: { x: node.position.x + 40, y: node.position.y + 60 },
-        data: { ...structuredClone(node.data), title: `${node.data.title || node.id} copy` } } as LoomNode;
+        data: { ...structuredClone(node.data), title: t('copyTitle', { title: node.data.title || node.id }) } } as LoomNode;
       return { ...g, nodes: [...g.nodes.map((n) => ({ ...n, selected: false })), copy] };
     });
   }, [commit]);
@@ -238,28 +240,27 @@ function Editor({ workflowId, initial, saved, restored }: { workflowId: string; 
     <EditorContext.Provider value={stores}>
       <div className="editor">
         <header className="toolbar">
-          <Link to="/">← Workflows</Link>
+          <Link to="/">← {t('common:nav.workflows')}</Link>
           <strong data-testid="workflow-name">{meta.name}</strong>
           <span className="badge">{meta.mode}</span>
-          <span className={`save-state ${saveState}`} data-testid="save-state">{{ saving: 'Saving…', error: 'Save failed', invalid: 'Not saved: fix the errors', saved: 'Saved' }[saveState]}</span>
+          <span className={`save-state ${saveState}`} data-testid="save-state">{{ saving: t('save.saving'), error: t('save.failed'), invalid: t('save.invalid'), saved: t('save.saved') }[saveState]}</span>
           <button type="button" className={`issue-count ${errorCount ? 'field-error' : 'muted'}`} data-testid="issue-count" title={tProblems('show')}
-            onClick={() => setTab(tab === 'problems' ? null : 'problems')}>{errorCount ? `${errorCount} error(s)` : 'valid'}</button>
+            onClick={() => setTab(tab === 'problems' ? null : 'problems')}>{errorCount ? t('toolbar.errors', { count: errorCount }) : t('toolbar.valid')}</button>
           <span className="spacer" />
-          <button type="button" onClick={undo} data-testid="undo" title="Undo (Ctrl+Z)">↶</button>
-          <button type="button" onClick={redo} data-testid="redo" title="Redo (Ctrl+Shift+Z)">↷</button>
-          <button type="button" onClick={() => downloadJson(`${meta.name}.json`, json)} data-testid="export">Export</button>
+          <button type="button" onClick={undo} data-testid="undo" title={t('toolbar.undo')}>↶</button>
+          <button type="button" onClick={redo} data-testid="redo" title={t('toolbar.redo')}>↷</button>
+          <button type="button" onClick={() => downloadJson(`${meta.name}.json`, json)} data-testid="export">{t('toolbar.export')}</button>
           <button type="button" onClick={exportDify} data-testid="export-dify">{tDify('exportDify')}</button>
-          <button type="button" onClick={() => setTab(tab === 'settings' ? null : 'settings')}>Settings</button>
-          {meta.mode === 'chat' && <button type="button" onClick={() => setTab(tab === 'chat' ? null : 'chat')} data-testid="tab-chat">Preview</button>}
-          <button type="button" onClick={() => setTab(tab === 'run' ? null : 'run')} data-testid="tab-run">Run</button>
-          <button type="button" className="primary" onClick={() => setTab(tab === 'publish' ? null : 'publish')} data-testid="tab-publish" disabled={errorCount > 0} title={errorCount ? 'Fix validation errors to publish' : ''}>Publish</button>
+          <button type="button" onClick={() => setTab(tab === 'settings' ? null : 'settings')}>{t('toolbar.settings')}</button>
+          {meta.mode === 'chat' && <button type="button" onClick={() => setTab(tab === 'chat' ? null : 'chat')} data-testid="tab-chat">{t('toolbar.preview')}</button>}
+          <button type="button" onClick={() => setTab(tab === 'run' ? null : 'run')} data-testid="tab-run">{t('toolbar.run')}</button>
+          <button type="button" className="primary" onClick={() => setTab(tab === 'publish' ? null : 'publish')} data-testid="tab-publish" disabled={errorCount > 0} title={errorCount ? t('toolbar.fixToPublish') : ''}>{t('toolbar.publish')}</button>
         </header>
         {exportError && <pre className="issue-bar" data-testid="export-error" onClick={() => setExportError(null)}>{exportError}</pre>}
         {saveState === 'invalid' && (
           <div className="issue-bar unsaved-banner" data-testid="unsaved-banner">
-            Unsaved changes — {unsavedProblems} problem{unsavedProblems === 1 ? '' : 's'}. The server keeps only valid drafts;
-            this one is kept in this browser until it validates.
-            <button type="button" data-testid="discard-draft" onClick={() => { dropDraft(localStorage, workflowId); window.location.reload(); }}>Discard changes</button>
+            {t('unsaved', { count: unsavedProblems })}
+            <button type="button" data-testid="discard-draft" onClick={() => { dropDraft(localStorage, workflowId); window.location.reload(); }}>{t('discard')}</button>
           </div>
         )}
         {workflowIssues.length > 0 && (
@@ -280,12 +281,12 @@ function Editor({ workflowId, initial, saved, restored }: { workflowId: string; 
             </ReactFlow>
           </div>
           {current && panelCtx && (
-            <ErrorBoundary key={current.id} label="The node panel"><NodePanel key={current.id} workflowId={workflowId} node={current} ctx={panelCtx}
+            <ErrorBoundary key={current.id} label={t('boundary.nodePanel')}><NodePanel key={current.id} workflowId={workflowId} node={current} ctx={panelCtx}
               update={(c) => updateNode(current.id, c)} onDelete={() => deleteNode(current.id)} onCopy={() => copyNode(current)}
               beforeDebug={async () => { await saveNow(); }} definition={() => json} focus={focus} /></ErrorBoundary>
           )}
           {tab && (
-            <aside className="side-panel" data-testid={`panel-${tab}`}><ErrorBoundary key={tab} label="This panel">
+            <aside className="side-panel" data-testid={`panel-${tab}`}><ErrorBoundary key={tab} label={t('boundary.panel')}>
               {tab === 'run' && <RunPanel workflowId={workflowId} variables={variables} beforeRun={saveNow} />}
               {tab === 'publish' && <PublishPanel workflowId={workflowId} kind={meta.mode === 'chat' ? 'chat' : 'workflow'} canPublish={errorCount === 0} beforePublish={saveNow}
                 exampleInputs={Object.fromEntries(variables.map((v) => [v.name, v.type === 'string' ? '...' : null]))} />}
@@ -317,16 +318,17 @@ function FitOnOpen() {
 }
 
 function SettingsPanel({ meta, onChange }: { meta: WorkflowMeta; onChange: (m: WorkflowMeta) => void }) {
+  const { t } = useTranslation('editor');
   const app = meta.app ?? { opening_statement: '', suggested_questions: [] };
   return (
     <div>
-      <label className="field"><span className="field-label">Name</span><input value={meta.name} onChange={(e) => onChange({ ...meta, name: e.target.value })} data-testid="settings-name" /></label>
-      <label className="field"><span className="field-label">Description</span><textarea value={meta.description} onChange={(e) => onChange({ ...meta, description: e.target.value })} /></label>
+      <label className="field"><span className="field-label">{t('settings.name')}</span><input value={meta.name} onChange={(e) => onChange({ ...meta, name: e.target.value })} data-testid="settings-name" /></label>
+      <label className="field"><span className="field-label">{t('settings.description')}</span><textarea value={meta.description} onChange={(e) => onChange({ ...meta, description: e.target.value })} /></label>
       {meta.mode === 'chat' && (
         <>
-          <label className="field"><span className="field-label">Opening statement</span>
+          <label className="field"><span className="field-label">{t('settings.opening')}</span>
             <textarea value={app.opening_statement} onChange={(e) => onChange({ ...meta, app: { ...app, opening_statement: e.target.value } })} data-testid="settings-opening" /></label>
-          <label className="field"><span className="field-label">Suggested questions (one per line)</span>
+          <label className="field"><span className="field-label">{t('settings.questions')}</span>
             <textarea value={app.suggested_questions.join('\n')} onChange={(e) => onChange({ ...meta, app: { ...app, suggested_questions: e.target.value.split('\n') } })} data-testid="settings-questions" /></label>
           <ConversationVariablesEditor variables={meta.conversation_variables ?? []} onChange={(next) => onChange({ ...meta, conversation_variables: next })} />
         </>
