@@ -11,6 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import LANGUAGE_KEY, UI
+from tests.e2e.helpers import select_node
 
 pytestmark = pytest.mark.e2e
 
@@ -25,7 +26,7 @@ def nav_labels(language: str) -> set[str]:
 NAV_ZH = nav_labels("zh-CN")
 NAV_EN = nav_labels("en")
 # Words that stay as they are in the Chinese console: product and technical names.
-KEPT = {"Loom", "LLM", "HTTP", "JSON", "English", "Python", "Jinja"}
+KEPT = {"Loom", "LLM", "HTTP", "JSON", "English", "Python", "Jinja", "Dify", "DSL"}
 
 
 @pytest.fixture
@@ -57,6 +58,22 @@ def test_nav_workflows_and_editor_are_chinese(page):
     expect(page.get_by_test_id("create-form")).to_contain_text("对话流（多轮对话）")
     page.get_by_test_id("create-submit").click()
     expect(page.get_by_test_id("workflow-name")).to_have_text("诗词助手")
+
+    expect(page.get_by_test_id("save-state")).to_have_text("已保存")
+    expect(page.get_by_test_id("issue-count")).to_have_text("无错误")
+    expect(page.get_by_test_id("tab-run")).to_have_text("运行")
+    expect(page.get_by_test_id("tab-publish")).to_have_text("发布")
+    toolbar = page.locator("header.toolbar")
+    assert english_words(toolbar.inner_text()) == [], toolbar.inner_text()
+
+    select_node(page, "llm")
+    panel = page.get_by_test_id("node-panel")
+    expect(panel).to_contain_text("输入变量")
+    expect(panel).to_contain_text("温度")
+    expect(page.get_by_test_id("param-temperature")).to_have_attribute("placeholder", "推荐 0.3；0 表示每次回答相同")
+    page.get_by_test_id("param-temperature").fill("5")
+    expect(page.get_by_test_id("save-state")).to_have_text("未保存：请修正错误", timeout=10_000)
+    expect(panel).to_contain_text("温度：不能大于 2")
 
     palette = page.get_by_test_id("palette")
     expect(palette).to_contain_text("节点")

@@ -242,7 +242,7 @@ function Editor({ workflowId, initial, saved, restored }: { workflowId: string; 
         <header className="toolbar">
           <Link to="/">← {t('common:nav.workflows')}</Link>
           <strong data-testid="workflow-name">{meta.name}</strong>
-          <span className="badge">{meta.mode}</span>
+          <span className="badge">{t(`workflows:modes.${meta.mode === 'chat' ? 'chat' : 'workflow'}`)}</span>
           <span className={`save-state ${saveState}`} data-testid="save-state">{{ saving: t('save.saving'), error: t('save.failed'), invalid: t('save.invalid'), saved: t('save.saved') }[saveState]}</span>
           <button type="button" className={`issue-count ${errorCount ? 'field-error' : 'muted'}`} data-testid="issue-count" title={tProblems('show')}
             onClick={() => setTab(tab === 'problems' ? null : 'problems')}>{errorCount ? t('toolbar.errors', { count: errorCount }) : t('toolbar.valid')}</button>
