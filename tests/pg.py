@@ -29,7 +29,6 @@ import glob
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -38,6 +37,8 @@ from types import TracebackType
 
 import psycopg
 from psycopg import sql
+
+from tests.ports import free_port
 
 USER = "postgres"  # the database superuser of the cluster
 
@@ -60,18 +61,12 @@ def find_bin() -> Path:
                               "install them with `apt-get install postgresql` or set LOOM_PG_BIN")
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 class PostgresServer:
     """One cluster, started by ``start()`` (or ``with``) and removed by ``stop()``."""
 
     def __init__(self, port: int | None = None):
         self.bin = find_bin()
-        self.port = port or _free_port()
+        self.port = port or free_port()
         self.root: Path | None = None
         self._run_as: list[str] = []
 

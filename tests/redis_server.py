@@ -32,6 +32,8 @@ from types import TracebackType
 
 import pytest
 
+from tests.ports import free_port
+
 
 class RedisUnavailable(RuntimeError):
     """No redis-server binary here, or it would not start; the message says which and why."""
@@ -58,18 +60,12 @@ def require_redis() -> str:
         pytest.skip(str(exc))
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 class RedisServer:
     """One server, started by ``start()`` (or ``with``) and stopped and removed by ``stop()``."""
 
     def __init__(self, port: int | None = None):
         self.binary = find_server()
-        self.port = port or _free_port()
+        self.port = port or free_port()
         self.root: Path | None = None
         self._process: subprocess.Popen[bytes] | None = None
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -17,6 +16,7 @@ import httpx
 import pytest
 
 from tests.doubles.openai_server import ScriptedOpenAI
+from tests.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 UI = ROOT / "ui"
@@ -42,12 +42,6 @@ def build_ui() -> None:
     if not (UI / "node_modules").exists():
         subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=UI, check=True)
     subprocess.run(["npm", "run", "build"], cwd=UI, check=True)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="session")

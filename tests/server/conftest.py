@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 import threading
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from contextlib import asynccontextmanager
@@ -18,6 +17,7 @@ from engine.spec import NodeSpec, Services
 from server.app import create_app
 from server.settings import Settings
 from tests.helpers import catalog_with_test_nodes
+from tests.ports import free_port
 
 AppFactory = Callable[..., Any]
 
@@ -51,12 +51,6 @@ async def app(data_dir: Path) -> AsyncIterator[Any]:
 async def client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
     async with asgi_client(app) as client:
         yield client
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class LiveServer:

@@ -17,10 +17,11 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.cli.test_serve import LOOM, free_port
+from tests.cli.test_serve import LOOM
 from tests.doubles.echo_http import EchoServer
 from tests.doubles.openai_server import Reply, ScriptedOpenAI
 from tests.helpers import chain, end, node, start, workflow
+from tests.ports import free_port
 from tests.redis_server import RedisServer, require_redis
 from tests.server.helpers import parse_sse
 
