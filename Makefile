@@ -50,6 +50,9 @@ browser:
 	@fc-list :lang=zh-cn 2>/dev/null | grep -q . || { \
 		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq fonts-noto-cjk >/dev/null; \
 		else echo "the Chinese UI tests need a CJK font: sudo apt-get install -y fonts-noto-cjk"; exit 1; fi; }
+	@fc-list 2>/dev/null | grep -qi "color emoji" || { \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq fonts-noto-color-emoji >/dev/null; \
+		else echo "the screenshots show the palette's icons with an emoji font: sudo apt-get install -y fonts-noto-color-emoji"; fi; }
 
 # Code nodes run under bubblewrap with seccomp (docs/sandbox.md): Debian's bubblewrap and libseccomp2.
 # Without them the server still starts, and refuses code nodes with the reason.
@@ -69,7 +72,7 @@ postgres:
 	if [ "$$(id -u)" = 0 ] && [ ! -f /usr/share/postgresql/*/extension/vector.control ] \
 		&& apt-cache show $$pgv >/dev/null 2>&1; then apt-get install -y -qq $$pgv >/dev/null; fi
 
-# Debian's redis-server for the replica tests (tests/redis.py starts a throwaway one on 127.0.0.1).
+# Debian's redis-server for the replica tests (tests/redis_server.py starts a throwaway one on 127.0.0.1).
 redis:
 	@command -v redis-server >/dev/null 2>&1 || { \
 		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
