@@ -13,6 +13,7 @@ const AgentEditorPage = lazy(() => import('./pages/agents/AgentEditorPage'));
 const FinetunePage = lazy(() => import('./pages/finetune/FinetunePage'));
 const EvaluationPage = lazy(() => import('./pages/evaluation/EvaluationPage'));
 const LogsPage = lazy(() => import('./pages/logs/LogsPage'));
+const VersionsPage = lazy(() => import('./pages/versions/VersionsPage'));
 
 export function App() {
   const { t } = useTranslation('common');
@@ -36,6 +37,7 @@ export function App() {
             <Routes>
               <Route path="/" element={<WorkflowsPage />} />
               <Route path="/workflows/:id" element={<EditorPage />} />
+              <Route path="/workflows/:id/versions" element={<VersionsPage />} />
               <Route path="/agents" element={<AgentsPage />} />
               <Route path="/agents/:id" element={<AgentEditorPage />} />
               <Route path="/knowledge" element={<KnowledgePage />} />

@@ -251,6 +251,7 @@ function Editor({ workflowId, initial, saved, restored }: { workflowId: string; 
           <button type="button" onClick={redo} data-testid="redo" title={t('toolbar.redo')}>↷</button>
           <button type="button" onClick={() => downloadJson(`${meta.name}.json`, json)} data-testid="export">{t('toolbar.export')}</button>
           <button type="button" onClick={exportDify} data-testid="export-dify">{tDify('exportDify')}</button>
+          <Link to={`/workflows/${workflowId}/versions`} data-testid="versions-link">{t('versions:title')}</Link>
           <button type="button" onClick={() => setTab(tab === 'settings' ? null : 'settings')}>{t('toolbar.settings')}</button>
           {meta.mode === 'chat' && <button type="button" onClick={() => setTab(tab === 'chat' ? null : 'chat')} data-testid="tab-chat">{t('toolbar.preview')}</button>}
           <button type="button" onClick={() => setTab(tab === 'run' ? null : 'run')} data-testid="tab-run">{t('toolbar.run')}</button>
