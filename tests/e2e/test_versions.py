@@ -66,6 +66,7 @@ def test_versions_list_visual_diff_and_restore(page, loom_server):
     expect(changed.get_by_test_id("diff-field")).to_contain_text("config.template")
     expect(changed.get_by_test_id("diff-field")).to_contain_text("Digest of {{ repo }}")
     expect(page.get_by_test_id("diff-node-footer")).to_be_visible()
+    expect(page.get_by_test_id("diff-counts")).to_have_text("Nodes: 1 added, 0 removed, 1 changed")
 
     # v2 against v1 the other way round: the footer is drawn from the older side as removed
     page.get_by_test_id("compare-a").select_option("2")

@@ -14,10 +14,11 @@ export function ChangeList({ diff }: { diff: WorkflowDiff }) {
   const { t } = useTranslation('versions');
   const listed = diff.nodes.filter((n) => n.change !== 'unchanged');
   const edgeCount = diff.edges.filter((e) => e.change !== 'unchanged').length;
+  const nodes = (change: string) => diff.nodes.filter((n) => n.change === change).length;
   return (
     <aside className="versions-changes" data-testid="diff-changes">
       <div className="muted" data-testid="diff-counts">
-        {t('counts', { added: diff.counts.added, removed: diff.counts.removed, changed: diff.counts.changed })}
+        {t('counts', { added: nodes('added'), removed: nodes('removed'), changed: nodes('changed') })}
       </div>
       {listed.length === 0 && edgeCount === 0 && diff.workflow.length === 0 && <div className="muted">{t('noChanges')}</div>}
       {diff.workflow.length > 0 && (

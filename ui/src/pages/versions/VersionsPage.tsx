@@ -102,7 +102,7 @@ export default function VersionsPage() {
           {!graph && <div className="muted">{t('pickTwo')}</div>}
           {graph && (
             <div className="versions-compare">
-              <DiffCanvas graph={graph} />
+              <DiffCanvas key={`${a}:${b}`} graph={graph} />
               <ChangeList diff={graph.diff} />
             </div>
           )}
