@@ -5,6 +5,7 @@
     ├── KnowledgeBaseNotFound  no knowledge base of that name
     ├── KnowledgeBaseExists    a knowledge base of that name already exists
     ├── DocumentNotFound       no document of that id in the knowledge base
+    │   └── ChunkNotFound      no chunk of that id in the knowledge base
     ├── InvalidSettings        settings or a name that cannot be used
     └── EmbeddingError         the embedding / rerank model could not be loaded
 """
@@ -56,3 +57,11 @@ class InvalidSettings(KnowledgeError):
 
 class EmbeddingError(KnowledgeError):
     """An embedding or rerank model could not be loaded or run."""
+
+
+class ChunkNotFound(DocumentNotFound):
+    """The chunk id is unknown in that knowledge base (answered like an unknown document: 404)."""
+
+    def __init__(self, kb: str, chunk_id: int):
+        KnowledgeError.__init__(self, f"knowledge base '{kb}' has no chunk {chunk_id}")
+        self.kb, self.document_id, self.chunk_id = kb, "", chunk_id

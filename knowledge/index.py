@@ -64,6 +64,13 @@ class VectorIndex:
         if len(self.deleted) > _REBUILD_DELETED_SHARE * self.index.ntotal:
             self._rebuild(hnsw=len(self) > self.settings.exact_threshold)
 
+    def restore(self, ids: np.ndarray | list[int], vectors: np.ndarray) -> None:
+        """Put back removed ids (a chunk enabled again): an HNSW node still in the graph is just unmasked."""
+        ids = np.asarray(ids, dtype=np.int64)
+        masked = np.isin(ids, np.fromiter(self.deleted, dtype=np.int64)) if self.deleted else np.zeros(len(ids), bool)
+        self.deleted.difference_update(int(i) for i in ids[masked])
+        self.add(ids[~masked], np.asarray(vectors, dtype=np.float32)[~masked])
+
     def _rebuild(self, hnsw: bool, extra: tuple[np.ndarray, np.ndarray] | None = None) -> None:
         ids, vectors = self.items()
         if extra is not None:

@@ -33,7 +33,7 @@ CREATE TABLE IF NOT EXISTS documents (
 CREATE TABLE IF NOT EXISTS chunks (
     id INTEGER PRIMARY KEY AUTOINCREMENT, document_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
     position INTEGER NOT NULL, content TEXT NOT NULL, search_text TEXT NOT NULL, metadata TEXT NOT NULL,
-    tokens TEXT NOT NULL, vector BLOB NOT NULL);
+    tokens TEXT NOT NULL, vector BLOB NOT NULL, enabled INTEGER NOT NULL DEFAULT 1);
 CREATE INDEX IF NOT EXISTS chunks_document ON chunks(document_id);
 """
 _DOC_COLUMNS = "id, filename, status, error, size, chunks, progress, created_at, updated_at"
@@ -53,6 +53,8 @@ class KBStore:
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.execute("PRAGMA foreign_keys=ON")
         self.db.executescript(_SCHEMA)
+        if "enabled" not in {r[1] for r in self.db.execute("PRAGMA table_info(chunks)")}:  # a KB made before it
+            self.db.execute("ALTER TABLE chunks ADD COLUMN enabled INTEGER NOT NULL DEFAULT 1")
         self.created_at = float(self._meta("created_at") or time.time())
         self._set_meta("created_at", str(self.created_at))
         self.db.execute("UPDATE documents SET status='failed', error=?, updated_at=? WHERE status='indexing'",
@@ -166,6 +168,7 @@ class KBStore:
         """Store a document's chunks and mark it ready, atomically; then update the loaded indexes."""
         rows = [(document_id, c.position, c.content, c.search_text, json.dumps(c.metadata, ensure_ascii=False),
                  " ".join(t), v.astype(np.float32).tobytes()) for c, v, t in zip(chunks, vectors, tokens, strict=True)]
+        old = [r[0] for r in self.db.execute("SELECT id FROM chunks WHERE document_id=?", (document_id,))]
         with self._transaction():
             self.db.execute("DELETE FROM chunks WHERE document_id=?", (document_id,))
             first = None
@@ -181,7 +184,10 @@ class KBStore:
         for chunk, chunk_id in zip(chunks, ids, strict=True):
             chunk.chunk_id, chunk.document_id = str(chunk_id), document_id
         if self.vectors is not None:
+            self.vectors.remove(old)  # a document indexed again (e.g. re-chunked) replaces its chunks
             self.vectors.add(ids, vectors)
+        if self.keywords is not None:
+            self.keywords.remove(old)
         if self.keywords is not None:
             for chunk_id, toks in zip(ids, tokens, strict=True):
                 self.keywords.add(int(chunk_id), toks)
@@ -216,7 +222,8 @@ class KBStore:
 
     def chunk_ids(self, document_ids: list[str]) -> np.ndarray:
         marks = ",".join("?" * len(document_ids))
-        rows = self.db.execute(f"SELECT id FROM chunks WHERE document_id IN ({marks})", list(document_ids))
+        rows = self.db.execute(f"SELECT id FROM chunks WHERE enabled=1 AND document_id IN ({marks})",
+                               list(document_ids))
         return np.array([r[0] for r in rows], dtype=np.int64)
 
     def _transaction(self) -> Any:
@@ -232,7 +239,7 @@ class KBStore:
             if loaded is None:
                 loaded = VectorIndex(dimension, self.settings.index)
                 ids, blobs = [], []
-                for chunk_id, blob in self.db.execute("SELECT id, vector FROM chunks ORDER BY id"):
+                for chunk_id, blob in self.db.execute("SELECT id, vector FROM chunks WHERE enabled=1 ORDER BY id"):
                     ids.append(chunk_id)
                     blobs.append(blob)
                 if ids:
@@ -242,7 +249,7 @@ class KBStore:
             self.vectors = loaded
         if self.keywords is None:
             keywords = KeywordIndex()
-            for chunk_id, tokens in self.db.execute("SELECT id, tokens FROM chunks ORDER BY id"):
+            for chunk_id, tokens in self.db.execute("SELECT id, tokens FROM chunks WHERE enabled=1 ORDER BY id"):
                 keywords.add(chunk_id, tokens.split(" ") if tokens else [])
             self.keywords = keywords
         return self.vectors, self.keywords

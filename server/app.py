@@ -36,6 +36,7 @@ from server.api import (
     health,
     keys,
     knowledge,
+    knowledge_chunks,
     models,
     plugins,
     public,
@@ -144,8 +145,8 @@ def create_app(settings: Settings | None = None, *, services: ServerServices | N
         app.include_router(router)
     app.include_router(agents.router)  # console (admin-guarded inside) and public agent routes
     for router in (workflows.router, templates.router, runs.router, debug.router, keys.router, chat.console,
-                   files.console, knowledge.router, plugins.router, models.router, datasets.router,
-                   evaluation.router, finetune.router):
+                   files.console, knowledge.router, knowledge_chunks.router, plugins.router, models.router,
+                   datasets.router, evaluation.router, finetune.router):
         app.include_router(router, dependencies=admin)
     _serve_ui(app, settings.static_dir or STATIC)
     return app
