@@ -64,6 +64,17 @@ def shoot_knowledge(page, base: str) -> None:
     page.get_by_test_id("kb-card-poems").wait_for()
 
 
+def shoot_knowledge_manage(page, base: str) -> None:
+    httpx.post(f"{base}/api/knowledge-bases", json={"name": "notes", "settings": {}}, timeout=30).raise_for_status()
+    text = "The Great Wall stretches across northern China.\n\nVolcanoes erupt when magma rises.\n"
+    httpx.post(f"{base}/api/knowledge-bases/notes/documents", files=[("files", ("notes.txt", text.encode()))],
+               timeout=30).raise_for_status()
+    page.goto("/knowledge")
+    page.get_by_test_id("kb-card-notes").click()
+    page.get_by_test_id("doc-chunks-notes.txt").click(timeout=120_000)  # shown once the document is ready
+    page.get_by_test_id("kb-chunk").first.wait_for()
+
+
 def shoot_dify_import(page, base: str) -> None:
     app = ROOT.parent / "shared" / "data" / "dify-dsl" / "community" / "wwwzhouhui" / "stock_analysis.yml"
     if not app.exists():
@@ -92,6 +103,7 @@ SHOTS: dict[str, tuple[str, Callable[[object, str], None]]] = {
     "editor": ("test_canvas.py", shoot_editor),
     "problems": ("test_problems_panel.py", shoot_problems),
     "knowledge": ("test_knowledge.py", shoot_knowledge),
+    "knowledge-manage": ("test_knowledge_manage.py", shoot_knowledge_manage),
     "dify-import": ("test_dify_import.py", shoot_dify_import),
     "models": ("test_models_page.py", shoot_models),
     "agents": ("test_agents.py", shoot_agents),

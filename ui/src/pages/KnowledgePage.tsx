@@ -1,8 +1,10 @@
 import { useCallback, useEffect, useState } from 'react';
-import { api } from '../api/client';
+import { api, request } from '../api/client';
 import { fusionSummary, hitRows, hitTest, SCORE_COLUMNS, stageTimes, type HitTest } from './hits';
 import ModelSettings from './knowledge/ModelSettings';
 import { DocProgress } from './knowledge/DocProgress';
+import DocumentChunks from './knowledge/DocumentChunks';
+import SettingsEditor from './knowledge/SettingsEditor';
 import { useTranslation } from 'react-i18next';
 import { useDocumentTitle } from '../i18n/useDocumentTitle';
 
@@ -13,7 +15,8 @@ function rerankModelOf(kb?: Row): string | null {
   return retrieval?.rerank_model ?? null;
 }
 
-/** Knowledge bases: create with settings, upload with progress and per-document status, chunk preview, hit test. */
+/** Knowledge bases: create, edit settings, delete; upload with live progress; browse and edit a document's
+ * chunks; delete documents; chunk preview; hit test. */
 export default function KnowledgePage() {
   const { t } = useTranslation('knowledge');
   const [kbs, setKbs] = useState<Row[]>([]);
@@ -36,7 +39,8 @@ export default function KnowledgePage() {
             </div>
           ))}
         </div>
-        {current && <KbDetail key={current} name={current} kb={kbs.find((k) => k.name === current)} onChanged={load} />}
+        {current && <KbDetail key={current} name={current} kb={kbs.find((k) => k.name === current)} onChanged={load}
+          onDeleted={() => { setCurrent(null); void load(); }} />}
       </div>
     </div>
   );
@@ -87,7 +91,7 @@ function CreateKb({ onCreated, onError }: { onCreated: (name: string) => void; o
   );
 }
 
-function KbDetail({ name, kb, onChanged }: { name: string; kb?: Row; onChanged: () => void }) {
+function KbDetail({ name, kb, onChanged, onDeleted }: { name: string; kb?: Row; onChanged: () => void; onDeleted: () => void }) {
   const { t } = useTranslation('knowledge');
   const [docs, setDocs] = useState<Row[]>([]);
   const [progress, setProgress] = useState<number | null>(null);
@@ -97,6 +101,7 @@ function KbDetail({ name, kb, onChanged }: { name: string; kb?: Row; onChanged: 
   const [fusion, setFusion] = useState('');
   const [result, setResult] = useState<HitTest | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [browsing, setBrowsing] = useState<Row | null>(null);
   const refresh = useCallback(() => api.listDocuments(name).then(setDocs).catch((e) => setError(e.message)), [name]);
   useEffect(() => { void refresh(); }, [refresh]);
   // Poll while documents are still being ingested.
@@ -115,14 +120,29 @@ function KbDetail({ name, kb, onChanged }: { name: string; kb?: Row; onChanged: 
   const preview = async (file: File) => {
     try { setChunks(await api.previewChunks(name, file)); } catch (e) { setError(e instanceof Error ? e.message : String(e)); }
   };
+  const deleteKb = async () => {
+    if (!window.confirm(t('detail.deleteKbConfirm', { name, count: docs.length }))) return;
+    try { await api.deleteKnowledgeBase(encodeURIComponent(name)); onDeleted(); } catch (e) { setError(e instanceof Error ? e.message : String(e)); }
+  };
+  const deleteDoc = async (d: Row) => {
+    if (!window.confirm(t('detail.deleteDocConfirm', { filename: String(d.filename) }))) return;
+    try {
+      await request('DELETE', `/api/knowledge-bases/${encodeURIComponent(name)}/documents/${encodeURIComponent(String(d.document_id))}`);
+      if (browsing?.document_id === d.document_id) setBrowsing(null);
+      void refresh(); onChanged();
+    } catch (e) { setError(e instanceof Error ? e.message : String(e)); }
+  };
   const search = async () => {
     setError(null);
     try { setResult(await hitTest(name, { query, ...(mode ? { mode } : {}), ...(fusion ? { fusion } : {}) })); } catch (e) { setError(e instanceof Error ? e.message : String(e)); }
   };
   return (
     <div className="card" style={{ flex: 1 }} data-testid="kb-detail">
-      <h2>{name}</h2>
-      {kb?.settings ? <details><summary>{t('detail.settings')}</summary><pre className="json">{JSON.stringify(kb.settings, null, 2)}</pre></details> : null}
+      <div className="row">
+        <h2 style={{ flex: 1 }}>{name}</h2>
+        <button type="button" className="danger" onClick={() => void deleteKb()} data-testid="kb-delete">{t('detail.deleteKb')}</button>
+      </div>
+      {kb?.settings ? <SettingsEditor key={JSON.stringify(kb.settings)} kb={name} settings={kb.settings as Parameters<typeof SettingsEditor>[0]['settings']} onSaved={() => { onChanged(); void refresh(); }} /> : null}
       <ModelSettings kb={name} rerankModel={rerankModelOf(kb)} onChanged={onChanged} />
       {error && <div className="field-error">{error}</div>}
       <div className="section-title">{t('detail.documents')}</div>
@@ -135,9 +155,15 @@ function KbDetail({ name, kb, onChanged }: { name: string; kb?: Row; onChanged: 
             <td data-testid={`doc-status-${String(d.filename)}`}>{t(`docStatus.${String(d.status)}`, { defaultValue: String(d.status) })}</td>
             <td><DocProgress doc={d} /></td>
             <td className="field-error">{d.error ? String(d.error) : ''}</td>
+            <td>
+              {d.status === 'ready' && <button type="button" onClick={() => setBrowsing(d)} data-testid={`doc-chunks-${String(d.filename)}`}>{t('detail.chunks')}</button>}
+              <button type="button" onClick={() => void deleteDoc(d)} data-testid={`doc-delete-${String(d.filename)}`}>{t('common:actions.delete')}</button>
+            </td>
           </tr>
         ))}
       </tbody></table>
+      {browsing && <DocumentChunks key={String(browsing.document_id)} kb={name} documentId={String(browsing.document_id)} filename={String(browsing.filename)}
+        onChanged={() => { void refresh(); onChanged(); }} onClose={() => setBrowsing(null)} />}
       <div className="section-title">{t('detail.chunkPreview')}</div>
       <input type="file" onChange={(e) => { const f = e.target.files?.[0]; if (f) void preview(f); e.target.value = ''; }} data-testid="kb-preview-file" />
       {chunks && <ol data-testid="kb-chunks">{chunks.map((c, i) => <li key={i}><pre className="json">{String(c.content)}</pre></li>)}</ol>}
