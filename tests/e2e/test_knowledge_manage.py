@@ -88,3 +88,30 @@ def test_manage_a_documents_chunks_then_delete_document_and_kb(page, tmp_path):
     page.get_by_test_id("kb-delete").click()
     expect(page.get_by_test_id("kb-card-notes")).to_have_count(0)
     expect(page.get_by_test_id("kb-detail")).to_have_count(0)
+
+
+def test_settings_editor_saves_retrieval_and_rechunks(page, tmp_path):
+    doc = tmp_path / "notes.txt"
+    doc.write_text(NOTES, encoding="utf-8")
+    page.goto("/knowledge")
+    page.get_by_test_id("kb-name").fill("notes")
+    page.get_by_test_id("kb-max-length").fill("90")
+    page.get_by_test_id("kb-create-submit").click()
+    page.get_by_test_id("kb-upload").set_input_files(str(doc))
+    expect(page.get_by_test_id("doc-progress-notes.txt")).to_have_text("3 chunks", timeout=120_000)
+
+    page.get_by_test_id("kb-settings").locator("summary").first.click()
+    page.get_by_test_id("kb-settings-top-k").fill("3")
+    expect(page.get_by_test_id("kb-settings-reindex-note")).to_have_count(0)
+    page.get_by_test_id("kb-settings-save").click()
+    expect(page.get_by_test_id("kb-settings-message")).to_have_text("Saved")
+    expect(page.get_by_test_id("kb-settings")).to_contain_text('"top_k": 3')
+
+    page.get_by_test_id("kb-settings-max-length").fill("500")
+    expect(page.get_by_test_id("kb-settings-reindex-note")).to_be_visible()
+    page.once("dialog", lambda d: d.accept())
+    page.get_by_test_id("kb-settings-save").click()
+    expect(page.get_by_test_id("kb-settings-message")).to_have_text("Saved; re-indexing 1 document")
+    # Re-indexed in the background: the whole text is one chunk now.
+    expect(page.get_by_test_id("doc-progress-notes.txt")).to_have_text("1 chunks", timeout=120_000)
+    expect(page.get_by_test_id("kb-card-notes")).to_contain_text("1 chunks")

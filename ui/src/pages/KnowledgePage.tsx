@@ -142,7 +142,7 @@ function KbDetail({ name, kb, onChanged, onDeleted }: { name: string; kb?: Row; 
         <h2 style={{ flex: 1 }}>{name}</h2>
         <button type="button" className="danger" onClick={() => void deleteKb()} data-testid="kb-delete">{t('detail.deleteKb')}</button>
       </div>
-      {kb?.settings ? <SettingsEditor key={JSON.stringify(kb.settings)} kb={name} settings={kb.settings as Parameters<typeof SettingsEditor>[0]['settings']} onSaved={() => { onChanged(); void refresh(); }} /> : null}
+      {kb?.settings ? <SettingsEditor kb={name} settings={kb.settings as Parameters<typeof SettingsEditor>[0]['settings']} onSaved={() => { onChanged(); void refresh(); }} /> : null}
       <ModelSettings kb={name} rerankModel={rerankModelOf(kb)} onChanged={onChanged} />
       {error && <div className="field-error">{error}</div>}
       <div className="section-title">{t('detail.documents')}</div>
