@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from tests.cli.test_cli import loom
+from tests.dify_data import DIFY_DSL
 
-DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "dify-dsl"
+DATA = DIFY_DSL
 pytestmark = pytest.mark.skipif(not DATA.is_dir(), reason=f"no Dify files at {DATA}")
 
 

@@ -14,9 +14,10 @@ import yaml
 from typer.testing import CliRunner
 
 from server.cli.main import app as cli
+from tests.dify_data import DIFY_DSL
 from tests.server.conftest import asgi_client, running_app
 
-DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "dify-dsl"
+DATA = DIFY_DSL
 BASE = DATA / "dify-fixtures" / "basic_llm_chat_workflow.yml"
 pytestmark = pytest.mark.skipif(not BASE.is_file(), reason=f"no Dify DSL files at {DATA}")
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,10 +21,11 @@ from modelhub.config import EndpointModel
 from modelhub.gateway import Gateway
 from nodes.plugins.registry import ToolRegistry
 from nodes.registry import CATALOG
+from tests.dify_data import DIFY_DSL
 from tests.doubles.echo_http import EchoServer
 from tests.doubles.openai_server import Reply, ScriptedOpenAI
 
-DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "dify-dsl"
+DATA = DIFY_DSL
 CASES = json.loads((DATA / "cases.json").read_text(encoding="utf-8")) if DATA.is_dir() else []
 pytestmark = pytest.mark.skipif(not CASES, reason=f"no Dify cases at {DATA}")
 

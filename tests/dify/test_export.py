@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 from dify.errors import DifyExportError
 from dify.exporter import export_dsl
 from server.cli.main import app as cli
+from tests.dify_data import DIFY_DSL
 from tests.server.conftest import asgi_client, running_app
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -157,7 +158,7 @@ def test_cli_writes_the_yaml_or_exits_naming_the_nodes(tmp_path):
 def test_a_secret_taken_as_a_start_input_goes_back_as_a_dify_secret():
     from dify.importer import import_dsl
 
-    stocks = ROOT.parent / "shared" / "data" / "dify-dsl" / "community" / "wwwzhouhui" / "stock_analysis.yml"
+    stocks = DIFY_DSL / "community" / "wwwzhouhui" / "stock_analysis.yml"
     if not stocks.is_file():
         pytest.skip("no Dify DSL files")
     text = export_dsl(import_dsl(stocks.read_bytes()).workflow)

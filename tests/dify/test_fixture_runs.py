@@ -4,7 +4,6 @@ with real code nodes, against the outputs Dify's own tests (langgenius/dify, gra
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,8 +16,9 @@ from engine.services import Services
 from nodes.plugins.registry import ToolRegistry
 from nodes.registry import CATALOG
 from nodes.sandbox import SandboxPool
+from tests.dify_data import DIFY_DSL
 
-DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "dify-dsl" / "dify-fixtures"
+DATA = DIFY_DSL / "dify-fixtures"
 pytestmark = [pytest.mark.asyncio(loop_scope="module"),
               pytest.mark.skipif(not DATA.is_dir(), reason=f"no Dify files at {DATA}")]
 

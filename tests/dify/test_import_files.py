@@ -13,8 +13,9 @@ from engine.graph import validate
 from engine.services import Services
 from nodes.plugins.registry import ToolRegistry
 from nodes.registry import CATALOG
+from tests.dify_data import DIFY_DSL
 
-DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "dify-dsl"
+DATA = DIFY_DSL
 FILES = sorted(DATA.rglob("*.yml")) if DATA.is_dir() else []
 # Files whose code nodes import modules Loom's sandbox does not run (network and clock access): imported, with
 # those nodes failing until rewritten, and the report says so.

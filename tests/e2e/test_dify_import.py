@@ -11,10 +11,12 @@ import pytest
 import yaml
 from playwright.sync_api import expect
 
+from tests.dify_data import DIFY_DSL
+
 pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).resolve().parents[2]
-DATA = ROOT.parent / "shared" / "data" / "dify-dsl"
+DATA = DIFY_DSL
 STOCKS = DATA / "community" / "wwwzhouhui" / "stock_analysis.yml"
 
 
