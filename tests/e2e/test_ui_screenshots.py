@@ -14,6 +14,7 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
+from tests.dify_data import DIFY_DSL
 from tests.e2e.helpers import ROOT, create_workflow, select_node
 
 pytestmark = pytest.mark.e2e
@@ -76,12 +77,29 @@ def shoot_knowledge_manage(page, base: str) -> None:
 
 
 def shoot_dify_import(page, base: str) -> None:
-    app = ROOT.parent / "shared" / "data" / "dify-dsl" / "community" / "wwwzhouhui" / "stock_analysis.yml"
+    app = DIFY_DSL / "community" / "wwwzhouhui" / "stock_analysis.yml"
     if not app.exists():
         pytest.skip(f"the Dify app to import is not here: {app}")
     page.goto("/")
     page.get_by_test_id("import-file").set_input_files(str(app))
     page.get_by_test_id("import-report").wait_for()
+
+
+def shoot_versions(page, base: str) -> None:
+    res = httpx.post(f"{base}/api/templates/issue-digest", timeout=60)
+    res.raise_for_status()
+    workflow_id = res.json()["id"]
+    url = f"{base}/api/workflows/{workflow_id}"
+    httpx.post(f"{url}/publish", json={"note": "First cut from the template"}, timeout=30).raise_for_status()
+    definition = httpx.get(url, timeout=10).json()["definition"]
+    digest = next(n for n in definition["nodes"] if n["id"] == "digest")
+    digest["config"]["template"] = "Digest of {{ repo }}: {{ issues | length }} issues"
+    httpx.put(url, json=definition, timeout=10).raise_for_status()
+    httpx.post(f"{url}/publish", json={"note": "Shorter digest"}, timeout=30).raise_for_status()
+    page.goto(f"/workflows/{workflow_id}/versions")
+    page.get_by_test_id("compare-a").select_option("1")
+    page.get_by_test_id("compare-b").select_option("2")
+    page.get_by_test_id("diff-canvas").locator('[data-testid="rf__node-digest"]').wait_for()
 
 
 def shoot_models(page, base: str) -> None:
@@ -105,6 +123,7 @@ SHOTS: dict[str, tuple[str, Callable[[object, str], None]]] = {
     "knowledge": ("test_knowledge.py", shoot_knowledge),
     "knowledge-manage": ("test_knowledge_manage.py", shoot_knowledge_manage),
     "dify-import": ("test_dify_import.py", shoot_dify_import),
+    "versions": ("test_versions.py", shoot_versions),
     "models": ("test_models_page.py", shoot_models),
     "agents": ("test_agents.py", shoot_agents),
 }

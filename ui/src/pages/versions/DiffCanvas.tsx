@@ -1,5 +1,6 @@
 // A read-only canvas of a comparison: added nodes and edges green, removed red (drawn from the older version),
 // changed amber. Uncontrolled (default nodes): the page remounts it for each pair compared.
+import '@xyflow/react/dist/style.css';
 import { useEffect, useRef } from 'react';
 import { Background, Controls, ReactFlow, ReactFlowProvider, useNodesInitialized, useReactFlow } from '@xyflow/react';
 import { nodeTypes } from '../../nodes/registry';
