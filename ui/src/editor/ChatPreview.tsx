@@ -1,4 +1,4 @@
-import { useContext, useState } from 'react';
+import { useContext, useMemo, useState } from 'react';
 import { api } from '../api/client';
 import type { WorkflowMeta } from '../workflow/serialize';
 import { EditorContext } from './context';
@@ -9,14 +9,18 @@ import { useTranslation } from 'react-i18next';
 import type { StartVariable } from '../nodes/start/defaults';
 import { StartInputFields, useStartForm } from './StartInputs';
 import { composerKey } from './composer';
+import { chatFormVariables } from './startInputs';
+
+const NO_VARIABLES: StartVariable[] = [];
 
 interface Turn { role: 'user' | 'assistant'; content: string; runId?: string }
 
 /** Chat preview of a chat-mode draft: opening statement, suggested questions, streaming, history. */
-export function ChatPreview({ workflowId, meta, variables = [], beforeRun }: { workflowId: string; meta: WorkflowMeta; variables?: StartVariable[]; beforeRun: () => Promise<boolean> }) {
+export function ChatPreview({ workflowId, meta, variables = NO_VARIABLES, beforeRun }: { workflowId: string; meta: WorkflowMeta; variables?: StartVariable[]; beforeRun: () => Promise<boolean> }) {
   const stores = useContext(EditorContext);
   const { t } = useTranslation('startInputs');
-  const form = useStartForm(variables);
+  const fields = useMemo(() => chatFormVariables(variables), [variables]);
+  const form = useStartForm(fields);
   const [turns, setTurns] = useState<Turn[]>([]);
   const [conversationId, setConversationId] = useState<string | null>(null);
   const [draft, setDraft] = useState('');
@@ -63,10 +67,10 @@ export function ChatPreview({ workflowId, meta, variables = [], beforeRun }: { w
     <div className="chat" data-testid="chat-preview">
       <div className="row"><strong>{t('editor:toolbar.preview')}</strong><span className="spacer" />
         <button type="button" onClick={() => { setTurns([]); setConversationId(null); stores.run.set(idleRun); }} data-testid="chat-restart">{t('editor:chat.restart')}</button></div>
-      {variables.length > 0 && (
+      {fields.length > 0 && (
         <details className="chat-inputs" open={turns.length === 0} data-testid="chat-inputs">
           <summary>{t('inputs')}</summary>
-          <StartInputFields variables={variables} form={form} testIdPrefix="chat-input" />
+          <StartInputFields variables={fields} form={form} testIdPrefix="chat-input" />
         </details>
       )}
       {app.opening_statement && <div className="bubble assistant" data-testid="opening-statement">{app.opening_statement}</div>}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formProblems, initialValues, inputKind, inputsToSend, parseTyped } from './startInputs';
+import { chatFormVariables, formProblems, initialValues, inputKind, inputsToSend, parseTyped } from './startInputs';
 import type { StartVariable } from '../nodes/start/defaults';
 
 const v = (name: string, type: StartVariable['type'], extra: Partial<StartVariable> = {}): StartVariable => ({ name, type, required: true, ...extra });
@@ -40,5 +40,11 @@ describe('initialValues and inputsToSend', () => {
   it('starts from defaults and sends only what is filled', () => {
     expect(initialValues([v('a', 'string', { default: 'x' }), v('b', 'boolean'), v('c', 'number')])).toEqual({ a: 'x', b: false });
     expect(inputsToSend({ a: 'x', b: false, c: undefined, d: '' })).toEqual({ a: 'x', b: false });
+  });
+});
+
+describe('chatFormVariables', () => {
+  it('leaves out query, which the chat message fills', () => {
+    expect(chatFormVariables([v('query', 'string'), v('topic', 'string')]).map((x) => x.name)).toEqual(['topic']);
   });
 });

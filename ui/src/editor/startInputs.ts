@@ -72,3 +72,9 @@ export function formProblems(variables: StartVariable[], values: Record<string, 
 export function inputsToSend(values: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined && v !== ''));
 }
+
+/** The start variables a chat form asks for: in chat mode a variable named `query` receives the user's message
+ * (nodes/start.py), so the message box fills it and the form leaves it out. */
+export function chatFormVariables(variables: StartVariable[]): StartVariable[] {
+  return variables.filter((v) => v.name !== 'query');
+}
