@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent } from 'react';
 import { useParams, Link } from 'react-router-dom';
-import { Background, Controls, MiniMap, ReactFlow, ReactFlowProvider, useNodesInitialized, useReactFlow } from '@xyflow/react';
+import { Background, Controls, MiniMap, ReactFlow, ReactFlowProvider, useReactFlow } from '@xyflow/react';
+import { FitOnOpen } from './FitOnOpen';
 import '@xyflow/react/dist/style.css';
 import { api, ApiError } from '../api/client';
 import { fromWorkflowJson, toWorkflowJson, type WorkflowMeta } from '../workflow/serialize';
@@ -275,7 +276,7 @@ function Editor({ workflowId, initial, saved, restored }: { workflowId: string; 
               onNodesChange={onNodesChange} onEdgesChange={onEdgesChange} onConnect={onConnect}
               fitView fitViewOptions={FIT_VIEW} minZoom={0.1} maxZoom={2} deleteKeyCode={['Delete', 'Backspace']} proOptions={{ hideAttribution: true }}
             >
-              <FitOnOpen />
+              <FitOnOpen options={FIT_VIEW} />
               <Background />
               <Controls />
               <MiniMap pannable zoomable data-testid="minimap" />
@@ -304,19 +305,6 @@ function Editor({ workflowId, initial, saved, restored }: { workflowId: string; 
 
 /** The whole graph in view, never blown up past 150% (a two-node draft) nor shrunk below 20%. */
 const FIT_VIEW = { padding: 0.1, minZoom: 0.2, maxZoom: 1.5 };
-
-/** Fits the view once every node has been measured: the first fit can come before the nodes' sizes are known. */
-function FitOnOpen() {
-  const initialized = useNodesInitialized();
-  const flow = useReactFlow();
-  const done = useRef(false);
-  useEffect(() => {
-    if (!initialized || done.current) return;
-    done.current = true;
-    void flow.fitView(FIT_VIEW);
-  }, [initialized, flow]);
-  return null;
-}
 
 function SettingsPanel({ meta, onChange }: { meta: WorkflowMeta; onChange: (m: WorkflowMeta) => void }) {
   const { t } = useTranslation('editor');
