@@ -21,7 +21,8 @@ def hit_test(page, query: str) -> None:
     page.get_by_test_id("kb-search").click()
 
 
-def test_manage_a_documents_chunks_then_delete_document_and_kb(page, tmp_path):
+def create_kb_and_upload(page, tmp_path) -> None:
+    """The "notes" KB with 90-character chunks, and notes.txt uploaded to it."""
     doc = tmp_path / "notes.txt"
     doc.write_text(NOTES, encoding="utf-8")
     page.goto("/knowledge")
@@ -29,8 +30,11 @@ def test_manage_a_documents_chunks_then_delete_document_and_kb(page, tmp_path):
     page.get_by_test_id("kb-max-length").fill("90")
     page.get_by_test_id("kb-create-submit").click()
     expect(page.get_by_test_id("kb-detail")).to_contain_text("notes")
-
     page.get_by_test_id("kb-upload").set_input_files(str(doc))
+
+
+def test_manage_a_documents_chunks_then_delete_document_and_kb(page, tmp_path):
+    create_kb_and_upload(page, tmp_path)
     progress = page.get_by_test_id("doc-progress-notes.txt")
     expect(progress).to_be_visible()
     expect(page.get_by_test_id("doc-status-notes.txt")).to_have_text("ready", timeout=120_000)
@@ -91,13 +95,7 @@ def test_manage_a_documents_chunks_then_delete_document_and_kb(page, tmp_path):
 
 
 def test_settings_editor_saves_retrieval_and_rechunks(page, tmp_path):
-    doc = tmp_path / "notes.txt"
-    doc.write_text(NOTES, encoding="utf-8")
-    page.goto("/knowledge")
-    page.get_by_test_id("kb-name").fill("notes")
-    page.get_by_test_id("kb-max-length").fill("90")
-    page.get_by_test_id("kb-create-submit").click()
-    page.get_by_test_id("kb-upload").set_input_files(str(doc))
+    create_kb_and_upload(page, tmp_path)
     expect(page.get_by_test_id("doc-progress-notes.txt")).to_have_text("3 chunks", timeout=120_000)
 
     page.get_by_test_id("kb-settings").locator("summary").first.click()
