@@ -16,8 +16,9 @@ or from a shell (prints the server's URL, serves until interrupted)::
 
 The binaries are found through ``LOOM_PG_BIN`` (a ``bin`` folder), else the newest ``/usr/lib/postgresql/*/bin``
 (``apt-get install postgresql``; ``postgresql-15-pgvector`` adds the ``vector`` extension, and
-``has_extension("vector")`` says whether it is there). Where Debian has no pgvector package, the ``pgserver``
-wheel bundles PostgreSQL 16 with pgvector: ``LOOM_PG_BIN=<site-packages>/pgserver/pginstall/bin``. Postgres refuses
+``has_extension("vector")`` says whether it is there). ``PostgresServer(vector=True)`` needs pgvector: where
+those binaries lack it (Debian 12 packages no pgvector), it takes the ``pgserver`` wheel's (the ``test`` extra),
+which bundles PostgreSQL 16 with pgvector; ``PostgresUnavailable`` says when neither has it. Postgres refuses
 to run as root: as root the cluster belongs to, and runs as, the ``postgres`` user (``runuser``), so the same
 code runs in CI as root and from ``make test`` as a normal user.
 """
@@ -26,6 +27,7 @@ from __future__ import annotations
 
 import contextlib
 import glob
+import importlib.util
 import os
 import pwd
 import shutil
@@ -47,25 +49,51 @@ class PostgresUnavailable(RuntimeError):
     """No PostgreSQL server binaries here, or the server would not start; the message says which and why."""
 
 
-def find_bin() -> Path:
-    """The folder of ``initdb``/``pg_ctl``/``postgres``."""
+def find_bin(vector: bool = False) -> Path:
+    """The folder of ``initdb``/``pg_ctl``/``postgres``; with ``vector``, of binaries that have pgvector."""
     configured = os.environ.get("LOOM_PG_BIN")
     candidates = [configured] if configured else sorted(
         glob.glob("/usr/lib/postgresql/*/bin"), key=lambda p: int(Path(p).parent.name) if
         Path(p).parent.name.isdigit() else 0, reverse=True)
-    for folder in candidates:
-        if (Path(folder) / "initdb").is_file() and (Path(folder) / "pg_ctl").is_file():
-            return Path(folder)
+    found = [Path(f) for f in candidates if (Path(f) / "initdb").is_file() and (Path(f) / "pg_ctl").is_file()]
+    if vector:
+        bundled = _pgserver_bin()
+        with_vector = [f for f in [*found, *([bundled] if bundled else [])] if _has_vector(f)]
+        if with_vector:
+            return with_vector[0]
+        where = ", ".join(str(f) for f in found) or "no PostgreSQL binaries found"
+        raise PostgresUnavailable(f"no PostgreSQL with the pgvector extension ({where}): install the `pgserver` "
+                                  "wheel (the project's `test` extra) or Debian's postgresql-<version>-pgvector")
+    if found:
+        return found[0]
     where = f"LOOM_PG_BIN={configured}" if configured else "/usr/lib/postgresql/*/bin"
     raise PostgresUnavailable(f"PostgreSQL server binaries (initdb, pg_ctl) not found in {where}: "
                               "install them with `apt-get install postgresql` or set LOOM_PG_BIN")
 
 
+def _pgserver_bin() -> Path | None:
+    """The binaries bundled by the ``pgserver`` wheel (PostgreSQL 16 with pgvector), when it is installed."""
+    spec = importlib.util.find_spec("pgserver")
+    if spec is None or spec.origin is None:
+        return None
+    folder = Path(spec.origin).parent / "pginstall" / "bin"
+    return folder if (folder / "initdb").is_file() else None
+
+
+def _has_vector(folder: Path) -> bool:
+    """Whether the PostgreSQL of this ``bin`` folder has the ``vector`` extension installed."""
+    try:
+        done = subprocess.run([str(folder / "pg_config"), "--sharedir"], capture_output=True, text=True, timeout=30)
+    except OSError:
+        return False
+    return done.returncode == 0 and (Path(done.stdout.strip()) / "extension" / "vector.control").is_file()
+
+
 class PostgresServer:
     """One cluster, started by ``start()`` (or ``with``) and removed by ``stop()``."""
 
-    def __init__(self, port: int | None = None):
-        self.bin = find_bin()
+    def __init__(self, port: int | None = None, vector: bool = False):
+        self.bin = find_bin(vector)
         self.port = port or free_port()
         self.root: Path | None = None
         self._run_as: list[str] = []
