@@ -18,10 +18,15 @@ def prepare(data_dir: Path) -> Path:
     """Create ``data_dir`` if needed and make it and its secret files private to this user."""
     data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     os.chmod(data_dir, 0o700)
-    database = data_dir / "loom.db"
-    if not database.exists():  # SQLite takes an empty file as a new database, and keeps its mode
-        os.close(os.open(database, os.O_CREAT | os.O_WRONLY, 0o600))
     for name in PRIVATE_FILES:
         with contextlib.suppress(FileNotFoundError):
             os.chmod(data_dir / name, 0o600)
     return data_dir
+
+
+def create_private(database: Path) -> None:
+    """Create the SQLite file ``database`` readable by this user only, unless it exists: SQLite takes an empty
+    file as a new database and keeps its mode for the WAL and shared-memory files. With a database server
+    configured, no ``loom.db`` is created at all."""
+    if not database.exists():
+        os.close(os.open(database, os.O_CREAT | os.O_WRONLY, 0o600))

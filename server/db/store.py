@@ -11,12 +11,14 @@ import time
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, cast
 
 from sqlalchemy import JSON, CursorResult, create_engine, delete, event, func, select, update
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from server import datadir
 from server.db import migrate
 from server.db.cache import RowCache
 from server.db.models import AppKeyRow, AppRow, ConversationRow, EventRow, MessageRow, RunRow, VersionRow, WorkflowRow
@@ -62,6 +64,9 @@ def open_engine(url: str) -> Engine:
             register(dbapi_conn)
 
         return server
+    database = make_url(url).database
+    if database and database != ":memory:" and not database.startswith("file:"):
+        datadir.create_private(Path(database))
     # A pool big enough for the worker threads: overflow connections are closed on return, and reopening
     # one (with its pragmas) per request cost more than the query.
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30},

@@ -3,10 +3,13 @@ refused naming the variable."""
 
 from __future__ import annotations
 
+import stat
 from pathlib import Path
 
 import pytest
 
+from server import datadir
+from server.db.store import open_engine
 from server.settings import SettingsError, load_settings
 
 
@@ -33,3 +36,13 @@ def test_other_urls_are_refused_naming_the_variable(given: str, says: str, monke
     with pytest.raises(SettingsError, match="LOOM_DATABASE_URL") as caught:
         load_settings()
     assert says in str(caught.value)
+
+
+def test_the_sqlite_file_is_created_by_its_engine_private_and_never_beside_a_database_server(tmp_path):
+    datadir.prepare(tmp_path)  # what a server with LOOM_DATABASE_URL=postgresql+psycopg://… does to its data dir
+    assert not (tmp_path / "loom.db").exists()
+    engine = open_engine(f"sqlite:///{tmp_path / 'loom.db'}")
+    try:
+        assert stat.S_IMODE((tmp_path / "loom.db").stat().st_mode) == 0o600
+    finally:
+        engine.dispose()
