@@ -91,6 +91,10 @@ class VectorIndex:
     def vectors(self, ids: np.ndarray | list[int]) -> np.ndarray:
         return self.index.reconstruct_batch(np.asarray(ids, dtype=np.int64))
 
+    def similarities(self, query: np.ndarray, ids: list[int]) -> np.ndarray:
+        """The cosine of ``query`` with each of ``ids`` (indexed ids)."""
+        return self.vectors(ids) @ np.asarray(query, dtype=np.float32)
+
     def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Best ``k`` (ids, cosine scores), optionally only among ``allowed`` ids."""
         if len(self) == 0 or k <= 0:

@@ -10,6 +10,7 @@ import logging
 import math
 import re
 import threading
+from typing import Protocol
 
 import jieba
 import numpy as np
@@ -102,6 +103,14 @@ class KeywordIndex:
         dense = np.asarray(raw.todense()).ravel() if raw is not None else np.zeros(n)
         return self._ids, np.minimum(dense / ideal, 1.0).astype(np.float32)
 
+    def add_many(self, chunk_ids: list[int], tokens: list[list[str]]) -> None:
+        for chunk_id, toks in zip(chunk_ids, tokens, strict=True):
+            self.add(chunk_id, toks)
+
+    def query(self, tokens: list[str]) -> KeywordScores:
+        """Every chunk's score for ``tokens``, computed once; the best of them, or those of given chunks."""
+        return FullScores(*self.scores(tokens))
+
     def search(self, tokens: list[str], k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Best ``k`` (ids, scores) with a score above zero, optionally only among ``allowed`` ids."""
         ids, scores = self.scores(tokens)
@@ -119,3 +128,30 @@ class KeywordIndex:
             positive = positive[np.argpartition(-scores[positive], k - 1)[:k]]
         order = positive[np.argsort(-scores[positive], kind="stable")]
         return ids[order], scores[order]
+
+
+class KeywordScores(Protocol):
+    """One query's keyword scores: its best chunks (``top``) and the score of given chunks (``of``)."""
+
+    def top(self, k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]: ...
+
+    def of(self, ids: list[int]) -> np.ndarray: ...
+
+
+class FullScores:
+    """The scores of every chunk of an in-memory index."""
+
+    def __init__(self, ids: np.ndarray, scores: np.ndarray):
+        self.ids, self.scores = ids, scores
+
+    def top(self, k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        return KeywordIndex.top(self.ids, self.scores, k, allowed)
+
+    def of(self, ids: list[int]) -> np.ndarray:
+        ids_, scores = self.ids, self.scores
+        if len(ids_) and np.all(ids_[:-1] <= ids_[1:]):  # as loaded (by id), with later chunks appended
+            positions = np.searchsorted(ids_, ids)
+            return np.array([float(scores[p]) if p < len(ids_) and ids_[p] == i else 0.0
+                             for p, i in zip(positions, ids, strict=True)], dtype=np.float32)
+        lookup = dict(zip(ids_.tolist(), scores.tolist(), strict=True))
+        return np.array([lookup.get(i, 0.0) for i in ids], dtype=np.float32)

@@ -22,11 +22,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from knowledge.backend import VectorSearch
 from knowledge.calibration import Calibration
 from knowledge.embedding import Embedder
 from knowledge.errors import EmbeddingError, InvalidSettings
-from knowledge.index import VectorIndex
-from knowledge.keyword import tokenize
+from knowledge.keyword import KeywordScores, tokenize
 from knowledge.records import Hit
 from knowledge.reembedding import check_dimension
 from knowledge.rerank import rerank_scores
@@ -110,14 +110,14 @@ def search(store: KBStore, embedder: Embedder, query: Query, trace: Trace | None
             trace.stages[-1]["ms"] = round(trace.stages[-1]["ms"] + query.embed_ms, 2)
     if s.mode in ("keyword", "hybrid"):
         started = time.perf_counter()
-        all_ids, all_scores = keywords.scores(tokenize(query.text))
-        ids, scores = keywords.top(all_ids, all_scores, pool, allowed)
+        keyword_scores = keywords.query(tokenize(query.text))
+        ids, scores = keyword_scores.top(pool, allowed)
         for rank, (i, v) in enumerate(zip(ids, scores, strict=True)):
             scored.setdefault(int(i), {}).update(keyword=float(v), keyword_rank=rank)
         trace.stage("keyword", started, len(ids))
     started = time.perf_counter()
     if s.mode == "hybrid" and scored and vec is not None:
-        _complete(scored, vectors, (all_ids, all_scores), vec, calibration)
+        _complete(scored, vectors, keyword_scores, vec, calibration)
     weights = {"vector": vector_weight, "keyword": keyword_weight}
     ranked = sorted(((_fuse(s, weights, sc), i) for i, sc in scored.items()), reverse=True)
     if s.mode == "hybrid":
@@ -190,26 +190,19 @@ def _dropped(hits: list[Hit], stage: str) -> list[Hit]:
     return hits
 
 
-def _complete(scored: dict[int, dict[str, float]], vectors: VectorIndex, keyword_scores: tuple[np.ndarray, np.ndarray],
+def _complete(scored: dict[int, dict[str, float]], vectors: VectorSearch, keyword_scores: KeywordScores,
               vec: np.ndarray, calibration: Calibration | None) -> None:
     """Give every hybrid candidate both signals, so a chunk found by one list is not scored 0 by the other."""
     missing_vec = [i for i, sc in scored.items() if "vector" not in sc]
     if missing_vec:
-        cosines = vectors.vectors(missing_vec) @ np.asarray(vec, dtype=np.float32)
+        cosines = vectors.similarities(vec, missing_vec)
         calibrated = calibration.scale(cosines) if calibration is not None else cosines
         for i, v, c in zip(missing_vec, cosines, calibrated, strict=True):
             scored[i].update(cosine=float(v), vector=float(c))
     missing_kw = [i for i, sc in scored.items() if "keyword" not in sc]
     if missing_kw:
-        ids, scores = keyword_scores
-        positions = np.searchsorted(ids, missing_kw) if len(ids) and np.all(ids[:-1] <= ids[1:]) else None
-        lookup = {} if positions is not None else dict(zip(ids.tolist(), scores.tolist(), strict=True))
-        for j, i in enumerate(missing_kw):
-            if positions is None:
-                scored[i]["keyword"] = float(lookup.get(i, 0.0))
-            else:
-                p = positions[j]
-                scored[i]["keyword"] = float(scores[p]) if p < len(ids) and ids[p] == i else 0.0
+        for i, v in zip(missing_kw, keyword_scores.of(missing_kw), strict=True):
+            scored[i]["keyword"] = float(v)
 
 
 def _fuse(s: RetrievalSettings, weights: dict[str, float], sc: dict[str, float]) -> float:

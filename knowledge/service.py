@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from knowledge.backend import EmbeddedBackend, IndexBackend
 from knowledge.batching import Coalescer
 from knowledge.calibration import Calibration, calibrate
 from knowledge.chunking import chunk
@@ -45,9 +46,10 @@ _NAME = re.compile(r"^[\w-]{1,64}$", re.UNICODE)
 class KnowledgeService:
     """All knowledge bases of one data directory."""
 
-    def __init__(self, data_dir: Path, limits: ParseLimits = DEFAULT_LIMITS):
+    def __init__(self, data_dir: Path, limits: ParseLimits = DEFAULT_LIMITS, backend: IndexBackend | None = None):
         self.root = Path(data_dir) / "knowledge"
         self.limits = limits
+        self.backend: IndexBackend = backend or EmbeddedBackend()  # where the KBs' indexes live
         self.root.mkdir(parents=True, exist_ok=True)
         self._stores: dict[str, KBStore] = {}
         self._locks: dict[str, threading.RLock] = {}
@@ -62,7 +64,7 @@ class KnowledgeService:
         with self._guard:
             if self.exists(name):
                 raise KnowledgeBaseExists(name)
-            self._stores[name] = KBStore.create(name, self.root / name, settings or KBSettings())
+            self._stores[name] = KBStore.create(name, self.root / name, settings or KBSettings(), self.backend)
         return self.get(name)
 
     def exists(self, name: str) -> bool:
@@ -80,6 +82,8 @@ class KnowledgeService:
     def delete(self, name: str) -> None:
         store = self._store(name)
         with self._lock(name):
+            store.drop_indexes()
+            store.backend.close(store)
             store.db.close()
             with self._guard:
                 self._stores.pop(name, None)
@@ -326,7 +330,7 @@ class KnowledgeService:
             if store is None:
                 if not self.exists(name):
                     raise KnowledgeBaseNotFound(name)
-                store = self._stores[name] = KBStore.open(name, self.root / name)
+                store = self._stores[name] = KBStore.open(name, self.root / name, self.backend)
             return store
 
     def locked(self, name: str, store: KBStore | None = None) -> AbstractContextManager[KBStore]:

@@ -13,14 +13,14 @@ import os
 import sqlite3
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from knowledge.backend import EmbeddedBackend, IndexBackend, KeywordSearch, VectorSearch
 from knowledge.errors import DocumentNotFound
-from knowledge.index import VectorIndex
-from knowledge.keyword import KeywordIndex
 from knowledge.records import Chunk, DocumentInfo
 from knowledge.settings import KBSettings
 
@@ -43,8 +43,9 @@ INTERRUPTED = "interrupted: the process stopped while this document was being in
 class KBStore:
     """Documents, chunks and both indexes of one knowledge base."""
 
-    def __init__(self, name: str, directory: Path, settings: KBSettings):
+    def __init__(self, name: str, directory: Path, settings: KBSettings, backend: IndexBackend | None = None):
         self.name, self.directory, self.settings = name, directory, settings
+        self.backend: IndexBackend = backend or EmbeddedBackend()
         (directory / "files").mkdir(parents=True, exist_ok=True)
         self.db = sqlite3.connect(directory / "kb.sqlite", check_same_thread=False, isolation_level=None)
         self.db.execute("PRAGMA journal_mode=WAL")
@@ -59,26 +60,26 @@ class KBStore:
         self._set_meta("created_at", str(self.created_at))
         self.db.execute("UPDATE documents SET status='failed', error=?, updated_at=? WHERE status='indexing'",
                         (INTERRUPTED, time.time()))
-        self.vectors: VectorIndex | None = None
+        self.vectors: VectorSearch | None = None
         self.chunk_counts: dict[str, tuple[int, int]] = {}  # document id → (chunks cut, chunks embedded) while indexing
-        self.keywords: KeywordIndex | None = None
+        self.keywords: KeywordSearch | None = None
         self._unsaved = False
         self._saved_at = time.monotonic()
 
     # --- settings and meta -------------------------------------------------------------------------------
 
     @classmethod
-    def create(cls, name: str, directory: Path, settings: KBSettings) -> KBStore:
+    def create(cls, name: str, directory: Path, settings: KBSettings, backend: IndexBackend | None = None) -> KBStore:
         directory.mkdir(parents=True, exist_ok=True)
         tmp = directory / "settings.json.tmp"
         tmp.write_text(settings.model_dump_json(indent=2), encoding="utf-8")
         os.replace(tmp, directory / "settings.json")
-        return cls(name, directory, settings)
+        return cls(name, directory, settings, backend)
 
     @classmethod
-    def open(cls, name: str, directory: Path) -> KBStore:
+    def open(cls, name: str, directory: Path, backend: IndexBackend | None = None) -> KBStore:
         settings = KBSettings.model_validate_json((directory / "settings.json").read_text(encoding="utf-8"))
-        return cls(name, directory, settings)
+        return cls(name, directory, settings, backend)
 
     def _meta(self, key: str) -> str | None:
         row = self.db.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
@@ -90,6 +91,16 @@ class KBStore:
     @property
     def generation(self) -> int:
         return int(self._meta("generation") or 0)
+
+    @property
+    def index_key(self) -> str:
+        """A random key naming this KB's indexes outside its folder (a KB made again under the same name gets
+        another one)."""
+        key = self._meta("index_key")
+        if key is None:
+            key = uuid.uuid4().hex[:16]
+            self._set_meta("index_key", key)
+        return key
 
     def calibration(self) -> dict | None:
         """The stored vector-signal calibration (``knowledge.calibration``), if measured."""
@@ -113,7 +124,13 @@ class KBStore:
 
     def close(self) -> None:
         self.save_indexes()
+        self.backend.close(self)
         self.db.close()
+
+    def drop_indexes(self) -> None:
+        """Remove what the index backend holds for this KB (it is being deleted)."""
+        self.backend.drop(self)
+        self.vectors = self.keywords = None
 
     # --- documents ---------------------------------------------------------------------------------------
 
@@ -188,9 +205,7 @@ class KBStore:
             self.vectors.add(ids, vectors)
         if self.keywords is not None:
             self.keywords.remove(old)
-        if self.keywords is not None:
-            for chunk_id, toks in zip(ids, tokens, strict=True):
-                self.keywords.add(int(chunk_id), toks)
+            self.keywords.add_many([int(i) for i in ids], tokens)
         self._unsaved = True
 
     def remove_document(self, document_id: str) -> None:
@@ -231,32 +246,35 @@ class KBStore:
 
     # --- indexes -----------------------------------------------------------------------------------------
 
-    def load_indexes(self, dimension: int) -> tuple[VectorIndex, KeywordIndex]:
-        """Both indexes, loading the saved FAISS file when current, else rebuilding from the database."""
+    def load_indexes(self, dimension: int) -> tuple[VectorSearch, KeywordSearch]:
+        """Both indexes from the backend: current when it reflects this generation, else rebuilt from the store."""
         if self.vectors is None:
-            generation = self.generation
-            loaded = VectorIndex.load(self.directory, dimension, self.settings.index, generation)
-            if loaded is None:
-                loaded = VectorIndex(dimension, self.settings.index)
-                ids, blobs = [], []
-                for chunk_id, blob in self.db.execute("SELECT id, vector FROM chunks WHERE enabled=1 ORDER BY id"):
-                    ids.append(chunk_id)
-                    blobs.append(blob)
-                if ids:
-                    vectors = np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(len(ids), -1)
-                    loaded.add(np.array(ids, dtype=np.int64), vectors)
-                self._unsaved = True
-            self.vectors = loaded
+            self.vectors = self.backend.open_vectors(self, dimension)
         if self.keywords is None:
-            keywords = KeywordIndex()
-            for chunk_id, tokens in self.db.execute("SELECT id, tokens FROM chunks WHERE enabled=1 ORDER BY id"):
-                keywords.add(chunk_id, tokens.split(" ") if tokens else [])
-            self.keywords = keywords
+            self.keywords = self.backend.open_keywords(self)
         return self.vectors, self.keywords
 
+    def enabled_vectors(self) -> tuple[np.ndarray, np.ndarray]:
+        """(ids, vectors) of every enabled chunk, by id."""
+        ids, blobs = [], []
+        for chunk_id, blob in self.db.execute("SELECT id, vector FROM chunks WHERE enabled=1 ORDER BY id"):
+            ids.append(chunk_id)
+            blobs.append(blob)
+        vectors = np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(len(ids), -1) if ids else np.zeros((0, 0))
+        return np.array(ids, dtype=np.int64), vectors
+
+    def enabled_tokens(self) -> Iterator[tuple[int, list[str]]]:
+        """(id, keyword tokens) of every enabled chunk, by id."""
+        for chunk_id, tokens in self.db.execute("SELECT id, tokens FROM chunks WHERE enabled=1 ORDER BY id"):
+            yield int(chunk_id), tokens.split(" ") if tokens else []
+
+    def mark_unsaved(self) -> None:
+        """The loaded indexes changed since they were last saved with the generation."""
+        self._unsaved = True
+
     def save_indexes(self) -> None:
-        if self.vectors is not None and self._unsaved:
-            self.vectors.save(self.directory, self.generation)
+        if (self.vectors is not None or self.keywords is not None) and self._unsaved:
+            self.backend.save(self)
             self._unsaved = False
             self._saved_at = time.monotonic()
 
