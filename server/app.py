@@ -111,6 +111,7 @@ def create_app(settings: Settings | None = None, *, services: ServerServices | N
         svc = services if services is not None else _open_services(settings)
         state = AppState.open(settings, svc, catalog or CATALOG)
         app.state.loom = state
+        await state.start()
         if owned:
             from server.services import open_services
 
@@ -124,6 +125,7 @@ def create_app(settings: Settings | None = None, *, services: ServerServices | N
             await finetune.close_finetune(app)
             await state.jobs.shutdown()
             await asyncio.to_thread(state.runs.close)
+            await state.stop()
             if state.runs.replicas is not None:
                 await state.runs.replicas.close()
             if owned:

@@ -66,12 +66,24 @@ class EvalJobs:
             raise ConflictError(f"evaluation run {run_id} is already running")
         if run.status == "succeeded":
             raise ConflictError(f"evaluation run {run_id} has finished; start a new run to evaluate again")
+        if self.state.dispatch is not None:  # LOOM_TASKS=celery: a worker runs it (resuming what is stored)
+            self.judge_model(run)
+            if run.status != "running":
+                run = self.store.update_run(run_id, status="queued", error=None)
+            self.state.dispatch.evaluate(run_id)
+            return run
         runner = EvalRunner(self.store, self.candidates, self.judge_model(run))
         self.live[run_id] = runner
         if run.status != "running":
             run = self.store.update_run(run_id, status="queued", error=None)
         self.state.jobs.submit(self._drive(runner, run_id), name=f"eval-{run_id}")
         return run
+
+    async def execute(self, run_id: str) -> None:
+        """Run (or resume) ``run_id`` here and now, until it ends: a worker's task."""
+        runner = EvalRunner(self.store, self.candidates, self.judge_model(self.run(run_id)))
+        self.live[run_id] = runner
+        await self._drive(runner, run_id)
 
     async def _drive(self, runner: EvalRunner, run_id: str) -> None:
         try:
@@ -101,8 +113,11 @@ class EvalJobs:
         return self.start(run_id)
 
     def resume_unfinished(self) -> list[str]:
-        """On server start: every run left queued or running by the previous process goes on."""
-        resumed = []
+        """On server start: every run left queued or running by the previous process goes on (with workers, their
+        tasks are still queued, or handed to another worker when theirs was lost: nothing to do here)."""
+        resumed: list[str] = []
+        if self.state.dispatch is not None:
+            return resumed
         for run in self.store.runs_with_status(*UNFINISHED):
             try:
                 self.start(run.run_id)

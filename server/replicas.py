@@ -78,6 +78,17 @@ class Replicas:
             self._held[run_id] = app_id
         return bool(taken)
 
+    def hand_over_slot(self, run_id: str) -> None:
+        """Stop renewing ``run_id``'s slot here: the run was queued, and the worker that drives it adopts it."""
+        self._held.pop(run_id, None)
+
+    async def adopt_slot(self, app_id: str, run_id: str) -> None:
+        """Renew and hold the slot another process took for ``run_id`` (none when its app has no limit, or when
+        its lease ran out while the run waited in the queue)."""
+        if await self.client.zadd(SLOTS_PREFIX + app_id, {run_id: await self._now_ms() + int(self.lease_s * 1000)},
+                                  xx=True, ch=True):
+            self._held[run_id] = app_id
+
     def release_slot(self, run_id: str) -> None:
         """Give back the run's slot (in the background: a finished run does not wait for Redis)."""
         app_id = self._held.pop(run_id, None)

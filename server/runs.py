@@ -32,8 +32,10 @@ from server.metrics import Metrics
 from server.rate_limits import LocalRateLimit, RateLimit
 
 if TYPE_CHECKING:  # importing the services loads every implementation; the manager only holds them
+    from server.ownership import Ownership
     from server.replicas import Replicas
     from server.services import ServerServices
+    from server.worker.dispatch import Dispatch
 
 log = logging.getLogger(__name__)
 FLUSH_S = 1.0
@@ -99,6 +101,9 @@ class RunManager:
         self.replicas = replicas
         self.logs: EventLogs = replicas.logs if replicas is not None else MemoryEventLogs(max_events)
         self.rate: RateLimit = replicas.rate if replicas is not None else LocalRateLimit()
+        # With Redis, each run records the process driving it, and runs of processes that are gone are ended.
+        self.ownership: Ownership | None = None
+        self.dispatch: Dispatch | None = None  # LOOM_TASKS=celery: runs that workers drive are queued for them
 
     def close(self) -> None:
         """Record what is still queued (call after the jobs have stopped)."""
@@ -108,10 +113,68 @@ class RunManager:
         """How many of the workflow's runs are live (started, their end not yet recorded)."""
         return self._in_flight.get(workflow_id, 0)
 
-    async def start(self, request: RunRequest) -> LiveRun:
-        run_id = new_id()
+    async def start(self, request: RunRequest, run_id: str | None = None) -> LiveRun:
+        """Start a run in this process. ``run_id``: a run already recorded and admitted (its rate and slot
+        checked) by the API process that queued it, which this process (a worker) drives now."""
         if self.replicas is not None:
             self.replicas.listen(self._stop_here)
+        if run_id is None:
+            run_id = new_id()
+            await self._admit(request, run_id)
+        elif self.replicas is not None:
+            await self.replicas.adopt_slot(request.workflow_id, run_id)
+        sys_values = {k: v for k, v in request.sys.items() if v is not None}
+        services: Services = self.services
+        if request.files_owner is not None and self.services.files is not None:
+            services = replace(services, files=self.services.files.scoped(request.files_owner))
+        engine_run = Run(request.graph, request.inputs, services, run_id=run_id, sys=sys_values,
+                         limits=self.limits, reuse=request.reuse, resumed_from=request.resumed_from,
+                         conversation=request.conversation)
+        row = self._row(request, run_id, "running")
+        live = LiveRun(row, engine_run, self.logs.create(run_id))
+        self.live[run_id] = live
+        self._in_flight[request.workflow_id] = self._in_flight.get(request.workflow_id, 0) + 1
+        self.writer.put(RunWrite(run_id, row=row))
+        self.metrics.runs_in_flight.inc()
+        self.jobs.submit(self._drive(live, request), name=f"run-{run_id}")
+        return live
+
+    async def enqueue(self, request: RunRequest, send: Callable[[str], Awaitable[None]]) -> str:
+        """Record a run as ``queued`` (admitted: its rate and slot checked here) and hand its id to ``send``
+        (the worker tier's queue); a worker drives it and any replica follows it through the shared event log."""
+        run_id = new_id()
+        await self._admit(request, run_id)
+        row = self._row(request, run_id, "queued")
+        row["owner"] = None
+        await self.writer.write(RunWrite(run_id, row=row))
+        if self.replicas is not None:
+            self.replicas.hand_over_slot(run_id)  # the worker that claims the run renews and frees it
+        try:
+            await send(run_id)
+        except Exception as exc:
+            final = {"type": "run_finished", "run_id": run_id, "seq": 1, "ts": time.time(), "status": "failed",
+                     "outputs": {}, "error": f"could not queue the run for a worker: {type(exc).__name__}: {exc}",
+                     "failed_node": None, "elapsed_ms": 0.0, "usage": {}, "node_executions": 0}
+            await self.writer.write(RunWrite(run_id, final=final, events=[final]))
+            raise
+        return run_id
+
+    def dispatches(self, request: RunRequest, response_mode: str) -> bool:
+        """Whether a worker drives this run (``LOOM_TASKS=celery``, and ``LOOM_RUN_DISPATCH`` for blocking and
+        streaming runs): only one rebuilt from its row alone (not a chat turn, whose conversation and after-run
+        hook live in the API process)."""
+        return (self.dispatch is not None and self.dispatch.takes(response_mode) and request.on_finish is None
+                and request.conversation is None)
+
+    async def final(self, run_id: str) -> dict[str, Any]:
+        """A run's run_finished event, once it has one (followed through the shared event log)."""
+        async for event in self.events(run_id):
+            if event.get("type") == "run_finished":
+                return event
+        raise ConflictError(f"run '{run_id}' ended without a result")
+
+    async def _admit(self, request: RunRequest, run_id: str) -> None:
+        """Refuse (429) a run over its app's rate or concurrency limit; else it holds one of the app's slots."""
         if request.max_per_minute is not None:
             wait = await self.rate.hit(request.workflow_id, request.max_per_minute)
             if wait is not None:
@@ -120,24 +183,14 @@ class RunManager:
         if request.max_in_flight is not None and not await self._take_slot(request, run_id):
             raise TooManyRunsError(f"this app already has {request.max_in_flight} runs in flight; "
                                    "retry when one has finished")
+
+    def _row(self, request: RunRequest, run_id: str, status: str) -> dict[str, Any]:
         sys_values = {k: v for k, v in request.sys.items() if v is not None}
-        services: Services = self.services
-        if request.files_owner is not None and self.services.files is not None:
-            services = replace(services, files=self.services.files.scoped(request.files_owner))
-        engine_run = Run(request.graph, request.inputs, services, run_id=run_id, sys=sys_values,
-                         limits=self.limits, reuse=request.reuse, resumed_from=request.resumed_from,
-                         conversation=request.conversation)
-        row = new_run_row(id=run_id, workflow_id=request.workflow_id, version=request.version,
-                          source=request.source, definition=request.definition, inputs=request.inputs,
-                          sys=sys_values, resumed_from=request.resumed_from,
-                          conversation_id=sys_values.get("conversation_id"), user=sys_values.get("user"))
-        live = LiveRun(row, engine_run, self.logs.create(run_id))
-        self.live[run_id] = live
-        self._in_flight[request.workflow_id] = self._in_flight.get(request.workflow_id, 0) + 1
-        self.writer.put(RunWrite(run_id, row=row))
-        self.metrics.runs_in_flight.inc()
-        self.jobs.submit(self._drive(live, request), name=f"run-{run_id}")
-        return live
+        return new_run_row(id=run_id, workflow_id=request.workflow_id, version=request.version,
+                           source=request.source, definition=request.definition, inputs=request.inputs,
+                           sys=sys_values, resumed_from=request.resumed_from, status=status,
+                           conversation_id=sys_values.get("conversation_id"), user=sys_values.get("user"),
+                           owner=self.ownership.owner if self.ownership is not None else None)
 
     async def get(self, run_id: str) -> RunRow:
         """A run's row: from memory while it is live (its end may not be written yet), else from the store."""
@@ -226,6 +279,8 @@ class RunManager:
     def stop(self, run_id: str) -> None:
         live = self.live.get(run_id)
         final = live.final if live is not None else None
+        if live is None and self.ownership is not None and self.ownership.stop_queued(run_id):
+            return  # still in the queue: stopped there, and the worker that gets its task skips it
         if live is None and self.replicas is not None and self.store.get_run(run_id).status not in FINISHED:
             self.replicas.request_stop(run_id)  # driven by another replica (404 for unknown runs)
             return

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -32,6 +32,14 @@ class Settings(BaseSettings):
     database_url: str = ""
     # redis://host:port/db: run events, stops and per-app limits shared by API replicas; unset: in this process
     redis_url: str = ""
+    # inline: async runs and jobs run in this process; celery: they are tasks for `loom worker` (needs redis_url)
+    tasks: Literal["inline", "celery"] = "inline"
+    # api: blocking and streaming runs execute in the API process; worker: dispatched to `loom worker` too
+    run_dispatch: Literal["api", "worker"] = "api"
+    # how long Redis waits for a task's ack before it hands the task to another worker (a lost worker's tasks)
+    task_visibility_timeout_s: float = Field(3600.0, gt=0)
+    # a process's heartbeat lease: runs owned by a process whose lease expired are ended by the sweeper
+    owner_lease_s: float = Field(15.0, gt=0)
 
     def run_limits(self) -> RunLimits:
         """The ``LOOM_RUN_*`` limits, for the server's runs and ``loom run`` alike."""
@@ -49,6 +57,14 @@ class Settings(BaseSettings):
         if url and not url.startswith(("redis://", "rediss://", "unix://")):
             raise ValueError(f"'{url}' is not a Redis URL (redis://host:port/db, rediss://… or unix://…)")
         return url
+
+    @model_validator(mode="after")
+    def _celery_needs_redis(self) -> Settings:
+        if self.tasks == "celery" and not self.redis_url:
+            raise ValueError("LOOM_TASKS=celery needs LOOM_REDIS_URL (the workers' queue and the runs' events)")
+        if self.run_dispatch == "worker" and self.tasks != "celery":
+            raise ValueError("LOOM_RUN_DISPATCH=worker needs LOOM_TASKS=celery")
+        return self
 
     @model_validator(mode="after")
     def _default_database(self) -> Settings:
@@ -87,5 +103,6 @@ def load_settings(**overrides: Any) -> Settings:
     try:
         return Settings(**overrides)
     except ValidationError as exc:
-        problems = "; ".join(f"LOOM_{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg']}" for e in exc.errors())
+        problems = "; ".join((f"LOOM_{'_'.join(str(p) for p in e['loc']).upper()}: " if e["loc"] else "")
+                             + e["msg"].removeprefix("Value error, ") for e in exc.errors())
         raise SettingsError(f"invalid setting: {problems}") from None

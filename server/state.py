@@ -20,6 +20,7 @@ from server.settings import Settings
 if TYPE_CHECKING:  # importing the services loads every implementation; the state only holds them
     from server.agents.chat import LiveTurn
     from server.services import ServerServices
+    from server.worker.dispatch import Dispatch
 
 
 @dataclass
@@ -37,13 +38,18 @@ class AppState:
     graphs: dict[tuple[str, int], Graph] = field(default_factory=dict)  # validated published versions
     turns: dict[str, LiveTurn] = field(default_factory=dict)  # agent turns running or finished lately, by id
     ingestion: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(1))  # one document at a time
+    dispatch: Dispatch | None = None  # LOOM_TASKS=celery: async runs and jobs are tasks for `loom worker`
 
     @classmethod
-    def open(cls, settings: Settings, services: ServerServices, catalog: Mapping[str, NodeSpec]) -> AppState:
+    def open(cls, settings: Settings, services: ServerServices, catalog: Mapping[str, NodeSpec],
+             role: str = "api") -> AppState:
+        """Open the app's parts (``role``: api for ``loom serve``, worker for ``loom worker``); then ``await
+        start()`` in the event loop."""
         datadir.prepare(settings.data_dir)
         store = Store(settings.database_url)
         store.migrate()
-        store.mark_interrupted()
+        if not settings.redis_url:  # one process: every run left running was its previous life's
+            store.mark_interrupted()
         store.interrupt_messages()
         if services.files is None:
             services.files = FileStore(settings.data_dir)
@@ -55,7 +61,28 @@ class AppState:
 
             replicas = Replicas.from_url(settings.redis_url)
         runs = RunManager(store, services, metrics, jobs, settings.run_limits(), replicas=replicas)
-        return cls(settings, store, services, catalog, jobs, metrics, runs, services.files)
+        if replicas is not None:  # several processes: only the runs of processes that are gone are ended
+            from server.ownership import Ownership
+
+            runs.ownership = Ownership(replicas.client, store, role, settings.owner_lease_s)
+        state = cls(settings, store, services, catalog, jobs, metrics, runs, services.files)
+        if settings.tasks == "celery" and role == "api":
+            from server.worker.dispatch import Dispatch
+
+            state.dispatch = runs.dispatch = Dispatch(settings)
+        return state
+
+    async def start(self) -> None:
+        """Start what runs in the background of the event loop: the heartbeat and sweeper of run ownership
+        (which first ends the runs left running by processes that are gone)."""
+        if self.runs.ownership is not None:
+            await self.runs.ownership.start()
+
+    async def stop(self) -> None:
+        if self.runs.ownership is not None:
+            await self.runs.ownership.close()
+        if self.dispatch is not None:
+            self.dispatch.close()
 
     def compile(self, definition: dict[str, Any], version: tuple[str, int] | None = None) -> Graph:
         """Validate a definition for running (raises the engine's DefinitionError → 422). Published versions are

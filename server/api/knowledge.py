@@ -156,11 +156,19 @@ async def ingest_all(state: AppState, kb: str, document_ids: list[str]) -> None:
     await asyncio.to_thread(service(state).ingest_many, kb, document_ids)
 
 
+async def queue_ingestion(state: AppState, kb: str, document_ids: list[str]) -> None:
+    """Have the documents indexed: by a worker (``LOOM_TASKS=celery``), else in the background here."""
+    if state.dispatch is not None:
+        await state.dispatch.ingest(kb, document_ids)
+    else:
+        state.jobs.submit(ingest_all(state, kb, document_ids), name=f"ingest-{kb}")
+
+
 async def resume_ingestion(state: AppState) -> None:
     """Queue again the documents a previous process left unfinished: still ``queued``, or failed because it
     stopped while indexing them (the knowledge store marks those on open). Call on start-up, before
     requests are served, so that no new upload is picked up twice."""
-    if state.services.knowledge is None:
+    if state.services.knowledge is None or state.dispatch is not None:  # workers: their tasks are redelivered
         return
     unfinished = await asyncio.to_thread(_unfinished, state.services.knowledge)
     for kb, document_ids in unfinished.items():
@@ -205,7 +213,7 @@ async def upload_documents(state: State, kb: str, files: Uploads) -> DocumentLis
     await asyncio.to_thread(knowledge.get, kb)
     uploads = [await read_upload(state, f) for f in files]
     documents = [await asyncio.to_thread(knowledge.register_document, kb, name, data) for name, data in uploads]
-    state.jobs.submit(ingest_all(state, kb, [d.document_id for d in documents]), name=f"ingest-{kb}")
+    await queue_ingestion(state, kb, [d.document_id for d in documents])
     return DocumentList(items=[doc_public(d) for d in documents])
 
 

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from knowledge.chunks import MAX_CHUNK_CHARS, ChunkRecord, DocumentChunks
 from knowledge.kb_settings import update_settings
 from knowledge.settings import ChunkingSettings, CleaningSettings, RetrievalSettings
-from server.api.knowledge import KnowledgeBasePublic, ingest_all, kb_public, service
+from server.api.knowledge import KnowledgeBasePublic, kb_public, queue_ingestion, service
 from server.deps import State
 
 router = APIRouter(prefix="/api/knowledge-bases", tags=["knowledge"])
@@ -120,6 +120,6 @@ async def update_kb_settings(state: State, kb: str, body: SettingsUpdate) -> Set
     changes = {k: v for k, v in body.model_dump(exclude_unset=True).items() if v is not None}
     _, reindex = await asyncio.to_thread(update_settings, knowledge, kb, changes)
     if reindex:
-        state.jobs.submit(ingest_all(state, kb, reindex), name=f"reindex-{kb}")
+        await queue_ingestion(state, kb, reindex)
     info = await asyncio.to_thread(knowledge.get, kb)
     return SettingsResult(**kb_public(info).model_dump(), reindexing=reindex)

@@ -27,6 +27,8 @@ def result_model(final: dict[str, Any]) -> RunResultPublic:
 
 
 async def respond(runs: RunManager, request: RunRequest, mode: ResponseMode) -> Response:
+    if runs.dispatches(request, mode):
+        return await _dispatched(runs, request, mode)
     live = await runs.start(request)
     if mode == "async":
         return JSONResponse({"run_id": live.run_id}, status_code=202)
@@ -34,6 +36,17 @@ async def respond(runs: RunManager, request: RunRequest, mode: ResponseMode) -> 
         return sse.stream(runs.follow(live))
     # Serialised once, without validating again: the values come from the run's own run_finished event.
     return Response(result_model(await runs.wait(live)).model_dump_json(), media_type="application/json")
+
+
+async def _dispatched(runs: RunManager, request: RunRequest, mode: ResponseMode) -> Response:
+    """A run queued for a worker, answered as if it ran here: followed through the shared event log."""
+    assert runs.dispatch is not None
+    run_id = await runs.enqueue(request, runs.dispatch.run)
+    if mode == "async":
+        return JSONResponse({"run_id": run_id}, status_code=202)
+    if mode == "streaming":
+        return sse.stream(runs.events(run_id))
+    return Response(result_model(await runs.final(run_id)).model_dump_json(), media_type="application/json")
 
 
 def run_detail(row: RunRow, events: list[dict[str, Any]]) -> RunDetail:

@@ -7,7 +7,7 @@ import sys
 
 import typer
 
-from server.cli import dataset, dify_export, dify_import, kb, migrate, model, plugin, run, serve, workflow
+from server.cli import dataset, dify_export, dify_import, kb, migrate, model, plugin, run, serve, worker, workflow
 from server.cli import eval as eval_cli
 from server.cli.common import err
 from server.settings import SettingsError
@@ -18,6 +18,7 @@ app.command()(workflow.schema)
 app.command()(workflow.validate)
 app.command()(run.run)
 app.command()(serve.serve)
+app.command()(worker.worker)
 app.command()(migrate.migrate)
 app.command("export-dify")(dify_export.export_dify)
 app.command("import-dify")(dify_import.import_dify)

@@ -50,7 +50,7 @@ class RunRow(Base):
     workflow_id: Mapped[str] = mapped_column(String(32))
     version: Mapped[int | None] = mapped_column(Integer, nullable=True)  # None: the draft
     source: Mapped[str] = mapped_column(String(16))  # debug (the draft) | console (a version) | api | agent
-    status: Mapped[str] = mapped_column(String(16))  # running | succeeded | failed | stopped | interrupted
+    status: Mapped[str] = mapped_column(String(16))  # queued | running | succeeded | failed | stopped | interrupted
     definition: Mapped[dict[str, Any]] = mapped_column(JSON)
     inputs: Mapped[dict[str, Any]] = mapped_column(JSON)
     sys: Mapped[dict[str, Any]] = mapped_column(JSON)
@@ -65,6 +65,8 @@ class RunRow(Base):
     user: Mapped[str | None] = mapped_column(String(200), nullable=True)
     created_at: Mapped[float] = mapped_column(Float)
     finished_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+    # the process driving it (server.ownership); None: queued for a worker, or recorded without Redis
+    owner: Mapped[str | None] = mapped_column(String(80), nullable=True)
 
 
 class EventRow(Base):

@@ -1,0 +1,117 @@
+"""The worker side of each task: the same domain code the API process runs inline (the run manager, the knowledge
+service, the evaluation runner), made idempotent for redelivered tasks."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from knowledge.store import INTERRUPTED
+from server.db.models import RunRow
+from server.errors import NotFoundError
+from server.ownership import Ownership
+from server.runs import FINISHED, RunRequest, reuse_plan
+from server.state import AppState
+from server.worker import leases
+
+log = logging.getLogger(__name__)
+REDELIVERED = ("worker lost mid-run ({owner} was killed or crashed while driving it); its task was redelivered "
+               "and the run was not started again: run it again")
+
+
+def ownership_of(state: AppState) -> Ownership:
+    if state.runs.ownership is None:
+        raise RuntimeError("the worker tier needs LOOM_REDIS_URL")
+    return state.runs.ownership
+
+
+async def execute_run(state: AppState, run_id: str) -> str:
+    """Drive a queued run to its end in this process; what happened, for the log. A task delivered again is a
+    no-op for a run that has ended or that a live process drives; a run whose worker was lost mid-run is ended
+    ``interrupted`` with that reason (not run again: its first part may have had effects, and its events were
+    already followed)."""
+    ownership = ownership_of(state)
+    try:
+        row = await asyncio.to_thread(state.store.get_run, run_id)
+    except NotFoundError:
+        return "deleted"
+    if row.status in FINISHED:
+        return f"already {row.status}"
+    if row.status == "running":
+        if await ownership.alive(row.owner):
+            return f"already driven by {row.owner}"
+        await ownership.end_lost(run_id, row.owner, REDELIVERED.format(owner=row.owner))
+        return "ended: its worker was lost"
+    if not await asyncio.to_thread(ownership.claim, run_id):
+        return "claimed by another worker, or stopped"
+    try:
+        request = await asyncio.to_thread(rebuild, state, row)
+    except Exception as exc:  # its definition no longer compiles here (e.g. a plugin this worker lacks)
+        log.exception("could not start run %s", run_id)
+        await ownership.end(run_id, "running", ownership.owner, "failed",
+                            f"the worker could not start this run: {type(exc).__name__}: {exc}")
+        return "failed to start"
+    live = await state.runs.start(request, run_id=run_id)
+    final = await state.runs.wait(live)
+    return str(final["status"])
+
+
+def rebuild(state: AppState, row: RunRow) -> RunRequest:
+    """The request of a run the API process recorded and queued, from its row."""
+    definition = row.definition
+    graph = state.compile(definition, (row.workflow_id, row.version) if row.version is not None else None)
+    reuse = {}
+    if row.resumed_from is not None:
+        old = state.store.get_run(row.resumed_from)
+        reuse = reuse_plan(graph, old.definition, state.store.run_events(row.resumed_from))
+    return RunRequest(workflow_id=row.workflow_id, graph=graph, definition=definition, inputs=row.inputs,
+                      source=row.source, version=row.version, sys=dict(row.sys or {}), reuse=reuse,
+                      resumed_from=row.resumed_from, files_owner=row.workflow_id if row.source == "api" else None)
+
+
+async def ingest(state: AppState, kb: str, document_ids: list[str]) -> str | None:
+    """Index the documents of ``kb`` still to do (idempotent per document: ready ones, and ones that failed on
+    their own, are left alone). None when another live worker is ingesting into ``kb`` (the caller retries)."""
+    knowledge = state.services.knowledge
+    if knowledge is None:
+        raise RuntimeError("knowledge bases are not available on this worker")
+    ownership = ownership_of(state)
+    client = ownership.client
+    if not await leases.acquire(client, ownership, f"ingest:{kb}"):
+        return None
+    try:
+        wanted = set(document_ids)
+        try:
+            documents = await asyncio.to_thread(knowledge.documents, kb)
+        except Exception as exc:  # the knowledge base was deleted meanwhile
+            return f"skipped: {exc}"
+        todo = [d.document_id for d in documents if d.document_id in wanted and (
+            d.status in ("queued", "indexing") or (d.status == "failed" and d.error == INTERRUPTED))]
+        if todo:
+            await asyncio.to_thread(knowledge.ingest_many, kb, todo)
+        return f"{len(todo)} of {len(document_ids)} document(s) indexed"
+    finally:
+        await leases.release(client, ownership, f"ingest:{kb}")
+
+
+async def evaluate(state: AppState, run_id: str) -> str:
+    """Run (or resume: stored samples are skipped) evaluation run ``run_id`` here; a no-op when it has ended, or
+    while a live worker runs it."""
+    from server.db.evaluation import EvalStore
+    from server.evaluation_jobs import UNFINISHED, EvalJobs
+
+    ownership = ownership_of(state)
+    jobs = EvalJobs(state, EvalStore(state.store.engine))
+    run = jobs.store.get_run(run_id)
+    if run is None or run.status not in UNFINISHED:
+        return "not queued or running" if run is None else f"already {run.status}"
+    if not await leases.acquire(ownership.client, ownership, f"eval:{run_id}"):
+        return "run by another worker"
+    try:
+        await jobs.execute(run_id)
+        after = jobs.store.get_run(run_id)
+        return after.status if after is not None else "deleted"
+    finally:
+        await leases.release(ownership.client, ownership, f"eval:{run_id}")
+
+
