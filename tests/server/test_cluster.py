@@ -1,0 +1,179 @@
+"""A whole cluster on 127.0.0.1 (tests/cluster.py): PostgreSQL, Redis, two ``loom serve`` replicas and two
+``loom worker`` processes. 200 async runs of a published app (API key, spread over both replicas) and 20 document
+ingestions go in together; one worker is SIGKILLed while it runs tasks and started again. Every run must end
+``succeeded``, or ``failed``/``interrupted`` with a reason (none left queued or running), every document must be indexed, and each run's
+events, read through the replica that did not start it, must be complete (seq 1..n, ending in ``run_finished``)."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import Counter
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.cluster import Cluster, require_services
+from tests.database import ON_POSTGRES
+from tests.doubles.echo_http import EchoServer
+from tests.helpers import chain, end, node, start, workflow
+from tests.server.helpers import parse_sse
+
+RUNS = 200
+DOCUMENTS = 20
+CALL_S = 0.25  # each run waits this long on an HTTP call, so the killed worker has runs in flight
+UNFINISHED = ("queued", "running")
+
+# The cluster brings its own PostgreSQL: it runs once, in the first pass of `make test`, not again in the Postgres one.
+pytestmark = [pytest.mark.timeout(600),
+              pytest.mark.skipif(ON_POSTGRES, reason="the cluster test starts its own PostgreSQL; it ran in the first pass")]
+
+
+@dataclass
+class Setup:
+    cluster: Cluster
+    echo: EchoServer
+
+
+@pytest.fixture(scope="module")
+def setup() -> Iterator[Setup]:
+    require_services()
+    env = {"LOOM_PLUGIN_ALLOW_HOSTS": "127.0.0.1", "LOOM_MAX_CONCURRENT_RUNS_PER_APP": str(RUNS),
+           "LOOM_TASK_VISIBILITY_TIMEOUT_S": "10", "LOOM_OWNER_LEASE_S": "3"}
+    with EchoServer() as echo, Cluster(apis=2, workers=2, worker_concurrency=4, env=env) as cluster:
+        yield Setup(cluster, echo)
+
+
+def one_call(echo: EchoServer) -> dict[str, Any]:
+    """start → an HTTP call that answers after ``s`` seconds → end."""
+    call = {"url": echo.url + "/slow", "query": [{"name": "seconds", "value": "{{s}}"}]}
+    return workflow([start("s"), node("call", "http-request", {"s": "start.s"}, config=call),
+                     end(status="call.status_code")], chain("start", "call", "end"), name="cluster app")
+
+
+def publish(url: str, definition: dict[str, Any]) -> tuple[str, str]:
+    created = httpx.post(f"{url}/api/workflows", json=definition, timeout=30)
+    assert created.status_code == 201, created.text
+    workflow_id = created.json()["id"]
+    assert httpx.post(f"{url}/api/workflows/{workflow_id}/publish", timeout=30).status_code == 201
+    key = httpx.post(f"{url}/api/workflows/{workflow_id}/keys", json={"name": "cluster"}, timeout=30).json()["key"]
+    return workflow_id, key
+
+
+def document(i: int) -> bytes:
+    return (f"Document {i} of the cluster test.\n\nShip {i} sails from harbour {i * 7} at dawn.\n\n"
+            f"Its cargo is {i * 13} crates of tea and {i * 3} barrels of ink.\n").encode()
+
+
+def runs_of(url: str, workflow_id: str) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = []
+    while True:
+        page = httpx.get(f"{url}/api/runs", params={"workflow_id": workflow_id, "limit": 500, "offset": len(items)},
+                         timeout=30).json()
+        items += page["items"]
+        if len(items) >= page["total"] or not page["items"]:
+            return items
+
+
+def wait_for(check: Any, timeout: float, what: str) -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value:
+            return value
+        assert time.monotonic() < deadline, f"{what} within {timeout:.0f} s"
+        time.sleep(0.25)
+
+
+def test_runs_and_ingestions_survive_a_worker_killed_mid_way(setup: Setup) -> None:
+    cluster = setup.cluster
+    a, b = cluster.apis
+    with cluster.explained():
+        workflow_id, key = publish(a.url, one_call(setup.echo))
+        created = httpx.post(f"{a.url}/api/knowledge-bases", json={"name": "cargo"}, timeout=30)
+        assert created.status_code == 201, created.text
+
+        def run(i: int) -> tuple[str, int]:
+            replica = (a, b)[i % 2]
+            response = httpx.post(f"{replica.url}/v1/workflows/{workflow_id}/run", timeout=60,
+                                  headers={"Authorization": f"Bearer {key}"},
+                                  json={"inputs": {"s": str(CALL_S)}, "response_mode": "async"})
+            assert response.status_code == 202, response.text
+            return str(response.json()["run_id"]), i % 2
+
+        def upload(i: int) -> str:
+            replica = (a, b)[i % 2]
+            response = httpx.post(f"{replica.url}/api/knowledge-bases/cargo/documents", timeout=60,
+                                  files=[("files", (f"ship-{i}.txt", document(i), "text/plain"))])
+            assert response.status_code == 202, response.text
+            return str(response.json()["items"][0]["document_id"])
+
+        started = time.monotonic()
+        with ThreadPoolExecutor(16) as pool:
+            uploads = pool.map(upload, range(DOCUMENTS))
+            runs = dict(pool.map(run, range(RUNS)))
+            document_ids = set(uploads)
+        submitted_s = time.monotonic() - started
+
+        # SIGKILL a worker while it runs tasks: once a tenth of the runs are done, most are still to come.
+        def some_done() -> bool:
+            done = sum(r["status"] not in UNFINISHED for r in runs_of(a.url, workflow_id))
+            return done >= RUNS // 10
+
+        wait_for(some_done, 60, "a tenth of the runs finished")
+        in_flight_before_kill = sum(r["status"] in UNFINISHED for r in runs_of(a.url, workflow_id))
+        cluster.kill("worker-1")
+        cluster.start_member("worker-1")
+
+        def all_ended() -> list[dict[str, Any]] | None:
+            items = runs_of(b.url, workflow_id)
+            return items if len(items) == RUNS and not any(r["status"] in UNFINISHED for r in items) else None
+
+        finished = wait_for(all_ended, 120, f"all {RUNS} runs ended")
+        statuses = Counter(r["status"] for r in finished)
+        print(f"\n{RUNS} runs submitted in {submitted_s:.1f} s, all ended after {time.monotonic() - started:.1f} s; "
+              f"{in_flight_before_kill} unfinished when worker-1 was killed; statuses {dict(statuses)}")
+        assert set(runs) == {r["run_id"] for r in finished}
+        assert set(statuses) <= {"succeeded", "failed", "interrupted"}, statuses
+        for r in finished:
+            if r["status"] != "succeeded":  # a run lost with its worker ends with the reason
+                assert r["error"] and len(r["error"]) > 10, r
+        reasons = Counter(r["error"] for r in finished if r["status"] != "succeeded")
+        print(f"reasons: {dict(reasons)}")
+        assert statuses["succeeded"] >= RUNS * 0.8, statuses
+        assert all(r["outputs"] == {"status": 200} for r in finished if r["status"] == "succeeded")
+
+        # Every document is indexed once, whichever worker took (or took again) its task.
+        def all_indexed() -> list[dict[str, Any]] | None:
+            items = httpx.get(f"{b.url}/api/knowledge-bases/cargo/documents", timeout=30).json()["items"]
+            return items if len(items) == DOCUMENTS and all(d["status"] in ("ready", "failed") for d in items) \
+                else None
+
+        documents = wait_for(all_indexed, 120, f"all {DOCUMENTS} documents indexed")
+        assert {d["document_id"] for d in documents} == document_ids
+        assert [d for d in documents if d["status"] != "ready"] == []
+        hits = httpx.post(f"{a.url}/api/knowledge-bases/cargo/search", timeout=60,
+                          json={"query": "barrels of ink", "mode": "keyword", "top_k": 50, "score_threshold": 0})
+        assert hits.status_code == 200, hits.text
+        assert {h["document_id"] for h in hits.json()["items"]} == document_ids
+
+        # Each run's events read through the replica that did not start it: complete and in order.
+        status_of = {r["run_id"]: r["status"] for r in finished}
+
+        def events(run: tuple[str, int]) -> tuple[str, list[dict[str, Any]]]:
+            run_id, started_on = run
+            other = (b, a)[started_on]
+            response = httpx.get(f"{other.url}/v1/runs/{run_id}/events", timeout=60,
+                                 headers={"Authorization": f"Bearer {key}"})
+            assert response.status_code == 200, response.text
+            return run_id, [data for _, data in parse_sse(response.text)]
+
+        with ThreadPoolExecutor(8) as pool:
+            for run_id, received in pool.map(events, runs.items()):
+                assert [e["seq"] for e in received] == list(range(1, len(received) + 1)), (run_id, received)
+                assert received and received[-1]["type"] == "run_finished", (run_id, json.dumps(received)[-500:])
+                assert received[-1]["status"] == status_of[run_id], (run_id, received[-1])
