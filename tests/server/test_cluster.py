@@ -1,8 +1,9 @@
 """A whole cluster on 127.0.0.1 (tests/cluster.py): PostgreSQL, Redis, two ``loom serve`` replicas and two
 ``loom worker`` processes. 200 async runs of a published app (API key, spread over both replicas) and 20 document
 ingestions go in together; one worker is SIGKILLed while it runs tasks and started again. Every run must end
-``succeeded``, or ``failed``/``interrupted`` with a reason (none left queued or running), every document must be indexed, and each run's
-events, read through the replica that did not start it, must be complete (seq 1..n, ending in ``run_finished``)."""
+``succeeded``, or ``failed``/``interrupted`` with a reason (none left queued or running), every document must be
+indexed, and each run's events, read through the replica that did not start it, must be complete (seq 1..n, ending
+in ``run_finished``)."""
 
 from __future__ import annotations
 
@@ -30,7 +31,7 @@ UNFINISHED = ("queued", "running")
 
 # The cluster brings its own PostgreSQL: it runs once, in the first pass of `make test`, not again in the Postgres one.
 pytestmark = [pytest.mark.timeout(600),
-              pytest.mark.skipif(ON_POSTGRES, reason="the cluster test starts its own PostgreSQL; it ran in the first pass")]
+              pytest.mark.skipif(ON_POSTGRES, reason="the cluster starts its own PostgreSQL: run in the first pass")]
 
 
 @dataclass
