@@ -21,6 +21,7 @@ from nodes.sandbox import SandboxPool
 from server import datadir
 from server.db.registry import open_hub
 from server.files import FileStore
+from server.knowledge_backend import knowledge_backend
 from server.knowledge_models import MODELS
 
 
@@ -48,7 +49,7 @@ def build_services(data_dir: Path, *, sandbox_size: int | None = None) -> Server
     MODELS.attach(gateway)  # registered embedding and rerank models reach the knowledge bases
     return ServerServices(
         llm=gateway,
-        knowledge=KnowledgeService(data_dir, ParseLimits.from_env()),
+        knowledge=KnowledgeService(data_dir, ParseLimits.from_env(), knowledge_backend()),
         tools=ToolRegistry(data_dir),
         sandbox=SandboxPool(size=size, memory_mb=int(os.environ.get("LOOM_SANDBOX_MEMORY_MB", "256")),
                             cpu_seconds=int(os.environ.get("LOOM_SANDBOX_CPU_SECONDS", "10"))),

@@ -28,6 +28,7 @@ from modelhub import config as model_config  # noqa: E402
 from modelhub.gateway import Gateway  # noqa: E402
 from server.cli.common import AsJson, DataDir, err, fail, out  # noqa: E402
 from server.db.registry import open_hub  # noqa: E402
+from server.knowledge_backend import knowledge_backend  # noqa: E402
 from server.knowledge_models import MODELS  # noqa: E402
 
 app = typer.Typer(help="Knowledge bases: create, add documents, search (hit test), list.", no_args_is_help=True,
@@ -40,7 +41,7 @@ def _service(data_dir: Path | None) -> KnowledgeService:
     if (path / "loom.db").is_file() or (path / "loom.toml").is_file() or os.environ.get("LOOM_DATABASE_URL"):
         # registered embedding and rerank models
         MODELS.attach(Gateway(model_config.load(path), registry=open_hub(path)))
-    return KnowledgeService(path, ParseLimits.from_env())
+    return KnowledgeService(path, ParseLimits.from_env(), knowledge_backend())
 
 
 

@@ -1,0 +1,128 @@
+"""Knowledge indexes on PostgreSQL (pgvector + full-text over jieba tokens) against the embedded FAISS + BM25:
+the same corpus gives the same hits and scores; Chinese keyword search; chunk management, re-embedding, a
+restart and a crash on the Postgres backend (the embedded tests of those, run again on it)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from knowledge.backend import EmbeddedBackend
+from knowledge.embedding import Embedder
+from knowledge.pg import PostgresBackend
+from knowledge.service import KnowledgeService
+from knowledge.settings import ChunkingSettings, IndexSettings, KBSettings
+from tests.knowledge.conftest import ENGLISH, POEMS
+from tests.knowledge.test_chunks import (
+    test_a_stale_faiss_file_is_rebuilt_without_disabled_chunks as test_a_crash_leaves_postgres_rebuilt_from_the_store,
+)
+from tests.knowledge.test_chunks import (
+    test_edit_disable_add_delete_keep_both_indexes_consistent as test_chunk_management_on_postgres,
+)
+from tests.knowledge.test_kb_models import gateway, hub, kb, server  # noqa: F401
+from tests.knowledge.test_kb_models import (
+    test_changing_the_model_re_embeds_in_the_background as test_re_embedding_on_postgres,
+)
+from tests.pgvector import knowledge_on_postgres, pgvector_server  # noqa: F401
+
+__all__ = ["test_a_crash_leaves_postgres_rebuilt_from_the_store", "test_chunk_management_on_postgres",
+           "test_re_embedding_on_postgres"]
+
+CORPUS = [
+    ("tower.txt", ENGLISH),
+    ("poems.txt", POEMS),
+    ("cats.txt", "Cats sleep for most of the day and hunt at night. Don't wake a sleeping cat; it won't thank you."),
+    ("wall.txt", "长城是中国古代的军事防御工程，东起山海关，西至嘉峪关，全长两万多公里。北京附近的八达岭长城最有名。"),
+]
+QUERIES = ["great wall china", "长城在哪里", "李白的诗", "photosynthesis light energy", "don't wake the cat",
+           "Paris tower iron", "明月 故乡", "unrelated quantum chromodynamics"]
+SETTINGS = KBSettings(chunking=ChunkingSettings(max_length=60, overlap=0))
+
+
+@pytest.fixture(autouse=True)
+def on_postgres(knowledge_on_postgres: str) -> str:  # noqa: F811
+    """Every service of these tests made without a backend keeps its indexes in Postgres."""
+    return knowledge_on_postgres
+
+
+def _both(tmp_path: Path, url: str, settings: KBSettings) -> dict[str, KnowledgeService]:
+    services = {"embedded": KnowledgeService(tmp_path / "embedded", backend=EmbeddedBackend()),
+                "postgres": KnowledgeService(tmp_path / "postgres", backend=PostgresBackend(url))}
+    for service in services.values():
+        service.create("kb", settings)
+        infos = service.add_documents("kb", [(name, text.encode()) for name, text in CORPUS])
+        assert all(i.status == "ready" for i in infos), [i.error for i in infos]
+    return services
+
+
+@pytest.mark.parametrize("index", [IndexSettings(), IndexSettings(exact_threshold=0)], ids=["exact", "hnsw"])
+def test_the_same_corpus_gives_the_same_hits_and_scores(tmp_path: Path, on_postgres: str, embedder: Embedder,
+                                                        index: IndexSettings) -> None:
+    services = _both(tmp_path, on_postgres, SETTINGS.model_copy(update={"index": index}))
+    try:
+        assert services["postgres"]._store("kb").vectors.kind == ("hnsw" if index.exact_threshold == 0 else "exact")
+        compared = 0
+        for query in QUERIES:
+            for mode in ("vector", "keyword", "hybrid"):
+                for fusion in ("weighted", "rrf") if mode == "hybrid" else ("weighted",):
+                    results = {name: service.search("kb", query, mode=mode, fusion=fusion, top_k=5,  # type: ignore[arg-type]
+                                                     score_threshold=0)
+                               for name, service in services.items()}
+                    embedded, postgres = results["embedded"], results["postgres"]
+                    assert [h.chunk_id for h in postgres] == [h.chunk_id for h in embedded], (query, mode)
+                    for e, p in zip(embedded, postgres, strict=True):
+                        assert p.score == pytest.approx(e.score, abs=1e-4), (query, mode)
+                        assert p.scores.keys() == e.scores.keys()
+                        for key, value in e.scores.items():
+                            assert p.scores[key] == pytest.approx(value, abs=1e-4), (query, mode, key)
+                        assert (p.content, p.document, p.position) == (e.content, e.document, e.position)
+                    compared += len(embedded)
+        assert compared > 50
+        # The default thresholds (which need calibrated scores) keep and drop the same hits.
+        for query in QUERIES:
+            kept = {name: [h.chunk_id for h in s.search("kb", query)] for name, s in services.items()}
+            assert kept["postgres"] == kept["embedded"], query
+    finally:
+        for service in services.values():
+            service.close()
+
+
+def test_chinese_keyword_search_matches_jieba_words(service: KnowledgeService) -> None:
+    assert service.backend.name == "postgres"
+    service.create("poems", SETTINGS)
+    service.add_documents("poems", [("poems.txt", POEMS.encode()), ("wall.txt", CORPUS[3][1].encode())])
+    assert "长城" in service.search("poems", "八达岭长城", mode="keyword", score_threshold=0)[0].content
+    assert "孟浩然" in service.search("poems", "孟浩然的春晓", mode="keyword", score_threshold=0)[0].content
+    assert service.search("poems", "量子色动力学", mode="keyword", score_threshold=0) == []
+    hit = service.search("poems", "李白 明月", mode="keyword", score_threshold=0)[0]
+    assert "李白" in hit.content and 0 < hit.scores["keyword"] <= 1
+
+
+def test_a_restart_reads_the_tables_and_deleting_a_kb_drops_them(data_dir: Path, on_postgres: str,
+                                                                 embedder: Embedder) -> None:
+    service = KnowledgeService(data_dir)
+    service.create("kb", SETTINGS)
+    document = service.add_document("kb", "tower.txt", ENGLISH.encode())
+    before = [(h.chunk_id, round(h.score, 5)) for h in service.search("kb", "Eiffel tower", score_threshold=0)]
+    key = service._store("kb").index_key
+    service.close()
+    reopened = KnowledgeService(data_dir)
+    try:
+        with psycopg.connect(on_postgres.replace("+psycopg", "")) as db:
+            db.execute("UPDATE knowledge_indexes SET kb = 'untouched' WHERE key = %s", (key,))
+        after = [(h.chunk_id, round(h.score, 5)) for h in reopened.search("kb", "Eiffel tower", score_threshold=0)]
+        assert after == before
+        with psycopg.connect(on_postgres.replace("+psycopg", "")) as db:  # read, not rebuilt: the row stayed
+            assert db.execute("SELECT kb FROM knowledge_indexes WHERE key = %s", (key,)).fetchall() == [
+                ("untouched",), ("untouched",)]
+        reopened.remove_document("kb", document.document_id)
+        assert reopened.search("kb", "Eiffel tower", score_threshold=0) == []
+        reopened.delete("kb")
+        with psycopg.connect(on_postgres.replace("+psycopg", "")) as db:
+            assert db.execute("SELECT count(*) FROM pg_tables WHERE tablename LIKE %s",
+                              (f"knowledge_{key}_%",)).fetchone() == (0,)
+            assert db.execute("SELECT count(*) FROM knowledge_indexes WHERE key = %s", (key,)).fetchone() == (0,)
+    finally:
+        reopened.close()
