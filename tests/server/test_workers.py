@@ -1,0 +1,206 @@
+"""The worker tier: a real ``loom serve`` with ``LOOM_TASKS=celery`` and real ``loom worker`` processes on one Redis
+and one database. Async runs, document ingestion and evaluation runs execute on a worker and are followed through
+the API; a worker SIGKILLed mid-run leaves no run ``running`` (its task is redelivered to another worker, or the
+sweeper ends the run, with a reason), and a client following the run gets its end."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.cli.test_serve import LOOM
+from tests.doubles.echo_http import EchoServer
+from tests.doubles.openai_server import Reply, ScriptedOpenAI, last_user_message
+from tests.redis_server import RedisServer, require_redis
+from tests.server.helpers import parse_sse
+from tests.server.test_replicas import Replica, launch, slow_calls, wait_until
+
+LEASE_S = 2.0  # LOOM_OWNER_LEASE_S: a killed process's runs are ended within about this
+VISIBILITY_S = 3.0  # LOOM_TASK_VISIBILITY_TIMEOUT_S: a killed worker's tasks are redelivered after this
+
+
+@dataclass
+class Tier:
+    api: Replica
+    env: dict[str, str]
+    data_dir: Path
+    database: Path
+    echo: EchoServer
+    workers: list[subprocess.Popen[str]] = field(default_factory=list)
+
+    def worker(self, name: str, concurrency: int = 4) -> subprocess.Popen[str]:
+        log = (self.data_dir.parent / f"{name}.log").open("w")
+        process = subprocess.Popen([LOOM, "worker", "--concurrency", str(concurrency), "--data-dir",
+                                    str(self.data_dir)], env={**os.environ, **self.env}, stdout=log,
+                                   stderr=subprocess.STDOUT, text=True)
+        self.workers.append(process)
+        deadline = time.monotonic() + 120
+        while " ready." not in self.log(name):  # Celery's line once it takes tasks
+            assert process.poll() is None and time.monotonic() < deadline, self.log(name)
+            time.sleep(0.2)
+        return process
+
+    def log(self, name: str) -> str:
+        return (self.data_dir.parent / f"{name}.log").read_text()
+
+    def owner(self, run_id: str) -> str | None:
+        with sqlite3.connect(self.database) as db:
+            row = db.execute("SELECT owner FROM runs WHERE id = ?", (run_id,)).fetchone()
+        return row[0] if row else None
+
+
+def answer(body: dict[str, Any]) -> Reply:
+    return Reply({"1+1=?": "2", "2+2=?": "4"}.get(last_user_message(body), "?"))
+
+
+@pytest.fixture(scope="module")
+def tier(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Tier]:
+    require_redis()
+    root = tmp_path_factory.mktemp("workers")
+    with RedisServer() as redis, EchoServer() as echo, ScriptedOpenAI(answer) as model:
+        env = {"LOOM_REDIS_URL": redis.url(), "LOOM_DATABASE_URL": f"sqlite:///{root / 'shared.db'}",
+               "LOOM_TASKS": "celery", "LOOM_OWNER_LEASE_S": str(LEASE_S),
+               "LOOM_TASK_VISIBILITY_TIMEOUT_S": str(VISIBILITY_S), "LOOM_PLUGIN_ALLOW_HOSTS": "127.0.0.1",
+               "LOOM_LLM_BASE_URL": model.url}
+        data_dir = root / "data"
+        api = launch(data_dir, env)  # first: it migrates the shared database
+        tier = Tier(api, env, data_dir, root / "shared.db", echo)
+        tier.worker("worker-1")
+        try:
+            yield tier
+        finally:
+            for process in [api.process, *tier.workers]:
+                if process.poll() is None:
+                    process.send_signal(signal.SIGTERM if process is not api.process else signal.SIGINT)
+            for process in [api.process, *tier.workers]:
+                try:
+                    process.wait(30)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+
+
+def workflow_id(tier: Tier) -> str:
+    created = httpx.post(f"{tier.api.url}/api/workflows", json=slow_calls(tier.echo))
+    assert created.status_code == 201, created.text
+    return str(created.json()["id"])
+
+
+def start_async(tier: Tier, wid: str, seconds: float) -> str:
+    response = httpx.post(f"{tier.api.url}/api/workflows/{wid}/runs",
+                          json={"inputs": {"s": str(seconds)}, "response_mode": "async"})
+    assert response.status_code == 202, response.text
+    return str(response.json()["run_id"])
+
+
+def follow(tier: Tier, run_id: str, after: int = 0, timeout: float = 60) -> list[dict[str, Any]]:
+    response = httpx.get(f"{tier.api.url}/api/runs/{run_id}/events", params={"after": after}, timeout=timeout)
+    assert response.status_code == 200, response.text
+    return [data for _, data in parse_sse(response.text) if isinstance(data, dict)]
+
+
+def status(tier: Tier, run_id: str) -> str:
+    return str(httpx.get(f"{tier.api.url}/api/runs/{run_id}").json()["status"])
+
+
+def test_async_run_executes_on_a_worker_and_is_followed_through_the_api(tier: Tier) -> None:
+    wid = workflow_id(tier)
+    run_id = start_async(tier, wid, 0.05)
+    events = follow(tier, run_id)
+    assert [e["type"] for e in events][0] == "run_started"
+    assert events[-1]["type"] == "run_finished" and events[-1]["status"] == "succeeded", events[-1]
+    assert [e["seq"] for e in events] == list(range(1, len(events) + 1))
+    assert str(tier.owner(run_id)).startswith("worker@"), tier.owner(run_id)
+    detail = httpx.get(f"{tier.api.url}/api/runs/{run_id}").json()
+    assert detail["status"] == "succeeded" and len(detail["nodes"]) == 5
+    # A blocking run still runs in the API process (LOOM_RUN_DISPATCH=api).
+    blocking = httpx.post(f"{tier.api.url}/api/workflows/{wid}/runs", json={"inputs": {"s": "0"}}, timeout=30)
+    assert blocking.json()["status"] == "succeeded"
+    assert str(tier.owner(blocking.json()["run_id"])).startswith("api@")
+
+
+def test_a_run_on_a_worker_is_stopped_through_the_api(tier: Tier) -> None:
+    run_id = start_async(tier, workflow_id(tier), 2.0)
+    wait_until(lambda: status(tier, run_id) == "running", timeout=30)
+    time.sleep(0.3)
+    assert httpx.post(f"{tier.api.url}/api/runs/{run_id}/stop").status_code == 202
+    events = follow(tier, run_id)
+    assert events[-1]["type"] == "run_finished" and events[-1]["status"] == "stopped", events[-1]
+    assert wait_until(lambda: status(tier, run_id) == "stopped", timeout=10)
+
+
+def test_document_ingestion_runs_on_a_worker(tier: Tier) -> None:
+    url = tier.api.url
+    assert httpx.post(f"{url}/api/knowledge-bases", json={"name": "worker-notes"}).status_code == 201
+    text = "Loom workers index documents.\n\nThe queue is Redis; the workers are Celery.\n"
+    uploaded = httpx.post(f"{url}/api/knowledge-bases/worker-notes/documents",
+                          files=[("files", ("notes.txt", text.encode(), "text/plain"))])
+    assert uploaded.status_code == 202, uploaded.text
+
+    def ready() -> list[dict[str, Any]] | None:
+        items: list[dict[str, Any]] = httpx.get(f"{url}/api/knowledge-bases/worker-notes/documents").json()["items"]
+        return items if items and all(d["status"] in ("ready", "failed") for d in items) else None
+
+    documents = wait_until(ready, timeout=90)
+    assert [d["status"] for d in documents] == ["ready"], documents
+    assert "ingestion into worker-notes: 1 of 1 document(s) indexed" in tier.log("worker-1")
+
+
+def test_an_evaluation_run_runs_on_a_worker(tier: Tier) -> None:
+    url = tier.api.url
+    items = [{"id": "q1", "query": "1+1=?", "reference": "2"}, {"id": "q2", "query": "2+2=?", "reference": "4"}]
+    body = "".join(json.dumps(i) + "\n" for i in items).encode()
+    uploaded = httpx.post(f"{url}/api/evaluation/sets", files={"file": ("quiz.jsonl", body)}, data={"name": "quiz"})
+    assert uploaded.status_code == 201, uploaded.text
+    created = httpx.post(f"{url}/api/evaluation/runs", json={
+        "name": "quiz", "set_id": uploaded.json()["set_id"], "metrics": [{"name": "exact-match"}],
+        "candidates": [{"kind": "model", "candidate_id": "default", "model": "default"}]})
+    assert created.status_code in (200, 201, 202), created.text
+    run_id = created.json()["run_id"]
+
+    def done() -> dict[str, Any] | None:
+        run: dict[str, Any] = httpx.get(f"{url}/api/evaluation/runs/{run_id}").json()
+        return run if run["status"] in ("succeeded", "failed", "cancelled") else None
+
+    run = wait_until(done, timeout=60)
+    assert run["status"] == "succeeded", run
+    assert f"evaluation run {run_id}: succeeded" in tier.log("worker-1")
+
+
+def test_a_worker_killed_mid_run_leaves_no_run_running(tier: Tier) -> None:
+    """SIGKILL the worker driving a run: a follower gets the run's end with a reason, the run is not left
+    ``running``, and a second worker takes the tasks that were still queued."""
+    wid = workflow_id(tier)
+    victim = tier.workers[0]
+    run_id = start_async(tier, wid, 1.5)
+    wait_until(lambda: status(tier, run_id) == "running", timeout=30)
+    time.sleep(0.5)  # mid-run: inside its first slow call
+    victim.send_signal(signal.SIGKILL)
+    victim.wait(10)
+    queued = start_async(tier, wid, 0.0)  # no worker alive: it waits in the queue
+    killed_at = time.monotonic()
+    events = follow(tier, run_id)  # a client following it through the API gets its end
+    ended_after = time.monotonic() - killed_at
+    final = events[-1]
+    assert final["type"] == "run_finished" and final["status"] == "interrupted", final
+    assert "lost mid-run" in final["error"] and "worker@" in final["error"], final["error"]
+    assert ended_after < LEASE_S * 3 + 5, ended_after
+    detail = httpx.get(f"{tier.api.url}/api/runs/{run_id}").json()
+    assert detail["status"] == "interrupted" and "lost mid-run" in detail["error"]
+    assert status(tier, queued) == "queued"
+    tier.worker("worker-2")
+    assert follow(tier, queued)[-1]["status"] == "succeeded"
+    assert str(tier.owner(queued)).startswith("worker@")
+    # The killed run's task comes back (visibility timeout) to worker-2, which leaves the ended run alone.
+    wait_until(lambda: f"run {run_id}: already interrupted" in tier.log("worker-2"), timeout=VISIBILITY_S * 4 + 10)
+    assert status(tier, run_id) == "interrupted"
