@@ -1,9 +1,11 @@
-"""``loom kb``: create knowledge bases, add documents (with a progress bar), hit-test search, list, remove."""
+"""``loom kb``: create knowledge bases, add documents (with a progress bar), hit-test search, list, remove,
+reindex (build the indexes in the configured backend)."""
 
 from __future__ import annotations
 
 import json
 import os
+import time
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -194,3 +196,24 @@ def remove_doc(name: str, document: str, data_dir: DataDir = None) -> None:
     except KnowledgeError as exc:
         raise fail(str(exc)) from None
     out.print(f"removed {document} from {name}")
+
+
+@app.command()
+def reindex(names: Annotated[list[str] | None, typer.Argument(help="KBs to index (default: all)")] = None,
+            data_dir: DataDir = None) -> None:
+    """Build the KBs' vector and keyword indexes where LOOM_KNOWLEDGE_BACKEND keeps them, from the chunks and
+    vectors each KB stores (nothing is embedded again): after switching backends, so that first searches do not
+    wait for it. Indexes already current are only checked."""
+    service = _service(data_dir)
+    try:
+        for name in names or service.list_names():
+            started = time.perf_counter()
+            service.warm([name])
+            if not service.exists(name):
+                raise fail(f"no knowledge base '{name}'")
+            chunks = service.get(name).chunks
+            out.print(f"{name}: {chunks} chunks indexed ({service.backend.name}) in "
+                      f"{time.perf_counter() - started:.1f}s")
+        service.close()
+    except KnowledgeError as exc:
+        raise fail(str(exc)) from None

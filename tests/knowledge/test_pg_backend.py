@@ -126,3 +126,30 @@ def test_a_restart_reads_the_tables_and_deleting_a_kb_drops_them(data_dir: Path,
             assert db.execute("SELECT count(*) FROM knowledge_indexes WHERE key = %s", (key,)).fetchone() == (0,)
     finally:
         reopened.close()
+
+
+def test_switching_a_deployment_to_postgres_reindexes_without_embedding(data_dir: Path, on_postgres: str,
+                                                                       embedder: Embedder,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from server.cli.kb import app
+
+    embedded = KnowledgeService(data_dir, backend=EmbeddedBackend())
+    embedded.create("kb", SETTINGS)
+    embedded.add_documents("kb", [(name, text.encode()) for name, text in CORPUS])
+    before = [(h.chunk_id, round(h.score, 4)) for h in embedded.search("kb", "长城 great wall", score_threshold=0)]
+    embedded.close()
+    monkeypatch.setenv("LOOM_KNOWLEDGE_BACKEND", "postgres")
+    monkeypatch.setenv("LOOM_DATABASE_URL", on_postgres)
+    monkeypatch.setattr(embedder, "encode_passages", None)  # nothing may be embedded again
+    result = CliRunner().invoke(app, ["reindex", "--data-dir", str(data_dir)])
+    assert result.exit_code == 0, result.output
+    assert "kb: " in result.output and "indexed (postgres)" in result.output
+    service = KnowledgeService(data_dir)
+    try:
+        assert service.backend.name == "postgres"
+        after = [(h.chunk_id, round(h.score, 4)) for h in service.search("kb", "长城 great wall", score_threshold=0)]
+        assert after == before
+    finally:
+        service.close()
