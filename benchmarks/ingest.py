@@ -30,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np  # noqa: E402
 
+from knowledge.backend import IndexBackend  # noqa: E402
 from knowledge.chunking import chunk  # noqa: E402
 from knowledge.cleaning import clean  # noqa: E402
 from knowledge.embedding import get_embedder  # noqa: E402
@@ -107,13 +108,14 @@ def _ingest(service: KnowledgeService, way: str, texts: list[str]) -> None:
     assert all(info.status == "ready" for info in infos), [info.error for info in infos]
 
 
-def latency(total: int, queries: int, batch: int = 5000) -> dict:
+def latency(total: int, queries: int, backend: IndexBackend | None = None, batch: int = 5000) -> dict:
+    """Query p50/p95 per mode at ``total`` synthetic chunks, with the indexes in ``backend`` (default embedded)."""
     rng = np.random.default_rng(1)
     vocabulary = np.array([f"term{i}" for i in range(50_000)])
     zipf = 1 / np.arange(1, len(vocabulary) + 1)
     zipf /= zipf.sum()
     with tempfile.TemporaryDirectory() as tmp:
-        service = KnowledgeService(Path(tmp))
+        service = KnowledgeService(Path(tmp), backend=backend)
         service.create("big")
         store = service._store("big")
         dim = get_embedder(MINILM_MODEL).dimension
