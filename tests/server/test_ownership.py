@@ -1,0 +1,99 @@
+"""Run ownership across processes (server.ownership) on a real Redis: a process that starts or sweeps ends only the
+runs whose owner's heartbeat is gone, records the events they had only sent to Redis, and gives their followers
+an end; a queued run is claimed once, and stopped while still queued."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+
+from server.db.store import RunWrite, Store, new_run_row
+from server.eventlog_redis import RedisEventLog, connect
+from server.ownership import OWNER_PREFIX, Ownership
+from tests.redis_server import RedisServer, require_redis
+
+
+@pytest.fixture(scope="module")
+def redis_url() -> Iterator[str]:
+    require_redis()
+    with RedisServer() as server:
+        yield server.url()
+
+
+@pytest.fixture
+async def ownership(redis_url: str, tmp_path: Path) -> AsyncIterator[Ownership]:
+    store = Store(f"sqlite:///{tmp_path / 'loom.db'}")
+    store.migrate()
+    client = connect(redis_url)
+    await client.flushdb()
+    yield Ownership(client, store, "api", lease_s=2.0)
+    await client.aclose()
+    store.close()
+
+
+def record(store: Store, run_id: str, status: str, owner: str | None) -> None:
+    row = new_run_row(id=run_id, workflow_id="w", version=None, source="api", definition={}, inputs={}, sys={},
+                      status=status, owner=owner)
+    store.write_runs([RunWrite(run_id, row=row)])
+
+
+def event(run_id: str, seq: int) -> dict[str, object]:
+    return {"type": "node_started", "run_id": run_id, "seq": seq, "ts": time.time(), "node_id": f"n{seq}"}
+
+
+async def test_a_sweep_ends_only_the_runs_whose_owner_is_gone(ownership: Ownership) -> None:
+    store, client = ownership.store, ownership.client
+    await client.set(OWNER_PREFIX + "worker@other:1:a", "1", px=60_000)  # a live process
+    record(store, "alive", "running", "worker@other:1:a")
+    record(store, "dead", "running", "worker@gone:2:b")
+    record(store, "legacy", "running", None)
+    record(store, "queued", "queued", None)
+    # The dead worker had recorded seq 1 and sent seq 1-3 to Redis before it was killed.
+    store.write_runs([RunWrite("dead", events=[event("dead", 1)])])
+    log = RedisEventLog(client, "loom:events:dead")
+    for seq in (1, 2, 3):
+        log.append(event("dead", seq))
+    await log.read()  # sent
+    follower = RedisEventLog(client, "loom:events:dead")
+
+    async def follow() -> list[dict[str, object]]:
+        return [e async for e in follower.follow(0)]
+
+    following = asyncio.create_task(follow())
+    await ownership.start()  # the start-up sweep
+    try:
+        seen = await asyncio.wait_for(following, 10)
+        assert [e["seq"] for e in seen] == [1, 2, 3, 4]
+        assert seen[-1]["type"] == "run_finished" and seen[-1]["status"] == "interrupted"
+        assert "worker driving this run was lost mid-run (worker@gone:2:b" in str(seen[-1]["error"])
+        assert [e["seq"] for e in store.run_events("dead")] == [1, 2, 3, 4]  # what only Redis had is recorded
+        assert store.get_run("dead").status == "interrupted"
+        assert store.get_run("legacy").status == "interrupted"
+        assert store.get_run("alive").status == "running" and store.get_run("queued").status == "queued"
+        assert await client.exists(OWNER_PREFIX + ownership.owner)  # this process's heartbeat
+        assert await ownership.sweep() == []  # nothing left to end
+        # The live owner stops beating: the next sweep ends its run too.
+        await client.delete(OWNER_PREFIX + "worker@other:1:a")
+        assert await ownership.sweep() == ["alive"]
+    finally:
+        await ownership.close()
+    assert not await client.exists(OWNER_PREFIX + ownership.owner)  # a clean stop gives the lease back
+
+
+async def test_a_queued_run_is_claimed_once_or_stopped_in_the_queue(ownership: Ownership) -> None:
+    store = ownership.store
+    record(store, "q1", "queued", None)
+    record(store, "q2", "queued", None)
+    assert ownership.claim("q1") and not ownership.claim("q1")
+    assert store.get_run("q1").status == "running" and store.get_run("q1").owner == ownership.owner
+    assert not ownership.stop_queued("q1")  # a worker drives it: the stop goes to that worker instead
+    assert await asyncio.to_thread(ownership.stop_queued, "q2")
+    assert not ownership.claim("q2")
+    ended = [e async for e in RedisEventLog(ownership.client, "loom:events:q2").follow(0)]
+    assert [(e["type"], e["status"]) for e in ended] == [("run_finished", "stopped")]
+    assert store.get_run("q2").status == "stopped"
+    await ownership.close()
