@@ -204,3 +204,32 @@ def test_a_worker_killed_mid_run_leaves_no_run_running(tier: Tier) -> None:
     # The killed run's task comes back (visibility timeout) to worker-2, which leaves the ended run alone.
     wait_until(lambda: f"run {run_id}: already interrupted" in tier.log("worker-2"), timeout=VISIBILITY_S * 4 + 10)
     assert status(tier, run_id) == "interrupted"
+
+
+def test_a_second_api_process_dispatching_every_run_leaves_the_runs_in_flight_alone(tier: Tier) -> None:
+    """A replica that starts while a worker drives a run does not interrupt it; with LOOM_RUN_DISPATCH=worker its
+    blocking, streaming and public API runs all run on the workers."""
+    wid = workflow_id(tier)
+    in_flight = start_async(tier, wid, 1.0)
+    wait_until(lambda: status(tier, in_flight) == "running", timeout=30)
+    second = launch(tier.data_dir.parent / "data-b", {**tier.env, "LOOM_RUN_DISPATCH": "worker"})
+    try:
+        assert follow(tier, in_flight)[-1]["status"] == "succeeded"
+        blocking = httpx.post(f"{second.url}/api/workflows/{wid}/runs", json={"inputs": {"s": "0"}}, timeout=60)
+        assert blocking.status_code == 200 and blocking.json()["status"] == "succeeded", blocking.text
+        assert str(tier.owner(blocking.json()["run_id"])).startswith("worker@")
+        streamed = httpx.post(f"{second.url}/api/workflows/{wid}/runs",
+                              json={"inputs": {"s": "0"}, "response_mode": "streaming"}, timeout=60)
+        events = [data for _, data in parse_sse(streamed.text) if isinstance(data, dict)]
+        assert events[0]["type"] == "run_started" and events[-1]["status"] == "succeeded"
+        assert str(tier.owner(events[-1]["run_id"])).startswith("worker@")
+        assert httpx.post(f"{second.url}/api/workflows/{wid}/publish").status_code == 201
+        key = httpx.post(f"{second.url}/api/workflows/{wid}/keys", json={"name": "ci"}).json()["key"]
+        public = httpx.post(f"{second.url}/v1/workflows/{wid}/run", headers={"Authorization": f"Bearer {key}"},
+                            json={"inputs": {"s": "0"}, "response_mode": "async"})
+        assert public.status_code == 202, public.text
+        assert follow(tier, public.json()["run_id"])[-1]["status"] == "succeeded"  # followed on the first replica
+        assert str(tier.owner(public.json()["run_id"])).startswith("worker@")
+    finally:
+        second.process.send_signal(signal.SIGINT)
+        second.process.wait(30)
