@@ -50,7 +50,8 @@ class AppState:
         store.migrate()
         if not settings.redis_url:  # one process: every run left running was its previous life's
             store.mark_interrupted()
-        store.interrupt_messages()
+        if role == "api":  # chat turns run in API processes only
+            store.interrupt_messages()
         if services.files is None:
             services.files = FileStore(settings.data_dir)
         services.files.max_bytes = settings.max_upload_bytes

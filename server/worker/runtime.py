@@ -33,11 +33,12 @@ class WorkerRuntime:
 
     async def _open(self) -> AppState:
         from nodes.registry import CATALOG
-        from server.services import build_services, open_services
+        from server.services import build_services
 
         services = build_services(self.settings.data_dir)
+        # Not open_services: re-attaching to model servers (and stopping half-started ones) is the API process's
+        # job; a worker reaches deployed models through the registry as it finds them.
         state = AppState.open(self.settings, services, CATALOG, role="worker")
-        await open_services(services)
         await state.start()
         return state
 
