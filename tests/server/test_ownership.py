@@ -25,8 +25,8 @@ def redis_url() -> Iterator[str]:
 
 
 @pytest.fixture
-async def ownership(redis_url: str, tmp_path: Path) -> AsyncIterator[Ownership]:
-    store = Store(f"sqlite:///{tmp_path / 'loom.db'}")
+async def ownership(redis_url: str, tmp_path: Path, test_database: str | None) -> AsyncIterator[Ownership]:
+    store = Store(test_database or f"sqlite:///{tmp_path / 'loom.db'}")  # PostgreSQL in the tests' second pass
     store.migrate()
     client = connect(redis_url)
     await client.flushdb()
