@@ -103,6 +103,7 @@ EventT = TypeVar("EventT", bound=BaseEvent)
 _TYPE = frozenset({"type"})
 _FIELDS_SET: dict[type[BaseEvent], frozenset[str]] = {}  # every field but type: what validation records as set
 _set_attribute = object.__setattr__
+_new_object = object.__new__
 
 
 def trusted(cls: type[EventT], fields: dict[str, Any]) -> EventT:
@@ -114,7 +115,7 @@ def trusted(cls: type[EventT], fields: dict[str, Any]) -> EventT:
     to ``cls(**fields)`` and dumps to the same JSON (tests/engine/test_events.py checks each use). Done as
     pydantic's ``model_construct`` does it, minus its per-field default and alias handling.
     """
-    event = cls.__new__(cls)
+    event = _new_object(cls)  # what cls.__new__ is for a model (BaseModel defines none), without looking it up
     _set_attribute(event, "__dict__", fields)
     fields_set = _FIELDS_SET.get(cls)
     if fields_set is None:

@@ -12,12 +12,13 @@ import json
 import time
 import uuid
 from collections import deque
-from collections.abc import AsyncGenerator, Callable
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from functools import partial
+from typing import Any, NoReturn
 
 from engine import passthrough
-from engine.error_handling import Attempts, NodeFailure, apply_strategy, attempt
+from engine.error_handling import NodeFailure, apply_strategy, attempt
 from engine.errors import NodeError
 from engine.events import (
     AnswerChunkEvent,
@@ -74,10 +75,9 @@ class RunResult:
                 "elapsed_ms": self.elapsed_ms, "usage": self.usage}
 
 
-class _Outcome(NamedTuple):
-    node_id: str
-    branch: str | None
-    error: str | None  # set when the node failed and no error strategy took over: the run fails
+# What running a node gives: (the handle it took, the error when it failed and no error strategy took over: the
+# run fails). A plain tuple: one is made for every node.
+_Outcome = tuple[str | None, str | None]
 
 
 class _RunFailed(Exception):
@@ -101,6 +101,8 @@ class Run:
         self.reuse = reuse or {}
         self.resumed_from = resumed_from
         self.pool = VariablePool({**(sys or {}), "run_id": self.run_id})
+        self._sys = self.pool.outputs("sys") or {}  # what every node's context gets as ``sys`` (never reassigned)
+        self._mode = graph.workflow.mode
         # Conversation variables: the stored values given (a chat conversation's), else each one's default.
         self._conversation_types = {v.name: v.type for v in graph.workflow.conversation_variables}
         stored = conversation or {}
@@ -234,29 +236,56 @@ class Run:
         inline = 0
         try:
             while node_id is not None:
-                outcome = await self._execute(node_id, self._frame)
-                if outcome.error is not None:  # failed, and no error strategy took over: the run fails now
-                    raise _RunFailed(outcome.error, outcome.node_id)
+                branch, error = await self._execute(node_id, self._frame)
+                if error is not None:  # failed, and no error strategy took over: the run fails now
+                    raise _RunFailed(error, node_id)
                 inline += 1
                 # Let concurrent branches interleave as they would with a task per node, and never hold the
                 # event loop for a long chain of nodes that do not await.
                 if len(self._running) > 1 or inline % 64 == 0:
                     await asyncio.sleep(0)
-                node_id = self._advance(outcome)
+                node_id = self._advance(node_id, branch)
         except Exception as exc:  # _RunFailed, or a runner bug: the driver raises it
             if not self._settled.done():
                 self._settled.set_exception(exc)
 
-    def _advance(self, outcome: _Outcome) -> str | None:
+    def _advance(self, node_id: str, branch: str | None) -> str | None:
         """Resolve a finished node's outgoing edges: skip whole subtrees whose edges are all skipped, start
-        the nodes that became ready. Returns the first of those for the caller to run, or ``None``."""
-        graph, pending_edges, taken = self.graph, self._pending_edges, self._taken
+        the nodes that became ready. Returns the first of those for the caller to run, or ``None``.
+
+        Edges resolve last to first, a skipped node's own edges right after it (depth first); that order decides
+        the order of skip events and which ready node the caller runs. Nodes are started once all are resolved."""
+        pending_edges, taken = self._pending_edges, self._taken
         ready: list[str] = []
-        resolved = [(e.target, e.source_handle == outcome.branch) for e in graph.outgoing[outcome.node_id]]
-        while resolved:
-            target, is_taken = resolved.pop()
+        for edge in reversed(self.graph.outgoing[node_id]):
+            target = edge.target
             pending_edges[target] -= 1
-            taken[target] = taken[target] or is_taken
+            if edge.source_handle == branch:
+                taken[target] = True
+            if pending_edges[target]:
+                continue
+            if taken[target]:
+                self.executions += 1
+                if self.executions > self.limits.max_node_executions:
+                    self._execution_limit_hit()
+                ready.append(target)
+            else:
+                self._skip_from(target, ready)
+        if not ready:
+            return None
+        for other in ready[1:]:
+            self._spawn(other)
+        return ready[0]
+
+    def _skip_from(self, node_id: str, ready: list[str]) -> None:
+        """Skip a node whose incoming edges were all skipped, then resolve its own edges as skipped (depth
+        first); a node that had a taken edge from elsewhere becomes ready."""
+        graph, pending_edges, taken = self.graph, self._pending_edges, self._taken
+        self._skip(node_id)
+        resolving = [e.target for e in graph.outgoing[node_id]]
+        while resolving:
+            target = resolving.pop()
+            pending_edges[target] -= 1
             if pending_edges[target]:
                 continue
             if taken[target]:
@@ -264,15 +293,15 @@ class Run:
                 ready.append(target)
             else:
                 self._skip(target)
-                resolved.extend((e.target, False) for e in graph.outgoing[target])
-        for node_id in ready[1:]:
-            self._spawn(node_id)
-        return ready[0] if ready else None
+                resolving.extend(e.target for e in graph.outgoing[target])
 
     def _count_execution(self) -> None:
         self.executions += 1
         if self.executions > self.limits.max_node_executions:
-            raise _RunFailed(f"run exceeded the limit of {self.limits.max_node_executions} node executions")
+            self._execution_limit_hit()
+
+    def _execution_limit_hit(self) -> NoReturn:
+        raise _RunFailed(f"run exceeded the limit of {self.limits.max_node_executions} node executions")
 
     def _skip(self, node_id: str, frame: Frame | None = None) -> None:
         node = (frame or self._frame).nodes[node_id]
@@ -298,36 +327,50 @@ class Run:
 
     # -- one node -----------------------------------------------------------------------------------
     async def _execute(self, node_id: str, frame: Frame) -> _Outcome:
-        graph, pool = self.graph, frame.pool
+        pool, parent_id, iteration = frame.pool, frame.parent_id, frame.iteration
         node = frame.nodes[node_id]
         spec = frame.specs[node_id]
-        resolve = pool.resolve
-        inputs = {name: resolve(source) for name, source in node.inputs.items()}
+        inputs = pool.resolve_all(node.inputs)
         # A node's two events are built unvalidated (engine.events.trusted): every value is the runner's own,
         # and the dicts are copied as validation would have copied them.
+        # Pushed as _push does, inline (twice a node).
+        events = self._events
         self._seq += 1
-        self._push(trusted(NodeStartedEvent, {
+        events.append(trusted(NodeStartedEvent, {
             "run_id": self.run_id, "seq": self._seq, "ts": time.time(), "type": "node_started", "node_id": node_id,
-            "node_type": node.type, "title": node.title, "inputs": dict(inputs), "parent_id": frame.parent_id,
-            "iteration": frame.iteration}))
+            "node_type": node.type, "title": node.title, "inputs": dict(inputs), "parent_id": parent_id,
+            "iteration": iteration}))
+        waiter = self._event_waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
         started = time.perf_counter()
-        reused = self.reuse.get(node_id) if frame.parent_id is None else None
+        reused = self.reuse.get(node_id) if parent_id is None and self.reuse else None
+        result: NodeResult | None
+        failure: NodeFailure | None = None
         if reused is not None:
-            tried = Attempts(NodeResult(outputs=reused.outputs, branch=reused.branch), None, 0)
+            result, made = NodeResult(outputs=reused.outputs, branch=reused.branch), 0
         else:
-            ctx = NodeContext(node=node, run_id=self.run_id, mode=graph.workflow.mode, inputs=inputs,
-                              services=self.services, sys=self.pool.outputs("sys") or {}, run_inputs=self.inputs,
-                              resolve_source=resolve,
-                              emit=self._chunk_emitter(node_id, frame.parent_id is None),
-                              emit_answer=self._answer_emitter(node_id),
-                              body=None if spec.container is None else BodyRun(self, graph.bodies[node_id], pool))
-            tried = await attempt(spec.run, ctx, frame.configs[node_id], retry=node.retry,
-                                  timeout_s=node.timeout_s or spec.default_timeout_s)
+            # Positional (NodeContext's field order): keyword arguments to a class cost a dict per call.
+            through = self._passthrough.get(node_id) if parent_id is None and self._passthrough else None
+            ctx = NodeContext(node, self.run_id, self._mode, inputs, self.services, self._sys, self.inputs,
+                              frame.resolve, partial(self._text_chunk, node_id, through),
+                              None if spec.container is None else BodyRun(self, self.graph.bodies[node_id], pool),
+                              partial(self._answer_chunk, node_id))
+            retry, timeout_s = node.retry, node.timeout_s or spec.default_timeout_s
+            if retry is None and timeout_s is None:
+                # One attempt, unbounded: what engine.error_handling.attempt does then, without its coroutine.
+                made = 1
+                try:
+                    result = await spec.run(ctx, frame.configs[node_id])
+                except Exception as exc:  # every node failure is data from here on
+                    result, failure = None, NodeFailure.from_exception(exc, None)
+            else:
+                result, failure, made = await attempt(spec.run, ctx, frame.configs[node_id], retry=retry,
+                                                      timeout_s=timeout_s)
             if self._fatal is not None:
                 raise self._fatal
-        result, failure = tried.result, tried.failure
         if result is not None:
-            failure = failure or self._size_failure(result.outputs)
+            failure = self._size_failure(result.outputs)
             if failure is None and result.conversation:
                 failure = self._assign_conversation(result.conversation)
                 if failure is None and pool is not self.pool:  # inside a sub-graph: its own pool sees them too
@@ -341,47 +384,48 @@ class Run:
         if status == "succeeded" or handled:
             pool.set(node_id, outputs)
         usage = result.usage if result is not None else None
-        self.usage.add(usage)
+        if usage is not None:
+            self.usage.add(usage)
         logs = result.logs if result is not None else failure.logs if failure is not None else None
         error = failure.message if failure is not None else None
         self._seq += 1
-        self._push(trusted(NodeFinishedEvent, {
+        events.append(trusted(NodeFinishedEvent, {
             "run_id": self.run_id, "seq": self._seq, "ts": time.time(), "type": "node_finished", "node_id": node_id,
             "node_type": node.type, "title": node.title, "status": status, "inputs": dict(inputs),
             "outputs": dict(outputs), "branch": branch, "elapsed_ms": round((time.perf_counter() - started) * 1000, 3),
             "usage": usage.as_dict() if usage else None, "error": error, "error_handled": handled,
-            "attempts": tried.made, "logs": list(logs) if logs is not None else None, "reused": reused is not None,
-            "parent_id": frame.parent_id, "iteration": frame.iteration}))
-        unhandled = status == "failed" and not handled
-        return _Outcome(node_id, branch, f"{node.label}: {error}" if unhandled else None)
+            "attempts": made, "logs": list(logs) if logs is not None else None, "reused": reused is not None,
+            "parent_id": parent_id, "iteration": iteration}))
+        waiter = self._event_waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+        if status == "failed" and not handled:
+            return branch, f"{node.label}: {error}"
+        return branch, None
 
     # What a container's sub-graph (engine.subgraph.BodyRun) drives for each of its nodes.
     execute_node = _execute
     skip_node = _skip
     count_execution = _count_child
 
-    def _chunk_emitter(self, node_id: str, top_level: bool = True) -> Callable[[str], None]:
-        through = self._passthrough.get(node_id) if top_level else None
+    # A node's ``emit`` and ``emit_answer`` are partials of these two (cheaper to make than closures, and made
+    # for every node).
+    def _text_chunk(self, node_id: str, through: passthrough.Passthrough | None, delta: str) -> None:
+        self._emit(TextChunkEvent, node_id=node_id, delta=delta)
+        if through is not None:  # the answer node reading this text streams it now (engine.passthrough)
+            if not through.started:
+                through.started = True
+                self._send_answer(through.answer_id, through.prefix)
+            self._send_answer(through.answer_id, delta)
 
-        def emit(delta: str) -> None:
-            self._emit(TextChunkEvent, node_id=node_id, delta=delta)
-            if through is not None:  # the answer node reading this text streams it now (engine.passthrough)
-                if not through.started:
-                    through.started = True
-                    self._send_answer(through.answer_id, through.prefix)
-                self._send_answer(through.answer_id, delta)
-        return emit
-
-    def _answer_emitter(self, node_id: str) -> Callable[[str], None]:
-        def emit(delta: str) -> None:
-            sent = self._answer_sent.get(node_id, 0)
-            if sent:  # skip what a passthrough already sent for this node
-                cut = min(sent, len(delta))
-                self._answer_sent[node_id] = sent - cut
-                delta = delta[cut:]
-            if delta:
-                self._send_answer(node_id, delta, own=True)
-        return emit
+    def _answer_chunk(self, node_id: str, delta: str) -> None:
+        sent = self._answer_sent.get(node_id, 0)
+        if sent:  # skip what a passthrough already sent for this node
+            cut = min(sent, len(delta))
+            self._answer_sent[node_id] = sent - cut
+            delta = delta[cut:]
+        if delta:
+            self._send_answer(node_id, delta, own=True)
 
     def _send_answer(self, node_id: str, delta: str, own: bool = False) -> None:
         if not delta:

@@ -31,7 +31,8 @@ class NodeResult:
 
 @dataclass(slots=True)
 class NodeContext:
-    """Everything a running node may use."""
+    """Everything a running node may use. The runner builds one per node with positional arguments (keyword
+    arguments to a class cost a dict per call), so a new field goes last."""
 
     node: NodeDef
     run_id: str

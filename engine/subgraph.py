@@ -27,7 +27,7 @@ class Frame:
     """Where a node runs: the nodes around it, the pool it reads and writes, and for a child of a container,
     the container's id and the item index or round."""
 
-    __slots__ = ("configs", "iteration", "nodes", "parent_id", "pool", "specs")
+    __slots__ = ("configs", "iteration", "nodes", "parent_id", "pool", "resolve", "specs")
 
     def __init__(self, nodes: Any, specs: Any, configs: Any, pool: VariablePool, parent_id: str | None = None,
                  iteration: int | None = None):
@@ -35,6 +35,7 @@ class Frame:
         self.specs = specs
         self.configs = configs
         self.pool = pool
+        self.resolve = pool.resolve  # each node's context gets it: one bound method, not one per node
         self.parent_id = parent_id
         self.iteration = iteration
 
@@ -65,8 +66,8 @@ class BodyRun:
                 run.skip_node(node_id, frame)
                 continue
             run.count_execution(node_id, frame)
-            outcome = await run.execute_node(node_id, frame)
-            if outcome.error is not None:
-                return BodyOutcome(pool.resolve, outcome.error, node_id)
-            branches[node_id] = outcome.branch
+            branch, error = await run.execute_node(node_id, frame)
+            if error is not None:
+                return BodyOutcome(pool.resolve, error, node_id)
+            branches[node_id] = branch
         return BodyOutcome(pool.resolve)

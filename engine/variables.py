@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from engine.models import Literal_, Ref, ValueSource
@@ -40,6 +41,21 @@ class VariablePool:
         if isinstance(source, Literal_):
             return source.value
         return self.get(source)
+
+    def resolve_all(self, sources: Mapping[str, ValueSource]) -> dict[str, Any]:
+        """``resolve`` each source of a node's inputs, by input name (one call per node, not per input)."""
+        values, resolved = self._values, {}
+        for name, source in sources.items():
+            if isinstance(source, Literal_):
+                resolved[name] = source.value
+                continue
+            node_id, output, *path = source.ref.split(".")
+            outputs = values.get(node_id)
+            if outputs is None:
+                resolved[name] = None
+            else:
+                resolved[name] = follow(outputs.get(output), path) if path else outputs.get(output)
+        return resolved
 
     def snapshot(self) -> VariablePool:
         """A pool of its own holding what this one holds now (a container's sub-graph runs in one)."""

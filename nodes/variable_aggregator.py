@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Annotated, Any
 
 from pydantic import Field, StringConstraints
@@ -35,8 +36,11 @@ def is_empty(value: Any) -> bool:
     return False
 
 
-def first_present(values: list[Any]) -> Any:
-    return next((v for v in values if not is_empty(v)), None)
+def first_present(values: Iterable[Any]) -> Any:
+    for value in values:
+        if not is_empty(value):
+            return value
+    return None
 
 
 def outputs(node: NodeDef, config: AggregatorConfig, services: Services | None) -> dict[str, str]:
@@ -57,11 +61,16 @@ def check(node: NodeDef, config: AggregatorConfig, services: Services | None) ->
     return issues
 
 
+def grouped(groups: list[AggregatorGroup], inputs: dict[str, Any]) -> dict[str, Any]:
+    """Each group's output: the first present of its inputs."""
+    return {g.name: first_present([inputs.get(n) for n in g.inputs]) for g in groups}
+
+
 async def run(ctx: NodeContext, config: AggregatorConfig) -> NodeResult:
+    # The comprehension over groups lives in grouped(): here it would make ``ctx`` a closure cell on every run.
     if config.groups:
-        return NodeResult(outputs={g.name: first_present([ctx.inputs.get(n) for n in g.inputs])
-                                   for g in config.groups})
-    return NodeResult(outputs={"output": first_present(list(ctx.inputs.values()))})
+        return NodeResult(grouped(config.groups, ctx.inputs))
+    return NodeResult({"output": first_present(ctx.inputs.values())})
 
 
 SPEC = NodeSpec(type="variable-aggregator", title="Variable aggregator", config_model=AggregatorConfig,
