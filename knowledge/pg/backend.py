@@ -26,8 +26,11 @@ from knowledge.pg.vectors import PgVectorIndex
 if TYPE_CHECKING:
     from knowledge.store import KBStore
 
+# Per KB and index: the store generation it reflects, the vectors' dimension, and the keyword index's chunk count
+# and total length in tokens (BM25's statistics, changed in the same transaction as its rows).
 _META = ("CREATE TABLE IF NOT EXISTS knowledge_indexes (key text NOT NULL, kind text NOT NULL, kb text NOT NULL, "
-         "generation bigint NOT NULL, dimension integer, PRIMARY KEY (key, kind))")
+         "generation bigint NOT NULL, dimension integer, chunks bigint NOT NULL DEFAULT 0, "
+         "total_length bigint NOT NULL DEFAULT 0, PRIMARY KEY (key, kind))")
 
 
 class PostgresUnavailable(KnowledgeError):
@@ -94,7 +97,7 @@ class PostgresBackend:
 
     def open_keywords(self, store: KBStore) -> KeywordSearch:
         key = store.index_key
-        index = PgKeywordIndex(self._connection(store), f"knowledge_{key}_keywords", f"knowledge_{key}_terms")
+        index = PgKeywordIndex(self._connection(store), key, f"knowledge_{key}_keywords", f"knowledge_{key}_terms")
         if self._recorded(store, "keywords") == (store.generation, None):
             index.attach()
             return index

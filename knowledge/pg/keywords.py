@@ -15,6 +15,7 @@ import math
 from collections import Counter
 
 import numpy as np
+import psycopg
 from psycopg import sql
 
 from knowledge.pg.connection import KBConnection
@@ -27,10 +28,13 @@ _SCORE = (
 
 
 class PgKeywordIndex:
-    """BM25 over one KB's chunk rows (``table``) and term statistics (``terms_table``)."""
+    """BM25 over one KB's chunk rows (``table``) and term statistics (``terms_table``; the chunk count and total
+    length in the KB's ``knowledge_indexes`` row, ``key``). Every statistic is read from Postgres at each query,
+    so processes sharing the KB score alike while one of them changes it."""
 
-    def __init__(self, connection: KBConnection, table: str, terms_table: str, k1: float = 1.2, b: float = 0.75):
-        self.connection, self.k1, self.b = connection, k1, b
+    def __init__(self, connection: KBConnection, key: str, table: str, terms_table: str, k1: float = 1.2,
+                 b: float = 0.75):
+        self.connection, self.key, self.k1, self.b = connection, key, k1, b
         self.table, self.terms = sql.Identifier(table), sql.Identifier(terms_table)
         self.gin = sql.Identifier(f"{table}_lexemes")
         self._count = 0
@@ -53,9 +57,21 @@ class PgKeywordIndex:
         self._count = self._total_length = 0
 
     def attach(self) -> None:
-        row = self.connection.get().execute(
-            sql.SQL("SELECT count(*), COALESCE(sum(length), 0) FROM {}").format(self.table)).fetchone()
+        self.stats()
+
+    def stats(self, db: psycopg.Connection | None = None) -> tuple[int, int]:
+        """(chunks, total length in tokens), as recorded now."""
+        row = (db or self.connection.get()).execute(
+            "SELECT chunks, total_length FROM knowledge_indexes WHERE key = %s AND kind = 'keywords'",
+            (self.key,)).fetchone()
         self._count, self._total_length = (int(row[0]), int(row[1])) if row else (0, 0)
+        return self._count, self._total_length
+
+    def _count_change(self, cur: psycopg.Cursor, chunks: int, length: int, absolute: bool = False) -> None:
+        change = "chunks = %s, total_length = %s" if absolute else \
+            "chunks = chunks + %s, total_length = total_length + %s"
+        cur.execute(f"UPDATE knowledge_indexes SET {change} WHERE key = %s AND kind = 'keywords'",
+                    (chunks, length, self.key))
 
     # --- changes -----------------------------------------------------------------------------------------
 
@@ -82,6 +98,7 @@ class PgKeywordIndex:
                 cur.execute(sql.SQL("INSERT INTO {t} (term, df) SELECT * FROM unnest(%s::text[], %s::int[]) "
                                     "ON CONFLICT (term) DO UPDATE SET df = {t}.df + EXCLUDED.df")
                             .format(t=self.terms), (list(df), list(df.values())))
+            self._count_change(cur, len(rows), sum(r[1] for r in rows))
         self._count += len(rows)
         self._total_length += sum(r[1] for r in rows)
 
@@ -102,6 +119,7 @@ class PgKeywordIndex:
                                     "WHERE {t}.term = d.term").format(t=self.terms), (list(df), list(df.values())))
                 cur.execute(sql.SQL("DELETE FROM {} WHERE df <= 0 AND term = ANY(%s)").format(self.terms),
                             (list(df),))
+            self._count_change(cur, -len(gone), -sum(int(r[0]) for r in gone))
         self._count -= len(gone)
         self._total_length -= sum(int(r[0]) for r in gone)
 
@@ -122,6 +140,7 @@ class PgKeywordIndex:
             with cur.copy(sql.SQL("COPY {} (term, df) FROM STDIN").format(self.terms)) as copy:
                 for term, n in df.items():
                     copy.write_row((term, n))
+            self._count_change(cur, self._count, self._total_length, absolute=True)
         db.execute(sql.SQL("ANALYZE {}").format(self.table))
 
     # --- search ------------------------------------------------------------------------------------------
@@ -136,11 +155,14 @@ class PgKeywordScores:
     def __init__(self, index: PgKeywordIndex, tokens: list[str]):
         self.index = index
         self.terms = sorted({t for t in tokens if t})
-        n = index._count
         self.ideal = 0.0
         self.matched: list[str] = []
         self.idfs: list[float] = []
-        if n == 0 or not self.terms:
+        if not self.terms:
+            return
+        n, total = index.stats()
+        self.avgdl = max(total / max(n, 1), 1e-9)
+        if n == 0:
             return
         rows = index.connection.get().execute(
             sql.SQL("SELECT term, df FROM {} WHERE term = ANY(%s)").format(index.terms), (self.terms,)).fetchall()
@@ -156,9 +178,8 @@ class PgKeywordScores:
                                            b=sql.Literal(index.b), table=index.table, where=sql.SQL(where))
         if limit is not None:
             statement = sql.SQL("{} ORDER BY raw DESC, k.chunk_id LIMIT {}").format(statement, sql.Literal(limit))
-        avgdl = max(index._total_length / max(index._count, 1), 1e-9)
         rows = index.connection.get().execute(
-            statement, {"avgdl": avgdl, "terms": self.matched, "idfs": self.idfs, **params}).fetchall()
+            statement, {"avgdl": self.avgdl, "terms": self.matched, "idfs": self.idfs, **params}).fetchall()
         return [(int(i), min(float(raw) / self.ideal, 1.0)) for i, raw in rows]
 
     def top(self, k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:

@@ -90,7 +90,7 @@ class PgVectorIndex:
 
     def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Best ``k`` (ids, cosine scores), optionally only among ``allowed`` ids (then always exact)."""
-        if self._count == 0 or k <= 0:
+        if k <= 0:  # (not the count: another process sharing the KB may have added vectors since)
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
         q = np.asarray(query, dtype=np.float32).ravel()
         db = self.connection.get()
@@ -102,9 +102,9 @@ class PgVectorIndex:
                     "SELECT chunk_id, 1 - (embedding <=> %s) FROM c ORDER BY embedding <=> %s, chunk_id LIMIT %s")
                     .format(self.table), (np.asarray(allowed, dtype=np.int64).tolist(), q, q, k)).fetchall()
             else:
-                if self.kind == "hnsw":
-                    db.execute(sql.SQL("SET LOCAL hnsw.ef_search = {}").format(
-                        sql.Literal(min(max(self.settings.hnsw_ef_search, k), 1000))))
+                # Whether or not this process saw the HNSW index made (it may have been, by another one).
+                db.execute(sql.SQL("SET LOCAL hnsw.ef_search = {}").format(
+                    sql.Literal(min(max(self.settings.hnsw_ef_search, k), 1000))))
                 rows = db.execute(sql.SQL("SELECT chunk_id, 1 - (embedding <=> %s) FROM {} "
                                           "ORDER BY embedding <=> %s LIMIT %s").format(self.table),
                                   (q, q, k)).fetchall()

@@ -153,3 +153,21 @@ def test_switching_a_deployment_to_postgres_reindexes_without_embedding(data_dir
         assert after == before
     finally:
         service.close()
+
+
+def test_two_processes_share_one_kb_s_indexes(data_dir: Path, embedder: Embedder) -> None:
+    writer, reader = KnowledgeService(data_dir), KnowledgeService(data_dir)  # e.g. a worker and an API replica
+    try:
+        writer.create("kb", SETTINGS)
+        writer.add_document("kb", "tower.txt", ENGLISH.encode())
+        assert reader.search("kb", "Eiffel tower", mode="keyword", score_threshold=0)
+        writer.add_document("kb", "cats.txt", CORPUS[2][1].encode())  # after the reader loaded its indexes
+        for mode in ("vector", "keyword", "hybrid"):
+            seen = {name: [(h.chunk_id, round(h.score, 4)) for h in service.search(
+                "kb", "a sleeping cat", mode=mode, score_threshold=0)] for name, service in  # type: ignore[arg-type]
+                    (("writer", writer), ("reader", reader))}
+            assert seen["reader"] == seen["writer"], mode
+            assert reader.search("kb", "a sleeping cat", mode=mode, score_threshold=0)[0].document == "cats.txt"  # type: ignore[arg-type]
+    finally:
+        writer.close()
+        reader.close()
