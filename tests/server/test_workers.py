@@ -20,12 +20,16 @@ import httpx
 import pytest
 
 from tests.cli.test_serve import LOOM
+from tests.database import ON_POSTGRES
 from tests.doubles.echo_http import EchoServer
 from tests.doubles.openai_server import Reply, ScriptedOpenAI, last_user_message
 from tests.redis_server import RedisServer, require_redis
 from tests.server.helpers import parse_sse
 from tests.server.test_replicas import Replica, launch, slow_calls, wait_until
 
+# The tier runs on its own SQLite file: the tests' PostgreSQL pass would run the same thing again (the cluster test,
+# tests/server/test_cluster.py, runs workers on PostgreSQL).
+pytestmark = pytest.mark.skipif(ON_POSTGRES, reason="the worker tier runs on its own SQLite file")
 LEASE_S = 2.0  # LOOM_OWNER_LEASE_S: a killed process's runs are ended within about this
 VISIBILITY_S = 3.0  # LOOM_TASK_VISIBILITY_TIMEOUT_S: a killed worker's tasks are redelivered after this
 
