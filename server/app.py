@@ -44,6 +44,7 @@ from server.api import (
     templates,
     workflows,
 )
+from server.api.run_path import LoomApp
 from server.deps import require_admin
 from server.limits import BodyLimit, multipart_routes
 from server.services import ServerServices
@@ -134,8 +135,9 @@ def create_app(settings: Settings | None = None, *, services: ServerServices | N
                 await close_services(svc)
             state.store.close()
 
-    app = FastAPI(title="Loom", version="0.1.0", lifespan=lifespan,
+    app = LoomApp(title="Loom", version="0.1.0", lifespan=lifespan,
                   description="Visual agent/workflow builder with RAG: console API (/api) and public API (/v1).")
+    app.max_body = settings.max_body_bytes
     app.add_middleware(BodyLimit, max_body=settings.max_body_bytes,
                        max_upload=settings.max_upload_bytes + 1_000_000, takes_files=multipart_routes(app.openapi))
     _add_error_handlers(app)

@@ -3,14 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import json
-from collections.abc import Callable, Coroutine
-from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import Response
-from fastapi.routing import APIRoute
-from fastapi.security.utils import get_authorization_scheme_param
 
 from server.api import sse
 from server.api.launch import respond, run_detail
@@ -23,10 +18,11 @@ from server.runs import RunRequest
 from server.state import AppState
 
 router = APIRouter(prefix="/v1", tags=["public"])
-Handler = Callable[[Request], Coroutine[Any, Any, Response]]
 
 
-async def _run(state: AppState, key: AppKeyRow, workflow_id: str, body: RunCreate) -> Response:
+async def run(state: AppState, key: AppKeyRow, workflow_id: str, body: RunCreate) -> Response:
+    """Run the newest published version of the app ``workflow_id`` (the route, and its hot path in
+    server.api.run_path)."""
     check_app(key, workflow_id)
     # The newest version is cached: no thread hop when it was read lately (the usual case).
     version = state.store.cached_version(workflow_id)
@@ -42,47 +38,12 @@ async def _run(state: AppState, key: AppKeyRow, workflow_id: str, body: RunCreat
     return await respond(state.runs, request, body.response_mode)
 
 
-class RunRoute(APIRoute):
-    """The run route (the public API's hot path) answers a well-formed request from a key seen lately without
-    FastAPI's dependency resolution: it reads the key, the JSON body and the app itself, then runs as the route
-    does. Anything else (no or unknown key, another content type, a body that does not validate, dependency
-    overrides) goes through FastAPI's own handler, which answers it as before (the body is read once)."""
-
-    def get_route_handler(self) -> Handler:
-        full = super().get_route_handler()
-
-        async def handler(request: Request) -> Response:
-            state: AppState = request.app.state.loom
-            lean = None if request.app.dependency_overrides else await _lean_request(state, request)
-            if lean is None:
-                return await full(request)
-            key, body = lean
-            return await _run(state, key, request.path_params["workflow_id"], body)
-
-        return handler
-
-
-async def _lean_request(state: AppState, request: Request) -> tuple[AppKeyRow, RunCreate] | None:
-    headers = request.headers
-    scheme, credentials = get_authorization_scheme_param(headers.get("authorization"))
-    if scheme.lower() != "bearer" or not credentials:
-        return None
-    key = state.store.cached_key(credentials)
-    if key is None or headers.get("content-type", "").partition(";")[0].strip().lower() != "application/json":
-        return None
-    try:
-        return key, RunCreate.model_validate(json.loads(await request.body()))
-    except Exception:  # not JSON, not a valid body, nested too deep, a client gone mid-body: FastAPI's handling
-        return None  # answers it (422, 400) as before, from the body read here
-
-
 async def run_workflow(state: State, key: AppKey, workflow_id: str, body: RunCreate) -> Response:
     """Run the newest published version of the app."""
-    return await _run(state, key, workflow_id, body)
+    return await run(state, key, workflow_id, body)
 
 
-router.add_api_route("/workflows/{workflow_id}/run", run_workflow, methods=["POST"], responses=RUN_RESPONSES,
-                     route_class_override=RunRoute)
+router.add_api_route("/workflows/{workflow_id}/run", run_workflow, methods=["POST"], responses=RUN_RESPONSES)
 
 
 async def _own_run(state: State, key: AppKey, run_id: str):

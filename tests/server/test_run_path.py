@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from server.api import public
+from server.api import run_path
 from server.db.store import PACKED, RunWrite, Store, new_run_row
 from server.deps import get_state
 from tests.server.conftest import asgi_client, running_app
@@ -45,14 +45,14 @@ LEAN = {"valid", "charset", "empty object"}
 @pytest.mark.parametrize(("case", "headers", "content"), CASES, ids=[c[0] for c in CASES])
 async def test_the_lean_run_path_answers_as_fastapis_handling(data_dir, monkeypatch, case, headers, content):
     taken: list[bool] = []
-    lean_request = public._lean_request
+    lean_body = run_path._lean_body
 
-    async def spy(state: Any, request: Any) -> Any:
-        parsed = await lean_request(state, request)
+    async def spy(*args: Any) -> Any:
+        parsed = await lean_body(*args)
         taken.append(parsed is not None)
         return parsed
 
-    monkeypatch.setattr(public, "_lean_request", spy)
+    monkeypatch.setattr(run_path, "_lean_body", spy)
     async with running_app(data_dir) as app, asgi_client(app) as client:
         workflow_id, key = await published_app(client, echo_workflow())
         url = f"/v1/workflows/{workflow_id}/run"
