@@ -17,7 +17,7 @@ once; each backend gets its own copy of it (its indexes built from the stored ch
 switches backends does) and is measured on it; with both, the hit@3 difference is reported in points.
 Postgres is ``--database-url`` (a database with pgvector), else a throwaway server (``tests/pg.py``).
 ``--latency-chunks N`` adds query p50/p95 per mode at N synthetic chunks on each backend
-(``benchmarks/ingest.py``'s measurement).
+(``benchmarks/ingest.py``'s measurement); ``--latency-only`` skips the quality runs.
 
     python benchmarks/retrieval.py ../shared/data/cmrc2018-trial [--embedders multilingual-e5-small,all-MiniLM-L6-v2]
     python benchmarks/retrieval.py ../shared/data/cmrc2018-trial --backend both --latency-chunks 100000
@@ -229,14 +229,19 @@ def main() -> None:
                         "(postgresql+psycopg://…); default: a throwaway server on 127.0.0.1")
     parser.add_argument("--latency-chunks", type=int, default=0, help="also query p50/p95 at N synthetic chunks")
     parser.add_argument("--latency-queries", type=int, default=200)
+    parser.add_argument("--latency-only", action="store_true", help="skip the quality runs (DATA_DIR unused)")
     args = parser.parse_args()
 
-    queries = read_jsonl(args.data_dir / "queries.jsonl")
-    qrels = read_qrels(args.data_dir / "qrels.tsv")
-    answers_path = args.data_dir / "answers.jsonl"
-    data = {"corpus": read_jsonl(args.data_dir / "corpus.jsonl"), "qrels": qrels,
-            "queries": [q for q in queries if q["_id"] in qrels][: args.limit or None],
-            "answers": {r["_id"]: r["answers"] for r in read_jsonl(answers_path)} if answers_path.exists() else None}
+    if args.latency_only:
+        data: dict = {}
+    else:
+        queries = read_jsonl(args.data_dir / "queries.jsonl")
+        qrels = read_qrels(args.data_dir / "qrels.tsv")
+        answers_path = args.data_dir / "answers.jsonl"
+        data = {"corpus": read_jsonl(args.data_dir / "corpus.jsonl"), "qrels": qrels,
+                "queries": [q for q in queries if q["_id"] in qrels][: args.limit or None],
+                "answers": ({r["_id"]: r["answers"] for r in read_jsonl(answers_path)}
+                            if answers_path.exists() else None)}
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores", file=sys.stderr)
     with postgres_url(args) as url:
         backends: Backends = {}
@@ -246,7 +251,8 @@ def main() -> None:
             from knowledge.pg import PostgresBackend
 
             backends["postgres"] = lambda: PostgresBackend(url)
-        report: dict = {name: evaluate(args, name, data, backends) for name in args.embedders.split(",") if name}
+        report: dict = {} if args.latency_only else {
+            name: evaluate(args, name, data, backends) for name in args.embedders.split(",") if name}
         if args.latency_chunks:
             from benchmarks.ingest import latency
 
