@@ -80,6 +80,11 @@ class RunResult:
 _Outcome = tuple[str | None, str | None]
 
 
+def _ms(seconds: float) -> float:
+    """Milliseconds to the microsecond. ``round(x, 3)`` formats the float as text to round it; this does not."""
+    return round(seconds * 1_000_000) / 1000
+
+
 class _RunFailed(Exception):
     def __init__(self, message: str, node_id: str | None = None):
         super().__init__(message)
@@ -103,6 +108,9 @@ class Run:
         self.pool = VariablePool({**(sys or {}), "run_id": self.run_id})
         self._sys = self.pool.outputs("sys") or {}  # what every node's context gets as ``sys`` (never reassigned)
         self._mode = graph.workflow.mode
+        # Bound once: every node's context gets partials of them.
+        self._text_chunk_to = self._text_chunk
+        self._answer_chunk_to = self._answer_chunk
         # Conversation variables: the stored values given (a chat conversation's), else each one's default.
         self._conversation_types = {v.name: v.type for v in graph.workflow.conversation_variables}
         stored = conversation or {}
@@ -140,7 +148,7 @@ class Run:
                     await self._event_waiter
                 event = buffered.popleft()
                 yield event
-                if isinstance(event, RunFinishedEvent):
+                if event.__class__ is RunFinishedEvent:  # the runner makes it, never a subclass (cheaper)
                     return
         finally:
             if not self._driver.done():
@@ -195,7 +203,7 @@ class Run:
             await self._cancel_all()
         outputs = self._run_outputs() if status == "succeeded" else {}
         self._emit(RunFinishedEvent, status=status, outputs=outputs, error=error, failed_node=failed_node,
-                   elapsed_ms=round((time.perf_counter() - started) * 1000, 3),
+                   elapsed_ms=_ms(time.perf_counter() - started),
                    usage=self.usage.as_dict(), node_executions=self.executions,
                    answer=None if self._answer is None else "".join(self._answer),
                    conversation=dict(self.pool.outputs(CONVERSATION) or {}) if self._conversation_types else None)
@@ -353,9 +361,9 @@ class Run:
             # Positional (NodeContext's field order): keyword arguments to a class cost a dict per call.
             through = self._passthrough.get(node_id) if parent_id is None and self._passthrough else None
             ctx = NodeContext(node, self.run_id, self._mode, inputs, self.services, self._sys, self.inputs,
-                              frame.resolve, partial(self._text_chunk, node_id, through),
+                              frame.resolve, partial(self._text_chunk_to, node_id, through),
                               None if spec.container is None else BodyRun(self, self.graph.bodies[node_id], pool),
-                              partial(self._answer_chunk, node_id))
+                              partial(self._answer_chunk_to, node_id))
             retry, timeout_s = node.retry, node.timeout_s or spec.default_timeout_s
             if retry is None and timeout_s is None:
                 # One attempt, unbounded: what engine.error_handling.attempt does then, without its coroutine.
@@ -392,7 +400,7 @@ class Run:
         events.append(trusted(NodeFinishedEvent, {
             "run_id": self.run_id, "seq": self._seq, "ts": time.time(), "type": "node_finished", "node_id": node_id,
             "node_type": node.type, "title": node.title, "status": status, "inputs": dict(inputs),
-            "outputs": dict(outputs), "branch": branch, "elapsed_ms": round((time.perf_counter() - started) * 1000, 3),
+            "outputs": dict(outputs), "branch": branch, "elapsed_ms": _ms(time.perf_counter() - started),
             "usage": usage.as_dict() if usage else None, "error": error, "error_handled": handled,
             "attempts": made, "logs": list(logs) if logs is not None else None, "reused": reused is not None,
             "parent_id": parent_id, "iteration": iteration}))

@@ -46,15 +46,17 @@ class VariablePool:
         """``resolve`` each source of a node's inputs, by input name (one call per node, not per input)."""
         values, resolved = self._values, {}
         for name, source in sources.items():
-            if isinstance(source, Literal_):
+            if source.__class__ is not Ref and isinstance(source, Literal_):  # a Ref skips the slower isinstance
                 resolved[name] = source.value
                 continue
-            node_id, output, *path = source.ref.split(".")
-            outputs = values.get(node_id)
+            parts = source.ref.split(".")  # node id, output, then the path (a ref has at least the first two)
+            outputs = values.get(parts[0])
             if outputs is None:
                 resolved[name] = None
+            elif len(parts) == 2:
+                resolved[name] = outputs.get(parts[1])
             else:
-                resolved[name] = follow(outputs.get(output), path) if path else outputs.get(output)
+                resolved[name] = follow(outputs.get(parts[1]), parts[2:])
         return resolved
 
     def snapshot(self) -> VariablePool:
