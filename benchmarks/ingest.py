@@ -109,7 +109,8 @@ def _ingest(service: KnowledgeService, way: str, texts: list[str]) -> None:
 
 
 def latency(total: int, queries: int, backend: IndexBackend | None = None, batch: int = 5000) -> dict:
-    """Query p50/p95 per mode at ``total`` synthetic chunks, with the indexes in ``backend`` (default embedded)."""
+    """Query p50/p95 per mode at ``total`` synthetic chunks, with the indexes in ``backend`` (default embedded),
+    and the vector index's recall@10 against exact search."""
     rng = np.random.default_rng(1)
     vocabulary = np.array([f"term{i}" for i in range(50_000)])
     zipf = 1 / np.arange(1, len(vocabulary) + 1)
@@ -121,6 +122,7 @@ def latency(total: int, queries: int, backend: IndexBackend | None = None, batch
         dim = get_embedder(MINILM_MODEL).dimension
         store.load_indexes(dim)
         started = time.perf_counter()
+        all_ids, all_vectors = [], []
         for b in range(0, total, batch):
             n = min(batch, total - b)
             doc = store.add_document(f"synthetic{b // batch}.txt", b"synthetic")
@@ -130,6 +132,8 @@ def latency(total: int, queries: int, backend: IndexBackend | None = None, batch
             vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
             # ASCII words: jieba's tokens are the words themselves, so skip segmenting 100k chunks.
             store.commit_chunks(doc.document_id, chunks, vectors, [list(w) for w in words])
+            all_ids.extend(int(c.chunk_id or 0) for c in chunks)
+            all_vectors.append(vectors)
         build_s = time.perf_counter() - started
         print(f"built {total} chunks ({store.vectors.kind}) in {build_s:.1f}s", file=sys.stderr)
         report: dict = {"chunks": total, "index": store.vectors.kind, "build_s": round(build_s, 1)}
@@ -146,6 +150,13 @@ def latency(total: int, queries: int, backend: IndexBackend | None = None, batch
             report[mode] = {"p50_ms": round(float(np.percentile(times, 50)), 2),
                             "p95_ms": round(float(np.percentile(times, 95)), 2)}
             print(f"{mode:8s} {report[mode]}", file=sys.stderr)
+        ids, matrix = np.array(all_ids), np.concatenate(all_vectors)
+        found = 0
+        for vec in qvecs:
+            exact = set(ids[np.argsort(-(matrix @ vec))[:10]].tolist())
+            found += len(exact & set(store.vectors.search(vec, 10)[0].tolist()))
+        report["vector_recall@10"] = round(found / (10 * len(qvecs)), 4)
+        print(f"vector recall@10 against exact search: {report['vector_recall@10']}", file=sys.stderr)
         service.close()
     return report
 
