@@ -131,11 +131,14 @@ class Cluster:
         try:
             self._start_services()
             members = list(self.members.values())
-            if members:  # the first migrates the database (the others would wait on its lock), then the rest
-                self.start_member(members[0].name)
-            for member in members[1:]:
+            # On PostgreSQL all start at once (migrations take turns under an advisory lock); on SQLite the first
+            # migrates the file before the others start.
+            first = members[:1] if self.database == "sqlite" else []
+            for member in first:
+                self.start_member(member.name)
+            for member in members[len(first):]:
                 self.start_member(member.name, wait=False)
-            for member in members[1:]:
+            for member in members[len(first):]:
                 self.wait_ready(member.name)
         except BaseException:
             self.close(failed=True)

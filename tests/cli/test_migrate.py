@@ -26,7 +26,7 @@ def test_loom_migrate_brings_the_embedded_database_to_the_newest_revision(tmp_pa
     assert (tmp_path / "data" / "loom.db").stat().st_mode & 0o077 == 0
 
 
-def test_three_processes_migrating_one_postgres_database_at_once_all_succeed(tmp_path: Path) -> None:
+def test_two_processes_migrating_one_postgres_database_at_once_both_succeed(tmp_path: Path) -> None:
     from tests.pg import PostgresServer, PostgresUnavailable
 
     try:
