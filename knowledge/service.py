@@ -55,6 +55,9 @@ class KnowledgeService:
         self._locks: dict[str, threading.RLock] = {}
         self._guard = threading.Lock()
         self._ingestion: Coalescer[str, DocumentInfo] = Coalescer(self._ingest_batch)
+        # Opening a KB marks its documents left indexing as failed: right for one process; with workers
+        # (LOOM_TASKS=celery) another process may be indexing them, and a lost worker's task is redelivered instead.
+        self.recover_on_open = True
 
     # --- knowledge bases ---------------------------------------------------------------------------------
 
@@ -330,7 +333,7 @@ class KnowledgeService:
             if store is None:
                 if not self.exists(name):
                     raise KnowledgeBaseNotFound(name)
-                store = self._stores[name] = KBStore.open(name, self.root / name, self.backend)
+                store = self._stores[name] = KBStore.open(name, self.root / name, self.backend, self.recover_on_open)
             return store
 
     def locked(self, name: str, store: KBStore | None = None) -> AbstractContextManager[KBStore]:

@@ -43,7 +43,10 @@ INTERRUPTED = "interrupted: the process stopped while this document was being in
 class KBStore:
     """Documents, chunks and both indexes of one knowledge base."""
 
-    def __init__(self, name: str, directory: Path, settings: KBSettings, backend: IndexBackend | None = None):
+    def __init__(self, name: str, directory: Path, settings: KBSettings, backend: IndexBackend | None = None,
+                 recover: bool = True):
+        """``recover``: mark the documents left ``indexing`` failed (the process that indexed them is gone); False
+        where other processes may be indexing them now (the worker tier recovers them by redelivering the task)."""
         self.name, self.directory, self.settings = name, directory, settings
         self.backend: IndexBackend = backend or EmbeddedBackend()
         (directory / "files").mkdir(parents=True, exist_ok=True)
@@ -58,8 +61,9 @@ class KBStore:
             self.db.execute("ALTER TABLE chunks ADD COLUMN enabled INTEGER NOT NULL DEFAULT 1")
         self.created_at = float(self._meta("created_at") or time.time())
         self._set_meta("created_at", str(self.created_at))
-        self.db.execute("UPDATE documents SET status='failed', error=?, updated_at=? WHERE status='indexing'",
-                        (INTERRUPTED, time.time()))
+        if recover:
+            self.db.execute("UPDATE documents SET status='failed', error=?, updated_at=? WHERE status='indexing'",
+                            (INTERRUPTED, time.time()))
         self.vectors: VectorSearch | None = None
         self.chunk_counts: dict[str, tuple[int, int]] = {}  # document id → (chunks cut, chunks embedded) while indexing
         self.keywords: KeywordSearch | None = None
@@ -77,9 +81,9 @@ class KBStore:
         return cls(name, directory, settings, backend)
 
     @classmethod
-    def open(cls, name: str, directory: Path, backend: IndexBackend | None = None) -> KBStore:
+    def open(cls, name: str, directory: Path, backend: IndexBackend | None = None, recover: bool = True) -> KBStore:
         settings = KBSettings.model_validate_json((directory / "settings.json").read_text(encoding="utf-8"))
-        return cls(name, directory, settings, backend)
+        return cls(name, directory, settings, backend, recover)
 
     def _meta(self, key: str) -> str | None:
         row = self.db.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()

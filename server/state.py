@@ -52,6 +52,8 @@ class AppState:
             store.mark_interrupted()
         if role == "api":  # chat turns run in API processes only
             store.interrupt_messages()
+        if (settings.tasks == "celery" or role == "worker") and services.knowledge is not None:
+            services.knowledge.recover_on_open = False  # workers ingest; a lost one's task is redelivered
         if services.files is None:
             services.files = FileStore(settings.data_dir)
         services.files.max_bytes = settings.max_upload_bytes

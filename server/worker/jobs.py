@@ -76,8 +76,8 @@ async def ingest(state: AppState, kb: str, document_ids: list[str]) -> str | Non
     if knowledge is None:
         raise RuntimeError("knowledge bases are not available on this worker")
     ownership = ownership_of(state)
-    client = ownership.client
-    if not await leases.acquire(client, ownership, f"ingest:{kb}"):
+    client, token = ownership.client, leases.new_token()
+    if not await leases.acquire(client, ownership, f"ingest:{kb}", token):
         return None
     try:
         wanted = set(document_ids)
@@ -91,7 +91,7 @@ async def ingest(state: AppState, kb: str, document_ids: list[str]) -> str | Non
             await asyncio.to_thread(knowledge.ingest_many, kb, todo)
         return f"{len(todo)} of {len(document_ids)} document(s) indexed"
     finally:
-        await leases.release(client, ownership, f"ingest:{kb}")
+        await leases.release(client, ownership, f"ingest:{kb}", token)
 
 
 async def evaluate(state: AppState, run_id: str) -> str:
@@ -105,13 +105,14 @@ async def evaluate(state: AppState, run_id: str) -> str:
     run = jobs.store.get_run(run_id)
     if run is None or run.status not in UNFINISHED:
         return "not queued or running" if run is None else f"already {run.status}"
-    if not await leases.acquire(ownership.client, ownership, f"eval:{run_id}"):
-        return "run by another worker"
+    token = leases.new_token()
+    if not await leases.acquire(ownership.client, ownership, f"eval:{run_id}", token):
+        return "run by another task"
     try:
         await jobs.execute(run_id)
         after = jobs.store.get_run(run_id)
         return after.status if after is not None else "deleted"
     finally:
-        await leases.release(ownership.client, ownership, f"eval:{run_id}")
+        await leases.release(ownership.client, ownership, f"eval:{run_id}", token)
 
 

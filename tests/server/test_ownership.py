@@ -14,6 +14,7 @@ import pytest
 from server.db.store import RunWrite, Store, new_run_row
 from server.eventlog_redis import RedisEventLog, connect
 from server.ownership import OWNER_PREFIX, Ownership
+from server.worker import leases
 from tests.redis_server import RedisServer, require_redis
 
 
@@ -96,4 +97,20 @@ async def test_a_queued_run_is_claimed_once_or_stopped_in_the_queue(ownership: O
     ended = [e async for e in RedisEventLog(ownership.client, "loom:events:q2").follow(0)]
     assert [(e["type"], e["status"]) for e in ended] == [("run_finished", "stopped")]
     assert store.get_run("q2").status == "stopped"
+    await ownership.close()
+
+
+async def test_a_job_lease_is_held_by_one_task_and_taken_over_from_a_process_that_is_gone(
+        ownership: Ownership) -> None:
+    client = ownership.client
+    await ownership.beat()
+    first, second = leases.new_token(), leases.new_token()
+    assert await leases.acquire(client, ownership, "ingest:kb", first)
+    assert await leases.acquire(client, ownership, "ingest:kb", first)  # the same task again
+    assert not await leases.acquire(client, ownership, "ingest:kb", second)  # another task, even in this process
+    await leases.release(client, ownership, "ingest:kb", first)
+    assert await leases.acquire(client, ownership, "ingest:kb", second)
+    await client.set(leases.PREFIX + "eval:r1", "worker@gone:9:z|t")  # held by a process without a heartbeat
+    assert await leases.acquire(client, ownership, "eval:r1", first)
+    assert await client.get(leases.PREFIX + "eval:r1") == f"{ownership.owner}|{first}"
     await ownership.close()
