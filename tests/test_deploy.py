@@ -23,7 +23,8 @@ OTHER_SETTINGS = {"LOOM_KNOWLEDGE_BACKEND", "LOOM_LLM_BASE_URL", "LOOM_LLM_API_K
 
 
 def compose() -> dict[str, Any]:
-    return yaml.safe_load((DEPLOY / "compose.yaml").read_text())
+    data: dict[str, Any] = yaml.safe_load((DEPLOY / "compose.yaml").read_text())
+    return data
 
 
 def known(name: str) -> bool:
