@@ -60,6 +60,9 @@ def test_docs_deploy_lists_every_setting_of_the_deployment() -> None:
     docs = (ROOT / "docs" / "deploy.md").read_text()
     environment = compose()["services"]["api"]["environment"]
     assert [n for n in environment if f"`{n}`" not in docs] == []
+    # Every server setting (host and port are `loom serve --host/--port`) and the others Loom reads.
+    settings = {f"LOOM_{field.upper()}" for field in Settings.model_fields} - {"LOOM_HOST", "LOOM_PORT"}
+    assert sorted(n for n in settings | OTHER_SETTINGS if f"`{n}`" not in docs) == []
 
 
 def test_docker_compose_accepts_the_file(tmp_path: Path) -> None:
