@@ -155,6 +155,19 @@ class Run:
                 self._driver.cancel()
                 await asyncio.gather(self._driver, return_exceptions=True)
 
+    async def run_to_end(self) -> list[BaseEvent]:
+        """Run the workflow to its end and return its events in order: what ``events()`` yields, for a caller
+        that wants them all at once (no hand-off per event). Cancelling the caller cancels the run, as closing
+        ``events()`` does."""
+        self._driver = driver = asyncio.create_task(self._drive())
+        try:
+            await asyncio.shield(driver)
+        finally:
+            if not driver.done():
+                driver.cancel()
+                await asyncio.gather(driver, return_exceptions=True)
+        return list(self._events)
+
     def cancel(self) -> None:
         """Stop the run: running nodes are cancelled and the run finishes with status ``stopped``.
 
@@ -472,9 +485,7 @@ async def execute(graph: Graph, inputs: dict[str, Any], services: Services | Non
                   **options: Any) -> RunResult:
     """Run a graph to completion and return its result with every event."""
     run = Run(graph, inputs, services, **options)
-    events: list[BaseEvent] = []
-    async for event in run.events():
-        events.append(event)
+    events = await run.run_to_end()
     final = events[-1]
     assert isinstance(final, RunFinishedEvent)
     return RunResult(run_id=run.run_id, status=final.status, outputs=final.outputs, error=final.error,
