@@ -69,10 +69,10 @@ class AppState:
 
             runs.ownership = Ownership(replicas.client, store, role, settings.owner_lease_s)
         state = cls(settings, store, services, catalog, jobs, metrics, runs, services.files)
-        if settings.tasks == "celery" and role == "api":
+        if settings.tasks == "celery" and role == "api" and replicas is not None:
             from server.worker.dispatch import Dispatch
 
-            state.dispatch = runs.dispatch = Dispatch(settings)
+            state.dispatch = runs.dispatch = Dispatch(settings, replicas.client)
         return state
 
     async def start(self) -> None:

@@ -24,7 +24,7 @@ import os
 import signal
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -76,7 +76,9 @@ class _Events:
 class FinetuneRunner:
     def __init__(self, jobs: JobRepository, sources: TrainingSources, registrar: AdapterRegistrar, root: Path, *,
                  devices: Sequence[str] | None = None, python: str = sys.executable, kill_grace_s: float = 20.0,
-                 env: dict[str, str] | None = None) -> None:
+                 env: dict[str, str] | None = None, on_queued: Callable[[str], None] | None = None) -> None:
+        """``on_queued``: where queued jobs go instead of this runner's own device slots (the server's worker
+        tier, whose runner takes them with ``run_queued``)."""
         self._jobs, self._sources, self._registrar = jobs, sources, registrar
         self._root = Path(root)
         self._devices = list(devices) if devices is not None else detect_devices()
@@ -89,6 +91,7 @@ class FinetuneRunner:
         self._dropped: set[str] = set()
         self._runs: dict[str, _Run] = {}
         self._slots: list[asyncio.Task[None]] = []
+        self._on_queued = on_queued
 
     @property
     def devices(self) -> list[str]:
@@ -108,10 +111,11 @@ class FinetuneRunner:
 
     # -- lifecycle ---------------------------------------------------------------------------------------------
 
-    async def start(self) -> None:
-        """Recover what a previous server left, then start one worker slot per device."""
+    async def start(self, recover: bool = True) -> None:
+        """Recover what a previous server left, then start one worker slot per device (none when queued jobs go
+        elsewhere). ``recover=False`` where other processes run jobs now: they recover their own."""
         queued: list[FinetuneJob] = []
-        for job in self._jobs.list_jobs():
+        for job in self._jobs.list_jobs() if recover else []:
             if job.status == "running":
                 self._jobs.update_job(job.id, status="failed", finished_at=time.time(),
                                       checkpoints=self.checkpoints(job.id),
@@ -119,8 +123,8 @@ class FinetuneRunner:
             elif job.status == "queued":
                 queued.append(job)
         for job in sorted(queued, key=lambda item: item.created_at):
-            self._queue.put_nowait(job.id)
-        if not self._slots:
+            self._enqueue(job.id)
+        if not self._slots and self._on_queued is None:
             self._slots = [asyncio.create_task(self._slot(device), name=f"finetune-{device}")
                            for device in self._devices]
 
@@ -153,8 +157,30 @@ class FinetuneRunner:
             "params": params, "status": "queued", "output_dir": str(self.job_dir(job.id)), "error": None}))
         for warning in check(params, files.rows):
             self._jobs.append_logs(stored.id, [f"warning: {warning}"])
-        self._queue.put_nowait(stored.id)
+        self._enqueue(stored.id)
         return stored
+
+    def _enqueue(self, job_id: str) -> None:
+        if self._on_queued is not None:
+            self._on_queued(job_id)
+        else:
+            self._queue.put_nowait(job_id)
+
+    async def run_queued(self, job_id: str, poll_s: float = 0.5) -> FinetuneJob:
+        """Run a stored ``queued`` job in this runner's slots and return it once it has ended (at once when it is
+        not queued)."""
+        self._dropped.discard(job_id)
+        self._queue.put_nowait(job_id)
+        while True:
+            await asyncio.sleep(poll_s)
+            job = self._job(job_id)
+            if job.status not in ("queued", "running"):  # ended here, or cancelled while it waited
+                return job
+
+    def interrupt(self, job_id: str, why: str) -> FinetuneJob:
+        """Mark a job that was running in a process that is gone failed, naming the checkpoint to resume from."""
+        return self._jobs.update_job(job_id, status="failed", finished_at=time.time(),
+                                     checkpoints=self.checkpoints(job_id), error=self._interrupted(why, job_id))
 
     async def cancel(self, job_id: str) -> FinetuneJob:
         job = self._job(job_id)
@@ -184,10 +210,13 @@ class FinetuneRunner:
         self._jobs.rewind_progress(job_id, _step_of(chosen) + _offset_of(self.job_dir(job_id) / chosen))
         updated = self._jobs.update_job(job_id, status="queued", resume_from=chosen, resume_mode=mode, error=None,
                                         finished_at=None)
-        self._queue.put_nowait(job_id)
+        self._enqueue(job_id)
         return updated
 
     # -- running -----------------------------------------------------------------------------------------------
+
+    def get(self, job_id: str) -> FinetuneJob | None:
+        return self._jobs.get_job(job_id)
 
     def _job(self, job_id: str) -> FinetuneJob:
         job = self._jobs.get_job(job_id)

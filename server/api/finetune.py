@@ -28,12 +28,13 @@ from server.api import sse
 from server.api.datasets import dataset_store
 from server.api.models import app_hub
 from server.api.params import SQL_INT_MAX, ResumeAfter
-from server.db.finetune import TERMINAL, AdapterRegistrar, FinetuneJobs, TrainingSources
-from server.db.registry import Registry
+from server.db.finetune import TERMINAL, FinetuneJobs, TrainingSources
 from server.errors import ConflictError, InvalidRequestError, NotFoundError, UnavailableError
+from server.finetune_runner import build_runner
 
 router = APIRouter(prefix="/api/finetune", tags=["finetune"])
 POLL_S = 0.5  # how often a job's event stream looks for new points
+CANCEL_WAIT_S = 40.0  # a job a worker trains: how long a cancel waits for it to stop (the runner's grace is 20 s)
 
 
 # -- wiring (the app's lifespan) -------------------------------------------------------------------------
@@ -41,14 +42,10 @@ async def open_finetune(app: FastAPI) -> None:
     """Builds the runner over the app's stores and starts it (jobs a previous process left are settled)."""
     state = app.state.loom
     hub = app_hub(app)
-    registry = hub.registry
-    if not isinstance(registry, Registry):  # the server's hub is always over its registry
-        raise TypeError("the model hub is not over the server's registry")
-    jobs = FinetuneJobs(state.store.engine)
-    sources = TrainingSources(dataset_store(app), registry)
-    runner = FinetuneRunner(jobs, sources, AdapterRegistrar(registry, on_change=hub.invalidate),
-                            state.settings.data_dir / "finetune")
-    await runner.start()
+    dispatch = state.dispatch  # LOOM_TASKS=celery: workers train; their runners recover their own jobs
+    jobs, sources, runner = build_runner(state.store.engine, state.settings.data_dir, hub, dataset_store(app),
+                                         on_queued=dispatch.finetune if dispatch is not None else None)
+    await runner.start(recover=dispatch is None)
     app.state.finetune = Finetune(jobs, sources, runner, hub)
 
 
@@ -264,10 +261,17 @@ async def _events(finetune: Finetune, job_id: str, after: int) -> AsyncIterator[
 
 
 @router.post("/jobs/{job_id}/cancel", response_model=FinetuneJob)
-async def cancel_job(finetune: Tuning, job_id: str) -> FinetuneJob:
+async def cancel_job(request: Request, finetune: Tuning, job_id: str) -> FinetuneJob:
     job = finetune.job(job_id)
     if job.status in TERMINAL:
         raise ConflictError(f"job '{job_id}' has already {job.status}; only queued or running jobs cancel")
+    dispatch = request.app.state.loom.dispatch
+    if dispatch is not None and job.status == "running":  # trained by a worker: its task watches for this
+        await dispatch.cancel_finetune(job_id)
+        deadline = time.monotonic() + CANCEL_WAIT_S
+        while finetune.job(job_id).status not in TERMINAL and time.monotonic() < deadline:
+            await asyncio.sleep(POLL_S)
+        return finetune.job(job_id)
     try:
         return await finetune.runner.cancel(job_id)
     except ValueError as exc:  # it finished meanwhile

@@ -13,7 +13,7 @@ import typer
 from server.cli.common import DataDir, fail
 from server.services import data_dir_from
 
-QUEUES = "runs,ingestion,evaluation"
+QUEUES = "runs,ingestion,evaluation,finetune"
 
 
 def worker(concurrency: Annotated[int, typer.Option(min=1, help="Tasks run at once (threads)")] = 8,

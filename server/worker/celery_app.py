@@ -7,8 +7,8 @@ from celery import Celery
 
 from server.settings import Settings
 
-RUN, INGEST, EVALUATE = "loom.run", "loom.ingest", "loom.evaluate"
-QUEUES = {RUN: "runs", INGEST: "ingestion", EVALUATE: "evaluation"}
+RUN, INGEST, EVALUATE, FINETUNE = "loom.run", "loom.ingest", "loom.evaluate", "loom.finetune"
+QUEUES = {RUN: "runs", INGEST: "ingestion", EVALUATE: "evaluation", FINETUNE: "finetune"}
 
 
 def celery_app(settings: Settings) -> Celery:

@@ -6,15 +6,19 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from redis.asyncio import Redis
+
+from server.finetune_runner import CANCEL_PREFIX, CANCEL_TTL_S
 from server.settings import Settings
-from server.worker.celery_app import EVALUATE, INGEST, RUN, celery_app
+from server.worker.celery_app import EVALUATE, FINETUNE, INGEST, RUN, celery_app
 
 
 class Dispatch:
     """Sends tasks to ``loom worker`` processes through the Redis queue."""
 
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: Settings, redis: Redis):
         self.app = celery_app(settings)
+        self.redis = redis  # the API process's client (server.replicas)
         self.run_dispatch = settings.run_dispatch
 
     def takes(self, response_mode: str) -> bool:
@@ -34,6 +38,13 @@ class Dispatch:
 
     def evaluate(self, run_id: str) -> None:
         self.send(EVALUATE, run_id)
+
+    def finetune(self, job_id: str) -> None:
+        self.send(FINETUNE, job_id)
+
+    async def cancel_finetune(self, job_id: str) -> None:
+        """Ask the worker training ``job_id`` to cancel it (its task looks every half second)."""
+        await self.redis.set(CANCEL_PREFIX + job_id, "1", ex=CANCEL_TTL_S)
 
     def close(self) -> None:
         self.app.close()

@@ -7,6 +7,7 @@ import asyncio
 import logging
 
 from knowledge.store import INTERRUPTED
+from modelhub.finetune.runner import FinetuneRunner
 from server.db.models import RunRow
 from server.errors import NotFoundError
 from server.ownership import Ownership
@@ -92,6 +93,33 @@ async def ingest(state: AppState, kb: str, document_ids: list[str]) -> str | Non
         return f"{len(todo)} of {len(document_ids)} document(s) indexed"
     finally:
         await leases.release(client, ownership, f"ingest:{kb}", token)
+
+
+async def finetune(state: AppState, runner: FinetuneRunner, job_id: str) -> str:
+    """Train fine-tuning job ``job_id`` in this worker's runner until it ends; a no-op when it has ended, or while
+    another task trains it. A job left ``running`` by a worker that was lost is marked failed with the checkpoint
+    to resume from (resuming, and how, is the user's call)."""
+    from server.finetune_runner import CANCEL_PREFIX
+
+    ownership = ownership_of(state)
+    client, token = ownership.client, leases.new_token()
+    job = runner.get(job_id)
+    if job is None or job.status not in ("queued", "running"):
+        return "not found" if job is None else f"already {job.status}"
+    if not await leases.acquire(client, ownership, f"finetune:{job_id}", token):
+        return "trained by another task"
+    try:
+        if job.status == "running":  # the lease was free: the worker that trained it is gone
+            runner.interrupt(job_id, "the worker training it was lost (killed or crashed)")
+            return "failed: its worker was lost"
+        training = asyncio.create_task(runner.run_queued(job_id))
+        while not training.done():
+            await asyncio.wait({training}, timeout=0.5)
+            if not training.done() and await client.getdel(CANCEL_PREFIX + job_id):
+                await runner.cancel(job_id)
+        return training.result().status
+    finally:
+        await leases.release(client, ownership, f"finetune:{job_id}", token)
 
 
 async def evaluate(state: AppState, run_id: str) -> str:

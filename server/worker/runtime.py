@@ -15,6 +15,7 @@ import threading
 from collections.abc import Coroutine
 from typing import Any, TypeVar
 
+from modelhub.finetune.runner import FinetuneRunner
 from server.settings import Settings
 from server.state import AppState
 
@@ -30,6 +31,7 @@ class WorkerRuntime:
         self._thread = threading.Thread(target=self.loop.run_forever, name="loom-worker-loop", daemon=True)
         self._thread.start()
         self.state: AppState = self.call(self._open())
+        self._finetune: FinetuneRunner | None = None
 
     async def _open(self) -> AppState:
         from nodes.registry import CATALOG
@@ -41,6 +43,24 @@ class WorkerRuntime:
         state = AppState.open(self.settings, services, CATALOG, role="worker")
         await state.start()
         return state
+
+    async def finetune_runner(self) -> FinetuneRunner:
+        """This worker's fine-tuning runner (made on the first job): device slots, no recovery at start (the
+        task redelivered for a job whose worker was lost settles it)."""
+        if self._finetune is None:
+            from server.db.datasets import DatasetStore
+            from server.db.registry import RegistryHub, open_hub
+            from server.finetune_runner import build_runner
+
+            state = self.state
+            hub = getattr(state.services.llm, "registry", None)
+            if not isinstance(hub, RegistryHub):
+                hub = open_hub(state.settings.data_dir)
+            datasets = DatasetStore(state.store.engine, state.settings.data_dir / "datasets")
+            _, _, runner = build_runner(state.store.engine, state.settings.data_dir, hub, datasets)
+            await runner.start(recover=False)
+            self._finetune = runner
+        return self._finetune
 
     def call(self, work: Coroutine[Any, Any, T]) -> T:
         """Run ``work`` on the worker's loop and wait for its result (from a task's thread)."""
@@ -55,6 +75,8 @@ class WorkerRuntime:
         from server.services import close_services
 
         state = self.state
+        if self._finetune is not None:
+            await self._finetune.shutdown()  # a job in training ends failed, resumable from its checkpoint
         await state.jobs.shutdown()
         await asyncio.to_thread(state.runs.close)
         await state.stop()

@@ -8,7 +8,7 @@ from typing import Any
 from celery import Celery, Task
 
 from server.worker import jobs
-from server.worker.celery_app import EVALUATE, INGEST, RUN
+from server.worker.celery_app import EVALUATE, FINETUNE, INGEST, RUN
 from server.worker.runtime import WorkerRuntime
 
 log = logging.getLogger("server.worker")
@@ -28,6 +28,12 @@ def register(app: Celery, runtime: WorkerRuntime) -> None:
         if outcome is None:
             raise task.retry(countdown=BUSY_RETRY_S)
         log.info("ingestion into %s: %s", kb, outcome)
+
+    @app.task(name=FINETUNE)
+    def finetune(job_id: str) -> None:
+        async def train() -> str:
+            return await jobs.finetune(runtime.state, await runtime.finetune_runner(), job_id)
+        log.info("fine-tuning job %s: %s", job_id, runtime.call(train()))
 
     @app.task(name=EVALUATE)
     def evaluate(run_id: str) -> None:

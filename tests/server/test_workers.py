@@ -237,3 +237,30 @@ def test_a_second_api_process_dispatching_every_run_leaves_the_runs_in_flight_al
     finally:
         second.process.send_signal(signal.SIGINT)
         second.process.wait(30)
+
+
+@pytest.mark.slow
+def test_a_fine_tuning_job_trains_on_a_worker_and_is_cancelled_through_the_api(
+        tier: Tier, tmp_path_factory: pytest.TempPathFactory) -> None:
+    from tests.doubles.tiny_lm import build_tiny_lm
+    from tests.server.test_finetune import FAST, SYSTEM, rows
+
+    url = tier.api.url
+    tiny = build_tiny_lm(tmp_path_factory.mktemp("models") / "tiny-llama")
+    registered = httpx.post(f"{url}/api/models", json={"kind": "base", "name": "tiny", "source": str(tiny)}, timeout=60)
+    assert registered.status_code == 201, registered.text
+    raw = httpx.post(f"{url}/api/datasets", data={"name": "colours"}, files={"file": ("colours.jsonl", rows())}).json()
+    split = httpx.post(f"{url}/api/datasets/{raw['dataset_id']}/versions/{raw['number']}/split",
+                       json={"validation": 0.25}).json()
+    assert httpx.post(f"{url}/api/datasets/{raw['dataset_id']}/versions/{split['number']}/publish").status_code == 200
+    created = httpx.post(f"{url}/api/finetune/jobs", json={
+        "name": "colour-bot", "base_model": "tiny", "dataset": raw["dataset_id"], "dataset_version": split["number"],
+        "params": {**FAST, "epochs": 40, "save_steps": 2}, "system_prompt": SYSTEM})
+    assert created.status_code == 201, created.text
+    job_id = created.json()["id"]
+
+    wait_until(lambda: httpx.get(f"{url}/api/finetune/jobs/{job_id}").json()["status"] == "running",
+               timeout=120)  # training on the worker
+    cancelled = httpx.post(f"{url}/api/finetune/jobs/{job_id}/cancel", timeout=60)
+    assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled", cancelled.text
+    wait_until(lambda: f"fine-tuning job {job_id}: cancelled" in tier.log("worker-2"), timeout=30)
