@@ -236,3 +236,44 @@ async def test_cancel_before_start_and_twice_still_finishes_stopped() -> None:
             twice.cancel()
             twice.cancel()
     assert events[-1].type == "run_finished" and events[-1].status == "stopped"
+
+
+def _trace(events: list[Any]) -> list[tuple[str, str, str]]:
+    return [(e.type, getattr(e, "node_id", ""), getattr(e, "status", "")) for e in events]
+
+
+@pytest.mark.parametrize("query", ["hello", "hi"])
+async def test_run_to_end_gives_what_events_yields(query: str) -> None:
+    graph = validate(branching(query), CATALOG)
+    streamed = [e async for e in Run(graph, {"q": query}, run_id="r").events()]
+    collected = await Run(graph, {"q": query}, run_id="r").run_to_end()
+    assert _trace(collected) == _trace(streamed)
+    assert [e.seq for e in collected] == [e.seq for e in streamed]
+    assert collected[-1].type == "run_finished" and collected[-1].outputs == streamed[-1].outputs
+
+
+async def test_skips_resolve_depth_first_from_the_last_edge() -> None:
+    # check → x1 → x2 and check → y1 on "never" (both skipped), check → z on "else": skip events come for the
+    # last edge first, a skipped node's own successors right after it; the node that became ready runs.
+    data = workflow([start("q"),
+                     node("check", "if-else", config={"cases": [{"id": "never", "conditions": [
+                         {"left": ref("start.q"), "op": "eq", "right": lit("nope")}]}]}),
+                     sleep("x1"), sleep("x2"), sleep("y1"), sleep("z"), end(v="z.value")],
+                    [edge("start", "check"), edge("check", "x1", "never"), edge("x1", "x2"),
+                     edge("check", "y1", "never"), edge("check", "z", "else"), edge("x2", "end"), edge("y1", "end"),
+                     edge("z", "end")])
+    result = await run(data, {"q": "x"})
+    order = [(node_id, s) for kind, node_id, s in statuses(result.events) if kind == "node_finished"]
+    assert order[2:] == [("y1", "skipped"), ("x1", "skipped"), ("x2", "skipped"), ("z", "succeeded"),
+                         ("end", "succeeded")]
+
+
+async def test_cancelling_execute_cancels_the_run() -> None:
+    data = workflow([start(), sleep("slow", 5.0), end()], chain("start", "slow", "end"))
+    task = asyncio.ensure_future(run(data))
+    await asyncio.sleep(0.05)
+    started = time.perf_counter()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert time.perf_counter() - started < 1
