@@ -161,8 +161,11 @@ async def main() -> None:
     chain_runs = [await time_run(chain, limits, chain_cpu) for _ in range(args.repeat)]
     per_node_ms = statistics.median(chain_runs) * 1000 / args.chain
     cpu_per_node_ms = statistics.median(chain_cpu) * 1000 / args.chain
+    # The best run too: on a shared machine the fastest is the closest to the engine's own cost.
+    best_per_node_ms, best_cpu_per_node_ms = min(chain_runs) * 1000 / args.chain, min(chain_cpu) * 1000 / args.chain
     print(f"chain of {args.chain} nodes: median {statistics.median(chain_runs) * 1000:.1f} ms "
-          f"→ {per_node_ms:.4f} ms per node, {cpu_per_node_ms:.4f} ms CPU (validation {validate_ms:.0f} ms; "
+          f"→ {per_node_ms:.4f} ms per node, {cpu_per_node_ms:.4f} ms CPU; best {best_per_node_ms:.4f} ms, "
+          f"{best_cpu_per_node_ms:.4f} ms CPU (validation {validate_ms:.0f} ms; "
           f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
     others = {} if args.no_compare else compare(args.chain, args.repeat)
     for name, figures in others.items():
@@ -198,7 +201,8 @@ async def main() -> None:
           f"{per_item_parallel:.4f} ms parallel (8 at a time)")
     print(json.dumps({
         "chain_nodes": args.chain, "per_node_ms": round(per_node_ms, 4), "per_node_target_ms": 0.02,
-        "cpu_per_node_ms": round(cpu_per_node_ms, 4),
+        "cpu_per_node_ms": round(cpu_per_node_ms, 4), "best_per_node_ms": round(best_per_node_ms, 4),
+        "best_cpu_per_node_ms": round(best_cpu_per_node_ms, 4),
         "load_average": round(os.getloadavg()[0], 2),
         "compare": {name: {k: v for k, v in figures.items() if k != "trace"} | (
             {"times_slower": round(figures["per_node_us"] / (per_node_ms * 1000), 1),
