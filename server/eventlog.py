@@ -83,7 +83,9 @@ class MemoryEventLog:
         self._dropped = 0  # events dropped from the front: a follower's position counts them too
         self._last_dropped = 0  # the seq of the newest dropped event
         self._closed = asyncio.Event()
-        self._changed = asyncio.Event()
+        # Set (and dropped) at the next append or close; made only when a follower waits, since most logs (a
+        # blocking run's) have none and an Event per append cost more than the append.
+        self._changed: asyncio.Event | None = None
 
     @property
     def last_seq(self) -> int:
@@ -124,6 +126,8 @@ class MemoryEventLog:
         position = self._index(after)  # counts dropped events, so it stays valid when the front is dropped
         while True:
             changed = self._changed
+            if changed is None:
+                changed = self._changed = asyncio.Event()
             while position < self._dropped + len(self._events):
                 if position < self._dropped:  # this follower fell behind the bound
                     raise EventsTrimmed(after, self.first_seq)
@@ -140,8 +144,9 @@ class MemoryEventLog:
         await self._closed.wait()
 
     def _wake(self) -> None:
-        self._changed.set()
-        self._changed = asyncio.Event()
+        if self._changed is not None:
+            self._changed.set()
+            self._changed = None
 
     def _index(self, after: int) -> int:
         """The position (dropped events included) of the first event with ``seq > after``."""

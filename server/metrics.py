@@ -24,6 +24,8 @@ class Metrics:
         # The labelled histogram of each (node type, status): labels() takes a lock and builds its key on each
         # call, and every node of every run is observed.
         self._node_timers: dict[tuple[str, str], Histogram] = {}
+        self._run_counters: dict[tuple[str, str], Counter] = {}  # likewise per run (status, source)
+        self._run_timers: dict[str, Histogram] = {}
 
     def observe_event(self, event: dict[str, Any], source: str) -> None:
         kind = event["type"]
@@ -38,8 +40,15 @@ class Metrics:
                 if usage.get(name):
                     self.tokens.labels(name.removesuffix("_tokens")).inc(usage[name])
         elif kind == "run_finished":
-            self.runs.labels(event["status"], source).inc()
-            self.run_seconds.labels(source).observe(event["elapsed_ms"] / 1000)
+            key = (event["status"], source)
+            counter = self._run_counters.get(key)
+            if counter is None:
+                counter = self._run_counters[key] = self.runs.labels(*key)
+            counter.inc()
+            timer = self._run_timers.get(source)
+            if timer is None:
+                timer = self._run_timers[source] = self.run_seconds.labels(source)
+            timer.observe(event["elapsed_ms"] / 1000)
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

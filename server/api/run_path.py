@@ -11,8 +11,8 @@ and is answered as before (tests/server/test_run_path.py compares the two answer
 from __future__ import annotations
 
 import inspect
-import json
 import re
+import time
 from collections import deque
 from typing import Any
 
@@ -35,6 +35,10 @@ class LoomApp(FastAPI):
 
     max_body: int = 0
 
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self._otel = _Telemetry()
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] == "POST" and not scope.get("root_path"):
             match = RUN_PATH.fullmatch(scope["path"])
@@ -45,7 +49,7 @@ class LoomApp(FastAPI):
     async def _run(self, workflow_id: str, scope: Scope, receive: Receive, send: Send) -> None:
         state: AppState | None = getattr(self.state, "loom", None)
         headers = _headers(scope)
-        if (state is None or self.dependency_overrides or _telemetry(self)
+        if (state is None or self.dependency_overrides or self._otel(self)
                 or not _length_within(headers.get(b"content-length"), self.max_body)):
             return await super().__call__(scope, receive, send)
         key = _cached_key(state, headers)
@@ -94,11 +98,22 @@ def _length_within(length: bytes | None, limit: int) -> bool:
     return length is not None and length.isdigit() and int(length) <= limit
 
 
-def _telemetry(app: FastAPI) -> bool:
+class _Telemetry:
     """Whether FastAPI's own OpenTelemetry instrumentation is on (a provider is configured): then every request
-    takes FastAPI's path, which records it."""
-    telemetry = getattr(app, "_native_telemetry", None)
-    return telemetry is not None and telemetry.enabled()
+    takes FastAPI's path, which records it. Asked at most once a second (the answer walks OpenTelemetry's
+    global providers, and a provider is configured once, at start)."""
+
+    def __init__(self) -> None:
+        self.on = False
+        self.next_check = 0.0
+
+    def __call__(self, app: FastAPI) -> bool:
+        now = time.monotonic()
+        if now >= self.next_check:
+            telemetry = getattr(app, "_native_telemetry", None)
+            self.on = telemetry is not None and bool(telemetry.enabled())
+            self.next_check = now + 1.0
+        return self.on
 
 
 def _cached_key(state: AppState, headers: dict[bytes, bytes]) -> AppKeyRow | None:
@@ -134,8 +149,10 @@ async def _lean_body(headers: dict[bytes, bytes], receive: Receive, received: li
         if not message.get("more_body", False):
             break
     try:
-        return RunCreate.model_validate(json.loads(b"".join(chunks)))
-    except Exception:  # not JSON, not a valid body, nested too deep: FastAPI's handling answers it (422, 400)
+        # Parsed by pydantic as json.loads would (NaN, big integers alike); what it refuses and json.loads reads
+        # (lone surrogates, UTF-16, deep nesting) is left to FastAPI's handling too.
+        return RunCreate.model_validate_json(b"".join(chunks))
+    except Exception:  # not JSON, not a valid body: FastAPI's handling answers it (422, 400)
         return None
 
 

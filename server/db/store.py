@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -251,11 +252,22 @@ class Store:
             elif write.events:
                 events.append((write.run_id, write.events[-1]["seq"], PACKED, dumps(write.events)))
         insert_run, upsert_run, end_run, insert_events = self._run_sql
-        with self.engine.begin() as conn:
+        # On the driver's connection: SQLAlchemy's execution machinery cost more than the statements.
+        connection = self.engine.raw_connection()
+        try:
+            cursor = connection.cursor()
             for sql, params in ((insert_run, started), (upsert_run, upserts), (end_run, ends),
                                 (insert_events, events)):
                 if params:
-                    conn.exec_driver_sql(sql, params)
+                    cursor.executemany(sql, params)
+            cursor.close()
+            connection.commit()
+        except BaseException:
+            with contextlib.suppress(Exception):  # a connection that broke cannot roll back: the error is the news
+                connection.rollback()
+            raise
+        finally:
+            connection.close()
 
     def get_run(self, run_id: str) -> RunRow:
         with self._session() as s:
@@ -478,6 +490,7 @@ _ENDED = ("status", "outputs", "error", "failed_node", "elapsed_ms", "usage", "t
 # and no statement is compiled or bound through SQLAlchemy per run.
 _RUN_COLUMNS = tuple(column.name for column in _RUNS.columns)
 _RUN_JSON = frozenset(column.name for column in _RUNS.columns if isinstance(column.type, JSON))
+_RUN_ENCODED = tuple((name, name in _RUN_JSON) for name in _RUN_COLUMNS)  # (column, JSON-encoded?) in order
 
 
 def _run_statements(mark: str) -> tuple[str, str, str, str]:
@@ -521,7 +534,8 @@ def _dumps(value: Any) -> str:
 
 def _run_params(row: dict[str, Any]) -> tuple[Any, ...]:
     """A run row's values in ``_RUN_COLUMNS`` order (a column the row leaves out is NULL)."""
-    return _params((name, row.get(name)) for name in _RUN_COLUMNS)
+    get = row.get
+    return tuple(_dumps(get(name)) if encoded else get(name) for name, encoded in _RUN_ENCODED)
 
 
 def _summary(definition: dict[str, Any]) -> dict[str, Any]:

@@ -29,6 +29,10 @@ CASES: list[tuple[str, dict[str, str], bytes]] = [
     ("vendor JSON", {"content-type": "application/vnd.loom+json"}, b'{"inputs": {"text": "a"}}'),
     ("empty body", {"content-type": "application/json"}, b""),
     ("nested too deep", {"content-type": "application/json"}, b"[" * 100_000 + b"]" * 100_000),
+    ("nested deep", {"content-type": "application/json"}, b'{"inputs": {"text": ' + b"[" * 300 + b"]" * 300 + b"}}"),
+    ("NaN", {"content-type": "application/json"}, b'{"inputs": {"text": NaN}}'),
+    ("big integer", {"content-type": "application/json"}, b'{"inputs": {"text": 123456789012345678901234567890}}'),
+    ("UTF-16", {"content-type": "application/json"}, '{"inputs": {"text": "a"}}'.encode("utf-16")),
 ]
 
 
@@ -39,7 +43,7 @@ def comparable(response: Any) -> tuple[int, Any]:
     return response.status_code, body
 
 
-LEAN = {"valid", "charset", "empty object"}
+LEAN = {"valid", "charset", "empty object", "NaN", "big integer"}
 
 
 @pytest.mark.parametrize(("case", "headers", "content"), CASES, ids=[c[0] for c in CASES])
