@@ -139,13 +139,18 @@ class Run:
     # -- public -------------------------------------------------------------------------------------
     async def events(self) -> AsyncGenerator[BaseEvent, None]:
         """Run the workflow, yielding events in order until ``run_finished``."""
-        self._driver = asyncio.create_task(self._drive())
+        self._driver = driver = asyncio.create_task(self._drive())
+        driver.add_done_callback(self._driver_ended)
         buffered = self._events
         try:
             while True:
                 if not buffered:
+                    if driver.done():  # the engine itself failed: its error, not a wait for run_finished
+                        driver.result()
+                        raise RuntimeError(f"run {self.run_id} ended without run_finished")
                     self._event_waiter = asyncio.get_running_loop().create_future()
                     await self._event_waiter
+                    continue
                 event = buffered.popleft()
                 yield event
                 if event.__class__ is RunFinishedEvent:  # the runner makes it, never a subclass (cheaper)
@@ -167,6 +172,11 @@ class Run:
                 driver.cancel()
                 await asyncio.gather(driver, return_exceptions=True)
         return list(self._events)
+
+    def _driver_ended(self, _driver: asyncio.Task[None]) -> None:
+        waiter = self._event_waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
 
     def cancel(self) -> None:
         """Stop the run: running nodes are cancelled and the run finishes with status ``stopped``.

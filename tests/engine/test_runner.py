@@ -277,3 +277,23 @@ async def test_cancelling_execute_cancels_the_run() -> None:
     with pytest.raises(asyncio.CancelledError):
         await task
     assert time.perf_counter() - started < 1
+
+
+async def test_a_failure_of_the_engine_itself_reaches_the_follower_instead_of_a_wait(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(self: Run) -> dict[str, Any]:  # a defect in the engine, after the nodes ran
+        raise RuntimeError("engine defect")
+
+    monkeypatch.setattr(Run, "_run_outputs", broken)
+    graph = validate(workflow([start("q"), sleep("work"), end()], chain("start", "work", "end")), CATALOG)
+    seen: list[str] = []
+
+    async def follow() -> None:
+        async for event in Run(graph, {"q": "x"}, run_id="r").events():
+            seen.append(event.type)
+
+    with pytest.raises(RuntimeError, match="engine defect"):
+        await asyncio.wait_for(follow(), timeout=5)
+    assert seen[0] == "run_started" and "run_finished" not in seen
+    with pytest.raises(RuntimeError, match="engine defect"):
+        await Run(graph, {"q": "x"}, run_id="r").run_to_end()
