@@ -12,9 +12,10 @@ every member's output is kept in a log file of the cluster's temporary directory
             ...
 
 ``workers=0`` gives API replicas alone (``LOOM_TASKS=inline``); ``database="sqlite"`` a SQLite file in the shared
-data directory instead of PostgreSQL; ``redis=False`` (with no workers) a single embedded server. ``env`` adds
-settings for every member. ``ClusterUnavailable`` says which service binary is missing; ``require_services()``
-turns it into a skip, or a failure in CI (``CI`` set).
+data directory instead of PostgreSQL; ``redis=False`` (with no workers) a single embedded server;
+``knowledge="postgres"`` knowledge indexes in PostgreSQL with pgvector (``LOOM_KNOWLEDGE_BACKEND=postgres``).
+``env`` adds settings for every member. ``ClusterUnavailable`` says which service binary is missing;
+``require_services()`` turns it into a skip, or a failure in CI (``CI`` set).
 """
 
 from __future__ import annotations
@@ -48,14 +49,15 @@ class ClusterUnavailable(RuntimeError):
     """A service the cluster needs (PostgreSQL, Redis) is missing here or would not start."""
 
 
-def require_services(database: str = "postgres", redis: bool = True) -> None:
-    """Skip the calling test when PostgreSQL or Redis binaries are missing, or fail in CI (``CI`` set)."""
+def require_services(database: str = "postgres", redis: bool = True, vector: bool = False) -> None:
+    """Skip the calling test when PostgreSQL (with pgvector: ``vector``) or Redis binaries are missing, or fail in
+    CI (``CI`` set)."""
     from tests.pg import find_bin
     from tests.redis_server import find_server
 
     try:
         if database == "postgres":
-            find_bin()
+            find_bin(vector=vector)
         if redis:
             find_server()
     except (PostgresUnavailable, RedisUnavailable) as exc:
@@ -96,9 +98,14 @@ class Cluster:
 
     def __init__(self, *, apis: int = 2, workers: int = 2, worker_concurrency: int = 4,
                  database: Literal["postgres", "sqlite"] = "postgres", redis: bool = True,
+                 knowledge: Literal["embedded", "postgres"] = "embedded",
                  env: dict[str, str] | None = None, keep_logs: bool = False):
         if workers and not redis:
             raise ValueError("workers take their tasks from Redis: redis=False needs workers=0")
+        if knowledge == "postgres" and database != "postgres":
+            raise ValueError("knowledge='postgres' keeps the indexes in the cluster's PostgreSQL: it needs "
+                             "database='postgres'")
+        self.knowledge = knowledge
         self.root = Path(tempfile.mkdtemp(prefix="loom-cluster-"))
         self.data_dir = self.root / "data"
         self.database, self.use_redis, self.keep_logs = database, redis, keep_logs
@@ -130,15 +137,10 @@ class Cluster:
     def start(self) -> Cluster:
         try:
             self._start_services()
-            members = list(self.members.values())
-            # On PostgreSQL all start at once (migrations take turns under an advisory lock); on SQLite the first
-            # migrates the file before the others start.
-            first = members[:1] if self.database == "sqlite" else []
-            for member in first:
-                self.start_member(member.name)
-            for member in members[len(first):]:
+            self.migrate()  # as a deployment does: once, before every member starts at the same moment
+            for member in self.members.values():
                 self.start_member(member.name, wait=False)
-            for member in members[len(first):]:
+            for member in self.members.values():
                 self.wait_ready(member.name)
         except BaseException:
             self.close(failed=True)
@@ -150,7 +152,7 @@ class Cluster:
                "PYTHONUNBUFFERED": "1", "HF_HUB_OFFLINE": "1"}
         if self.database == "postgres":
             try:
-                self.postgres = PostgresServer().start()
+                self.postgres = PostgresServer(vector=self.knowledge == "postgres").start()
             except PostgresUnavailable as exc:
                 raise ClusterUnavailable(str(exc)) from None
             env["LOOM_DATABASE_URL"] = self.postgres.create_database("loom")
@@ -163,7 +165,17 @@ class Cluster:
                 raise ClusterUnavailable(str(exc)) from None
             env["LOOM_REDIS_URL"] = self.redis.url()
         env["LOOM_TASKS"] = "celery" if self.workers else "inline"
+        env["LOOM_KNOWLEDGE_BACKEND"] = self.knowledge
         self.env = env | self.extra_env
+
+    def migrate(self) -> None:
+        """``loom migrate``: the schema, and the knowledge backend's extension and table, before the members."""
+        log = self.root / "migrate.log"
+        with log.open("ab") as out:
+            done = subprocess.run([LOOM, "migrate", "--data-dir", str(self.data_dir)], env={**os.environ, **self.env},
+                                  stdout=out, stderr=subprocess.STDOUT, timeout=START_TIMEOUT_S)
+        if done.returncode != 0:
+            raise RuntimeError(f"loom migrate failed (status {done.returncode}):\n{log.read_text(errors='replace')}")
 
     def close(self, failed: bool = False) -> None:
         """Stop every member (SIGINT, then SIGKILL after 20 s) and the services; the logs go unless kept."""

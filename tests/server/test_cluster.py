@@ -1,9 +1,10 @@
-"""A whole cluster on 127.0.0.1 (tests/cluster.py): PostgreSQL, Redis, two ``loom serve`` replicas and two
-``loom worker`` processes. 200 async runs of a published app (API key, spread over both replicas) and 20 document
-ingestions go in together; one worker is SIGKILLed while it runs tasks and started again. Every run must end
-``succeeded``, or ``failed``/``interrupted`` with a reason (none left queued or running), every document must be
-indexed, and each run's events, read through the replica that did not start it, must be complete (seq 1..n, ending
-in ``run_finished``)."""
+"""A whole cluster on 127.0.0.1 (tests/cluster.py), started as deploy/compose.yaml starts one (``loom migrate``,
+then every member at once): PostgreSQL, Redis, two ``loom serve`` replicas and two ``loom worker`` processes, the
+knowledge indexes embedded in the shared data directory. 200 async runs of a published app (API key, spread over
+both replicas) and 20 document ingestions go in together; one worker is SIGKILLed while it runs tasks and started
+again. Every run must end ``succeeded``, or ``failed``/``interrupted`` with a reason (none left queued or running),
+every document must be indexed and found, and each run's events, read through the replica that did not start it,
+must be complete (seq 1..n, ending in ``run_finished``)."""
 
 from __future__ import annotations
 
@@ -43,9 +44,12 @@ class Setup:
 @pytest.fixture(scope="module")
 def setup() -> Iterator[Setup]:
     require_services()
+    # A lost worker's tasks come back after 10 s; owners' leases keep their default (15 s): a shorter one is
+    # taken for a lost process when a loaded machine delays a heartbeat, and its runs are ended while they run.
     env = {"LOOM_PLUGIN_ALLOW_HOSTS": "127.0.0.1", "LOOM_MAX_CONCURRENT_RUNS_PER_APP": str(RUNS),
-           "LOOM_TASK_VISIBILITY_TIMEOUT_S": "10", "LOOM_OWNER_LEASE_S": "3"}
-    with EchoServer() as echo, Cluster(apis=2, workers=2, worker_concurrency=4, env=env) as cluster:
+           "LOOM_TASK_VISIBILITY_TIMEOUT_S": "10"}
+    cluster = Cluster(apis=2, workers=2, worker_concurrency=4, env=env)
+    with EchoServer() as echo, cluster:
         yield Setup(cluster, echo)
 
 
@@ -80,13 +84,14 @@ def runs_of(url: str, workflow_id: str) -> list[dict[str, Any]]:
             return items
 
 
-def wait_for(check: Any, timeout: float, what: str) -> Any:
+def wait_for(check: Any, timeout: float, what: str, state: Any = None) -> Any:
+    """``check()`` once it is truthy; past ``timeout`` fails, saying ``state()`` (what is still missing) if given."""
     deadline = time.monotonic() + timeout
     while True:
         value = check()
         if value:
             return value
-        assert time.monotonic() < deadline, f"{what} within {timeout:.0f} s"
+        assert time.monotonic() < deadline, f"{what} within {timeout:.0f} s" + (f": {state()}" if state else "")
         time.sleep(0.25)
 
 
@@ -141,7 +146,11 @@ def test_runs_and_ingestions_survive_a_worker_killed_mid_way(setup: Setup) -> No
             items = runs_of(b.url, workflow_id)
             return items if len(items) == RUNS and not any(r["status"] in UNFINISHED for r in items) else None
 
-        finished = wait_for(all_ended, 120, f"all {RUNS} runs ended")
+        def unfinished() -> list[tuple[str, str, str | None]]:
+            return [(r["run_id"], r["status"], r.get("owner")) for r in runs_of(b.url, workflow_id)
+                    if r["status"] in UNFINISHED]
+
+        finished = wait_for(all_ended, 180, f"all {RUNS} runs ended", unfinished)
         statuses = Counter(r["status"] for r in finished)
         print(f"{RUNS} runs sent in {submitted_s:.1f} s, all ended after {time.monotonic() - started:.1f} s; "
               f"statuses {dict(statuses)}")
