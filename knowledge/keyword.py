@@ -88,6 +88,11 @@ class KeywordIndex:
 
     def scores(self, tokens: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """(chunk ids, normalised BM25) for every chunk: the raw score over that of a full, average match."""
+        ids, normalised = self.uncapped(tokens)
+        return ids, np.minimum(normalised, 1.0).astype(np.float32)
+
+    def uncapped(self, tokens: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """(chunk ids, raw BM25 over that of a full average match), not yet capped at 1."""
         matrix = self._matrix if self._matrix is not None else self._build()
         n = len(self._ids)
         query = set(tokens)
@@ -101,7 +106,7 @@ class KeywordIndex:
         ideal = idf.sum() + (len(query) - len(known)) * math.log1p((n + 0.5) / 0.5)
         raw = sparse.csr_matrix(idf[None, :]) @ matrix[known] if known else None
         dense = np.asarray(raw.todense()).ravel() if raw is not None else np.zeros(n)
-        return self._ids, np.minimum(dense / ideal, 1.0).astype(np.float32)
+        return self._ids, dense / ideal
 
     def add_many(self, chunk_ids: list[int], tokens: list[list[str]]) -> None:
         for chunk_id, toks in zip(chunk_ids, tokens, strict=True):
@@ -109,7 +114,7 @@ class KeywordIndex:
 
     def query(self, tokens: list[str]) -> KeywordScores:
         """Every chunk's score for ``tokens``, computed once; the best of them, or those of given chunks."""
-        return FullScores(*self.scores(tokens))
+        return FullScores(*self.uncapped(tokens))
 
     def search(self, tokens: list[str], k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Best ``k`` (ids, scores) with a score above zero, optionally only among ``allowed`` ids."""
@@ -139,13 +144,25 @@ class KeywordScores(Protocol):
 
 
 class FullScores:
-    """The scores of every chunk of an in-memory index."""
+    """The scores of every chunk of an in-memory index. Chunks capped at 1 are ranked by their uncapped score,
+    then by id (as the Postgres backend ranks them)."""
 
-    def __init__(self, ids: np.ndarray, scores: np.ndarray):
-        self.ids, self.scores = ids, scores
+    def __init__(self, ids: np.ndarray, uncapped: np.ndarray):
+        self.ids, self.uncapped = ids, uncapped
+        self.scores = np.minimum(uncapped, 1.0).astype(np.float32)
 
     def top(self, k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-        return KeywordIndex.top(self.ids, self.scores, k, allowed)
+        ids, uncapped = self.ids, self.uncapped
+        if allowed is not None:
+            mask = np.isin(ids, allowed)
+            ids, uncapped = ids[mask], uncapped[mask]
+        positive = np.flatnonzero(uncapped > 0)
+        if len(positive) > k:
+            # Everything tied with the k-th score stays in, so ties are broken by id below.
+            kth = np.partition(-uncapped[positive], k - 1)[k - 1]
+            positive = positive[-uncapped[positive] <= kth]
+        order = positive[np.lexsort((ids[positive], -uncapped[positive]))][:k]
+        return ids[order], np.minimum(uncapped[order], 1.0).astype(np.float32)
 
     def of(self, ids: list[int]) -> np.ndarray:
         ids_, scores = self.ids, self.scores

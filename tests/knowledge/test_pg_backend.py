@@ -134,6 +134,7 @@ def test_switching_a_deployment_to_postgres_reindexes_without_embedding(data_dir
     from typer.testing import CliRunner
 
     from server.cli.kb import app
+    from server.knowledge_models import MODELS
 
     embedded = KnowledgeService(data_dir, backend=EmbeddedBackend())
     embedded.create("kb", SETTINGS)
@@ -143,6 +144,8 @@ def test_switching_a_deployment_to_postgres_reindexes_without_embedding(data_dir
     monkeypatch.setenv("LOOM_KNOWLEDGE_BACKEND", "postgres")
     monkeypatch.setenv("LOOM_DATABASE_URL", on_postgres)
     monkeypatch.setattr(embedder, "encode_passages", None)  # nothing may be embedded again
+    # The command attaches the registry of LOOM_DATABASE_URL's database for registered models: detached after.
+    monkeypatch.setattr(MODELS, "calls", MODELS.calls)
     result = CliRunner().invoke(app, ["reindex", "--data-dir", str(data_dir)])
     assert result.exit_code == 0, result.output
     assert "kb: " in result.output and "indexed (postgres)" in result.output
