@@ -1,10 +1,10 @@
 """A whole cluster on 127.0.0.1 (tests/cluster.py), started as deploy/compose.yaml starts one (``loom migrate``,
 then every member at once): PostgreSQL, Redis, two ``loom serve`` replicas and two ``loom worker`` processes, the
 knowledge indexes embedded in the shared data directory. 200 async runs of a published app (API key, spread over
-both replicas) and 20 document ingestions go in together; one worker is SIGKILLed while it runs tasks and started
-again. Every run must end ``succeeded``, or ``failed``/``interrupted`` with a reason (none left queued or running),
-every document must be indexed and found, and each run's events, read through the replica that did not start it,
-must be complete (seq 1..n, ending in ``run_finished``)."""
+both replicas) and 20 document ingestions (into four knowledge bases) go in together; one worker is SIGKILLed
+while it runs tasks and started again. Every run must end ``succeeded``, or ``failed``/``interrupted`` with a
+reason (none left queued or running), every document must be indexed and found, and each run's events, read
+through the replica that did not start it, must be complete (seq 1..n, ending in ``run_finished``)."""
 
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ from tests.server.helpers import parse_sse
 
 RUNS = 200
 DOCUMENTS = 20
+KBS = [f"cargo{k}" for k in range(4)]  # one ingestion at a time per knowledge base: four take them in parallel
 CALL_S = 0.25  # each run waits this long on an HTTP call, so the killed worker has runs in flight
 UNFINISHED = ("queued", "running")
 
@@ -100,8 +101,9 @@ def test_runs_and_ingestions_survive_a_worker_killed_mid_way(setup: Setup) -> No
     a, b = cluster.apis
     with cluster.explained():
         workflow_id, key = publish(a.url, one_call(setup.echo))
-        created = httpx.post(f"{a.url}/api/knowledge-bases", json={"name": "cargo"}, timeout=30)
-        assert created.status_code == 201, created.text
+        for kb in KBS:
+            created = httpx.post(f"{a.url}/api/knowledge-bases", json={"name": kb}, timeout=30)
+            assert created.status_code == 201, created.text
 
         def run(i: int) -> tuple[str, int]:
             replica = (a, b)[i % 2]
@@ -113,14 +115,17 @@ def test_runs_and_ingestions_survive_a_worker_killed_mid_way(setup: Setup) -> No
 
         def upload(i: int) -> str:
             replica = (a, b)[i % 2]
-            response = httpx.post(f"{replica.url}/api/knowledge-bases/cargo/documents", timeout=60,
+            response = httpx.post(f"{replica.url}/api/knowledge-bases/{KBS[i % len(KBS)]}/documents", timeout=60,
                                   files=[("files", (f"ship-{i}.txt", document(i), "text/plain"))])
             assert response.status_code == 202, response.text
             return str(response.json()["items"][0]["document_id"])
 
+        def documents_of(url: str) -> list[dict[str, Any]]:
+            return [d for kb in KBS
+                    for d in httpx.get(f"{url}/api/knowledge-bases/{kb}/documents", timeout=30).json()["items"]]
+
         def indexing() -> int:
-            items = httpx.get(f"{a.url}/api/knowledge-bases/cargo/documents", timeout=30).json()["items"]
-            return sum(d["status"] not in ("ready", "failed") for d in items)
+            return sum(d["status"] not in ("ready", "failed") for d in documents_of(a.url))
 
         # SIGKILL a worker while runs and documents are still being sent and run: once 20 runs are done.
         def some_done() -> bool:
@@ -166,17 +171,20 @@ def test_runs_and_ingestions_survive_a_worker_killed_mid_way(setup: Setup) -> No
 
         # Every document is indexed once, whichever worker took (or took again) its task.
         def all_indexed() -> list[dict[str, Any]] | None:
-            items = httpx.get(f"{b.url}/api/knowledge-bases/cargo/documents", timeout=30).json()["items"]
+            items = documents_of(b.url)
             return items if len(items) == DOCUMENTS and all(d["status"] in ("ready", "failed") for d in items) \
                 else None
 
         documents = wait_for(all_indexed, 120, f"all {DOCUMENTS} documents indexed")
         assert {d["document_id"] for d in documents} == document_ids
         assert [d for d in documents if d["status"] != "ready"] == []
-        hits = httpx.post(f"{a.url}/api/knowledge-bases/cargo/search", timeout=60,
-                          json={"query": "barrels of ink", "mode": "keyword", "top_k": 50, "score_threshold": 0})
-        assert hits.status_code == 200, hits.text
-        assert {h["document_id"] for h in hits.json()["items"]} == document_ids
+        found: set[str] = set()
+        for kb in KBS:
+            hits = httpx.post(f"{a.url}/api/knowledge-bases/{kb}/search", timeout=60,
+                              json={"query": "barrels of ink", "mode": "keyword", "top_k": 50, "score_threshold": 0})
+            assert hits.status_code == 200, hits.text
+            found |= {h["document_id"] for h in hits.json()["items"]}
+        assert found == document_ids
 
         # Each run's events read through the replica that did not start it: complete and in order.
         status_of = {r["run_id"]: r["status"] for r in finished}
