@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import Depends, FastAPI, Request
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.encoders import jsonable_encoder
+from fastapi.exception_handlers import request_validation_exception_handler
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, JSONResponse, Response
 
 from agents import errors as agent_errors
 from engine import errors as engine_errors
@@ -195,8 +199,17 @@ def _add_error_handlers(app: FastAPI) -> None:
                              "issues": [i.as_dict() for i in exc.issues],
                              "warnings": [w.as_dict() for w in exc.warnings]}, status_code=422)
 
+    async def invalid_request(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, RequestValidationError)  # registered for it only
+        try:
+            return await request_validation_exception_handler(request, exc)
+        except UnicodeEncodeError:  # the problem echoes text no UTF-8 body can hold (a lone surrogate): escape it
+            body = json.dumps({"detail": jsonable_encoder(exc.errors())}, ensure_ascii=True)
+            return Response(body, status_code=422, media_type="application/json")
+
     for cls in ERROR_STATUS:
         app.add_exception_handler(cls, domain_error)
+    app.add_exception_handler(RequestValidationError, invalid_request)
     app.add_exception_handler(DefinitionError, definition_error)
     app.add_exception_handler(Exception, domain_error)
 

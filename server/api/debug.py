@@ -8,7 +8,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from engine.debug import run_node
-from server.api.schemas import NodeTrace
+from server.api.schemas import NodeTrace, StorableJson
 from server.deps import State
 
 router = APIRouter(tags=["runs"])
@@ -19,7 +19,7 @@ class NodeRunCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    inputs: dict[str, Any] = Field(default_factory=dict)
+    inputs: StorableJson = Field(default_factory=dict)
     definition: dict[str, Any] | None = Field(None, description="an unsaved draft; the saved one when absent")
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from engine.models import PlainText
 from server.db.models import RunRow
@@ -12,15 +12,51 @@ from server.db.models import RunRow
 ResponseMode = Literal["blocking", "streaming", "async"]
 
 
+def _surrogate_at(value: Any, path: str) -> str | None:
+    """Where in ``value`` a string holds a lone UTF-16 surrogate (JSON's ``\\ud800`` escape allows one); None."""
+    if isinstance(value, str):
+        if value.isascii():
+            return None
+        try:
+            value.encode()
+        except UnicodeEncodeError as exc:
+            return f"{path}, character {exc.start}" if path else f"character {exc.start}"
+        return None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found = _surrogate_at(key, path) or _surrogate_at(item, f"{path}.{key}" if path else str(key))
+            if found:
+                return found
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            found = _surrogate_at(item, f"{path}[{i}]")
+            if found:
+                return found
+    return None
+
+
+def storable_text(value: Any) -> Any:
+    """Refuse text no database, log or stream can hold: a lone UTF-16 surrogate, named by where it is."""
+    found = _surrogate_at(value, "")
+    if found:
+        raise ValueError(f"a lone UTF-16 surrogate at {found} is not text (send valid Unicode)")
+    return value
+
+
+StorableJson = Annotated[dict[str, Any], AfterValidator(storable_text)]
+StorableFiles = Annotated[list[dict[str, Any]], AfterValidator(storable_text)]
+StorableStr = Annotated[str, AfterValidator(storable_text)]
+
+
 class RunCreate(BaseModel):
     """Start a run: inputs for the start node and how to answer."""
 
     model_config = ConfigDict(extra="forbid")
 
-    inputs: dict[str, Any] = Field(default_factory=dict)
+    inputs: StorableJson = Field(default_factory=dict)
     response_mode: ResponseMode = "blocking"
-    user: str | None = Field(None, max_length=200)
-    files: list[dict[str, Any]] = Field(default_factory=list, description="file values, given to sys.files")
+    user: StorableStr | None = Field(None, max_length=200)
+    files: StorableFiles = Field(default_factory=list, description="file values, given to sys.files")
 
 
 class ConsoleRunCreate(RunCreate):
@@ -125,9 +161,9 @@ class ChatCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    query: str = Field(min_length=1, max_length=100_000)
+    query: StorableStr = Field(min_length=1, max_length=100_000)
     conversation_id: str | None = None
-    inputs: dict[str, Any] = Field(default_factory=dict)
+    inputs: StorableJson = Field(default_factory=dict)
     response_mode: ResponseMode = "blocking"
-    user: str | None = Field(None, max_length=200)
-    files: list[dict[str, Any]] = Field(default_factory=list)
+    user: StorableStr | None = Field(None, max_length=200)
+    files: StorableFiles = Field(default_factory=list)

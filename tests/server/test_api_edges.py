@@ -12,6 +12,7 @@ from nodes.plugins import ToolRegistry
 from tests.helpers import chain, end, node, start, workflow
 from tests.server.conftest import asgi_client, running_app
 from tests.server.helpers import echo_workflow
+from tests.server.test_public import bearer, published_app
 
 HUGE = str(2 ** 70)
 
@@ -102,3 +103,17 @@ def test_a_knowledge_base_name_with_a_trailing_newline_is_rejected(data_dir):
     with pytest.raises(InvalidSettings, match="invalid knowledge base name"):
         knowledge.create("poems\n")
     knowledge.close()
+
+
+@pytest.mark.parametrize(("mode", "body"), [
+    ("blocking", b'{"inputs": {"text": "a\\ud800b"}}'),
+    ("streaming", b'{"inputs": {"text": "\\udfff"}, "response_mode": "streaming"}'),
+    ("async", b'{"inputs": {"text": "ok"}, "user": "\\ud83d", "response_mode": "async"}'),
+])
+async def test_a_lone_surrogate_in_a_run_request_is_a_422_naming_it_not_a_crashed_run(client, mode, body):
+    workflow_id, key = await published_app(client, echo_workflow())
+    response = await client.post(f"/v1/workflows/{workflow_id}/run", content=body,
+                                 headers={"content-type": "application/json", **bearer(key)})
+    assert response.status_code == 422, response.text
+    assert "lone UTF-16 surrogate" in response.text
+    assert (await client.get(f"/api/runs?workflow_id={workflow_id}")).json()["total"] == 0  # no run was started
