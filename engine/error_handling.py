@@ -50,6 +50,12 @@ class NodeFailure:
         message = f"output '{name}' is {size:,} bytes, over the run limit of {limit:,} bytes per variable"
         return cls(message, RunLimitError.__name__, retryable=False)
 
+    @classmethod
+    def not_text(cls, name: str, exc: UnicodeEncodeError) -> NodeFailure:
+        """An output holding a lone UTF-16 surrogate: no event stream or database can carry it as text."""
+        message = (f"output '{name}' holds a lone UTF-16 surrogate ({exc.object[exc.start]!a}), which is not text")
+        return cls(message, "InvalidOutput", retryable=False)
+
 
 class Attempts(NamedTuple):
     """The last attempt's result, or the failure that ended the attempts; ``made`` attempts were made."""

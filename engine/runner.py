@@ -484,8 +484,11 @@ class Run:
     def _size_failure(self, outputs: dict[str, Any]) -> NodeFailure | None:
         limit = self.limits.max_variable_bytes
         for name, value in outputs.items():
-            size = len(value.encode()) if isinstance(value, str) else len(
-                json.dumps(value, ensure_ascii=False, default=str).encode())
+            try:
+                size = len(value.encode()) if isinstance(value, str) else len(
+                    json.dumps(value, ensure_ascii=False, default=str).encode())
+            except UnicodeEncodeError as exc:
+                return NodeFailure.not_text(name, exc)
             if size > limit:
                 return NodeFailure.output_too_large(name, size, limit)
         return None

@@ -297,3 +297,11 @@ async def test_a_failure_of_the_engine_itself_reaches_the_follower_instead_of_a_
     assert seen[0] == "run_started" and "run_finished" not in seen
     with pytest.raises(RuntimeError, match="engine defect"):
         await Run(graph, {"q": "x"}, run_id="r").run_to_end()
+
+
+async def test_an_output_that_is_not_text_fails_its_node_naming_the_output() -> None:
+    data = workflow([start(), sleep("bad", config={"output": {"text": "a\ud800"}}), end(v="bad.value")],
+                    chain("start", "bad", "end"))
+    result = await run(data)
+    assert result.status == "failed" and result.failed_node == "bad"
+    assert "output 'value' holds a lone UTF-16 surrogate ('\\ud800')" in (result.error or "")
