@@ -8,6 +8,7 @@ Each Protocol lists what nodes use, no more; the real implementations satisfy th
     ToolProvider   nodes.plugins.ToolRegistry             plugins and their tools
     CodeSandbox    nodes.sandbox.SandboxPool              runs a code node's ``main(args)``
     FileReader     server.files.FileStore / AppFiles      uploaded files by file value
+    HttpClient     nodes.plugins.http.SafeHttp            guarded outbound HTTP over shared connection pools
 """
 
 from __future__ import annotations
@@ -162,6 +163,37 @@ class CodeSandbox(Protocol):
     async def run(self, code: str, args: dict[str, Any], *, timeout_s: float = ...) -> SandboxRun: ...
 
 
+# -- http --------------------------------------------------------------------------------------------
+class HttpReply(Protocol):
+    """A fully read (size-capped) response."""
+
+    @property
+    def status(self) -> int: ...
+
+    @property
+    def headers(self) -> dict[str, str]: ...
+
+    @property
+    def text(self) -> str: ...
+
+    def json(self) -> Any:
+        """The body parsed as JSON, or ``None`` when it is not JSON."""
+        ...
+
+
+@runtime_checkable
+class HttpClient(Protocol):
+    """Sends one request through the SSRF guard (every redirect hop checked against ``allow_hosts``) and reads
+    the response up to ``max_bytes``; calls share connection pools, never cookies."""
+
+    async def request(self, method: str, url: str, *, allow_hosts: Sequence[str] = ...,
+                      headers: dict[str, str] | None = ..., params: dict[str, Any] | None = ...,
+                      json: Any = ..., data: dict[str, Any] | None = ..., content: bytes | str | None = ...,
+                      files: list[tuple[str, tuple[str, bytes, str]]] | None = ...,
+                      timeout_s: float | None = ..., max_bytes: int | None = ...,
+                      secret_headers: Sequence[str] = ...) -> HttpReply: ...
+
+
 @dataclass
 class Services:
     """The services a run hands its nodes. Each is optional; a node that needs a missing one fails clearly."""
@@ -171,4 +203,5 @@ class Services:
     tools: ToolProvider | None = None
     sandbox: CodeSandbox | None = None
     files: FileReader | None = None
+    http: HttpClient | None = None
     extra: dict[str, Any] = field(default_factory=dict)

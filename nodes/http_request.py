@@ -6,6 +6,9 @@ escaped text, outside a string as the value's JSON. Outputs ``status_code``, ``h
 ``json`` (``None`` when the body is not JSON). Any response is a success unless ``fail_on_error_status``:
 then 408, 429 and 5xx fail retryably (the node's ``retry`` applies) and other 4xx fail for good. Network
 failures and timeouts are retryable; a refused address, a bad URL or an oversized response are not.
+
+Calls go through ``services.http`` (the process's shared, pooled client, built with ``HTTP_LIMITS``) when the
+run has one, else through a client made for the call.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from pydantic import Field, StringConstraints
 from engine import templates
 from engine.errors import Issue, NodeError
 from engine.models import NodeDef, Strict
+from engine.services import HttpReply
 from engine.spec import NodeContext, NodeResult, NodeSpec, RefUse, Services
 from nodes.file_inputs import file_values, read_file
 from nodes.plugins.http import HttpLimits, SafeHttp
@@ -29,6 +33,7 @@ MAX_RESPONSE_BYTES = 10 * 1024 * 1024
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 MAX_TIMEOUT_S = 300.0
 RETRYABLE_STATUS = frozenset({408, 429})
+HTTP_LIMITS = HttpLimits(timeout_s=MAX_TIMEOUT_S, max_response_bytes=MAX_RESPONSE_BYTES)  # per call: the node's own
 HeaderName = Annotated[str, StringConstraints(pattern=r"^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,200}$")]
 Method = Literal["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
 
@@ -237,13 +242,17 @@ async def run(ctx: NodeContext, config: HttpRequestConfig) -> NodeResult:
         send["data"] = form
     elif body.type == "multipart":
         send["data"], send["files"] = await _multipart(ctx, body)
-    client = SafeHttp(HttpLimits(timeout_s=MAX_TIMEOUT_S, max_response_bytes=MAX_RESPONSE_BYTES))
-    try:
-        response = await client.request(config.method, url, allow_hosts=env_allow_hosts(), headers=headers,
-                                        params=params or None, timeout_s=config.timeout_s,
-                                        secret_headers=list(auth), **send)
-    finally:
-        await client.aclose()
+    send.update(allow_hosts=env_allow_hosts(), headers=headers, params=params or None, timeout_s=config.timeout_s,
+                max_bytes=MAX_RESPONSE_BYTES, secret_headers=list(auth))
+    response: HttpReply
+    if ctx.services.http is not None:
+        response = await ctx.services.http.request(config.method, url, **send)
+    else:  # a run without the shared client (a bare engine run): a client for this call only
+        own = SafeHttp(HTTP_LIMITS)
+        try:
+            response = await own.request(config.method, url, **send)
+        finally:
+            await own.aclose()
     if config.fail_on_error_status and response.status >= 400:
         retryable = response.status >= 500 or response.status in RETRYABLE_STATUS
         raise NodeError(f"{config.method} {url} answered HTTP {response.status}: {response.text[:300]}",

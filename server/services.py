@@ -1,4 +1,4 @@
-"""Builds the Services nodes use (gateway, knowledge, tools, sandbox, files) for one data directory.
+"""Builds the Services nodes use (gateway, knowledge, tools, sandbox, files, http) for one data directory.
 
 Nodes see each service through the engine's Protocols; the server holds the implementations themselves
 (``ServerServices``), since it also opens and closes them, warms the knowledge bases and stores uploads.
@@ -16,7 +16,9 @@ from knowledge.service import KnowledgeService
 from modelhub import config as model_config
 from modelhub.gateway import Gateway
 from modelhub.hub import ModelHub
+from nodes.http_request import HTTP_LIMITS
 from nodes.plugins import ToolRegistry
+from nodes.plugins.http import SafeHttp
 from nodes.sandbox import SandboxPool
 from server import datadir
 from server.db.registry import open_hub
@@ -34,6 +36,7 @@ class ServerServices(Services):
     tools: ToolRegistry | None = None
     sandbox: SandboxPool | None = None
     files: FileStore | None = None
+    http: SafeHttp | None = None
 
 
 def data_dir_from(value: str | Path | None) -> Path:
@@ -54,6 +57,7 @@ def build_services(data_dir: Path, *, sandbox_size: int | None = None) -> Server
         sandbox=SandboxPool(size=size, memory_mb=int(os.environ.get("LOOM_SANDBOX_MEMORY_MB", "256")),
                             cpu_seconds=int(os.environ.get("LOOM_SANDBOX_CPU_SECONDS", "10"))),
         files=FileStore(data_dir),
+        http=SafeHttp(HTTP_LIMITS),  # the http-request node's calls share its connection pools
     )
 
 
@@ -72,6 +76,8 @@ async def close_services(services: ServerServices) -> None:
             await services.llm.registry.close()
     if services.tools is not None:
         await services.tools.aclose()
+    if services.http is not None:
+        await services.http.aclose()
     if services.knowledge is not None:
         services.knowledge.close()
     if services.sandbox is not None:

@@ -2,6 +2,10 @@
 an SSRF guard that resolves each host (on every redirect hop) and refuses non-public addresses unless the
 caller's allow-list names them. Connections go to the address that was checked, so a DNS answer cannot
 change between the check and the connect.
+
+One ``SafeHttp`` is meant to live as long as its owner (a tool registry, the nodes' HTTP service): its calls
+share connection pools (``nodes.plugins.pools``), one set per event loop, and it keeps no cookies, so nothing
+one call's server sets reaches another call.
 """
 
 from __future__ import annotations
@@ -10,13 +14,16 @@ import asyncio
 import ipaddress
 import json as jsonlib
 import socket
+import ssl
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from http.cookiejar import CookieJar, DefaultCookiePolicy
 from typing import Any
 
 import httpx
 
 from nodes.plugins.errors import BlockedAddressError, OutboundError
+from nodes.plugins.pools import HostPools
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 _ALLOW_KEY = "loom_allow_hosts"
@@ -149,6 +156,12 @@ class _GuardedTransport(httpx.AsyncBaseTransport):
         await self._inner.aclose()
 
 
+def _no_cookies() -> CookieJar:
+    """A jar that stores nothing: a cookie one response sets is never sent on a later (or redirected) request.
+    A flow that needs a cookie sends it as a ``Cookie`` header."""
+    return CookieJar(policy=DefaultCookiePolicy(allowed_domains=[]))
+
+
 class SafeHttp:
     """The outbound client. ``request`` reads the whole (size-capped) response."""
 
@@ -156,13 +169,16 @@ class SafeHttp:
         self.limits = limits or HttpLimits()
         self._client: httpx.AsyncClient | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._ssl: ssl.SSLContext | None = None
 
     def _get_client(self) -> httpx.AsyncClient:
         loop = asyncio.get_running_loop()
         if self._client is None or self._loop is not loop:  # a pool cannot outlive its event loop
+            if self._ssl is None:
+                self._ssl = httpx.create_ssl_context()
             self._client = httpx.AsyncClient(
-                transport=_GuardedTransport(httpx.AsyncHTTPTransport()), trust_env=False,
-                follow_redirects=True, max_redirects=self.limits.max_redirects,
+                transport=_GuardedTransport(HostPools(self._ssl)), trust_env=False,  # trust_env: no proxies
+                follow_redirects=True, max_redirects=self.limits.max_redirects, cookies=_no_cookies(),
                 headers={"User-Agent": "Loom-Plugins/0.1"})
             self._loop = loop
         return self._client

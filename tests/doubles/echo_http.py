@@ -7,6 +7,8 @@
     /text              a plain-text body that is not JSON
     /big?size=N        N bytes of "x"
     /slow?seconds=S    the echo after S seconds
+    /redirect?to=URL   302 to URL
+    /set-cookie?N=V    the echo, setting cookie N=V
     any path given to ``serve_json(path, data, status)``: that JSON with that status (200 by default)
 
 Run it with ``with EchoServer() as server: server.url``; ``server.requests`` lists what it received.
@@ -61,9 +63,12 @@ class _Handler(BaseHTTPRequestHandler):
         self.server.requests.append(echo)
         return echo
 
-    def _send(self, status: int, body: bytes, content_type: str = "application/json") -> None:
+    def _send(self, status: int, body: bytes, content_type: str = "application/json",
+              extra: dict[str, str] | None = None) -> None:
         self.send_response(status)
         self.send_header("Content-Type", content_type)
+        for name, value in (extra or {}).items():
+            self.send_header(name, value)
         self.send_header("Content-Length", str(len(body)))
         self.send_header("X-Echo", "yes")
         self.end_headers()
@@ -90,6 +95,11 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(200, b"plain words, not JSON", "text/plain; charset=utf-8")
         elif path == "/big":
             return self._send(200, b"x" * int(query.get("size", ["1000"])[0]), "text/plain")
+        elif path == "/redirect":
+            return self._send(302, b"", "text/plain", {"Location": query["to"][0]})
+        elif path == "/set-cookie":
+            name, values = next(iter(query.items()))
+            return self._send(200, json.dumps(echo).encode(), extra={"Set-Cookie": f"{name}={values[0]}; Path=/"})
         elif path == "/slow":
             time.sleep(float(query.get("seconds", ["2"])[0]))
         self._send(status, json.dumps(echo, ensure_ascii=False).encode())

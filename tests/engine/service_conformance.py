@@ -6,10 +6,11 @@ implementation whose signatures drift from its Protocol is a type error here.
 
 from __future__ import annotations
 
-from engine.services import CodeSandbox, FileReader, ModelGateway, Retriever, ToolProvider
+from engine.services import CodeSandbox, FileReader, HttpClient, ModelGateway, Retriever, ToolProvider
 from knowledge.service import KnowledgeService
 from modelhub.gateway import Gateway
 from nodes.plugins import ToolRegistry
+from nodes.plugins.http import SafeHttp
 from nodes.sandbox import SandboxPool
 from server.files import AppFiles, FileStore
 
@@ -32,3 +33,7 @@ def code_sandbox(real: SandboxPool) -> CodeSandbox:
 
 def file_readers(store: FileStore, scoped: AppFiles) -> tuple[FileReader, FileReader]:
     return store, scoped
+
+
+def http_client(real: SafeHttp) -> HttpClient:
+    return real

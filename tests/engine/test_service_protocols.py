@@ -10,10 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from engine.services import CodeSandbox, FileReader, ModelGateway, Retriever, ToolProvider
+from engine.services import CodeSandbox, FileReader, HttpClient, ModelGateway, Retriever, ToolProvider
 from knowledge.service import KnowledgeService
 from modelhub.gateway import Gateway
 from nodes.plugins import ToolRegistry
+from nodes.plugins.http import SafeHttp
 from nodes.sandbox import SandboxPool
 from server.files import AppFiles, FileStore
 
@@ -35,7 +36,8 @@ def test_real_services_satisfy_their_protocols_statically() -> None:
     (lambda tmp: SandboxPool(size=1), CodeSandbox),
     (lambda tmp: FileStore(tmp), FileReader),
     (lambda tmp: AppFiles(FileStore(tmp), "app"), FileReader),
-], ids=["gateway", "knowledge", "tools", "sandbox", "files", "app-files"])
+    (lambda tmp: SafeHttp(), HttpClient),
+], ids=["gateway", "knowledge", "tools", "sandbox", "files", "app-files", "http"])
 def test_real_services_satisfy_their_protocols_at_run_time(make: Callable[[Path], object], protocol: type,
                                                           tmp_path: Path) -> None:
     assert isinstance(make(tmp_path), protocol)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
@@ -14,6 +14,7 @@ from engine.graph import validate
 from engine.runner import RunResult, execute
 from engine.spec import Services
 from nodes import http_request
+from nodes.plugins.http import SafeHttp
 from nodes.registry import CATALOG
 from tests.doubles.echo_http import EchoServer
 from tests.doubles.memory_files import MemoryFiles
@@ -183,3 +184,38 @@ async def test_single_node_debug(server: EchoServer) -> None:
                            CATALOG, "call", {"q": "debug"})
     assert event.status == "succeeded"
     assert event.outputs["status_code"] == 200 and event.outputs["json"]["query"] == {"q": ["debug"]}
+
+
+@pytest.fixture
+async def shared() -> AsyncIterator[Services]:
+    """The services a server hands its runs: one pooled client for every http-request call."""
+    http = SafeHttp(http_request.HTTP_LIMITS)
+    yield Services(http=http)
+    await http.aclose()
+
+
+@pytest.mark.usefixtures("allowed")
+async def test_a_cookie_one_run_receives_is_not_sent_by_the_next(server: EchoServer, shared: Services) -> None:
+    first = await run({"url": server.url + "/set-cookie?session=run-one"}, services=shared)
+    assert first.status == "succeeded", first.error
+    assert first.outputs["headers"]["set-cookie"].startswith("session=run-one")
+    second = await run({"url": server.url + "/anything"}, services=shared)
+    assert second.status == "succeeded", second.error
+    assert "cookie" not in second.outputs["json"]["headers"]
+
+
+async def test_the_shared_client_still_refuses_a_redirect_to_a_private_address(
+        server: EchoServer, shared: Services, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LOOM_PLUGIN_ALLOW_HOSTS", "127.0.0.1")
+    warm = await run({"url": server.url + "/anything"}, services=shared)  # a pooled connection to 127.0.0.1
+    assert warm.status == "succeeded", warm.error
+    before = len(server.requests)
+    hop = await run({"url": server.url + "/redirect", "query": [{"name": "to", "value": "http://10.1.2.3/x"}]},
+                    services=shared)
+    assert hop.status == "failed" and "refused to connect to 10.1.2.3" in hop.error
+    assert len(server.requests) == before + 1  # the redirect itself, then nothing
+    # The pooled connection to the allowed address is not reused once the guard would refuse the address.
+    monkeypatch.delenv("LOOM_PLUGIN_ALLOW_HOSTS")
+    again = await run({"url": server.url + "/anything"}, services=shared)
+    assert again.status == "failed" and "refused to connect to 127.0.0.1" in again.error
+    assert len(server.requests) == before + 1
