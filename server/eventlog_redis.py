@@ -11,6 +11,11 @@ closes (``live_expire_s`` after the last append while open, so a producer that d
 Appends stay synchronous: they queue, and one background task per log sends them in order, pipelined. A read or
 follow through the producer's own object first waits for its queue to be sent (it reads its own writes).
 ``last_seq`` is the newest seq this object has appended or read.
+
+A run's stream can be **fenced**: when the sweeper (server.ownership) ends a run whose process it took for lost, it
+sets ``<key>:fenced`` and writes the run's end in one script (``end_fenced``); the producer's appends check that
+key in the same script as their ``XADD`` and are refused from then on, so a process that was not lost after all
+adds nothing after the sweeper's end. The producer learns it through ``on_fenced`` and stops driving the run.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ import asyncio
 import json
 import logging
 from collections import deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from redis.asyncio import Redis
@@ -31,6 +36,52 @@ BATCH = 500  # entries per XRANGE while catching up
 BLOCK_MS = 5_000  # how long one XREAD waits before a follower looks again
 EXPIRE_S = 600  # a closed log's lifetime: by then its events are in the store
 LIVE_EXPIRE_S = 86_400  # an open log's lifetime after its last append
+FENCED = ":fenced"  # suffix of the key that closes a stream to its producer (it lives as long as an open stream)
+
+# KEYS: stream, fence. ARGV: maxlen, expire, then (id, field, value, trimmed) per entry ("e": an event, MAXLEN
+# applied; "closed": the marker). 0 when the stream is fenced (nothing added), else 1 or the first error's text
+# (the other entries are added, as a pipeline would).
+_APPEND = """
+if redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
+local failed = nil
+for i = 3, #ARGV, 4 do
+  local added
+  if ARGV[i + 1] == 'e' then
+    added = redis.pcall('XADD', KEYS[1], 'MAXLEN', '=', ARGV[1], ARGV[i], 'e', ARGV[i + 2], 't', ARGV[i + 3])
+  else
+    added = redis.pcall('XADD', KEYS[1], ARGV[i], 'closed', '1', 't', ARGV[i + 3])
+  end
+  if type(added) == 'table' and added.err and not failed then failed = added.err end
+end
+redis.call('EXPIRE', KEYS[1], ARGV[2])
+return failed or 1
+"""
+# KEYS: stream, fence. ARGV: the end's seq, its JSON, the stream's expiry, the fence's. Fences the stream, drops the
+# entries the producer added at or after the end's seq (after the sweeper read the stream, so not recorded with
+# it), and adds the end and the closed marker.
+_END_FENCED = """
+redis.call('SET', KEYS[2], '1', 'EX', ARGV[4])
+local seq = tonumber(ARGV[1])
+local before = (seq > 1) and ((seq - 1) .. '-0') or '0-1'
+local late = redis.call('XRANGE', KEYS[1], '(' .. before, '+')
+if #late > 0 then
+  for _, entry in ipairs(late) do redis.call('XDEL', KEYS[1], entry[1]) end
+  redis.call('XSETID', KEYS[1], before)
+end
+redis.call('XADD', KEYS[1], seq .. '-0', 'e', ARGV[2], 't', 0)
+redis.call('XADD', KEYS[1], seq .. '-1', 'closed', '1', 't', 0)
+redis.call('EXPIRE', KEYS[1], ARGV[3])
+return #late
+"""
+
+
+async def end_fenced(client: Redis, key: str, final: Event, expire_s: int = EXPIRE_S) -> int:
+    """Close the stream ``key`` with ``final`` (a run_finished event) and refuse its producer's appends from now
+    on; the number of entries dropped because the producer had added them at or after ``final``'s seq."""
+    data = json.dumps(final, separators=(",", ":"), default=str)
+    dropped: Any = await client.eval(_END_FENCED, 2, key, key + FENCED, final["seq"], data, expire_s,
+                                     LIVE_EXPIRE_S)
+    return int(dropped)
 
 
 def connect(url: str) -> Redis:
@@ -56,6 +107,9 @@ class RedisEventLog:
         self._trimmed = 0  # the newest seq pushed out of the stream
         self._queue: list[tuple[int, int, str | None]] = []  # (seq, trimmed, event JSON); None: the closed marker
         self._sender: asyncio.Task[None] | None = None
+        self.fenced = False  # the sweeper ended the run: appends are refused (see the module's docstring)
+        self.on_fenced: Callable[[], None] | None = None  # called once, when an append is first refused
+        self._append_script = client.register_script(_APPEND)
 
     @property
     def last_seq(self) -> int:
@@ -63,6 +117,8 @@ class RedisEventLog:
 
     # -- writing --------------------------------------------------------------------------------------
     def append(self, event: Event) -> None:
+        if self.fenced:
+            return  # the run has ended elsewhere: its producer is being stopped
         if self._closed:
             raise LogClosed("the log is closed")
         seq = event["seq"]
@@ -76,7 +132,7 @@ class RedisEventLog:
         self._send_soon()
 
     def close(self) -> None:
-        if self._closed:
+        if self._closed or self.fenced:
             return
         self._closed = True
         self._queue.append((self._last_seq, self._trimmed, None))
@@ -87,22 +143,32 @@ class RedisEventLog:
             self._sender = asyncio.get_running_loop().create_task(self._send(), name=f"eventlog-{self.key}")
 
     async def _send(self) -> None:
-        while self._queue:
+        while self._queue and not self.fenced:
             batch, self._queue = self._queue, []
-            pipe = self.client.pipeline(transaction=False)
+            args: list[Any] = []
             closing = False
             for seq, trimmed, data in batch:
                 if data is None:  # the marker does not trim: the last event stays readable
-                    pipe.xadd(self.key, {"closed": "1", "t": trimmed}, id=f"{seq}-1")
+                    args += (f"{seq}-1", "closed", "", trimmed)
                     closing = True
                 else:
-                    pipe.xadd(self.key, {"e": data, "t": trimmed}, id=f"{seq}-0", maxlen=self.max_events,
-                              approximate=False)
-            pipe.expire(self.key, self.expire_s if closing else self.live_expire_s)
+                    args += (f"{seq}-0", "e", data, trimmed)
             try:
-                await pipe.execute()
+                sent: Any = await self._append_script(
+                    keys=[self.key, self.key + FENCED],
+                    args=[self.max_events, self.expire_s if closing else self.live_expire_s, *args])
             except Exception:  # the run goes on; its events are still recorded in the store
                 log.exception("could not send %d events to the Redis stream %s", len(batch), self.key)
+                continue
+            if sent == 0:
+                self.fenced, self._queue = True, []
+                log.warning("the Redis stream %s was ended by another process: %d events not sent", self.key,
+                            len(batch))
+                if self.on_fenced is not None:
+                    self.on_fenced()
+            elif sent != 1:
+                log.error("could not send every one of %d events to the Redis stream %s: %s", len(batch),
+                          self.key, sent)
 
     async def _sent(self) -> None:
         """Wait until what this object appended is in Redis."""

@@ -1,13 +1,20 @@
 """Which process drives a run, across API processes and workers sharing one database and one Redis.
 
 Every process (``loom serve`` or ``loom worker``) has an owner id and keeps a heartbeat lease in Redis,
-``loom:owner:<id>``, renewed every ``lease_s / 3`` and expiring after ``lease_s``. A run it drives records that id
+``loom:owner:<id>``, renewed every ``lease_s / 3`` from a thread of its own (a busy event loop does not delay it)
+and expiring after ``lease_s`` by Redis's clock. A run it drives records that id
 in its row (``runs.owner``). The sweeper, in every process, looks every ``lease_s / 3`` for runs recorded
 ``running`` whose owner's lease is gone (the process was killed or lost its host) and ends each one: status
 ``interrupted`` with a reason, its events that only reached Redis copied into the database, and a terminal
 ``run_finished`` event appended to its Redis stream, so that a client following the run on any replica gets its end
 instead of waiting forever. A process that starts runs the same sweep once, so it ends only the runs of processes
 that are gone, not the runs the others are driving.
+
+A process taken for lost may still be alive (its heartbeat late): the sweeper's end is final all the same. Its
+database update is conditional (the run still ``running`` under that owner), the run writer records events and
+ends only for runs still open (server.db.store), and the end closes the run's stream to its producer
+(``end_fenced`` in server.eventlog_redis). The producer learns it from a refused append or, at its next beat, from
+the run's row, and stops driving the run (``on_lost``) without writing anything more.
 
 Without Redis there is one process: on start it ends every run left ``running`` (``Store.mark_interrupted``).
 """
@@ -20,8 +27,10 @@ import json
 import logging
 import os
 import socket
+import threading
 import time
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import redis
@@ -30,6 +39,7 @@ from sqlalchemy import func, insert, select, update
 
 from server.db.models import EventRow, RunRow
 from server.db.store import PACKED, Store
+from server.eventlog_redis import end_fenced
 
 log = logging.getLogger(__name__)
 OWNER_PREFIX = "loom:owner:"
@@ -57,18 +67,41 @@ class Ownership:
         self.owner = new_owner_id(role)
         self.lease_s = lease_s
         self._task: asyncio.Task[None] | None = None
-        self._sync: redis.Redis | None = None  # for the stop routes that run in worker threads
+        self._sync: redis.Redis | None = None  # for the heartbeat thread and the stop routes (worker threads)
+        self._beating: threading.Thread | None = None
+        self._stopping = threading.Event()
+        # The runs this process drives (ids), and what to call for one that another process has ended.
+        self.driving: Callable[[], list[str]] = list
+        self.on_lost: Callable[[str, str], None] = lambda run_id, why: None
 
     async def start(self) -> None:
         """Take the lease (before any run records this owner), end the runs of owners already gone, and keep
         both going in the background."""
         await self.beat()
         await self.sweep()
+        if self._beating is None:
+            self._stopping.clear()
+            self._beating = threading.Thread(target=self._beat_loop, name="loom-heartbeat", daemon=True)
+            self._beating.start()
         if self._task is None or self._task.done():
             self._task = asyncio.get_running_loop().create_task(self._loop(), name="ownership")
 
     async def beat(self) -> None:
         await self.client.set(OWNER_PREFIX + self.owner, str(time.time()), px=int(self.lease_s * 1000))
+
+    def _redis(self) -> redis.Redis:
+        if self._sync is None:
+            self._sync = redis.Redis(connection_pool=redis.ConnectionPool(
+                **self.client.connection_pool.connection_kwargs))
+        return self._sync
+
+    def _beat_loop(self) -> None:
+        client = self._redis()
+        while not self._stopping.wait(self.lease_s / 3):
+            try:
+                client.set(OWNER_PREFIX + self.owner, str(time.time()), px=int(self.lease_s * 1000))
+            except Exception:  # Redis away for a moment: try again at the next beat
+                log.exception("run ownership: heartbeat failed")
 
     async def alive(self, owner: str | None) -> bool:
         """Whether ``owner``'s lease is held (this process's always is)."""
@@ -80,12 +113,29 @@ class Ownership:
         while True:
             await asyncio.sleep(self.lease_s / 3)
             try:
-                await self.beat()
                 await self.sweep()
+                await self.check_driving()
             except asyncio.CancelledError:
                 raise
             except Exception:  # Redis or the database away for a moment: try again at the next beat
-                log.exception("run ownership: heartbeat or sweep failed")
+                log.exception("run ownership: sweep failed")
+
+    async def check_driving(self) -> list[str]:
+        """Tell ``on_lost`` of the runs this process drives that are no longer ``running`` under it (another
+        process's sweeper ended them); their ids."""
+        ids = self.driving()
+        if not ids:
+            return []
+        lost = await asyncio.to_thread(self._not_mine, ids)
+        for run_id, status, owner in lost:
+            self.on_lost(run_id, f"the run was ended ({status}) by another process that took {self.owner} for "
+                                 f"lost" if owner == self.owner else f"the run is now {status} under {owner}")
+        return [run_id for run_id, _, _ in lost]
+
+    def _not_mine(self, ids: list[str]) -> list[tuple[str, str, str | None]]:
+        with self.store.engine.connect() as conn:
+            rows = conn.execute(select(RunRow.id, RunRow.status, RunRow.owner).where(RunRow.id.in_(ids))).all()
+        return [(row[0], row[1], row[2]) for row in rows if row[1] != "running" or row[2] != self.owner]
 
     async def sweep(self) -> list[str]:
         """End the runs recorded ``running`` whose owner is gone; the ids of those this call ended."""
@@ -130,10 +180,7 @@ class Ownership:
         final = self._end_row(run_id, "queued", None, "stopped", "stopped before a worker started it", [])
         if final is None:
             return False
-        if self._sync is None:
-            self._sync = redis.Redis(connection_pool=redis.ConnectionPool(
-                **self.client.connection_pool.connection_kwargs))
-        pipe = self._sync.pipeline(transaction=False)
+        pipe = self._redis().pipeline(transaction=False)
         self._terminal(pipe, EVENTS_PREFIX + run_id, final)
         with contextlib.suppress(Exception):
             pipe.execute()
@@ -148,10 +195,11 @@ class Ownership:
         final = await asyncio.to_thread(self._end_row, run_id, expected, owner, status, error, streamed)
         if final is None:
             return False
-        pipe = self.client.pipeline(transaction=False)
-        self._terminal(pipe, key, final)
-        with contextlib.suppress(Exception):  # a stream that already holds a later id: its readers have an end
-            await pipe.execute()
+        # The stream gets the same end, and its producer (alive after all, if its heartbeat was only late)
+        # nothing more; what it added since the read above is recorded nowhere, and dropped.
+        dropped = await end_fenced(self.client, key, final, CLOSED_EXPIRE_S)
+        if dropped:
+            log.warning("run %s: dropped %d event(s) its owner %s sent after it was ended", run_id, dropped, owner)
         return True
 
     @staticmethod
@@ -188,6 +236,10 @@ class Ownership:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
+        if self._beating is not None:
+            self._stopping.set()
+            await asyncio.to_thread(self._beating.join)
+            self._beating = None
         with contextlib.suppress(Exception):  # the runs this process drove have ended: its lease can go at once
             await self.client.delete(OWNER_PREFIX + self.owner)
         if self._sync is not None:

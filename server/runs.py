@@ -73,6 +73,7 @@ class LiveRun:
         self.engine_run = engine_run
         self.log = log
         self.final: dict[str, Any] | None = None  # the run_finished event, once appended
+        self.lost: str | None = None  # why this process no longer drives the run (another one ended it)
         self.stop_requested = False
         self._cancelled = False
 
@@ -105,6 +106,29 @@ class RunManager:
         self.ownership: Ownership | None = None
         self.dispatch: Dispatch | None = None  # LOOM_TASKS=celery: runs that workers drive are queued for them
 
+    def own(self, ownership: Ownership) -> None:
+        """Record this process as the owner of the runs it drives, and stop driving those another process ends."""
+        self.ownership = ownership
+        ownership.driving = lambda: [run_id for run_id, live in self.live.items() if live.final is None]
+        ownership.on_lost = self._row_lost
+
+    def _row_lost(self, run_id: str, why: str) -> None:
+        """The run's row says it has ended or is no longer this process's: lost, unless this process has ended
+        it itself (its end had reached the row when it was read)."""
+        live = self.live.get(run_id)
+        if live is not None and live.final is None:
+            self.lose(run_id, why)
+
+    def lose(self, run_id: str, why: str) -> None:
+        """Stop driving a run that another process has ended (its sweeper took this one for lost): cancel the
+        engine run and write nothing more of it, its end is the other process's."""
+        live = self.live.get(run_id)
+        if live is None or live.lost is not None:
+            return
+        live.lost = why  # also when its end is being written: the write is refused (server.db.store)
+        log.warning("run %s: %s; this process stops driving it", run_id, why)
+        live.cancel()
+
     def close(self) -> None:
         """Record what is still queued (call after the jobs have stopped)."""
         self.writer.close()
@@ -132,6 +156,8 @@ class RunManager:
                          conversation=request.conversation)
         row = self._row(request, run_id, "running")
         live = LiveRun(row, engine_run, self.logs.create(run_id))
+        if hasattr(live.log, "on_fenced"):  # a shared log that another process's sweeper may end
+            live.log.on_fenced = lambda: self.lose(run_id, "its event stream was ended by another process")
         self.live[run_id] = live
         self._in_flight[request.workflow_id] = self._in_flight.get(request.workflow_id, 0) + 1
         self.writer.put(RunWrite(run_id, row=row))
@@ -211,6 +237,8 @@ class RunManager:
             # aclosing: when this loop fails, the engine's driver is cancelled at once, not left to the GC.
             async with aclosing(live.engine_run.events()) as events:
                 async for event in events:
+                    if live.lost is not None:
+                        break
                     data = event.model_dump(mode="json")
                     self._append(live, data, pending)
                     self.metrics.observe_event(data, request.source)
@@ -221,6 +249,9 @@ class RunManager:
                         self.writer.put(RunWrite(live.run_id, events=pending))
                         pending, last_flush = [], time.monotonic()
         except asyncio.CancelledError:
+            if live.lost is not None:
+                self._forget(live)
+                raise
             # The server is shutting down: record the run as interrupted; the writer drains on close.
             self._append(live, self._synthetic_end(live, "interrupted",
                                                    "the server stopped while this run was in flight"), pending)
@@ -228,12 +259,18 @@ class RunManager:
             self._forget(live)
             raise
         except Exception as exc:  # a crash in the engine must fail this run, not the server
+            if live.lost is not None:
+                self._forget(live)
+                return
             log.exception("run %s crashed", live.run_id)
             self._append(live, self._synthetic_end(live, "failed", f"internal error: {type(exc).__name__}: {exc}"),
                          pending)
+        if live.lost is not None:  # another process has recorded the run's end
+            self._forget(live)
+            return
         try:
             await self.writer.write(self._end_write(live, pending))
-            if request.on_finish is not None and live.final is not None:
+            if request.on_finish is not None and live.final is not None and live.lost is None:
                 try:
                     await request.on_finish(live.final)
                 except Exception:

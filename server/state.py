@@ -67,7 +67,7 @@ class AppState:
         if replicas is not None:  # several processes: only the runs of processes that are gone are ended
             from server.ownership import Ownership
 
-            runs.ownership = Ownership(replicas.client, store, role, settings.owner_lease_s)
+            runs.own(Ownership(replicas.client, store, role, settings.owner_lease_s))
         state = cls(settings, store, services, catalog, jobs, metrics, runs, services.files)
         if settings.tasks == "celery" and role == "api" and replicas is not None:
             from server.worker.dispatch import Dispatch

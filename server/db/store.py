@@ -221,8 +221,10 @@ class Store:
         """Apply run writes in order, in one transaction. The writes of one run are merged first (its start and
         end queued together become one upsert), then each kind of statement runs once for the whole batch
         (``executemany`` of a fixed SQL string, which SQLite prepares once per connection), run rows before
-        events; JSON columns are encoded as SQLAlchemy's JSON type encodes them. The events of one run in a
-        batch are one row (``PACKED``): one insert and one JSON document instead of one per event."""
+        events, ends and events only for runs still open (a run another process's sweeper has ended keeps that
+        end, see ``_run_statements``); JSON columns are encoded as SQLAlchemy's JSON type encodes them. The
+        events of one run in a batch are one row (``PACKED``): one insert and one JSON document instead of one
+        per event."""
         merged: dict[str, RunWrite] = {}
         for write in writes:
             seen = merged.get(write.run_id)
@@ -238,8 +240,10 @@ class Store:
         events: list[tuple[Any, ...]] = []
         dumps = _dumps
         for write in merged.values():
+            finished_at = None  # the end's stamp: its events are recorded with it (the run is no longer open)
             if write.final is not None:
                 ended = _ended(write.final)
+                finished_at = ended["finished_at"]
                 if write.row is not None:  # insert or finish in one statement: the start may not be written yet
                     upserts.append(_run_params({**write.row, **ended}))
                 else:
@@ -248,9 +252,10 @@ class Store:
                 started.append(_run_params(write.row))
             if len(write.events) == 1:
                 event = write.events[0]
-                events.append((write.run_id, event["seq"], event["type"], dumps(event)))
+                events.append((write.run_id, event["seq"], event["type"], dumps(event), write.run_id, finished_at))
             elif write.events:
-                events.append((write.run_id, write.events[-1]["seq"], PACKED, dumps(write.events)))
+                events.append((write.run_id, write.events[-1]["seq"], PACKED, dumps(write.events), write.run_id,
+                               finished_at))
         insert_run, upsert_run, end_run, insert_events = self._run_sql
         # On the driver's connection: SQLAlchemy's execution machinery cost more than the statements.
         connection = self.engine.raw_connection()
@@ -495,15 +500,24 @@ _RUN_ENCODED = tuple((name, name in _RUN_JSON) for name in _RUN_COLUMNS)  # (col
 
 def _run_statements(mark: str) -> tuple[str, str, str, str]:
     """Insert, upsert and end a run, and insert its events, with ``mark`` as the driver's placeholder (SQLite's
-    ``?``, psycopg's ``%s``): the run writer's SQL is passed to the driver as it is."""
+    ``?``, psycopg's ``%s``): the run writer's SQL is passed to the driver as it is.
+
+    A run's end and events are recorded only while it is open (queued or running), or, for events, when the
+    end written in the same batch is the one the row holds (its ``finished_at`` stamp): a run that the sweeper of
+    another process has ended (server.ownership) takes nothing more from the process that drove it."""
     columns = ", ".join(f'"{name}"' for name in _RUN_COLUMNS)  # quoted: "user" is reserved in PostgreSQL
     insert = f"INSERT INTO runs ({columns}) VALUES ({', '.join(mark for _ in _RUN_COLUMNS)})"
+    data = f"CAST({mark} AS JSON)" if mark == "%s" else mark  # a bare parameter in a SELECT is text in PostgreSQL
     return (insert + " ON CONFLICT (id) DO NOTHING",
-            insert + " ON CONFLICT (id) DO UPDATE SET " + ", ".join(f"{name} = excluded.{name}" for name in _ENDED),
-            f"UPDATE runs SET {', '.join(f'{name} = {mark}' for name in _ENDED)} WHERE id = {mark}",
-            f"INSERT INTO run_events (run_id, seq, type, data) VALUES ({mark}, {mark}, {mark}, {mark})")
+            insert + " ON CONFLICT (id) DO UPDATE SET " + ", ".join(f"{name} = excluded.{name}" for name in _ENDED)
+            + f" WHERE runs.status IN {_OPEN}",
+            f"UPDATE runs SET {', '.join(f'{name} = {mark}' for name in _ENDED)} WHERE id = {mark}"
+            f" AND status IN {_OPEN}",
+            f"INSERT INTO run_events (run_id, seq, type, data) SELECT {mark}, {mark}, {mark}, {data}"
+            f" WHERE EXISTS (SELECT 1 FROM runs WHERE id = {mark} AND (status IN {_OPEN} OR finished_at = {mark}))")
 
 
+_OPEN = "('queued', 'running')"
 _RUN_STATEMENTS = {"qmark": _run_statements("?"), "format": _run_statements("%s"),
                    "pyformat": _run_statements("%s")}
 

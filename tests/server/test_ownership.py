@@ -1,21 +1,27 @@
 """Run ownership across processes (server.ownership) on a real Redis: a process that starts or sweeps ends only the
 runs whose owner's heartbeat is gone, records the events they had only sent to Redis, and gives their followers
-an end; a queued run is claimed once, and stopped while still queued."""
+an end; a queued run is claimed once, and stopped while still queued; a run swept while its owner was still alive
+(its heartbeat late) ends once, and its owner stops driving it."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from server.db.store import RunWrite, Store, new_run_row
 from server.eventlog_redis import RedisEventLog, connect
 from server.ownership import OWNER_PREFIX, Ownership
+from server.state import AppState
 from server.worker import leases
 from tests.redis_server import RedisServer, require_redis
+from tests.server.conftest import asgi_client, running_app
+from tests.server.helpers import sleepy_workflow
 
 
 @pytest.fixture(scope="module")
@@ -114,3 +120,68 @@ async def test_a_job_lease_is_held_by_one_task_and_taken_over_from_a_process_tha
     assert await leases.acquire(client, ownership, "eval:r1", first)
     assert await client.get(leases.PREFIX + "eval:r1") == f"{ownership.owner}|{first}"
     await ownership.close()
+
+
+async def until(check: Any, timeout: float = 10) -> Any:
+    deadline = time.monotonic() + timeout
+    while not (found := await check()):
+        assert time.monotonic() < deadline, "timed out"
+        await asyncio.sleep(0.05)
+    return found
+
+
+@pytest.mark.parametrize("learns_from", ["its next append", "its next beat"])
+async def test_a_run_swept_while_its_owner_is_alive_ends_once_and_its_owner_stops(
+        redis_url: str, data_dir: Path, learns_from: str, caplog: pytest.LogCaptureFixture) -> None:
+    # The slow node ends 1 s after the sweep (its next event is refused), or would run 30 s (the owner learns it
+    # from the run's row when it next beats, and cancels the run).
+    seconds = 1.0 if learns_from == "its next append" else 30.0
+    async with running_app(data_dir, redis_url=redis_url, owner_lease_s=30) as app, asgi_client(app) as client:
+        state: AppState = app.state.loom
+        owner = state.runs.ownership
+        assert owner is not None
+        workflow_id = (await client.post("/api/workflows", json=sleepy_workflow(seconds=seconds))).json()["id"]
+        run_id = (await client.post(f"/api/workflows/{workflow_id}/runs", json={
+            "inputs": {"text": "x"}, "response_mode": "async"})).json()["run_id"]
+        stream = "loom:events:" + run_id
+        redis = connect(redis_url)
+
+        async def slow_started() -> bool:
+            sent: Any = await redis.xrange(stream, "-", "+")
+            return any('"node_id":"slow"' in fields.get("e", "") for _, fields in sent) and bool(
+                await asyncio.to_thread(owner._running))
+
+        await until(slow_started)
+        live = state.runs.live[run_id]
+        # The owner's heartbeat is late: another process sweeps and takes it for lost.
+        sweeper_store = Store(state.settings.database_url)
+        sweeper = Ownership(redis, sweeper_store, "worker", lease_s=30)
+        try:
+            await redis.delete(OWNER_PREFIX + owner.owner)
+            assert await sweeper.sweep() == [run_id]
+            if learns_from == "its next beat":
+                assert await owner.check_driving() == [run_id]
+            started = time.monotonic()
+
+            async def stopped() -> bool:
+                return run_id not in state.runs.live
+
+            await until(stopped)
+            assert live.lost is not None and time.monotonic() - started < 5  # cancelled, not run to its end
+            await asyncio.sleep(0.3)  # the owner's writer and event log would have written by now
+            recorded = state.store.run_events(run_id)
+            sent = [json.loads(fields["e"]) for _, fields in await redis.xrange(stream, "-", "+") if "e" in fields]
+            for events in (recorded, sent):
+                assert [e["seq"] for e in events] == list(range(1, len(events) + 1))
+                assert [e["type"] for e in events].count("run_finished") == 1
+                assert events[-1]["type"] == "run_finished" and events[-1]["status"] == "interrupted"
+            assert recorded == sent
+            newest: Any = await redis.xrevrange(stream, "+", "-", count=1)
+            assert "closed" in newest[0][1]
+            row = state.store.get_run(run_id)
+            assert row.status == "interrupted" and owner.owner in str(row.error)
+            assert any(run_id in r.getMessage() and "stops driving it" in r.getMessage() for r in caplog.records)
+        finally:
+            await sweeper.close()
+            sweeper_store.close()
+            await redis.aclose()
