@@ -66,6 +66,10 @@ class EventLog(Protocol):
         """Return once the log is closed."""
         ...
 
+    async def flush(self) -> None:
+        """Return once what was appended is where readers see it (at once for a log in memory)."""
+        ...
+
 
 class MemoryEventLog:
     """An ``EventLog`` in this process's memory, holding at most ``max_events`` events.
@@ -142,6 +146,9 @@ class MemoryEventLog:
 
     async def wait_closed(self) -> None:
         await self._closed.wait()
+
+    async def flush(self) -> None:
+        return None
 
     def _wake(self) -> None:
         if self._changed is not None:

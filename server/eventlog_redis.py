@@ -10,7 +10,7 @@ closes (``live_expire_s`` after the last append while open, so a producer that d
 
 Appends stay synchronous: they queue, and one background task per log sends them in order, pipelined. A read or
 follow through the producer's own object first waits for its queue to be sent (it reads its own writes).
-``last_seq`` is the newest seq this object has appended or read.
+``last_seq`` is the newest seq this object has appended or read; an append follows the newest one it appended.
 
 A run's stream can be **fenced**: when the sweeper (server.ownership) ends a run whose process it took for lost, it
 sets ``<key>:fenced`` and writes the run's end in one script (``end_fenced``); the producer's appends check that
@@ -102,6 +102,7 @@ class RedisEventLog:
         self.expire_s = expire_s
         self.live_expire_s = live_expire_s
         self._last_seq = 0
+        self._appended = 0  # the newest seq this object appended (a read may see a later one: another process's)
         self._closed = False
         self._held: deque[int] = deque(maxlen=max_events)  # the seqs the stream holds (the producer's view)
         self._trimmed = 0  # the newest seq pushed out of the stream
@@ -122,20 +123,20 @@ class RedisEventLog:
         if self._closed:
             raise LogClosed("the log is closed")
         seq = event["seq"]
-        if not isinstance(seq, int) or seq <= self._last_seq:
-            raise ValueError(f"seq {seq!r} does not follow seq {self._last_seq}")
+        if not isinstance(seq, int) or seq <= self._appended:
+            raise ValueError(f"seq {seq!r} does not follow seq {self._appended}")
         if len(self._held) == self.max_events:
             self._trimmed = self._held[0]
         self._held.append(seq)
         self._queue.append((seq, self._trimmed, json.dumps(event, separators=(",", ":"), default=str)))
-        self._last_seq = seq
+        self._appended, self._last_seq = seq, max(self._last_seq, seq)
         self._send_soon()
 
     def close(self) -> None:
         if self._closed or self.fenced:
             return
         self._closed = True
-        self._queue.append((self._last_seq, self._trimmed, None))
+        self._queue.append((self._appended, self._trimmed, None))
         self._send_soon()
 
     def _send_soon(self) -> None:
@@ -174,6 +175,9 @@ class RedisEventLog:
         """Wait until what this object appended is in Redis."""
         while self._sender is not None and not self._sender.done():
             await asyncio.shield(self._sender)
+
+    async def flush(self) -> None:
+        await self._sent()
 
     # -- reading --------------------------------------------------------------------------------------
     async def read(self, after: int = 0) -> list[Event]:

@@ -269,7 +269,8 @@ class RunManager:
             self._forget(live)
             return
         try:
-            await self.writer.write(self._end_write(live, pending))
+            # Its end sent to the log too: a log that another process has ended refuses it (the run is lost).
+            await asyncio.gather(self.writer.write(self._end_write(live, pending)), live.log.flush())
             if request.on_finish is not None and live.final is not None and live.lost is None:
                 try:
                     await request.on_finish(live.final)
@@ -390,7 +391,8 @@ class RunManager:
     async def wait(self, live: LiveRun) -> dict[str, Any]:
         """The run_finished event, once the run is recorded."""
         await live.log.wait_closed()
-        assert live.final is not None
+        if live.final is None or live.lost is not None:  # another process ended it: its end is in the log
+            return await self.final(live.run_id)
         return live.final
 
 

@@ -153,6 +153,7 @@ async def test_a_run_swept_while_its_owner_is_alive_ends_once_and_its_owner_stop
 
         await until(slow_started)
         live = state.runs.live[run_id]
+        waiting = asyncio.create_task(state.runs.wait(live))  # as a blocking run's request waits
         # The owner's heartbeat is late: another process sweeps and takes it for lost.
         sweeper_store = Store(state.settings.database_url)
         sweeper = Ownership(redis, sweeper_store, "worker", lease_s=30)
@@ -176,6 +177,7 @@ async def test_a_run_swept_while_its_owner_is_alive_ends_once_and_its_owner_stop
                 assert [e["type"] for e in events].count("run_finished") == 1
                 assert events[-1]["type"] == "run_finished" and events[-1]["status"] == "interrupted"
             assert recorded == sent
+            assert await asyncio.wait_for(waiting, 5) == recorded[-1]
             newest: Any = await redis.xrevrange(stream, "+", "-", count=1)
             assert "closed" in newest[0][1]
             row = state.store.get_run(run_id)
