@@ -122,6 +122,17 @@ async def test_a_job_lease_is_held_by_one_task_and_taken_over_from_a_process_tha
     await ownership.close()
 
 
+async def test_the_heartbeat_holds_while_the_event_loop_is_busy(ownership: Ownership) -> None:
+    ownership.lease_s = 0.6
+    await ownership.start()
+    try:
+        time.sleep(1.5)  # the event loop blocked for 2.5 leases (a CPU-bound stretch)
+        ttl = await ownership.client.pttl(OWNER_PREFIX + ownership.owner)
+        assert ttl > 200, "the lease ran out while the event loop was busy"
+    finally:
+        await ownership.close()
+
+
 async def until(check: Any, timeout: float = 10) -> Any:
     deadline = time.monotonic() + timeout
     while not (found := await check()):
