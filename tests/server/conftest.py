@@ -18,6 +18,7 @@ from server.app import create_app
 from server.settings import Settings
 from tests.helpers import catalog_with_test_nodes
 from tests.ports import free_port
+from tests.redis_server import RedisServer, require_redis
 
 AppFactory = Callable[..., Any]
 
@@ -39,6 +40,14 @@ async def asgi_client(app: Any, token: str | None = None) -> AsyncIterator[httpx
     async with httpx.AsyncClient(transport=transport, base_url="http://loom.test", headers=headers,
                                  timeout=30) as client:
         yield client
+
+
+@pytest.fixture(scope="module")
+def redis_url() -> Iterator[str]:
+    """A throwaway redis-server for the module's tests (skipped without one, failing under CI=true)."""
+    require_redis()
+    with RedisServer() as server:
+        yield server.url()
 
 
 @pytest.fixture

@@ -5,21 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
 import pytest
 
 from server.eventlog import EventLog, EventsTrimmed, LogClosed, MemoryEventLog
 from server.eventlog_redis import RedisEventLog, connect
-from tests.redis_server import RedisServer, require_redis
-
-
-@pytest.fixture(scope="module")
-def redis_url() -> Iterator[str]:
-    require_redis()
-    with RedisServer() as server:
-        yield server.url()
 
 
 @pytest.fixture(params=["memory", "redis"])

@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -19,16 +19,8 @@ from server.eventlog_redis import RedisEventLog, connect
 from server.ownership import OWNER_PREFIX, Ownership
 from server.state import AppState
 from server.worker import leases
-from tests.redis_server import RedisServer, require_redis
 from tests.server.conftest import asgi_client, running_app
 from tests.server.helpers import sleepy_workflow
-
-
-@pytest.fixture(scope="module")
-def redis_url() -> Iterator[str]:
-    require_redis()
-    with RedisServer() as server:
-        yield server.url()
 
 
 @pytest.fixture

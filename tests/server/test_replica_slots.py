@@ -4,20 +4,12 @@ at once, a live replica keeps its leases, and a killed one's slots free themselv
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 
 import pytest
 
 from server.rate_limits import LocalRateLimit, RateLimit, RedisRateLimit
 from server.replicas import Replicas
-from tests.redis_server import RedisServer, require_redis
-
-
-@pytest.fixture(scope="module")
-def redis_url() -> Iterator[str]:
-    require_redis()
-    with RedisServer() as server:
-        yield server.url()
 
 
 @pytest.fixture
