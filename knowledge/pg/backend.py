@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
 # Per KB and index: the store generation it reflects, the vectors' dimension, and the keyword index's chunk count
 # and total length in tokens (BM25's statistics, changed in the same transaction as its rows).
+_SETUP_LOCK = 0x4C4F4F4D4B42  # pg_advisory_lock key of the index setup ("LOOMKB")
 _META = ("CREATE TABLE IF NOT EXISTS knowledge_indexes (key text NOT NULL, kind text NOT NULL, kb text NOT NULL, "
          "generation bigint NOT NULL, dimension integer, chunks bigint NOT NULL DEFAULT 0, "
          "total_length bigint NOT NULL DEFAULT 0, PRIMARY KEY (key, kind))")
@@ -52,6 +53,9 @@ class PostgresBackend:
         """Make sure the database is reachable and has pgvector, and holds the index table."""
         try:
             with psycopg.connect(libpq_url(self.url), autocommit=True, connect_timeout=10) as conn:
+                # Processes starting together take turns: concurrent CREATE EXTENSION / CREATE TABLE IF NOT
+                # EXISTS race on the catalogs' unique indexes. The lock ends with the connection.
+                conn.execute("SELECT pg_advisory_lock(%s)", (_SETUP_LOCK,))
                 try:
                     conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
                 except psycopg.Error as exc:

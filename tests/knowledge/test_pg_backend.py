@@ -174,3 +174,28 @@ def test_two_processes_share_one_kb_s_indexes(data_dir: Path, embedder: Embedder
     finally:
         writer.close()
         reader.close()
+
+
+def test_processes_starting_together_set_up_the_database_in_turn(on_postgres: str) -> None:
+    # Replicas and workers check the backend as they start; on a fresh database their CREATE EXTENSION and
+    # CREATE TABLE IF NOT EXISTS would otherwise race on the catalogs' unique indexes.
+    import threading
+
+    errors: list[BaseException] = []
+    gate = threading.Barrier(6)
+
+    def start() -> None:
+        gate.wait()
+        try:
+            PostgresBackend(on_postgres).check()
+        except BaseException as exc:  # noqa: BLE001 - collected for the assertion below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=start) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    with psycopg.connect(on_postgres.replace("postgresql+psycopg", "postgresql")) as conn:
+        assert conn.execute("SELECT count(*) FROM pg_extension WHERE extname = 'vector'").fetchone() == (1,)
