@@ -147,14 +147,14 @@ class RunManager:
             await self._admit(request, run_id)
         elif self.replicas is not None:
             await self.replicas.adopt_slot(request.workflow_id, run_id)
-        sys_values = {k: v for k, v in request.sys.items() if v is not None}
+        sys_values = _given(request.sys)
         services: Services = self.services
         if request.files_owner is not None and self.services.files is not None:
             services = replace(services, files=self.services.files.scoped(request.files_owner))
         engine_run = Run(request.graph, request.inputs, services, run_id=run_id, sys=sys_values,
                          limits=self.limits, reuse=request.reuse, resumed_from=request.resumed_from,
                          conversation=request.conversation)
-        row = self._row(request, run_id, "running")
+        row = self._row(request, run_id, "running", sys_values)
         live = LiveRun(row, engine_run, self.logs.create(run_id))
         if hasattr(live.log, "on_fenced"):  # a shared log that another process's sweeper may end
             live.log.on_fenced = lambda: self.lose(run_id, "its event stream was ended by another process")
@@ -170,7 +170,7 @@ class RunManager:
         (the worker tier's queue); a worker drives it and any replica follows it through the shared event log."""
         run_id = new_id()
         await self._admit(request, run_id)
-        row = self._row(request, run_id, "queued")
+        row = self._row(request, run_id, "queued", _given(request.sys))
         row["owner"] = None
         await self.writer.write(RunWrite(run_id, row=row))
         if self.replicas is not None:
@@ -210,8 +210,7 @@ class RunManager:
             raise TooManyRunsError(f"this app already has {request.max_in_flight} runs in flight; "
                                    "retry when one has finished")
 
-    def _row(self, request: RunRequest, run_id: str, status: str) -> dict[str, Any]:
-        sys_values = {k: v for k, v in request.sys.items() if v is not None}
+    def _row(self, request: RunRequest, run_id: str, status: str, sys_values: dict[str, Any]) -> dict[str, Any]:
         return new_run_row(id=run_id, workflow_id=request.workflow_id, version=request.version,
                            source=request.source, definition=request.definition, inputs=request.inputs,
                            sys=sys_values, resumed_from=request.resumed_from, status=status,
@@ -422,3 +421,8 @@ def _canonical(node: Any) -> Any:
         return NodeDef.model_validate(node).model_dump(mode="json")
     except ValueError:
         return None
+
+
+def _given(sys: dict[str, Any]) -> dict[str, Any]:
+    """A run's ``sys`` values without the ones not given (None)."""
+    return {k: v for k, v in sys.items() if v is not None}
