@@ -16,6 +16,7 @@ from server.state import AppState
 from server.worker import leases
 
 log = logging.getLogger(__name__)
+INGEST_ROUNDS = 20  # rounds of "what is queued now" one ingestion task takes before leaving the rest to their tasks
 REDELIVERED = ("worker lost mid-run ({owner} was killed or crashed while driving it); its task was redelivered "
                "and the run was not started again: run it again")
 
@@ -72,7 +73,11 @@ def rebuild(state: AppState, row: RunRow) -> RunRequest:
 
 async def ingest(state: AppState, kb: str, document_ids: list[str]) -> str | None:
     """Index the documents of ``kb`` still to do (idempotent per document: ready ones, and ones that failed on
-    their own, are left alone). None when another live worker is ingesting into ``kb`` (the caller retries)."""
+    their own, are left alone). None when another live worker is ingesting into ``kb`` (the caller retries).
+
+    The task holding ``kb``'s lease also takes every other document queued in ``kb`` meanwhile, round after round,
+    embedding them as one batch: their own tasks, waiting for the lease, then find nothing left to do. So uploads
+    into one knowledge base are not indexed one task (and one retry delay) at a time."""
     knowledge = state.services.knowledge
     if knowledge is None:
         raise RuntimeError("knowledge bases are not available on this worker")
@@ -81,16 +86,22 @@ async def ingest(state: AppState, kb: str, document_ids: list[str]) -> str | Non
     if not await leases.acquire(client, ownership, f"ingest:{kb}", token):
         return None
     try:
-        wanted = set(document_ids)
-        try:
-            documents = await asyncio.to_thread(knowledge.documents, kb)
-        except Exception as exc:  # the knowledge base was deleted meanwhile
-            return f"skipped: {exc}"
-        todo = [d.document_id for d in documents if d.document_id in wanted and (
-            d.status in ("queued", "indexing") or (d.status == "failed" and d.error == INTERRUPTED))]
-        if todo:
+        wanted, done, others = set(document_ids), 0, 0
+        for _ in range(INGEST_ROUNDS):
+            try:
+                documents = await asyncio.to_thread(knowledge.documents, kb)
+            except Exception as exc:  # the knowledge base was deleted meanwhile
+                return f"skipped: {exc}"
+            todo = [d.document_id for d in documents if d.status == "queued" or (d.document_id in wanted and (
+                d.status == "indexing" or (d.status == "failed" and d.error == INTERRUPTED)))]
+            if not todo:
+                break
             await asyncio.to_thread(knowledge.ingest_many, kb, todo)
-        return f"{len(todo)} of {len(document_ids)} document(s) indexed"
+            done += sum(d in wanted for d in todo)
+            others += sum(d not in wanted for d in todo)
+            wanted.difference_update(todo)
+        return f"{done} of {len(document_ids)} document(s) indexed" + (f", and {others} queued by other tasks"
+                                                                        if others else "")
     finally:
         await leases.release(client, ownership, f"ingest:{kb}", token)
 

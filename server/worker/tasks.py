@@ -12,7 +12,7 @@ from server.worker.celery_app import EVALUATE, FINETUNE, INGEST, RUN
 from server.worker.runtime import WorkerRuntime
 
 log = logging.getLogger("server.worker")
-BUSY_RETRY_S = 2.0  # a knowledge base another worker is ingesting into: look again after this
+BUSY_RETRY_S = 1.0  # a knowledge base another worker is ingesting into: look again after this
 
 
 def register(app: Celery, runtime: WorkerRuntime) -> None:

@@ -1,10 +1,11 @@
-"""A whole cluster on 127.0.0.1 (tests/cluster.py), started as deploy/compose.yaml starts one (``loom migrate``,
-then every member at once): PostgreSQL, Redis, two ``loom serve`` replicas and two ``loom worker`` processes, the
-knowledge indexes embedded in the shared data directory. 200 async runs of a published app (API key, spread over
-both replicas) and 20 document ingestions (into four knowledge bases) go in together; one worker is SIGKILLed
-while it runs tasks and started again. Every run must end ``succeeded``, or ``failed``/``interrupted`` with a
-reason (none left queued or running), every document must be indexed and found, and each run's events, read
-through the replica that did not start it, must be complete (seq 1..n, ending in ``run_finished``)."""
+"""A whole cluster on 127.0.0.1 (tests/cluster.py), started as deploy/compose.yaml starts one (``loom migrate``, then
+every member at once): PostgreSQL, Redis, two ``loom serve`` replicas and two ``loom worker`` processes, the
+knowledge indexes in PostgreSQL with pgvector (``LOOM_KNOWLEDGE_BACKEND=postgres``), as in deploy/. 200 async runs of
+a published app (API key, spread over both replicas) and 20 document ingestions (into four knowledge bases) go in
+together; one worker is SIGKILLed while it runs tasks and started again. Every run must end ``succeeded``, or
+``failed``/``interrupted`` with a reason (none left queued or running), every document must be indexed and found, and
+each run's events, read through the replica that did not start it, must be complete (seq 1..n, ending in
+``run_finished``)."""
 
 from __future__ import annotations
 
@@ -49,7 +50,7 @@ def setup() -> Iterator[Setup]:
     # taken for a lost process when a loaded machine delays a heartbeat, and its runs are ended while they run.
     env = {"LOOM_PLUGIN_ALLOW_HOSTS": "127.0.0.1", "LOOM_MAX_CONCURRENT_RUNS_PER_APP": str(RUNS),
            "LOOM_TASK_VISIBILITY_TIMEOUT_S": "10"}
-    cluster = Cluster(apis=2, workers=2, worker_concurrency=4, env=env)
+    cluster = Cluster(apis=2, workers=2, worker_concurrency=4, env=env, knowledge="postgres")
     with EchoServer() as echo, cluster:
         yield Setup(cluster, echo)
 
@@ -175,7 +176,12 @@ def test_runs_and_ingestions_survive_a_worker_killed_mid_way(setup: Setup) -> No
             return items if len(items) == DOCUMENTS and all(d["status"] in ("ready", "failed") for d in items) \
                 else None
 
-        documents = wait_for(all_indexed, 120, f"all {DOCUMENTS} documents indexed")
+        def not_indexed() -> list[tuple[str, str, str]]:
+            return [(d["document_id"], d["name"], d["status"]) for d in documents_of(b.url)
+                    if d["status"] not in ("ready", "failed")]
+
+        documents = wait_for(all_indexed, 180, f"all {DOCUMENTS} documents indexed", not_indexed)
+        print(f"all {DOCUMENTS} documents indexed after {time.monotonic() - started:.1f} s")
         assert {d["document_id"] for d in documents} == document_ids
         assert [d for d in documents if d["status"] != "ready"] == []
         found: set[str] = set()

@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import sqlite3
 import subprocess
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -158,6 +160,38 @@ def test_document_ingestion_runs_on_a_worker(tier: Tier) -> None:
     documents = wait_until(ready, timeout=90)
     assert [d["status"] for d in documents] == ["ready"], documents
     assert "ingestion into worker-notes: 1 of 1 document(s) indexed" in tier.log("worker-1")
+
+
+def test_documents_uploaded_together_into_one_knowledge_base_are_each_indexed_once(tier: Tier) -> None:
+    """One task at a time holds a knowledge base's ingestion; it takes the documents queued meanwhile too, and their
+    own tasks then find them done: each document is indexed exactly once, however the tasks interleave."""
+    url, kb = tier.api.url, "worker-batch"
+    assert httpx.post(f"{url}/api/knowledge-bases", json={"name": kb}).status_code == 201
+
+    def upload(i: int) -> str:
+        response = httpx.post(f"{url}/api/knowledge-bases/{kb}/documents", timeout=30, files=[
+            ("files", (f"part-{i}.txt", f"Part {i} of the batch.\n\nIt names harbour {i * 11}.\n".encode(),
+                       "text/plain"))])
+        assert response.status_code == 202, response.text
+        return str(response.json()["items"][0]["document_id"])
+
+    with ThreadPoolExecutor(6) as pool:
+        uploaded = set(pool.map(upload, range(6)))
+
+    def ready() -> list[dict[str, Any]] | None:
+        items: list[dict[str, Any]] = httpx.get(f"{url}/api/knowledge-bases/{kb}/documents").json()["items"]
+        return items if len(items) == 6 and all(d["status"] in ("ready", "failed") for d in items) else None
+
+    documents = wait_until(ready, timeout=90)
+    assert {d["document_id"] for d in documents} == uploaded and {d["status"] for d in documents} == {"ready"}
+    wait_until(lambda: tier.log("worker-1").count(f"ingestion into {kb}:") == 6, timeout=30)
+    indexed = 0
+    for line in tier.log("worker-1").splitlines():
+        if f"ingestion into {kb}:" in line:
+            found = re.search(r"(\d+) of 1 document\(s\) indexed(?:, and (\d+) queued by other tasks)?", line)
+            assert found, line
+            indexed += int(found[1]) + int(found[2] or 0)
+    assert indexed == 6
 
 
 def test_an_evaluation_run_runs_on_a_worker(tier: Tier) -> None:
