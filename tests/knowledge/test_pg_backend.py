@@ -199,3 +199,49 @@ def test_processes_starting_together_set_up_the_database_in_turn(on_postgres: st
     assert errors == []
     with psycopg.connect(on_postgres.replace("postgresql+psycopg", "postgresql")) as conn:
         assert conn.execute("SELECT count(*) FROM pg_extension WHERE extname = 'vector'").fetchone() == (1,)
+
+
+def test_a_bulk_load_builds_the_hnsw_index_again_and_a_missing_one_is_built_on_open(on_postgres: str) -> None:
+    """A change adding a large share of the rows drops the HNSW index and builds it over the loaded table (inserting
+    row by row costs ~20× more per row); one a crashed process left dropped is built when the index is opened."""
+    import numpy as np
+
+    from knowledge.pg.connection import KBConnection
+    from knowledge.pg.vectors import REBUILD_MIN_ROWS, PgVectorIndex
+
+    PostgresBackend(on_postgres)  # sets the database up (pgvector)
+    rng = np.random.default_rng(7)
+
+    def unit(n: int) -> np.ndarray:
+        v = rng.standard_normal((n, 8)).astype(np.float32)
+        return v / np.linalg.norm(v, axis=1, keepdims=True)
+
+    connection = KBConnection(on_postgres)
+    db = connection.get()
+
+    def index_oid() -> int | None:
+        row = db.execute("SELECT to_regclass('bulk_vectors_hnsw')::oid").fetchone()
+        return int(row[0]) if row and row[0] is not None else None
+
+    index = PgVectorIndex(connection, "bulk_vectors", 8, IndexSettings(exact_threshold=100))
+    index.create()
+    first = unit(150)
+    index.add(np.arange(150), first)
+    built = index_oid()
+    assert index.kind == "hnsw" and built is not None
+    index.add(np.arange(150, 160), unit(10))  # a small change goes into the index as it is
+    assert index_oid() == built
+    bulk = unit(REBUILD_MIN_ROWS)
+    index.add(np.arange(1000, 1000 + REBUILD_MIN_ROWS), bulk)
+    rebuilt = index_oid()
+    assert index.kind == "hnsw" and rebuilt is not None and rebuilt != built and len(index) == 160 + REBUILD_MIN_ROWS
+    ids, scores = index.search(bulk[5], 3)
+    assert ids[0] == 1005 and scores[0] == pytest.approx(1.0, abs=1e-5)
+    ids, _ = index.search(first[3], 1)
+    assert ids.tolist() == [3]
+
+    db.execute("DROP INDEX bulk_vectors_hnsw")  # as a process dying between the drop and the build leaves it
+    reopened = PgVectorIndex(connection, "bulk_vectors", 8, IndexSettings(exact_threshold=100))
+    reopened.attach()
+    assert reopened.kind == "hnsw" and index_oid() is not None
+    connection.close()
