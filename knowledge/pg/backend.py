@@ -11,7 +11,6 @@ after a crash the tables catch up with the KB on first use.
 
 from __future__ import annotations
 
-import threading
 from typing import TYPE_CHECKING
 
 import psycopg
@@ -19,7 +18,7 @@ from psycopg import sql
 
 from knowledge.backend import KeywordSearch, VectorSearch
 from knowledge.errors import KnowledgeError
-from knowledge.pg.connection import KBConnection, libpq_url
+from knowledge.pg.connection import KBPool, libpq_url
 from knowledge.pg.keywords import PgKeywordIndex
 from knowledge.pg.vectors import PgVectorIndex
 
@@ -45,9 +44,8 @@ class PostgresBackend:
 
     def __init__(self, url: str):
         self.url = url
-        self._connections: dict[str, KBConnection] = {}
-        self._guard = threading.Lock()
         self.check()
+        self.pool = KBPool(url)
 
     def check(self) -> None:
         """Make sure the database is reachable and has pgvector, and holds the index table."""
@@ -67,27 +65,21 @@ class PostgresBackend:
         except psycopg.OperationalError as exc:
             raise PostgresUnavailable(f"cannot reach the database for knowledge indexes: {str(exc).strip()}") from None
 
-    def _connection(self, store: KBStore) -> KBConnection:
-        with self._guard:
-            connection = self._connections.get(store.index_key)
-            if connection is None:
-                connection = self._connections[store.index_key] = KBConnection(self.url)
-            return connection
-
     def _recorded(self, store: KBStore, kind: str) -> tuple[int, int | None] | None:
-        row = self._connection(store).get().execute(
-            "SELECT generation, dimension FROM knowledge_indexes WHERE key = %s AND kind = %s",
-            (store.index_key, kind)).fetchone()
+        with self.pool.use() as db:
+            row = db.execute("SELECT generation, dimension FROM knowledge_indexes WHERE key = %s AND kind = %s",
+                             (store.index_key, kind)).fetchone()
         return (int(row[0]), row[1]) if row else None
 
     def _record(self, store: KBStore, kind: str, dimension: int | None) -> None:
-        self._connection(store).get().execute(
-            "INSERT INTO knowledge_indexes (key, kind, kb, generation, dimension) VALUES (%s, %s, %s, %s, %s) "
-            "ON CONFLICT (key, kind) DO UPDATE SET kb = EXCLUDED.kb, generation = EXCLUDED.generation, "
-            "dimension = EXCLUDED.dimension", (store.index_key, kind, store.name, store.generation, dimension))
+        with self.pool.use() as db:
+            db.execute(
+                "INSERT INTO knowledge_indexes (key, kind, kb, generation, dimension) VALUES (%s, %s, %s, %s, %s) "
+                "ON CONFLICT (key, kind) DO UPDATE SET kb = EXCLUDED.kb, generation = EXCLUDED.generation, "
+                "dimension = EXCLUDED.dimension", (store.index_key, kind, store.name, store.generation, dimension))
 
     def open_vectors(self, store: KBStore, dimension: int) -> VectorSearch:
-        index = PgVectorIndex(self._connection(store), f"knowledge_{store.index_key}_vectors", dimension,
+        index = PgVectorIndex(self.pool, f"knowledge_{store.index_key}_vectors", dimension,
                               store.settings.index)
         if self._recorded(store, "vectors") == (store.generation, dimension):
             index.attach()
@@ -101,7 +93,7 @@ class PostgresBackend:
 
     def open_keywords(self, store: KBStore) -> KeywordSearch:
         key = store.index_key
-        index = PgKeywordIndex(self._connection(store), key, f"knowledge_{key}_keywords", f"knowledge_{key}_terms")
+        index = PgKeywordIndex(self.pool, key, f"knowledge_{key}_keywords", f"knowledge_{key}_terms")
         if self._recorded(store, "keywords") == (store.generation, None):
             index.attach()
             return index
@@ -117,15 +109,11 @@ class PostgresBackend:
             self._record(store, "keywords", None)
 
     def close(self, store: KBStore) -> None:
-        with self._guard:
-            connection = self._connections.pop(store.index_key, None)
-        if connection is not None:
-            connection.close()
+        """Nothing per KB: the pool's connections serve every KB, and close themselves after a minute unused."""
 
     def drop(self, store: KBStore) -> None:
         key = store.index_key
-        db = self._connection(store).get()
-        with db.transaction():
+        with self.pool.use() as db, db.transaction():
             for suffix in ("vectors", "keywords", "terms"):
                 db.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(
                     sql.Identifier(f"knowledge_{key}_{suffix}")))

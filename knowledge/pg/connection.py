@@ -1,13 +1,21 @@
-"""One PostgreSQL connection per open knowledge base, opened again when the server dropped it.
+"""The PostgreSQL connections of a service's knowledge indexes: one small pool shared by every knowledge base.
 
-A KB's indexes are only used under the KB's lock (``knowledge.service``), so one connection per KB is never
-shared by two threads at once; statements run in explicit transactions.
+Each index operation borrows a connection for its statements (explicit transactions, autocommit otherwise) and
+gives it back, so a process holds at most ``POOL_SIZE`` connections however many KBs it has open (a connection per
+open KB would exhaust ``max_connections`` with a few hundred KBs over a few replicas and workers). A connection is
+checked before it is lent, so one the server dropped is replaced instead of failing the operation.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import psycopg
 from pgvector.psycopg import register_vector
+from psycopg_pool import ConnectionPool
+
+POOL_SIZE = 8  # connections per process at most; index operations run under their KB's lock, one thread each
 
 
 def libpq_url(url: str) -> str:
@@ -15,21 +23,20 @@ def libpq_url(url: str) -> str:
     return url.replace("postgresql+psycopg://", "postgresql://", 1)
 
 
-class KBConnection:
-    """The connection of one KB's indexes."""
+class KBPool:
+    """Connections for KB index operations, opened on first use, closed after a while unused."""
 
-    def __init__(self, url: str):
+    def __init__(self, url: str, size: int = POOL_SIZE):
         self.url = libpq_url(url)
-        self._conn: psycopg.Connection | None = None
+        self._pool = ConnectionPool(self.url, min_size=0, max_size=size, open=True, kwargs={"autocommit": True},
+                                    configure=register_vector, check=ConnectionPool.check_connection,
+                                    max_idle=60.0, name="loom-knowledge")
 
-    def get(self) -> psycopg.Connection:
-        if self._conn is None or self._conn.closed or self._conn.broken:
-            conn = psycopg.connect(self.url, autocommit=True)
-            register_vector(conn)
-            self._conn = conn
-        return self._conn
+    @contextmanager
+    def use(self) -> Iterator[psycopg.Connection]:
+        """A connection for the statements of one operation."""
+        with self._pool.connection() as conn:
+            yield conn
 
     def close(self) -> None:
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
+        self._pool.close()

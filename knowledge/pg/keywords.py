@@ -18,7 +18,7 @@ import numpy as np
 import psycopg
 from psycopg import sql
 
-from knowledge.pg.connection import KBConnection
+from knowledge.pg.connection import KBPool
 
 _SCORE = (
     "SELECT k.chunk_id, SUM(q.idf * t.tf * {k1p1} / (t.tf + {k1} * (1 - {b} + {b} * k.length / %(avgdl)s))) AS raw "
@@ -32,9 +32,9 @@ class PgKeywordIndex:
     length in the KB's ``knowledge_indexes`` row, ``key``). Every statistic is read from Postgres at each query,
     so processes sharing the KB score alike while one of them changes it."""
 
-    def __init__(self, connection: KBConnection, key: str, table: str, terms_table: str, k1: float = 1.2,
+    def __init__(self, pool: KBPool, key: str, table: str, terms_table: str, k1: float = 1.2,
                  b: float = 0.75):
-        self.connection, self.key, self.k1, self.b = connection, key, k1, b
+        self.pool, self.key, self.k1, self.b = pool, key, k1, b
         self.table, self.terms = sql.Identifier(table), sql.Identifier(terms_table)
         self.gin = sql.Identifier(f"{table}_lexemes")
         self._count = 0
@@ -46,24 +46,26 @@ class PgKeywordIndex:
     # --- schema ------------------------------------------------------------------------------------------
 
     def create(self) -> None:
-        db = self.connection.get()
-        db.execute(sql.SQL("DROP TABLE IF EXISTS {}, {}").format(self.table, self.terms))
-        db.execute(sql.SQL(
-            "CREATE TABLE {} (chunk_id bigint PRIMARY KEY, length integer NOT NULL, terms text[] NOT NULL, "
-            "tfs integer[] NOT NULL, lexemes tsvector GENERATED ALWAYS AS (array_to_tsvector(terms)) STORED)")
-            .format(self.table))
-        db.execute(sql.SQL("CREATE INDEX {} ON {} USING gin (lexemes)").format(self.gin, self.table))
-        db.execute(sql.SQL("CREATE TABLE {} (term text PRIMARY KEY, df integer NOT NULL)").format(self.terms))
+        with self.pool.use() as db, db.transaction():
+            db.execute(sql.SQL("DROP TABLE IF EXISTS {}, {}").format(self.table, self.terms))
+            db.execute(sql.SQL(
+                "CREATE TABLE {} (chunk_id bigint PRIMARY KEY, length integer NOT NULL, terms text[] NOT NULL, "
+                "tfs integer[] NOT NULL, lexemes tsvector GENERATED ALWAYS AS (array_to_tsvector(terms)) STORED)")
+                .format(self.table))
+            db.execute(sql.SQL("CREATE INDEX {} ON {} USING gin (lexemes)").format(self.gin, self.table))
+            db.execute(sql.SQL("CREATE TABLE {} (term text PRIMARY KEY, df integer NOT NULL)").format(self.terms))
         self._count = self._total_length = 0
 
     def attach(self) -> None:
         self.stats()
 
     def stats(self, db: psycopg.Connection | None = None) -> tuple[int, int]:
-        """(chunks, total length in tokens), as recorded now."""
-        row = (db or self.connection.get()).execute(
-            "SELECT chunks, total_length FROM knowledge_indexes WHERE key = %s AND kind = 'keywords'",
-            (self.key,)).fetchone()
+        """(chunks, total length in tokens), as recorded now (on ``db`` if given, else on a pooled connection)."""
+        if db is None:
+            with self.pool.use() as db:
+                return self.stats(db)
+        row = db.execute("SELECT chunks, total_length FROM knowledge_indexes WHERE key = %s AND kind = 'keywords'",
+                         (self.key,)).fetchone()
         self._count, self._total_length = (int(row[0]), int(row[1])) if row else (0, 0)
         return self._count, self._total_length
 
@@ -89,8 +91,7 @@ class PgKeywordIndex:
             terms = sorted(counts)
             df.update(terms)
             rows.append((int(chunk_id), len(toks), terms, [counts[t] for t in terms]))
-        db = self.connection.get()
-        with db.transaction(), db.cursor() as cur:
+        with self.pool.use() as db, db.transaction(), db.cursor() as cur:
             with cur.copy(sql.SQL("COPY {} (chunk_id, length, terms, tfs) FROM STDIN").format(self.table)) as copy:
                 for row in rows:
                     copy.write_row(row)
@@ -105,8 +106,7 @@ class PgKeywordIndex:
     def remove(self, chunk_ids: list[int]) -> None:
         if not chunk_ids:
             return
-        db = self.connection.get()
-        with db.transaction(), db.cursor() as cur:
+        with self.pool.use() as db, db.transaction(), db.cursor() as cur:
             gone = cur.execute(sql.SQL("DELETE FROM {} WHERE chunk_id = ANY(%s) RETURNING length, terms")
                                .format(self.table), ([int(i) for i in chunk_ids],)).fetchall()
             if not gone:
@@ -127,21 +127,22 @@ class PgKeywordIndex:
         """A new table holding ``items`` (chunk id, tokens), loaded in bulk."""
         self.create()
         df: Counter[str] = Counter()
-        db = self.connection.get()
-        with db.transaction(), db.cursor() as cur:
-            with cur.copy(sql.SQL("COPY {} (chunk_id, length, terms, tfs) FROM STDIN").format(self.table)) as copy:
-                for chunk_id, toks in items:
-                    counts = Counter(t for t in toks if t)
-                    terms = sorted(counts)
-                    df.update(terms)
-                    copy.write_row((chunk_id, len(toks), terms, [counts[t] for t in terms]))
-                    self._count += 1
-                    self._total_length += len(toks)
-            with cur.copy(sql.SQL("COPY {} (term, df) FROM STDIN").format(self.terms)) as copy:
-                for term, n in df.items():
-                    copy.write_row((term, n))
-            self._count_change(cur, self._count, self._total_length, absolute=True)
-        db.execute(sql.SQL("ANALYZE {}").format(self.table))
+        with self.pool.use() as db:
+            with db.transaction(), db.cursor() as cur:
+                with cur.copy(sql.SQL("COPY {} (chunk_id, length, terms, tfs) FROM STDIN").format(self.table)) \
+                        as copy:
+                    for chunk_id, toks in items:
+                        counts = Counter(t for t in toks if t)
+                        terms = sorted(counts)
+                        df.update(terms)
+                        copy.write_row((chunk_id, len(toks), terms, [counts[t] for t in terms]))
+                        self._count += 1
+                        self._total_length += len(toks)
+                with cur.copy(sql.SQL("COPY {} (term, df) FROM STDIN").format(self.terms)) as copy:
+                    for term, n in df.items():
+                        copy.write_row((term, n))
+                self._count_change(cur, self._count, self._total_length, absolute=True)
+            db.execute(sql.SQL("ANALYZE {}").format(self.table))
 
     # --- search ------------------------------------------------------------------------------------------
 
@@ -164,8 +165,9 @@ class PgKeywordScores:
         self.avgdl = max(total / max(n, 1), 1e-9)
         if n == 0:
             return
-        rows = index.connection.get().execute(
-            sql.SQL("SELECT term, df FROM {} WHERE term = ANY(%s)").format(index.terms), (self.terms,)).fetchall()
+        with index.pool.use() as db:
+            rows = db.execute(sql.SQL("SELECT term, df FROM {} WHERE term = ANY(%s)").format(index.terms),
+                              (self.terms,)).fetchall()
         df = {term: int(d) for term, d in rows if d > 0}
         # A query term no chunk contains counts in the reference match with the highest idf, as embedded.
         self.ideal = sum(math.log1p((n - df.get(t, 0) + 0.5) / (df.get(t, 0) + 0.5)) for t in self.terms)
@@ -178,8 +180,9 @@ class PgKeywordScores:
                                            b=sql.Literal(index.b), table=index.table, where=sql.SQL(where))
         if limit is not None:
             statement = sql.SQL("{} ORDER BY raw DESC, k.chunk_id LIMIT {}").format(statement, sql.Literal(limit))
-        rows = index.connection.get().execute(
-            statement, {"avgdl": self.avgdl, "terms": self.matched, "idfs": self.idfs, **params}).fetchall()
+        with index.pool.use() as db:
+            rows = db.execute(statement, {"avgdl": self.avgdl, "terms": self.matched, "idfs": self.idfs, **params}
+                              ).fetchall()
         return [(int(i), min(float(raw) / self.ideal, 1.0)) for i, raw in rows]
 
     def top(self, k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:

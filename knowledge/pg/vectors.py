@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 from psycopg import sql
 
-from knowledge.pg.connection import KBConnection
+from knowledge.pg.connection import KBPool
 from knowledge.settings import IndexSettings
 
 HNSW_MAX_DIMENSIONS = 2000  # pgvector's HNSW index on the vector type
@@ -22,8 +22,8 @@ REBUILD_MIN_ROWS = 1000  # below this, rows are inserted into the index as they 
 class PgVectorIndex:
     """Unit vectors by chunk id in ``table``."""
 
-    def __init__(self, connection: KBConnection, table: str, dimension: int, settings: IndexSettings):
-        self.connection, self.dimension, self.settings = connection, dimension, settings
+    def __init__(self, pool: KBPool, table: str, dimension: int, settings: IndexSettings):
+        self.pool, self.dimension, self.settings = pool, dimension, settings
         self.table = sql.Identifier(table)
         self.hnsw_index = sql.Identifier(f"{table}_hnsw")
         self._hnsw_name = f"{table}_hnsw"
@@ -37,17 +37,17 @@ class PgVectorIndex:
 
     def create(self) -> None:
         """A new, empty table (an old one of this KB is replaced)."""
-        db = self.connection.get()
-        db.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(self.table))
-        db.execute(sql.SQL("CREATE TABLE {} (chunk_id bigint PRIMARY KEY, embedding vector({}) NOT NULL)")
-                   .format(self.table, sql.Literal(self.dimension)))
+        with self.pool.use() as db, db.transaction():
+            db.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(self.table))
+            db.execute(sql.SQL("CREATE TABLE {} (chunk_id bigint PRIMARY KEY, embedding vector({}) NOT NULL)")
+                       .format(self.table, sql.Literal(self.dimension)))
         self.kind, self._count = "exact", 0
 
     def attach(self) -> None:
         """Read the state of an existing table."""
-        db = self.connection.get()
-        self._count = _count(db.execute(sql.SQL("SELECT count(*) FROM {}").format(self.table)).fetchone())
-        exists = db.execute("SELECT 1 FROM pg_indexes WHERE indexname = %s", (self._hnsw_name,)).fetchone()
+        with self.pool.use() as db:
+            self._count = _count(db.execute(sql.SQL("SELECT count(*) FROM {}").format(self.table)).fetchone())
+            exists = db.execute("SELECT 1 FROM pg_indexes WHERE indexname = %s", (self._hnsw_name,)).fetchone()
         self.kind = "hnsw" if exists else "exact"
         self._index_if_due()  # one dropped for a bulk load by a process that died before building it again
 
@@ -55,11 +55,11 @@ class PgVectorIndex:
         if self.kind == "exact" and self._count > self.settings.exact_threshold:
             if self.dimension > HNSW_MAX_DIMENSIONS:
                 return  # pgvector cannot index it: searches stay exact
-            db = self.connection.get()
-            db.execute("SET maintenance_work_mem = '512MB'")
-            db.execute(sql.SQL("CREATE INDEX IF NOT EXISTS {} ON {} USING hnsw (embedding vector_cosine_ops) "
-                               "WITH (m = {}, ef_construction = 64)")
-                       .format(self.hnsw_index, self.table, sql.Literal(self.settings.hnsw_m)))
+            with self.pool.use() as db, db.transaction():
+                db.execute("SET LOCAL maintenance_work_mem = '512MB'")
+                db.execute(sql.SQL("CREATE INDEX IF NOT EXISTS {} ON {} USING hnsw (embedding vector_cosine_ops) "
+                                   "WITH (m = {}, ef_construction = 64)")
+                           .format(self.hnsw_index, self.table, sql.Literal(self.settings.hnsw_m)))
             self.kind = "hnsw"
 
     # --- changes -----------------------------------------------------------------------------------------
@@ -70,26 +70,29 @@ class PgVectorIndex:
         if len(ids) == 0:
             return
         vectors = np.ascontiguousarray(vectors, dtype=np.float32).reshape(len(ids), -1)
-        db = self.connection.get()
-        if self.kind == "hnsw" and len(ids) >= max(REBUILD_MIN_ROWS, REBUILD_FRACTION * (self._count + len(ids))):
-            db.execute(sql.SQL("DROP INDEX IF EXISTS {}").format(self.hnsw_index))
-            self.kind = "exact"  # built again below, over every row
-        with db.transaction(), db.cursor() as cur:
-            cur.execute(sql.SQL("DELETE FROM {} WHERE chunk_id = ANY(%s)").format(self.table), (ids.tolist(),))
-            with cur.copy(sql.SQL("COPY {} (chunk_id, embedding) FROM STDIN WITH (FORMAT BINARY)")
-                          .format(self.table)) as copy:
-                copy.set_types(["int8", "vector"])
-                for chunk_id, vector in zip(ids.tolist(), vectors, strict=True):
-                    copy.write_row((chunk_id, vector))
-            self._count = _count(cur.execute(sql.SQL("SELECT count(*) FROM {}").format(self.table)).fetchone())
+        with self.pool.use() as db:
+            if self.kind == "hnsw" and len(ids) >= max(REBUILD_MIN_ROWS,
+                                                       REBUILD_FRACTION * (self._count + len(ids))):
+                db.execute(sql.SQL("DROP INDEX IF EXISTS {}").format(self.hnsw_index))
+                self.kind = "exact"  # built again below, over every row
+            with db.transaction(), db.cursor() as cur:
+                replaced = cur.execute(sql.SQL("DELETE FROM {} WHERE chunk_id = ANY(%s)").format(self.table),
+                                       (ids.tolist(),)).rowcount
+                with cur.copy(sql.SQL("COPY {} (chunk_id, embedding) FROM STDIN WITH (FORMAT BINARY)")
+                              .format(self.table)) as copy:
+                    copy.set_types(["int8", "vector"])
+                    for chunk_id, vector in zip(ids.tolist(), vectors, strict=True):
+                        copy.write_row((chunk_id, vector))
+        # Counted here, not in the table: another process sharing the KB may change it; the count only decides
+        # when to build the index (and attach() counts again).
+        self._count += len(ids) - max(replaced, 0)
         self._index_if_due()
 
     def remove(self, ids: np.ndarray | list[int]) -> None:
         ids = np.asarray(ids, dtype=np.int64)
         if len(ids) == 0:
             return
-        db = self.connection.get()
-        with db.transaction():
+        with self.pool.use() as db, db.transaction():
             gone = db.execute(sql.SQL("DELETE FROM {} WHERE chunk_id = ANY(%s)").format(self.table), (ids.tolist(),))
             self._count -= gone.rowcount
 
@@ -104,8 +107,7 @@ class PgVectorIndex:
         if k <= 0:  # (not the count: another process sharing the KB may have added vectors since)
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
         q = np.asarray(query, dtype=np.float32).ravel()
-        db = self.connection.get()
-        with db.transaction():
+        with self.pool.use() as db, db.transaction():
             if allowed is not None:
                 # Materialised first, so the HNSW index (which would filter after its search) is not used.
                 rows = db.execute(sql.SQL(
@@ -126,9 +128,9 @@ class PgVectorIndex:
         if not ids:
             return np.zeros(0, dtype=np.float32)
         q = np.asarray(query, dtype=np.float32).ravel()
-        rows = self.connection.get().execute(
-            sql.SQL("SELECT chunk_id, 1 - (embedding <=> %s) FROM {} WHERE chunk_id = ANY(%s)").format(self.table),
-            (q, [int(i) for i in ids])).fetchall()
+        with self.pool.use() as db:
+            rows = db.execute(sql.SQL("SELECT chunk_id, 1 - (embedding <=> %s) FROM {} WHERE chunk_id = ANY(%s)")
+                              .format(self.table), (q, [int(i) for i in ids])).fetchall()
         found: dict[int, float] = {int(r[0]): float(r[1]) for r in rows}
         return np.array([found.get(int(i), 0.0) for i in ids], dtype=np.float32)
 

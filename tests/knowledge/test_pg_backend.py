@@ -206,7 +206,7 @@ def test_a_bulk_load_builds_the_hnsw_index_again_and_a_missing_one_is_built_on_o
     row by row costs ~20× more per row); one a crashed process left dropped is built when the index is opened."""
     import numpy as np
 
-    from knowledge.pg.connection import KBConnection
+    from knowledge.pg.connection import KBPool
     from knowledge.pg.vectors import REBUILD_MIN_ROWS, PgVectorIndex
 
     PostgresBackend(on_postgres)  # sets the database up (pgvector)
@@ -216,14 +216,14 @@ def test_a_bulk_load_builds_the_hnsw_index_again_and_a_missing_one_is_built_on_o
         v = rng.standard_normal((n, 8)).astype(np.float32)
         return v / np.linalg.norm(v, axis=1, keepdims=True)
 
-    connection = KBConnection(on_postgres)
-    db = connection.get()
+    pool = KBPool(on_postgres, size=2)
 
     def index_oid() -> int | None:
-        row = db.execute("SELECT to_regclass('bulk_vectors_hnsw')::oid").fetchone()
+        with pool.use() as db:
+            row = db.execute("SELECT to_regclass('bulk_vectors_hnsw')::oid").fetchone()
         return int(row[0]) if row and row[0] is not None else None
 
-    index = PgVectorIndex(connection, "bulk_vectors", 8, IndexSettings(exact_threshold=100))
+    index = PgVectorIndex(pool, "bulk_vectors", 8, IndexSettings(exact_threshold=100))
     index.create()
     first = unit(150)
     index.add(np.arange(150), first)
@@ -240,8 +240,9 @@ def test_a_bulk_load_builds_the_hnsw_index_again_and_a_missing_one_is_built_on_o
     ids, _ = index.search(first[3], 1)
     assert ids.tolist() == [3]
 
-    db.execute("DROP INDEX bulk_vectors_hnsw")  # as a process dying between the drop and the build leaves it
-    reopened = PgVectorIndex(connection, "bulk_vectors", 8, IndexSettings(exact_threshold=100))
+    with pool.use() as db:  # as a process dying between the drop and the build leaves it
+        db.execute("DROP INDEX bulk_vectors_hnsw")
+    reopened = PgVectorIndex(pool, "bulk_vectors", 8, IndexSettings(exact_threshold=100))
     reopened.attach()
     assert reopened.kind == "hnsw" and index_oid() is not None
-    connection.close()
+    pool.close()
