@@ -246,3 +246,27 @@ def test_a_bulk_load_builds_the_hnsw_index_again_and_a_missing_one_is_built_on_o
     reopened.attach()
     assert reopened.kind == "hnsw" and index_oid() is not None
     pool.close()
+
+
+def test_many_open_kbs_share_a_few_connections(data_dir: Path, on_postgres: str, embedder: Embedder) -> None:
+    """A process's KB indexes borrow from one pool: 12 open, searched KBs hold at most ``POOL_SIZE`` connections."""
+    from knowledge.pg.connection import POOL_SIZE
+
+    def connections() -> int:
+        with psycopg.connect(on_postgres.replace("+psycopg", "")) as db:
+            row = db.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                             "AND pid <> pg_backend_pid()").fetchone()
+        return int(row[0]) if row else 0
+
+    before = connections()
+    service = KnowledgeService(data_dir)
+    try:
+        for k in range(12):
+            service.create(f"kb{k}", SETTINGS)
+            service.add_document(f"kb{k}", "cats.txt", f"Cat {k} sleeps all day in basket {k}.".encode())
+        for k in range(12):
+            [hit] = service.search(f"kb{k}", f"basket {k}", mode="hybrid", score_threshold=0)
+            assert f"basket {k}" in hit.content
+        assert 0 < connections() - before <= POOL_SIZE
+    finally:
+        service.close()
