@@ -5,7 +5,8 @@
 * Per-app concurrency: each run in flight holds a slot, a member of the app's sorted set scored by its lease's
   expiry (Redis server time). Taking one is one Lua script (drop expired leases, count, add), so the limit holds
   across replicas; the owner renews its leases every ``lease_s / 3``, so a replica that is killed frees its
-  slots within ``lease_s``.
+  slots within ``lease_s``. A run queued for the worker tier keeps its slot while it waits (``QUEUED_LEASE_S``),
+  until the worker that takes it renews the slot, or frees it when the run was stopped meanwhile.
 
 Without ``LOOM_REDIS_URL`` none of this exists: the server keeps it all in its own memory.
 """
@@ -28,6 +29,7 @@ log = logging.getLogger(__name__)
 STOP_CHANNEL = "loom:stop"
 SLOTS_PREFIX = "loom:slots:"
 LEASE_S = 30.0
+QUEUED_LEASE_S = 6 * 3600.0  # a queued run's slot lapses after waiting this long for a worker
 
 # KEYS[1]: the app's slots; ARGV: lease (ms), limit, run id → 1 taken, 0 full
 _TAKE = """
@@ -36,7 +38,7 @@ local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
 if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then return 0 end
 redis.call('ZADD', KEYS[1], now + tonumber(ARGV[1]), ARGV[3])
-redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[1]))
+if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[1]) then redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[1])) end
 return 1
 """
 # KEYS: slot sets; ARGV[1]: lease (ms); ARGV[2..]: the run ids, one per key → extends the leases still held
@@ -45,7 +47,7 @@ local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 for i, key in ipairs(KEYS) do
   redis.call('ZADD', key, 'XX', now + tonumber(ARGV[1]), ARGV[i + 1])
-  redis.call('PEXPIRE', key, tonumber(ARGV[1]))
+  if redis.call('PTTL', key) < tonumber(ARGV[1]) then redis.call('PEXPIRE', key, tonumber(ARGV[1])) end
 end
 return #KEYS
 """
@@ -78,9 +80,25 @@ class Replicas:
             self._held[run_id] = app_id
         return bool(taken)
 
-    def hand_over_slot(self, run_id: str) -> None:
-        """Stop renewing ``run_id``'s slot here: the run was queued, and the worker that drives it adopts it."""
-        self._held.pop(run_id, None)
+    async def hand_over_slot(self, run_id: str) -> None:
+        """Stop renewing ``run_id``'s slot here: the run was queued, and the worker that drives it adopts it. The
+        slot is held for ``QUEUED_LEASE_S`` meanwhile, however long the queue is."""
+        app_id = self._held.pop(run_id, None)
+        if app_id is not None:
+            await self._renew(keys=[SLOTS_PREFIX + app_id], args=[int(QUEUED_LEASE_S * 1000), run_id])
+
+    async def drop_slot(self, app_id: str, run_id: str) -> None:
+        """Free the slot of a queued run that will not run (stopped, or deleted, while it waited)."""
+        await self.client.zrem(SLOTS_PREFIX + app_id, run_id)
+
+    def drop_slot_soon(self, app_id: str, run_id: str) -> None:
+        """``drop_slot`` from a route, in the event loop (in the background) or in a worker thread (now)."""
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            self._sync_client().zrem(SLOTS_PREFIX + app_id, run_id)
+            return
+        self._spawn(self.drop_slot(app_id, run_id))
 
     async def adopt_slot(self, app_id: str, run_id: str) -> None:
         """Renew and hold the slot another process took for ``run_id`` (none when its app has no limit, or when
@@ -109,12 +127,15 @@ class Replicas:
         try:
             asyncio.get_running_loop()
         except RuntimeError:  # a synchronous route, in a worker thread: publish before answering
-            if self._sync is None:
-                self._sync = redis.Redis(connection_pool=redis.ConnectionPool(
-                    **self.client.connection_pool.connection_kwargs))  # the same server and options
-            self._sync.publish(STOP_CHANNEL, run_id)
+            self._sync_client().publish(STOP_CHANNEL, run_id)
             return
         self._spawn(self.client.publish(STOP_CHANNEL, run_id))
+
+    def _sync_client(self) -> redis.Redis:
+        if self._sync is None:
+            self._sync = redis.Redis(connection_pool=redis.ConnectionPool(
+                **self.client.connection_pool.connection_kwargs))  # the same server and options
+        return self._sync
 
     def listen(self, on_stop: Callable[[str], None]) -> None:
         """Start (once) the task that hands stop requests to ``on_stop`` and renews this replica's leases."""

@@ -174,7 +174,7 @@ class RunManager:
         row["owner"] = None
         await self.writer.write(RunWrite(run_id, row=row))
         if self.replicas is not None:
-            self.replicas.hand_over_slot(run_id)  # the worker that claims the run renews and frees it
+            await self.replicas.hand_over_slot(run_id)  # the worker that claims the run renews and frees it
         try:
             await send(run_id)
         except Exception as exc:
@@ -317,6 +317,8 @@ class RunManager:
         live = self.live.get(run_id)
         final = live.final if live is not None else None
         if live is None and self.ownership is not None and self.ownership.stop_queued(run_id):
+            if self.replicas is not None:  # its app slot is free at once, not when a worker gets to its task
+                self.replicas.drop_slot_soon(self.store.get_run(run_id).workflow_id, run_id)
             return  # still in the queue: stopped there, and the worker that gets its task skips it
         if live is None and self.replicas is not None and self.store.get_run(run_id).status not in FINISHED:
             self.replicas.request_stop(run_id)  # driven by another replica (404 for unknown runs)

@@ -61,3 +61,21 @@ async def test_the_rate_limit_allows_limit_runs_a_window_per_app(replicas, where
         assert await b.hit(app, 3) is not None  # the other replica shares the window
     await asyncio.sleep(0.55)
     assert await a.hit(app, 3) is None  # a new window
+
+
+async def test_a_queued_run_keeps_its_slot_until_a_worker_takes_or_frees_it(replicas):
+    api, worker, other = replicas(0.6), replicas(0.6), replicas(0.6)
+    assert await api.take_slot("app3", 1, "queued")
+    await api.hand_over_slot("queued")  # sent to the worker tier: no process renews it while it waits
+    assert await other.take_slot("app3b", 5, "busy")  # activity on other keys changes nothing
+    await asyncio.sleep(1.0)  # longer than the replicas' lease
+    assert await other.in_flight("app3") == 1 and not await other.take_slot("app3", 1, "second")
+    await worker.adopt_slot("app3", "queued")  # the worker that drives it renews it from now on
+    worker.listen(lambda run_id: None)
+    await asyncio.sleep(1.0)
+    assert not await other.take_slot("app3", 1, "second")
+    worker.release_slot("queued")  # the run ended
+    await asyncio.sleep(0.05)
+    assert await other.take_slot("app3", 1, "second")
+    await other.drop_slot("app3", "second")  # a queued run stopped before a worker took it
+    assert await other.in_flight("app3") == 0

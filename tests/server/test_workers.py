@@ -159,7 +159,9 @@ def test_document_ingestion_runs_on_a_worker(tier: Tier) -> None:
 
     documents = wait_until(ready, timeout=90)
     assert [d["status"] for d in documents] == ["ready"], documents
-    assert "ingestion into worker-notes: 1 of 1 document(s) indexed" in tier.log("worker-1")
+    # (the task logs its outcome just after the document is marked ready)
+    assert wait_until(lambda: "ingestion into worker-notes: 1 of 1 document(s) indexed" in tier.log("worker-1"),
+                      timeout=30)
 
 
 def test_documents_uploaded_together_into_one_knowledge_base_are_each_indexed_once(tier: Tier) -> None:
