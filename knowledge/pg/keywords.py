@@ -7,6 +7,11 @@ finds the chunks holding a query's terms; beside it the term frequencies and the
 document frequencies per term. A query is scored with the same BM25 as ``knowledge.keyword.KeywordIndex``
 (Lucene idf, k1=1.2, b=0.75, over that of a full average match, capped at 1), computed in SQL over those
 Postgres-held statistics, so keyword, hybrid and threshold scores mean the same on both backends.
+
+Top-k skips the rows that hold only common terms when they cannot matter (MaxScore's bound): a term adds less
+than ``idf × (k1 + 1)`` to a chunk's BM25, so once the chunks holding a rarer query term are scored, a chunk
+holding none of them scores below the sum of the common terms' bounds; when that sum is under the k-th score
+found, the common terms' (often most of the KB's) rows are never read. The result is the full query's, exactly.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from psycopg import sql
 
 from knowledge.pg.connection import KBPool
 
+COMMON_SHARE = 0.05  # a query term held by more than this share of the chunks is "common" for top-k's bound
 _SCORE = (
     "SELECT k.chunk_id, SUM(q.idf * t.tf * {k1p1} / (t.tf + {k1} * (1 - {b} + {b} * k.length / %(avgdl)s))) AS raw "
     "FROM {table} k CROSS JOIN unnest(%(terms)s::text[], %(idfs)s::float8[]) AS q(term, idf) "
@@ -159,6 +165,7 @@ class PgKeywordScores:
         self.ideal = 0.0
         self.matched: list[str] = []
         self.idfs: list[float] = []
+        self.common: list[str] = []
         if not self.terms:
             return
         n, total = index.stats()
@@ -173,8 +180,13 @@ class PgKeywordScores:
         self.ideal = sum(math.log1p((n - df.get(t, 0) + 0.5) / (df.get(t, 0) + 0.5)) for t in self.terms)
         self.matched = [t for t in self.terms if t in df]
         self.idfs = [math.log1p((n - df[t] + 0.5) / (df[t] + 0.5)) for t in self.matched]
+        self.common = [t for t in self.matched if df[t] > COMMON_SHARE * n]
 
     def _rows(self, where: str, params: dict, limit: int | None) -> list[tuple[int, float]]:
+        return [(i, min(raw / self.ideal, 1.0)) for i, raw in self._raw(where, params, limit)]
+
+    def _raw(self, where: str, params: dict, limit: int | None) -> list[tuple[int, float]]:
+        """(id, raw BM25 over every matched query term) of the chunks ``where`` selects, best first if limited."""
         index = self.index
         statement = sql.SQL(_SCORE).format(k1p1=sql.Literal(index.k1 + 1), k1=sql.Literal(index.k1),
                                            b=sql.Literal(index.b), table=index.table, where=sql.SQL(where))
@@ -183,18 +195,32 @@ class PgKeywordScores:
         with index.pool.use() as db:
             rows = db.execute(statement, {"avgdl": self.avgdl, "terms": self.matched, "idfs": self.idfs, **params}
                               ).fetchall()
-        return [(int(i), min(float(raw) / self.ideal, 1.0)) for i, raw in rows]
+        return [(int(i), float(raw)) for i, raw in rows]
 
     def top(self, k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Best ``k`` (ids, scores) with a score above zero, optionally only among ``allowed`` ids."""
         if not self.matched or k <= 0:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-        where, params = "k.lexemes @@ %(tsquery)s::tsquery", {"tsquery": " | ".join(_quote(t) for t in self.matched)}
+        rare = [t for t in self.matched if t not in self.common]
+        rows = None
+        if rare and self.common:  # first only the chunks holding a rare term; enough if the rest cannot compete
+            found = self._best(rare, k, allowed)
+            bound = sum(idf * (self.index.k1 + 1) for t, idf in zip(self.matched, self.idfs, strict=True)
+                        if t in self.common)
+            if len(found) == k and found[-1][1] >= bound:
+                rows = found
+        if rows is None:
+            rows = self._best(self.matched, k, allowed)
+        return (np.array([r[0] for r in rows], dtype=np.int64),
+                np.array([min(raw / self.ideal, 1.0) for _, raw in rows], dtype=np.float32))
+
+    def _best(self, holding: list[str], k: int, allowed: np.ndarray | None) -> list[tuple[int, float]]:
+        """The best ``k`` (id, raw BM25) among the chunks holding one of the terms ``holding``."""
+        where, params = "k.lexemes @@ %(tsquery)s::tsquery", {"tsquery": " | ".join(_quote(t) for t in holding)}
         if allowed is not None:
             where += " AND k.chunk_id = ANY(%(allowed)s)"
             params["allowed"] = np.asarray(allowed, dtype=np.int64).tolist()
-        rows = [r for r in self._rows(where, params, k) if r[1] > 0]
-        return np.array([r[0] for r in rows], dtype=np.int64), np.array([r[1] for r in rows], dtype=np.float32)
+        return [r for r in self._raw(where, params, k) if r[1] > 0]
 
     def of(self, ids: list[int]) -> np.ndarray:
         """The score of each of ``ids`` (0 where none of the query's terms occurs)."""

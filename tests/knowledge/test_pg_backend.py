@@ -270,3 +270,46 @@ def test_many_open_kbs_share_a_few_connections(data_dir: Path, on_postgres: str,
         assert 0 < connections() - before <= POOL_SIZE
     finally:
         service.close()
+
+
+def test_keyword_top_k_skips_the_rows_of_common_terms_and_ranks_exactly_as_the_full_query(
+        on_postgres: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Chunks holding only a query's common words cannot reach the top k once the chunks holding its rare words
+    score above the common words' bound: those rows are not read, and the ranking is the full query's."""
+    import random
+
+    from knowledge.pg.connection import KBPool
+    from knowledge.pg.keywords import PgKeywordIndex, PgKeywordScores
+
+    PostgresBackend(on_postgres)
+    pool = KBPool(on_postgres, size=2)
+    with pool.use() as db:
+        db.execute("INSERT INTO knowledge_indexes (key, kind, kb, generation) VALUES ('topk', 'keywords', 'kb', 1)")
+    index = PgKeywordIndex(pool, "topk", "topk_chunks", "topk_terms")
+    rng = random.Random(3)
+    chunks = []
+    for i in range(3000):
+        words = ["的", "是"] * rng.randint(1, 3) + [f"w{rng.randint(0, 400)}" for _ in range(rng.randint(5, 30))]
+        if i % 100 == 0:
+            words += ["长城", "长城"]  # a rare word, in 30 chunks
+        chunks.append((i, words))
+    index.rebuild(chunks)
+    searched: list[list[str]] = []
+    best = PgKeywordScores._best
+
+    def spy(self: PgKeywordScores, holding: list[str], k: int, allowed: object) -> list[tuple[int, float]]:
+        searched.append(holding)
+        return best(self, holding, k, allowed)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(PgKeywordScores, "_best", spy)
+    for query, k, read in ([["长城", "的", "是"], 10, [["长城"]]], [["长城", "的"], 30, [["长城"]]],
+                           [["长城", "是", "w7"], 5, [["w7", "长城"]]], [["的", "w3"], 10, [["w3"]]],
+                           [["长城", "的"], 31, [["长城"], ["的", "长城"]]]):  # 30 hold 长城: all are read
+        searched.clear()
+        scores = index.query(query)
+        ids, values = scores.top(k)
+        assert searched == read, query
+        full = best(scores, scores.matched, k, None)
+        assert ids.tolist() == [i for i, _ in full], query
+        assert values.tolist() == pytest.approx([min(raw / scores.ideal, 1.0) for _, raw in full], abs=1e-6)
+    pool.close()
