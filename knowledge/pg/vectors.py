@@ -83,9 +83,13 @@ class PgVectorIndex:
                     copy.set_types(["int8", "vector"])
                     for chunk_id, vector in zip(ids.tolist(), vectors, strict=True):
                         copy.write_row((chunk_id, vector))
-        # Counted here, not in the table: another process sharing the KB may change it; the count only decides
-        # when to build the index (and attach() counts again).
-        self._count += len(ids) - max(replaced, 0)
+                if self.kind == "exact" and self.dimension <= HNSW_MAX_DIMENSIONS:
+                    # Counted in the table (at most the exact threshold's rows, before the index exists): another
+                    # process sharing the KB may have added rows, and together they pass the threshold.
+                    self._count = _count(cur.execute(sql.SQL("SELECT count(*) FROM {}").format(self.table))
+                                         .fetchone())
+                else:  # the count only sizes bulk loads now: no scan of a large table per commit
+                    self._count += len(ids) - max(replaced, 0)
         self._index_if_due()
 
     def remove(self, ids: np.ndarray | list[int]) -> None:
