@@ -27,6 +27,7 @@ from collections import deque
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
+import redis
 from redis.asyncio import Redis
 
 from server.eventlog import MAX_EVENTS, Event, EventLog, EventsTrimmed, LogClosed
@@ -87,6 +88,12 @@ async def end_fenced(client: Redis, key: str, final: Event, expire_s: int = EXPI
 def connect(url: str) -> Redis:
     """A client for ``LOOM_REDIS_URL`` (``redis://host:port/db``); connections open on first use."""
     return Redis.from_url(url, decode_responses=True, health_check_interval=30)
+
+
+def blocking_twin(client: Redis) -> redis.Redis:
+    """A synchronous client for the same server with the same options as ``client``, for threads without an event
+    loop (synchronous routes, the heartbeat thread)."""
+    return redis.Redis(connection_pool=redis.ConnectionPool(**client.connection_pool.connection_kwargs))
 
 
 class RedisEventLog:

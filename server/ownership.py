@@ -39,7 +39,7 @@ from sqlalchemy import func, insert, select, update
 
 from server.db.models import EventRow, RunRow
 from server.db.store import PACKED, Store
-from server.eventlog_redis import end_fenced
+from server.eventlog_redis import blocking_twin, end_fenced
 
 log = logging.getLogger(__name__)
 OWNER_PREFIX = "loom:owner:"
@@ -91,8 +91,7 @@ class Ownership:
 
     def _redis(self) -> redis.Redis:
         if self._sync is None:
-            self._sync = redis.Redis(connection_pool=redis.ConnectionPool(
-                **self.client.connection_pool.connection_kwargs))
+            self._sync = blocking_twin(self.client)
         return self._sync
 
     def _beat_loop(self) -> None:

@@ -17,12 +17,13 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
+from typing import Any
 
 import redis
 from redis.asyncio import Redis
 
 from server.eventlog import MAX_EVENTS
-from server.eventlog_redis import RedisEventLogs, connect
+from server.eventlog_redis import RedisEventLogs, blocking_twin, connect
 from server.rate_limits import RedisRateLimit
 
 log = logging.getLogger(__name__)
@@ -92,13 +93,8 @@ class Replicas:
         await self.client.zrem(SLOTS_PREFIX + app_id, run_id)
 
     def drop_slot_soon(self, app_id: str, run_id: str) -> None:
-        """``drop_slot`` from a route, in the event loop (in the background) or in a worker thread (now)."""
-        try:
-            asyncio.get_running_loop()
-        except RuntimeError:
-            self._sync_client().zrem(SLOTS_PREFIX + app_id, run_id)
-            return
-        self._spawn(self.drop_slot(app_id, run_id))
+        """``drop_slot`` from a route."""
+        self._from_route(lambda client: client.zrem(SLOTS_PREFIX + app_id, run_id))
 
     async def adopt_slot(self, app_id: str, run_id: str) -> None:
         """Renew and hold the slot another process took for ``run_id`` (none when its app has no limit, or when
@@ -124,18 +120,19 @@ class Replicas:
     # -- stopping runs driven elsewhere ---------------------------------------------------------------
     def request_stop(self, run_id: str) -> None:
         """Ask every replica to stop ``run_id``; the one driving it does."""
+        self._from_route(lambda client: client.publish(STOP_CHANNEL, run_id))
+
+    def _from_route(self, command: Callable[[Any], Any]) -> None:
+        """Send ``command(client)`` from a route: in the event loop in the background; in a worker thread (a
+        synchronous route) at once on a blocking client, before the route answers."""
         try:
             asyncio.get_running_loop()
-        except RuntimeError:  # a synchronous route, in a worker thread: publish before answering
-            self._sync_client().publish(STOP_CHANNEL, run_id)
+        except RuntimeError:
+            if self._sync is None:
+                self._sync = blocking_twin(self.client)
+            command(self._sync)
             return
-        self._spawn(self.client.publish(STOP_CHANNEL, run_id))
-
-    def _sync_client(self) -> redis.Redis:
-        if self._sync is None:
-            self._sync = redis.Redis(connection_pool=redis.ConnectionPool(
-                **self.client.connection_pool.connection_kwargs))  # the same server and options
-        return self._sync
+        self._spawn(command(self.client))
 
     def listen(self, on_stop: Callable[[str], None]) -> None:
         """Start (once) the task that hands stop requests to ``on_stop`` and renews this replica's leases."""
