@@ -86,13 +86,8 @@ class KeywordIndex:
         self._df = np.bincount(np.concatenate(terms), minlength=n_terms).astype(np.float64)
         return self._matrix
 
-    def scores(self, tokens: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        """(chunk ids, normalised BM25) for every chunk: the raw score over that of a full, average match."""
-        ids, normalised = self.uncapped(tokens)
-        return ids, np.minimum(normalised, 1.0).astype(np.float32)
-
     def uncapped(self, tokens: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        """(chunk ids, raw BM25 over that of a full average match), not yet capped at 1."""
+        """(chunk ids, raw BM25 over that of a full average match) for every chunk, not yet capped at 1."""
         matrix = self._matrix if self._matrix is not None else self._build()
         n = len(self._ids)
         query = set(tokens)
@@ -118,21 +113,7 @@ class KeywordIndex:
 
     def search(self, tokens: list[str], k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Best ``k`` (ids, scores) with a score above zero, optionally only among ``allowed`` ids."""
-        ids, scores = self.scores(tokens)
-        return self.top(ids, scores, k, allowed)
-
-    @staticmethod
-    def top(ids: np.ndarray, scores: np.ndarray, k: int,
-            allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """The best ``k`` positive entries of a full score vector."""
-        if allowed is not None:
-            mask = np.isin(ids, allowed)
-            ids, scores = ids[mask], scores[mask]
-        positive = np.flatnonzero(scores > 0)
-        if len(positive) > k:
-            positive = positive[np.argpartition(-scores[positive], k - 1)[:k]]
-        order = positive[np.argsort(-scores[positive], kind="stable")]
-        return ids[order], scores[order]
+        return self.query(tokens).top(k, allowed)
 
 
 class KeywordScores(Protocol):
