@@ -37,17 +37,19 @@ async def execute_run(state: AppState, run_id: str) -> str:
         row = await asyncio.to_thread(state.store.get_run, run_id)
     except NotFoundError:
         return "deleted"
-    replicas = state.runs.replicas
-    if row.status in FINISHED:  # (stopped while queued, or a task delivered again): its app slot is free
-        if replicas is not None:
-            await replicas.drop_slot(row.workflow_id, run_id)
+
+    async def free_slot() -> None:  # the run has ended without this process driving it: its app slot is free
+        if state.runs.replicas is not None:
+            await state.runs.replicas.drop_slot(row.workflow_id, run_id)
+
+    if row.status in FINISHED:  # stopped while queued, or a task delivered again
+        await free_slot()
         return f"already {row.status}"
     if row.status == "running":
         if await ownership.alive(row.owner):
             return f"already driven by {row.owner}"
         await ownership.end_lost(run_id, row.owner, REDELIVERED.format(owner=row.owner))
-        if replicas is not None:
-            await replicas.drop_slot(row.workflow_id, run_id)
+        await free_slot()
         return "ended: its worker was lost"
     if not await asyncio.to_thread(ownership.claim, run_id):
         return "claimed by another worker, or stopped"
@@ -57,8 +59,7 @@ async def execute_run(state: AppState, run_id: str) -> str:
         log.exception("could not start run %s", run_id)
         await ownership.end(run_id, "running", ownership.owner, "failed",
                             f"the worker could not start this run: {type(exc).__name__}: {exc}")
-        if replicas is not None:
-            await replicas.drop_slot(row.workflow_id, run_id)
+        await free_slot()
         return "failed to start"
     live = await state.runs.start(request, run_id=run_id)
     final = await state.runs.wait(live)
